@@ -1,0 +1,129 @@
+package ehrkit
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+)
+
+var (
+	icd10cmRe = regexp.MustCompile(`^[A-TV-Z][0-9][0-9AB](\.[0-9A-TV-Z]{1,4})?$`)
+	loincRe   = regexp.MustCompile(`^([0-9]{1,7})-([0-9])$`)
+	cptRe     = regexp.MustCompile(`^[0-9]{4}[0-9FTU]$`)
+	hcpcsRe   = regexp.MustCompile(`^[A-V][0-9]{4}$`)
+	rxnormRe  = regexp.MustCompile(`^[0-9]{1,9}$`)
+	snomedRe  = regexp.MustCompile(`^[1-9][0-9]{5,17}$`)
+)
+
+// CheckCode checks the syntax of code in the known code systems: ICD-10-CM
+// (letter, two characters, optional dot and up to four more), LOINC (number,
+// dash, Mod-10 check digit), CPT, HCPCS Level II, RxNorm (numeric RXCUI), SNOMED
+// CT (numeric SCTID with a valid Verhoeff check digit) and NPI (Luhn check with
+// prefix 80840). Codes of other systems are accepted as they are.
+func CheckCode(system, code string) error {
+	switch system {
+	case SystemICD10CM:
+		if !icd10cmRe.MatchString(code) {
+			return fmt.Errorf("not an ICD-10-CM code")
+		}
+	case SystemLOINC:
+		m := loincRe.FindStringSubmatch(code)
+		if m == nil {
+			return fmt.Errorf("not a LOINC code (digits-checkdigit)")
+		}
+		if loincCheckDigit(m[1]) != int(m[2][0]-'0') {
+			return fmt.Errorf("LOINC check digit does not match")
+		}
+	case SystemCPT:
+		if !cptRe.MatchString(code) {
+			return fmt.Errorf("not a CPT code")
+		}
+	case SystemHCPCS:
+		if !hcpcsRe.MatchString(code) && !cptRe.MatchString(code) {
+			return fmt.Errorf("not a HCPCS code")
+		}
+	case SystemRxNorm:
+		if !rxnormRe.MatchString(code) {
+			return fmt.Errorf("not an RxNorm concept id")
+		}
+	case SystemSNOMED:
+		if !snomedRe.MatchString(code) || !verhoeffValid(code) {
+			return fmt.Errorf("not a SNOMED CT identifier")
+		}
+	case SystemNPI:
+		if !ValidNPI(code) {
+			return fmt.Errorf("not a valid NPI")
+		}
+	}
+	return nil
+}
+
+// loincCheckDigit computes the LOINC Mod-10 check digit of the numeric part.
+func loincCheckDigit(num string) int {
+	sum := 0
+	double := true
+	for i := len(num) - 1; i >= 0; i-- {
+		d := int(num[i] - '0')
+		if double {
+			d *= 2
+			d = d/10 + d%10
+		}
+		sum += d
+		double = !double
+	}
+	return (10 - sum%10) % 10
+}
+
+// ValidNPI reports whether npi is ten digits passing the Luhn check with the
+// 80840 prefix (CMS NPI check-digit rule).
+func ValidNPI(npi string) bool {
+	if len(npi) != 10 {
+		return false
+	}
+	if _, err := strconv.Atoi(npi); err != nil {
+		return false
+	}
+	return luhnValid("80840" + npi)
+}
+
+func luhnValid(s string) bool {
+	sum := 0
+	double := false
+	for i := len(s) - 1; i >= 0; i-- {
+		d := int(s[i] - '0')
+		if double {
+			d *= 2
+			if d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+		double = !double
+	}
+	return sum%10 == 0
+}
+
+var verhoeffD = [10][10]int{
+	{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 2, 3, 4, 0, 6, 7, 8, 9, 5},
+	{2, 3, 4, 0, 1, 7, 8, 9, 5, 6}, {3, 4, 0, 1, 2, 8, 9, 5, 6, 7},
+	{4, 0, 1, 2, 3, 9, 5, 6, 7, 8}, {5, 9, 8, 7, 6, 0, 4, 3, 2, 1},
+	{6, 5, 9, 8, 7, 1, 0, 4, 3, 2}, {7, 6, 5, 9, 8, 2, 1, 0, 4, 3},
+	{8, 7, 6, 5, 9, 3, 2, 1, 0, 4}, {9, 8, 7, 6, 5, 4, 3, 2, 1, 0},
+}
+
+var verhoeffP = [8][10]int{
+	{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 5, 7, 6, 2, 8, 3, 0, 9, 4},
+	{5, 8, 0, 3, 7, 9, 6, 1, 4, 2}, {8, 9, 1, 6, 0, 4, 3, 5, 2, 7},
+	{9, 4, 5, 3, 1, 2, 6, 8, 7, 0}, {4, 2, 8, 6, 5, 7, 3, 9, 0, 1},
+	{2, 7, 9, 3, 8, 0, 6, 4, 1, 5}, {7, 0, 4, 6, 9, 1, 3, 2, 5, 8},
+}
+
+// verhoeffValid checks the Verhoeff check digit SNOMED CT identifiers end with.
+func verhoeffValid(num string) bool {
+	c := 0
+	for i := 0; i < len(num); i++ {
+		d := int(num[len(num)-1-i] - '0')
+		c = verhoeffD[c][verhoeffP[i%8][d]]
+	}
+	return c == 0
+}

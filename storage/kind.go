@@ -1,0 +1,156 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/ehrkit/ehrkit"
+)
+
+// Meta is what a Kind derives from a value to store it: id, compartment,
+// security labels and index terms.
+type Meta struct {
+	ID          string
+	Compartment string
+	Labels      []string
+	Terms       []Term
+}
+
+// Kind describes how values of type T are stored. A domain package declares one
+// Kind per type it persists, then reads and writes T values through it.
+//
+//	var patients = storage.Kind[Patient]{
+//		Type: "Patient", Version: 1,
+//		Meta: func(p *Patient) storage.Meta { return storage.Meta{ID: p.ID, Compartment: p.ID} },
+//	}
+//
+// Values are encoded as the JSON envelope {"v": Version, "d": value}. Fields
+// added later decode as zero values from older data and unknown fields are
+// ignored; for changes beyond that, Upgrade rewrites an older envelope's data.
+type Kind[T any] struct {
+	Type    string            // record type
+	Version int               // encoding version written; 0 is treated as 1
+	Meta    func(v *T) Meta   // derives id, compartment, labels and terms
+	Upgrade func(from int, data json.RawMessage) (json.RawMessage, error)
+}
+
+type envelope struct {
+	V int             `json:"v"`
+	D json.RawMessage `json:"d"`
+}
+
+func (k Kind[T]) version() int {
+	if k.Version == 0 {
+		return 1
+	}
+	return k.Version
+}
+
+// Encode turns v into a record (Version and Updated are left to the store).
+func (k Kind[T]) Encode(v *T) (Record, error) {
+	d, err := json.Marshal(v)
+	if err != nil {
+		return Record{}, Errorf("encode", k.Type, "", ehrkit.ErrInvalid, "%w", err)
+	}
+	b, err := json.Marshal(envelope{V: k.version(), D: d})
+	if err != nil {
+		return Record{}, Errorf("encode", k.Type, "", ehrkit.ErrInvalid, "%w", err)
+	}
+	m := k.Meta(v)
+	return Record{Type: k.Type, ID: m.ID, Compartment: m.Compartment, Labels: m.Labels, Terms: m.Terms, Value: b}, nil
+}
+
+// Decode turns a record back into a value, upgrading older encodings.
+func (k Kind[T]) Decode(r Record) (T, error) {
+	var out T
+	var env envelope
+	if err := json.Unmarshal(r.Value, &env); err != nil {
+		return out, Errorf("decode", r.Type, r.ID, ehrkit.ErrInvalid, "%w", err)
+	}
+	if env.V > k.version() {
+		return out, Errorf("decode", r.Type, r.ID, ehrkit.ErrUnsupported, "encoding version %d is newer than %d", env.V, k.version())
+	}
+	data := env.D
+	if env.V < k.version() && k.Upgrade != nil {
+		up, err := k.Upgrade(env.V, data)
+		if err != nil {
+			return out, Errorf("decode", r.Type, r.ID, ehrkit.ErrInvalid, "upgrade from version %d: %w", env.V, err)
+		}
+		data = up
+	}
+	if err := json.Unmarshal(data, &out); err != nil {
+		return out, Errorf("decode", r.Type, r.ID, ehrkit.ErrInvalid, "%w", err)
+	}
+	return out, nil
+}
+
+// Get reads and decodes the current value with the given id. The version is
+// returned for a later optimistic write.
+func (k Kind[T]) Get(ctx context.Context, r Reader, id string) (T, int64, error) {
+	rec, err := r.Get(ctx, k.Type, id)
+	if err != nil {
+		var zero T
+		return zero, 0, err
+	}
+	v, err := k.Decode(rec)
+	return v, rec.Version, err
+}
+
+// Put encodes v and writes it in tx, expecting version expect (0 to create,
+// Any to skip the check). It returns the new version.
+func (k Kind[T]) Put(ctx context.Context, tx Tx, v *T, expect int64) (int64, error) {
+	rec, err := k.Encode(v)
+	if err != nil {
+		return 0, err
+	}
+	out, err := tx.Put(ctx, rec, expect)
+	if err != nil {
+		return 0, err
+	}
+	return out.Version, nil
+}
+
+// Query runs q with q.Type set to the kind's type and decodes the page.
+func (k Kind[T]) Query(ctx context.Context, r Reader, q Query) ([]T, string, error) {
+	q.Type = k.Type
+	page, err := r.Query(ctx, q)
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]T, 0, len(page.Records))
+	for _, rec := range page.Records {
+		v, err := k.Decode(rec)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, v)
+	}
+	return out, page.Next, nil
+}
+
+// All iterates over every page of q, decoding each value.
+func (k Kind[T]) All(ctx context.Context, r Reader, q Query) func(yield func(T, error) bool) {
+	return func(yield func(T, error) bool) {
+		for {
+			vals, next, err := k.Query(ctx, r, q)
+			if err != nil {
+				var zero T
+				yield(zero, err)
+				return
+			}
+			for _, v := range vals {
+				if !yield(v, nil) {
+					return
+				}
+			}
+			if next == "" {
+				return
+			}
+			q.Cursor = next
+		}
+	}
+}
+
+// Describe names a record for messages: "Type/id".
+func Describe(r Record) string { return fmt.Sprintf("%s/%s", r.Type, r.ID) }
