@@ -29,9 +29,9 @@ type Meta struct {
 // added later decode as zero values from older data and unknown fields are
 // ignored; for changes beyond that, Upgrade rewrites an older envelope's data.
 type Kind[T any] struct {
-	Type    string            // record type
-	Version int               // encoding version written; 0 is treated as 1
-	Meta    func(v *T) Meta   // derives id, compartment, labels and terms
+	Type    string          // record type
+	Version int             // encoding version written; 0 is treated as 1
+	Meta    func(v *T) Meta // derives id, compartment, labels and terms
 	Upgrade func(from int, data json.RawMessage) (json.RawMessage, error)
 }
 

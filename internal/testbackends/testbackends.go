@@ -1,0 +1,44 @@
+// Package testbackends gives tests every storage backend at once, so a domain
+// package's service tests run on memory, SQLite and PostgreSQL alike:
+//
+//	testbackends.Run(t, func(t *testing.T, s storage.Store) { ... })
+//
+// Each backend registers itself from its own file. PostgreSQL runs when
+// EHRKIT_POSTGRES_DSN is set (each test gets a fresh schema, dropped afterwards)
+// and is skipped, saying so, when it is not. Only tests import this package.
+package testbackends
+
+import (
+	"testing"
+
+	"github.com/ehrkit/ehrkit"
+	"github.com/ehrkit/ehrkit/storage"
+)
+
+// Backend opens a fresh, empty store for one test; the store is closed (and its
+// data removed) when the test ends.
+type Backend struct {
+	Name string
+	Open func(t testing.TB, clock ehrkit.Clock) storage.Store
+}
+
+var backends []Backend
+
+func register(b Backend) { backends = append(backends, b) }
+
+// All returns the registered backends, memory first.
+func All() []Backend { return backends }
+
+// Run calls fn in a subtest per backend with a fresh store using the real clock.
+func Run(t *testing.T, fn func(t *testing.T, s storage.Store)) {
+	RunClock(t, ehrkit.RealClock{}, fn)
+}
+
+// RunClock is Run with the store's clock set to clock.
+func RunClock(t *testing.T, clock ehrkit.Clock, fn func(t *testing.T, s storage.Store)) {
+	for _, b := range backends {
+		t.Run(b.Name, func(t *testing.T) {
+			fn(t, b.Open(t, clock))
+		})
+	}
+}
