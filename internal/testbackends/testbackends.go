@@ -20,6 +20,10 @@ import (
 type Backend struct {
 	Name string
 	Open func(t testing.TB, clock ehrkit.Clock) storage.Store
+	// Overwrite, for backends with a database underneath, replaces the stored
+	// value of one version of a record directly in the database, bypassing the
+	// contract: tests use it to prove that tampering is detected. nil for memory.
+	Overwrite func(t testing.TB, s storage.Store, typ, id string, version int64, value []byte)
 }
 
 var backends []Backend
