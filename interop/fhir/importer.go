@@ -1,0 +1,435 @@
+package fhir
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/ehrkit/ehrkit"
+	"github.com/ehrkit/ehrkit/storage"
+)
+
+// OriginalType is the record type that keeps a source resource as it was read
+// (KeepOriginal), with id "Type.id" and the compartment of the record it
+// belongs to. Resources of types ehrkit does not model are kept the same way.
+const OriginalType = "FHIROriginal"
+
+// Option configures an Importer.
+type Option func(*Importer)
+
+// WithWorkers sets how many goroutines parse resources (default: GOMAXPROCS).
+func WithWorkers(n int) Option { return func(im *Importer) { im.workers = max(1, n) } }
+
+// WithBatchSize sets how many resources are written per transaction (default 500).
+func WithBatchSize(n int) Option { return func(im *Importer) { im.batch = max(1, n) } }
+
+// KeepOriginal keeps every source resource as read beside its record (type
+// OriginalType), so content ehrkit does not model, and resources of types it
+// does not model, survive and are exported again.
+func KeepOriginal() Option { return func(im *Importer) { im.keep = true } }
+
+// WithProgress calls fn after every committed batch.
+func WithProgress(fn func(Progress)) Option { return func(im *Importer) { im.progress = fn } }
+
+// Progress tells how far an import has come.
+type Progress struct {
+	Source    string // the source being read
+	Resources int    // resources handled so far, all sources
+	Failed    int    // failures so far, all sources
+}
+
+// Importer reads FHIR R4 Bundles and NDJSON into a store. Parsing (the costly
+// part) runs on several goroutines while one writer batches records into
+// transactions. Records keep their FHIR ids, so importing a source twice updates
+// instead of duplicating; invalid resources are reported and never written.
+type Importer struct {
+	store    storage.Store
+	workers  int
+	batch    int
+	keep     bool
+	progress func(Progress)
+	report   *Report
+}
+
+// NewImporter returns an importer writing to store.
+func NewImporter(store storage.Store, opts ...Option) *Importer {
+	im := &Importer{store: store, workers: runtime.GOMAXPROCS(0), batch: 500, report: newReport()}
+	for _, o := range opts {
+		o(im)
+	}
+	return im
+}
+
+// Report returns the accumulated report of everything imported so far.
+func (im *Importer) Report() *Report { return im.report }
+
+// ImportNDJSON imports one resource per line, streaming.
+func (im *Importer) ImportNDJSON(ctx context.Context, r io.Reader, source string) error {
+	return im.run(ctx, source, NewRefs(), func(emit func(Entry) error) error {
+		return ReadNDJSON(r, source, emit)
+	})
+}
+
+// ImportBundle imports the entries of a Bundle. References between entries
+// ("urn:uuid:" full URLs, forward ones included) are resolved first, so the
+// Bundle's entries are held in memory while it is imported.
+func (im *Importer) ImportBundle(ctx context.Context, r io.Reader, source string) error {
+	var entries []Entry
+	if err := ReadBundle(r, source, func(e Entry) error {
+		entries = append(entries, e)
+		return nil
+	}); err != nil {
+		return im.sourceFailed(err)
+	}
+	refs := NewRefs()
+	for _, e := range entries {
+		typ, id := identify(e)
+		if storage.ValidType(typ) && ValidID(id) {
+			refs.Add(e.FullURL, ehrkit.Reference{Type: typ, ID: id})
+		}
+	}
+	return im.run(ctx, source, refs, func(emit func(Entry) error) error {
+		for _, e := range entries {
+			if err := emit(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// ImportFile imports a file: ".ndjson" files line by line, other files as a
+// Bundle or a single resource.
+func (im *Importer) ImportFile(ctx context.Context, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if strings.HasSuffix(path, ".ndjson") {
+		return im.ImportNDJSON(ctx, f, path)
+	}
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return err
+	}
+	var head struct {
+		ResourceType string `json:"resourceType"`
+	}
+	if json.Unmarshal(b, &head) == nil && head.ResourceType != "Bundle" && head.ResourceType != "" {
+		var line bytes.Buffer
+		if err := json.Compact(&line, b); err != nil {
+			return err
+		}
+		return im.ImportNDJSON(ctx, &line, path)
+	}
+	return im.ImportBundle(ctx, bytes.NewReader(b), path)
+}
+
+// ImportPaths imports files and, recursively, the .json and .ndjson files of
+// folders, in name order.
+func (im *Importer) ImportPaths(ctx context.Context, paths ...string) error {
+	for _, p := range paths {
+		err := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() || (path != p && !strings.HasSuffix(path, ".json") && !strings.HasSuffix(path, ".ndjson")) {
+				return nil
+			}
+			return im.ImportFile(ctx, path)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sourceFailed records a source that could not be read; it is not fatal.
+func (im *Importer) sourceFailed(err error) error {
+	var se *SourceError
+	if !errors.As(err, &se) {
+		return err
+	}
+	im.report.Failed = append(im.report.Failed, Failure{Source: se.Source, Entry: se.Index, Issues: []string{se.Err.Error()}})
+	return nil
+}
+
+// result is one entry after parsing and mapping.
+type result struct {
+	entry       Entry
+	typ         string
+	record      *storage.Record // the mapped record, nil if unsupported or failed
+	original    *storage.Record // the source as read (KeepOriginal or unsupported)
+	unsupported bool
+	unmapped    []string
+	issues      []string
+}
+
+func (im *Importer) run(ctx context.Context, source string, refs *Refs, feed func(emit func(Entry) error) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	entries := make(chan Entry, im.workers*4)
+	results := make(chan result, im.workers*4)
+	var feedErr error
+	go func() {
+		defer close(entries)
+		feedErr = feed(func(e Entry) error {
+			select {
+			case entries <- e:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	}()
+	var wg sync.WaitGroup
+	for range im.workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codec, err := NewCodec()
+			for e := range entries {
+				r := result{entry: e}
+				if err != nil {
+					r.issues = []string{err.Error()}
+				} else {
+					r = im.convert(codec, e, refs)
+				}
+				select {
+				case results <- r:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(results) }()
+
+	batch := make([]result, 0, im.batch)
+	var werr error
+	for r := range results {
+		if werr != nil {
+			continue
+		}
+		batch = append(batch, r)
+		if len(batch) == im.batch {
+			werr = im.write(ctx, source, batch)
+			batch = batch[:0]
+			if werr != nil {
+				cancel()
+			}
+		}
+	}
+	if werr == nil && len(batch) > 0 {
+		werr = im.write(ctx, source, batch)
+	}
+	if werr != nil {
+		return werr
+	}
+	if feedErr != nil {
+		return im.sourceFailed(feedErr)
+	}
+	return ctx.Err()
+}
+
+// convert parses and maps one entry.
+func (im *Importer) convert(codec *Codec, e Entry, refs *Refs) result {
+	typ, id := identify(e)
+	r := result{entry: e, typ: typ}
+	cr, err := codec.Parse(e.JSON)
+	if err != nil {
+		r.issues = splitIssues(err)
+		return r
+	}
+	typ, _ = ResourceOf(cr)
+	r.typ = typ
+	if !ValidID(id) {
+		r.issues = []string{typ + ".id: missing or not a FHIR id"}
+		return r
+	}
+	m, ok := registry[typ]
+	if !ok {
+		r.unsupported = true
+		if im.keep {
+			comp := compartmentOf(e.JSON, refs)
+			r.original = original(typ, id, comp, e.JSON)
+		}
+		return r
+	}
+	rec, err := m.Import(e.JSON, id, refs)
+	if err != nil {
+		r.issues = validationIssues(typ, err)
+		return r
+	}
+	r.record = &rec
+	r.unmapped = unmapped(typ, e.JSON, m.Elements())
+	if im.keep {
+		r.original = original(typ, id, rec.Compartment, e.JSON)
+	}
+	return r
+}
+
+// write stores one batch in one transaction, retrying on conflict (another
+// writer importing the same records), and counts the outcome.
+func (im *Importer) write(ctx context.Context, source string, batch []result) error {
+	var outcome []string
+	err := retryConflicts(func() error {
+		outcome = outcome[:0]
+		return im.store.Update(ctx, func(tx storage.Tx) error {
+			for _, r := range batch {
+				status := ""
+				if r.record != nil {
+					var err error
+					if status, err = upsert(ctx, tx, *r.record); err != nil {
+						return err
+					}
+				}
+				if r.original != nil {
+					if _, err := upsert(ctx, tx, *r.original); err != nil {
+						return err
+					}
+				}
+				outcome = append(outcome, status)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	rep := im.report
+	for i, r := range batch {
+		rep.Resources++
+		switch {
+		case len(r.issues) > 0:
+			rep.Failed = append(rep.Failed, Failure{Source: r.entry.Source, Entry: r.entry.Index, Type: r.typ, Issues: r.issues})
+		case r.unsupported:
+			rep.Unsupported[r.typ]++
+		default:
+			rep.count(outcome[i], r.typ)
+			for _, p := range r.unmapped {
+				rep.Unmapped[p]++
+			}
+		}
+	}
+	if im.progress != nil {
+		im.progress(Progress{Source: source, Resources: rep.Resources, Failed: len(rep.Failed)})
+	}
+	return nil
+}
+
+// original is the record that keeps a source resource as read.
+func original(typ, id, compartment string, raw []byte) *storage.Record {
+	return &storage.Record{
+		Type: OriginalType, ID: typ + "." + id, Compartment: compartment,
+		Terms: []storage.Term{{Name: "type", Value: typ}}, Value: raw,
+	}
+}
+
+// upsert creates rec, updates it if it differs from what is stored, or leaves
+// it; it says which ("imported", "updated", "unchanged").
+func upsert(ctx context.Context, tx storage.Tx, rec storage.Record) (string, error) {
+	cur, err := tx.Get(ctx, rec.Type, rec.ID)
+	switch {
+	case errors.Is(err, ehrkit.ErrNotFound):
+		_, err = tx.Put(ctx, rec, 0)
+		if err != nil && errors.Is(err, ehrkit.ErrConflict) {
+			// A deleted record: re-create it over its tombstone.
+			_, err = tx.Put(ctx, rec, storage.Any)
+		}
+		return "imported", err
+	case err != nil:
+		return "", err
+	case sameRecord(cur, rec):
+		return "unchanged", nil
+	}
+	_, err = tx.Put(ctx, rec, cur.Version)
+	return "updated", err
+}
+
+func sameRecord(a, b storage.Record) bool {
+	return bytes.Equal(a.Value, b.Value) && a.Compartment == b.Compartment &&
+		slices.Equal(a.Labels, b.Labels) && slices.Equal(a.Terms, b.Terms)
+}
+
+func retryConflicts(fn func() error) error {
+	var err error
+	for range 5 {
+		if err = fn(); !errors.Is(err, ehrkit.ErrConflict) {
+			return err
+		}
+	}
+	return err
+}
+
+// splitIssues turns a parse error into one issue per line.
+func splitIssues(err error) []string {
+	var out []string
+	for _, l := range strings.Split(err.Error(), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// validationIssues renders a mapping or validation error as issues with paths
+// starting at the resource type.
+func validationIssues(typ string, err error) []string {
+	var ve *ehrkit.ValidationError
+	if !errors.As(err, &ve) {
+		return []string{typ + ": " + err.Error()}
+	}
+	out := make([]string, len(ve.Issues))
+	for i, is := range ve.Issues {
+		out[i] = fmt.Sprintf("%s: %s (%s)", ehrkit.JoinPath(typ, is.Path), is.Message, is.Code)
+	}
+	return out
+}
+
+// unmapped lists the top-level elements of a resource its mapping does not hold.
+func unmapped(typ string, raw []byte, elements []string) []string {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(raw, &top) != nil {
+		return nil
+	}
+	var out []string
+	for k := range top {
+		name := strings.TrimPrefix(k, "_")
+		if name == "resourceType" || name == "id" || slices.Contains(elements, name) {
+			continue
+		}
+		out = append(out, typ+"."+name)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// compartmentOf finds the patient a resource of an unmodelled type belongs to,
+// from its subject, patient or beneficiary reference.
+func compartmentOf(raw []byte, refs *Refs) string {
+	var refsOf struct {
+		Subject     struct{ Reference string } `json:"subject"`
+		Patient     struct{ Reference string } `json:"patient"`
+		Beneficiary struct{ Reference string } `json:"beneficiary"`
+	}
+	_ = json.Unmarshal(raw, &refsOf)
+	for _, s := range []string{refsOf.Subject.Reference, refsOf.Patient.Reference, refsOf.Beneficiary.Reference} {
+		if ref, ok := refs.Resolve(s); ok && ref.Type == "Patient" {
+			return ref.ID
+		}
+	}
+	return ""
+}
