@@ -1,13 +1,20 @@
 package fhir_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
+	"github.com/ehrkit/ehrkit/internal/testbackends"
 	"github.com/ehrkit/ehrkit/interop/fhir"
+	"github.com/ehrkit/ehrkit/storage"
 	"github.com/ehrkit/ehrkit/storage/memstore"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -26,11 +33,195 @@ func corpus(t testing.TB, sub string) string {
 	return dir
 }
 
-func TestImportSynthea(t *testing.T) {
+// snapshot returns every current record of the mapped types, keyed by
+// "Type/id", with the value decoded to generic JSON for comparison.
+func snapshot(t *testing.T, s storage.Store) map[string]any {
+	t.Helper()
+	out := map[string]any{}
+	for _, typ := range append(fhir.Supported(), fhir.OriginalType) {
+		q := storage.Query{Type: typ, Limit: storage.MaxLimit}
+		for {
+			page, err := s.Query(context.Background(), q)
+			require.NoError(t, err)
+			for _, r := range page.Records {
+				var v any
+				require.NoError(t, json.Unmarshal(r.Value, &v))
+				out[storage.Describe(r)] = []any{r.Compartment, v}
+			}
+			if page.Next == "" {
+				break
+			}
+			q.Cursor = page.Next
+		}
+	}
+	return out
+}
+
+// TestSyntheaRoundTrip imports the Synthea bundles into every backend,
+// exports them as NDJSON, re-imports the export into a fresh store and checks
+// that both stores hold equal values. A second import of the same bundles
+// changes nothing.
+func TestSyntheaRoundTrip(t *testing.T) {
 	dir := corpus(t, "fhir/synthea")
+	ctx := context.Background()
+	testbackends.Run(t, func(t *testing.T, s storage.Store) {
+		im := fhir.NewImporter(s, fhir.KeepOriginal())
+		require.NoError(t, im.ImportPaths(ctx, dir))
+		rep := im.Report()
+		// Synthea labels a LOINC code as SNOMED CT on three procedures and uses
+		// the category "vital-sign" (not a FHIR code) on three observations: those
+		// six are refused, with the field named.
+		require.Len(t, rep.Failed, 6)
+		for _, f := range rep.Failed {
+			require.Len(t, f.Issues, 1)
+			assert.Contains(t, f.Issues[0], "(code-invalid)")
+		}
+		assert.Equal(t, 23, rep.Imported["Patient"])
+		total := len(rep.Failed)
+		for _, m := range []map[string]int{rep.Imported, rep.Unsupported} {
+			for _, n := range m {
+				total += n
+			}
+		}
+		assert.Equal(t, rep.Resources, total, "every resource is imported or reported unsupported")
+
+		again := fhir.NewImporter(s, fhir.KeepOriginal())
+		require.NoError(t, again.ImportPaths(ctx, dir))
+		assert.Empty(t, again.Report().Imported, "re-import creates nothing")
+		assert.Empty(t, again.Report().Updated, "re-import changes nothing")
+
+		out := t.TempDir()
+		x, err := fhir.NewExporter(s)
+		require.NoError(t, err)
+		counts, err := x.Dir(ctx, out, "")
+		require.NoError(t, err)
+		assert.Equal(t, 23, counts["Patient"])
+
+		fresh := memstore.New()
+		back := fhir.NewImporter(fresh, fhir.KeepOriginal())
+		require.NoError(t, back.ImportPaths(ctx, out))
+		if f := back.Report().Failed; len(f) > 0 {
+			t.Fatalf("%d exported resources fail to import again, the first: %+v", len(f), f[0])
+		}
+		want, got := snapshot(t, s), snapshot(t, fresh)
+		for k, v := range want {
+			if strings.HasPrefix(k, fhir.OriginalType+"/") {
+				continue // originals of mapped types are re-exported in ehrkit's form
+			}
+			assert.Equal(t, v, got[k], k)
+		}
+	})
+}
+
+// TestOfficialExamples parses and maps every official R4 example of each
+// supported type.
+func TestOfficialExamples(t *testing.T) {
+	dir := corpus(t, "fhir/examples")
+	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	require.NoError(t, err)
+	for _, typ := range fhir.Supported() {
+		t.Run(typ, func(t *testing.T) {
+			s := memstore.New()
+			im := fhir.NewImporter(s)
+			n := 0
+			for _, f := range files {
+				if strings.HasPrefix(filepath.Base(f), typ+"-") {
+					require.NoError(t, im.ImportFile(context.Background(), f))
+					n++
+				}
+			}
+			rep := im.Report()
+			for _, f := range rep.Failed {
+				t.Errorf("%s: %v", filepath.Base(f.Source), f.Issues)
+			}
+			assert.Equal(t, n, rep.Imported[typ], "every example imported")
+		})
+	}
+}
+
+// TestImportReportsFailures checks that invalid resources are reported with
+// their position and never written, while valid ones beside them are.
+func TestImportReportsFailures(t *testing.T) {
+	ndjson := strings.Join([]string{
+		`{"resourceType":"Patient","id":"ok1","name":[{"family":"Ok"}],"gender":"female"}`,
+		`{"resourceType":"Patient","id":"bad1","name":[{"family":"Bad"}],"gender":"woman"}`,
+		`{"resourceType":"Patient","id":"bad2","name":[{"family":"Bad"}],"birthDate":"1970-13-01"}`,
+		`not json`,
+		`{"resourceType":"Patient","id":"noname","gender":"male"}`,
+		`{"resourceType":"Goal","id":"g1","lifecycleStatus":"active","description":{"text":"walk"},"subject":{"reference":"Patient/ok1"}}`,
+		``,
+		`{"resourceType":"Patient","id":"ok2","name":[{"family":"Zweite"}]}`,
+	}, "\n")
 	s := memstore.New()
 	im := fhir.NewImporter(s)
-	require.NoError(t, im.ImportPaths(context.Background(), dir))
+	require.NoError(t, im.ImportNDJSON(context.Background(), strings.NewReader(ndjson), "test.ndjson"))
 	rep := im.Report()
-	t.Logf("%+v", rep)
+	assert.Equal(t, 7, rep.Resources)
+	assert.Equal(t, map[string]int{"Patient": 2}, rep.Imported)
+	assert.Equal(t, map[string]int{"Goal": 1}, rep.Unsupported)
+	var lines []int
+	for _, f := range rep.Failed {
+		assert.Equal(t, "test.ndjson", f.Source)
+		assert.NotEmpty(t, f.Issues)
+		lines = append(lines, f.Entry)
+	}
+	slices.Sort(lines)
+	assert.Equal(t, []int{2, 3, 4, 5}, lines)
+	for _, id := range []string{"bad1", "bad2", "noname"} {
+		_, err := s.Get(context.Background(), "Patient", id)
+		assert.Error(t, err, id)
+	}
+}
+
+// TestBundleForwardReferences resolves urn:uuid references to entries that
+// come later in the Bundle.
+func TestBundleForwardReferences(t *testing.T) {
+	bundle := `{"resourceType":"Bundle","type":"transaction","entry":[
+	 {"fullUrl":"urn:uuid:0b1c1b7e-0000-4000-8000-000000000002","resource":{"resourceType":"Patient","id":"p-2","name":[{"family":"Later"}],
+	   "link":[{"other":{"reference":"urn:uuid:0b1c1b7e-0000-4000-8000-000000000001"},"type":"seealso"}]},
+	   "request":{"method":"POST","url":"Patient"}},
+	 {"fullUrl":"urn:uuid:0b1c1b7e-0000-4000-8000-000000000001","resource":{"resourceType":"Patient","name":[{"family":"First"}]},
+	   "request":{"method":"POST","url":"Patient"}}]}`
+	s := memstore.New()
+	im := fhir.NewImporter(s)
+	require.NoError(t, im.ImportBundle(context.Background(), strings.NewReader(bundle), "b.json"))
+	require.Empty(t, im.Report().Failed)
+	rec, err := s.Get(context.Background(), "Patient", "p-2")
+	require.NoError(t, err)
+	assert.Contains(t, string(rec.Value), `"other":"0b1c1b7e-0000-4000-8000-000000000001"`)
+	_, err = s.Get(context.Background(), "Patient", "0b1c1b7e-0000-4000-8000-000000000001")
+	require.NoError(t, err, "a resource without id takes the UUID of its full URL")
+}
+
+// FuzzImport feeds arbitrary bytes to the Bundle and NDJSON readers: no
+// panic, and every resource read is either imported, unsupported or failed.
+func FuzzImport(f *testing.F) {
+	f.Add([]byte(`{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Patient","id":"a","name":[{"family":"X"}]}}]}`))
+	f.Add([]byte(`{"resourceType":"Patient","id":"a","birthDate":"19"}`))
+	f.Add([]byte(`{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Observation"}}, 7]}`))
+	f.Add([]byte("{\"resourceType\":\"Patient\"}\n[1,2]\n\"x\""))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, bundle := range []bool{true, false} {
+			im := fhir.NewImporter(memstore.New(), fhir.WithWorkers(2), fhir.KeepOriginal())
+			var err error
+			if bundle {
+				err = im.ImportBundle(context.Background(), bytes.NewReader(data), "fuzz")
+			} else {
+				err = im.ImportNDJSON(context.Background(), bytes.NewReader(data), "fuzz")
+			}
+			if err != nil {
+				t.Fatalf("unexpected error (source problems belong in the report): %v", err)
+			}
+			rep := im.Report()
+			n := len(rep.Failed)
+			for _, m := range []map[string]int{rep.Imported, rep.Unsupported, rep.Updated, rep.Unchanged} {
+				for _, c := range m {
+					n += c
+				}
+			}
+			if n < rep.Resources {
+				t.Fatalf("%d resources read but only %d accounted for", rep.Resources, n)
+			}
+		}
+	})
 }

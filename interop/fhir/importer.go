@@ -331,7 +331,12 @@ func (im *Importer) write(ctx context.Context, source string, batch []result) er
 }
 
 // original is the record that keeps a source resource as read.
+// It is stored compact, so that it exports as one NDJSON line.
 func original(typ, id, compartment string, raw []byte) *storage.Record {
+	var buf bytes.Buffer
+	if json.Compact(&buf, raw) == nil {
+		raw = buf.Bytes()
+	}
 	return &storage.Record{
 		Type: OriginalType, ID: typ + "." + id, Compartment: compartment,
 		Terms: []storage.Term{{Name: "type", Value: typ}}, Value: raw,

@@ -1,0 +1,152 @@
+// Command fhirimport imports FHIR R4 Bundles and NDJSON files into an ehrkit
+// store and prints a report.
+//
+//	fhirimport [-db FILE | -postgres DSN] [-json] [-keep-original] PATH...
+//
+// PATH is a file or a folder (searched recursively for .json and .ndjson).
+// With -json the report is one JSON object on standard output:
+//
+//	{"resources": N, "imported": {"Patient": n, ...}, "updated": {...},
+//	 "unchanged": {...}, "unsupported": {"Goal": n, ...}, "unmapped": {...},
+//	 "failed": [{"source": "file", "entry": i, "type": "...", "issues": ["..."]}]}
+//
+// Exit status: 0 when nothing failed, 1 when some resources failed (or the
+// store could not be used), 2 on bad usage.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+
+	"github.com/ehrkit/ehrkit/examples/internal/storeflag"
+	"github.com/ehrkit/ehrkit/interop/fhir"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run is the program, with its arguments and outputs; it returns the exit status.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("fhirimport", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: fhirimport [-db FILE | -postgres DSN] [-json] [-keep-original] PATH...")
+		fs.PrintDefaults()
+	}
+	stores := storeflag.Register(fs)
+	asJSON := fs.Bool("json", false, "print the report as one JSON object")
+	keep := fs.Bool("keep-original", false, "keep every source resource as read beside its record")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if err := stores.Check(); err != nil {
+		fmt.Fprintln(stderr, "fhirimport:", err)
+		return 2
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return 2
+	}
+	for _, p := range fs.Args() {
+		if _, err := os.Stat(p); err != nil {
+			fmt.Fprintln(stderr, "fhirimport:", err)
+			return 2
+		}
+	}
+	store, err := stores.Open(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, "fhirimport: open store:", err)
+		return 1
+	}
+	defer store.Close()
+
+	opts := []fhir.Option{}
+	if *keep {
+		opts = append(opts, fhir.KeepOriginal())
+	}
+	bar := isTerminal(stderr)
+	if bar {
+		opts = append(opts, fhir.WithProgress(func(p fhir.Progress) {
+			fmt.Fprintf(stderr, "\r%-60s %8d resources %6d failed", truncate(p.Source, 60), p.Resources, p.Failed)
+		}))
+	}
+	im := fhir.NewImporter(store, opts...)
+	err = im.ImportPaths(ctx, fs.Args()...)
+	if bar {
+		fmt.Fprintln(stderr)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "fhirimport:", err)
+		return 1
+	}
+	rep := im.Report()
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		if err := enc.Encode(rep); err != nil {
+			return 1
+		}
+	} else {
+		printReport(stdout, rep)
+	}
+	if len(rep.Failed) > 0 {
+		return 1
+	}
+	return 0
+}
+
+func printReport(w io.Writer, r *fhir.Report) {
+	fmt.Fprintf(w, "%d resources read\n", r.Resources)
+	for _, s := range []struct {
+		title  string
+		counts map[string]int
+	}{
+		{"imported", r.Imported}, {"updated", r.Updated}, {"unchanged", r.Unchanged},
+		{"unsupported (not modelled)", r.Unsupported}, {"unmapped elements", r.Unmapped},
+	} {
+		if len(s.counts) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "%s:\n", s.title)
+		keys := make([]string, 0, len(s.counts))
+		for k := range s.counts {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			fmt.Fprintf(w, "  %-40s %d\n", k, s.counts[k])
+		}
+	}
+	fmt.Fprintf(w, "failed: %d\n", len(r.Failed))
+	for _, f := range r.Failed {
+		fmt.Fprintf(w, "  %s entry %d %s: %s\n", f.Source, f.Entry, f.Type, strings.Join(f.Issues, "; "))
+	}
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return "…" + s[len(s)-n+1:]
+}
+

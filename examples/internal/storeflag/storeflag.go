@@ -1,0 +1,54 @@
+// Package storeflag gives the example programs their common store flags,
+// "-db FILE" (the embedded SQLite store, the default) and "-postgres DSN", and
+// opens the store they name.
+package storeflag
+
+import (
+	"context"
+	"errors"
+	"flag"
+
+	"github.com/ehrkit/ehrkit/storage"
+	"github.com/ehrkit/ehrkit/storage/pgstore"
+	"github.com/ehrkit/ehrkit/storage/sqlitestore"
+)
+
+// DefaultDB is the SQLite file used when neither flag is given.
+const DefaultDB = "ehrkit.db"
+
+// Flags holds the store flags of one program.
+type Flags struct {
+	db       string
+	postgres string
+}
+
+// Register adds -db and -postgres to fs.
+func Register(fs *flag.FlagSet) *Flags {
+	f := &Flags{}
+	fs.StringVar(&f.db, "db", "", "SQLite database `file` (default "+DefaultDB+")")
+	fs.StringVar(&f.postgres, "postgres", "", "PostgreSQL connection `DSN` instead of SQLite")
+	return f
+}
+
+// ErrBothStores reports that -db and -postgres were both given.
+var ErrBothStores = errors.New("give -db or -postgres, not both")
+
+// Check reports a usage error in the flags.
+func (f *Flags) Check() error {
+	if f.db != "" && f.postgres != "" {
+		return ErrBothStores
+	}
+	return nil
+}
+
+// Open opens the store the flags name.
+func (f *Flags) Open(ctx context.Context) (storage.Store, error) {
+	if f.postgres != "" {
+		return pgstore.Open(ctx, f.postgres)
+	}
+	db := f.db
+	if db == "" {
+		db = DefaultDB
+	}
+	return sqlitestore.Open(ctx, db)
+}

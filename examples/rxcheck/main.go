@@ -1,0 +1,26 @@
+// Command rxcheck runs ehrkit's drug-safety checks on one JSON document read
+// from standard input and writes the alerts as JSON on standard output, so that
+// any tool can drive the engine:
+//
+//	echo '{"patient": {"birthDate": "1970-05-01", "weightKg": 80, "allergies": []},
+//	  "active": [{"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "36567"}],
+//	  "orders": [{"medication": {"system": "http://www.nlm.nih.gov/research/umls/rxnorm", "code": "21212"},
+//	    "dose": {"value": 500, "unit": "mg"}, "frequencyPerDay": 2}]}' | rxcheck
+//
+// The output is {"alerts": [...], "unresolved": [...]}: every alert carries
+// kind, severity, interruptive, codes (RxCUIs), message, mechanism, management
+// and source; unresolved lists the codings that matched no drug. The optional
+// input field "date" (YYYY-MM-DD) sets the day of the check, today by default.
+// Flags: -kb DIR checks against the knowledge-base files in DIR (ehrkit
+// format) merged with the shipped base; -suppress ID[,ID...] turns rules off;
+// -pretty indents the output. Bad input exits with status 2 and a message on
+// standard error.
+package main
+
+import (
+	"os"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/ehrkit/ehrkit"
+	"github.com/ehrkit/ehrkit/rx"
+)
+
+// Exit statuses.
+const (
+	exitOK    = 0
+	exitUsage = 2
+	exitError = 1
+)
+
+// run is the program without its process: arguments, input and outputs are
+// passed in, the exit status is returned.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("rxcheck", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	kbDir := fs.String("kb", "", "directory of extra knowledge-base files (ehrkit format) merged with the shipped base")
+	suppress := fs.String("suppress", "", "comma-separated rule, class or dose-limit IDs to turn off")
+	pretty := fs.Bool("pretty", false, "indent the JSON output")
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "rxcheck: unexpected argument %q (the input is read from standard input)\n", fs.Arg(0))
+		return exitUsage
+	}
+	kb, err := knowledgeBase(*kbDir, *suppress)
+	if err != nil {
+		fmt.Fprintf(stderr, "rxcheck: %v\n", err)
+		return exitError
+	}
+	in, err := decode(stdin)
+	if err != nil {
+		fmt.Fprintf(stderr, "rxcheck: %v\n", err)
+		return exitUsage
+	}
+	if in.On.IsZero() {
+		in.On = ehrkit.DateOf(ehrkit.RealClock{}.Now())
+	}
+	res := rx.Check(kb, in)
+	enc := json.NewEncoder(stdout)
+	if *pretty {
+		enc.SetIndent("", "  ")
+	}
+	if err := enc.Encode(res); err != nil {
+		fmt.Fprintf(stderr, "rxcheck: write output: %v\n", err)
+		return exitError
+	}
+	return exitOK
+}
+
+func knowledgeBase(dir, suppress string) (rx.KnowledgeBase, error) {
+	parts := []rx.KnowledgeBase{rx.Shipped()}
+	if dir != "" {
+		extra, err := rx.LoadBase(os.DirFS(dir))
+		if err != nil {
+			return nil, fmt.Errorf("knowledge base %s: %w", dir, err)
+		}
+		parts = append([]rx.KnowledgeBase{extra}, parts...)
+	}
+	var ids []string
+	for _, id := range strings.Split(suppress, ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			ids = append(ids, id)
+		}
+	}
+	if len(parts) == 1 && len(ids) == 0 {
+		return parts[0], nil
+	}
+	return rx.Merge(parts, ids...), nil
+}
+
+// decode reads exactly one JSON document and checks its shape.
+func decode(r io.Reader) (rx.Input, error) {
+	var in rx.Input
+	dec := json.NewDecoder(r)
+	if err := dec.Decode(&in); err != nil {
+		if errors.Is(err, io.EOF) {
+			return in, errors.New("empty input: expected one JSON document on standard input")
+		}
+		return in, fmt.Errorf("malformed input: %w", err)
+	}
+	if dec.More() {
+		return in, errors.New("malformed input: more than one JSON document")
+	}
+	if err := in.Validate(); err != nil {
+		return in, fmt.Errorf("invalid input: %w", err)
+	}
+	return in, nil
+}
