@@ -149,4 +149,3 @@ func truncate(s string, n int) string {
 	}
 	return "…" + s[len(s)-n+1:]
 }
-

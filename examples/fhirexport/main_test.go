@@ -1,0 +1,72 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/ehrkit/ehrkit/interop/fhir"
+	"github.com/ehrkit/ehrkit/storage/sqlitestore"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const source = `{"resourceType":"Patient","id":"p1","name":[{"family":"Ordóñez"}],"gender":"male"}
+{"resourceType":"Patient","id":"p2","name":[{"family":"Mejía"}],"gender":"female"}
+{"resourceType":"Condition","id":"c1","clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-clinical","code":"active"}]},"code":{"coding":[{"system":"http://snomed.info/sct","code":"44054006","display":"Diabetes"}]},"subject":{"reference":"Patient/p1"}}
+`
+
+func seed(t *testing.T) string {
+	t.Helper()
+	db := filepath.Join(t.TempDir(), "x.db")
+	ctx := context.Background()
+	s, err := sqlitestore.Open(ctx, db)
+	require.NoError(t, err)
+	im := fhir.NewImporter(s)
+	require.NoError(t, im.ImportNDJSON(ctx, bytes.NewReader([]byte(source)), "seed"))
+	require.Empty(t, im.Report().Failed)
+	require.NoError(t, s.Close())
+	return db
+}
+
+func lines(t *testing.T, path string) []map[string]any {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	var out []map[string]any
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var m map[string]any
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &m))
+		out = append(out, m)
+	}
+	return out
+}
+
+func TestExport(t *testing.T) {
+	db := seed(t)
+	out := filepath.Join(t.TempDir(), "out")
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, 0, run(context.Background(), []string{"-db", db, "-out", out}, &stdout, &stderr), stderr.String())
+	patients := lines(t, filepath.Join(out, "Patient.ndjson"))
+	require.Len(t, patients, 2)
+	assert.Equal(t, "Patient", patients[0]["resourceType"])
+	assert.Len(t, lines(t, filepath.Join(out, "Condition.ndjson")), 1)
+
+	one := filepath.Join(t.TempDir(), "one")
+	require.Equal(t, 0, run(context.Background(), []string{"-db", db, "-patient", "p2", "-out", one}, &stdout, &stderr))
+	assert.Len(t, lines(t, filepath.Join(one, "Patient.ndjson")), 1)
+	_, err := os.Stat(filepath.Join(one, "Condition.ndjson"))
+	assert.True(t, os.IsNotExist(err), "p2 has no conditions")
+}
+
+func TestExportUsage(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	assert.Equal(t, 2, run(context.Background(), []string{"-db", "x.db"}, &stdout, &stderr))
+	assert.Equal(t, 2, run(context.Background(), []string{"-out", "d", "extra"}, &stdout, &stderr))
+}
