@@ -3,12 +3,12 @@ package ehrkit
 import (
 	"fmt"
 	"regexp"
-	"strconv"
 )
 
 var (
-	icd10cmRe = regexp.MustCompile(`^[A-TV-Z][0-9][0-9AB](\.[0-9A-TV-Z]{1,4})?$`)
+	icd10cmRe = regexp.MustCompile(`^[A-Z][0-9][0-9AB](\.[0-9A-Z]{1,4})?$`)
 	loincRe   = regexp.MustCompile(`^([0-9]{1,7})-([0-9])$`)
+	loincLxRe = regexp.MustCompile(`^L[AGP][0-9]{1,8}-[0-9]$`)
 	cptRe     = regexp.MustCompile(`^[0-9]{4}[0-9FTU]$`)
 	hcpcsRe   = regexp.MustCompile(`^[A-V][0-9]{4}$`)
 	rxnormRe  = regexp.MustCompile(`^[0-9]{1,9}$`)
@@ -17,8 +17,9 @@ var (
 
 // CheckCode checks the syntax of code in the known code systems: ICD-10-CM
 // (letter, two characters, optional dot and up to four more), LOINC (number,
-// dash, Mod-10 check digit), CPT, HCPCS Level II, RxNorm (numeric RXCUI), SNOMED
-// CT (numeric SCTID with a valid Verhoeff check digit) and NPI (Luhn check with
+// dash, Mod-10 check digit; answer, group and part codes such as "LA6568-5" by
+// syntax only), CPT, HCPCS Level II, RxNorm (numeric RXCUI), SNOMED CT
+// (numeric SCTID with a valid Verhoeff check digit) and NPI (Luhn check with
 // prefix 80840). Codes of other systems are accepted as they are.
 func CheckCode(system, code string) error {
 	switch system {
@@ -27,6 +28,9 @@ func CheckCode(system, code string) error {
 			return fmt.Errorf("not an ICD-10-CM code")
 		}
 	case SystemLOINC:
+		if loincLxRe.MatchString(code) {
+			return nil // answer (LA), group (LG) and part (LP) codes: syntax only
+		}
 		m := loincRe.FindStringSubmatch(code)
 		if m == nil {
 			return fmt.Errorf("not a LOINC code (digits-checkdigit)")
@@ -80,8 +84,10 @@ func ValidNPI(npi string) bool {
 	if len(npi) != 10 {
 		return false
 	}
-	if _, err := strconv.Atoi(npi); err != nil {
-		return false
+	for i := 0; i < len(npi); i++ {
+		if npi[i] < '0' || npi[i] > '9' {
+			return false // strconv.Atoi would accept a sign
+		}
 	}
 	return luhnValid("80840" + npi)
 }

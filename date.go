@@ -47,7 +47,8 @@ func DateOf(t time.Time) Date {
 	return NewDate(y, m, d)
 }
 
-// ParseDate parses "YYYY", "YYYY-MM" or "YYYY-MM-DD" and rejects impossible dates.
+// ParseDate parses "YYYY", "YYYY-MM" or "YYYY-MM-DD" and rejects impossible
+// dates, including the year 0000 (FHIR dates start at year 1).
 func ParseDate(s string) (Date, error) {
 	var layout string
 	var p Precision
@@ -62,7 +63,7 @@ func ParseDate(s string) (Date, error) {
 		return Date{}, fmt.Errorf("%w: date must be YYYY, YYYY-MM or YYYY-MM-DD", ErrInvalid)
 	}
 	t, err := time.Parse(layout, s)
-	if err != nil {
+	if err != nil || t.Year() < 1 {
 		return Date{}, fmt.Errorf("%w: malformed date", ErrInvalid)
 	}
 	y, m, d := t.Date()

@@ -1,6 +1,8 @@
 package ehrkit
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
@@ -85,12 +87,49 @@ func Qty(value, unit string) Quantity {
 	return Quantity{Value: decimal.RequireFromString(value), Unit: unit}
 }
 
-// String renders "value unit".
+// String renders "comparator value unit" ("<5 mmol/L", "0.10 mg"), keeping the
+// value's trailing zeros.
 func (q Quantity) String() string {
+	s := q.Comparator + decimalText(q.Value)
 	if q.Unit == "" {
-		return q.Value.String()
+		return s
 	}
-	return q.Value.String() + " " + q.Unit
+	return s + " " + q.Unit
+}
+
+// quantityJSON is the JSON shape of a Quantity.
+type quantityJSON struct {
+	Value      json.Number `json:"value"`
+	Unit       string      `json:"unit,omitempty"`
+	Comparator string      `json:"comparator,omitempty"`
+}
+
+// MarshalJSON encodes the value as a JSON number with its precision kept
+// ("0.10" stays 0.10: in FHIR the number of decimals is significant).
+func (q Quantity) MarshalJSON() ([]byte, error) {
+	return json.Marshal(quantityJSON{Value: json.Number(decimalText(q.Value)), Unit: q.Unit, Comparator: q.Comparator})
+}
+
+// UnmarshalJSON decodes a value given as a JSON number or a decimal string.
+func (q *Quantity) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		Value      decimal.Decimal `json:"value"`
+		Unit       string          `json:"unit"`
+		Comparator string          `json:"comparator"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return fmt.Errorf("%w: quantity: %w", ErrInvalid, err)
+	}
+	*q = Quantity{Value: raw.Value, Unit: raw.Unit, Comparator: raw.Comparator}
+	return nil
+}
+
+// decimalText renders d with as many decimals as it was given ("0.10", "120").
+func decimalText(d decimal.Decimal) string {
+	if d.Exponent() < 0 {
+		return d.StringFixed(-d.Exponent())
+	}
+	return d.String()
 }
 
 // HumanName is a person's name (FHIR HumanName).

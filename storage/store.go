@@ -58,7 +58,10 @@ type Reader interface {
 	Query(ctx context.Context, q Query) (Page, error)
 }
 
-// Tx is a read-write transaction. Reads see the transaction's own writes.
+// Tx is a read-write transaction. Reads see the transaction's own writes;
+// other readers see none of them before commit. Every Put and Delete makes a
+// version of its own, also when one record is written several times in one
+// transaction.
 type Tx interface {
 	Reader
 	// Put writes rec as the next version of (rec.Type, rec.ID). expect is the
@@ -87,8 +90,9 @@ type Store interface {
 	Update(ctx context.Context, fn func(tx Tx) error) error
 	// Changes returns up to limit feed entries with Seq > after, in Seq order.
 	// Every committed Put and Delete appends one entry (except records of
-	// CheckpointType) and every Emit one more, in commit order; a reader never
-	// sees a gap later filled by a transaction that committed late.
+	// CheckpointType) and every Emit one more, in commit order (within one
+	// transaction, in the order of the calls); a reader never sees a gap later
+	// filled by a transaction that committed late.
 	Changes(ctx context.Context, after int64, limit int) ([]Change, error)
 	// Close releases the store's resources.
 	Close() error

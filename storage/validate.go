@@ -10,6 +10,8 @@ var (
 	typeRe = regexp.MustCompile(`^[A-Z][A-Za-z0-9]{0,63}$`)
 	idRe   = regexp.MustCompile(`^[A-Za-z0-9\-._~:|@+=]{1,128}$`)
 	termRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.:\-]{0,63}$`)
+	// labelRe admits a leading digit, as in the label "42CFRPart2".
+	labelRe = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.:\-]{0,63}$`)
 )
 
 // ValidType reports whether typ is a well-formed record type: a capital letter
@@ -38,7 +40,7 @@ func ValidateRecord(r Record) error {
 	v.Check(len(r.Value) <= MaxValueSize, "value", ehrkit.IssueTooLong, "value exceeds %d bytes", MaxValueSize)
 	v.Check(len(r.Terms) <= MaxTerms, "terms", ehrkit.IssueTooLong, "more than %d terms", MaxTerms)
 	for i, l := range r.Labels {
-		v.Check(termRe.MatchString(l), ehrkit.Index("labels", i), ehrkit.IssueValue, "malformed label")
+		v.Check(labelRe.MatchString(l), ehrkit.Index("labels", i), ehrkit.IssueValue, "malformed label")
 	}
 	for i, t := range r.Terms {
 		v.Check(termRe.MatchString(t.Name), ehrkit.Index("terms", i)+".name", ehrkit.IssueValue, "malformed term name")
@@ -79,4 +81,16 @@ func PageSize(q Query) int {
 		return DefaultLimit
 	}
 	return q.Limit
+}
+
+// ValidateEvent checks an event before it is emitted: a topic is required, the
+// compartment must be a well-formed id or "", the key at most MaxTermValue
+// bytes and the payload at most MaxValueSize bytes. Backends call it in Emit.
+func ValidateEvent(ev Event) error {
+	var v ehrkit.Issues
+	v.Required("topic", ev.Topic != "")
+	v.Check(ev.Compartment == "" || ValidID(ev.Compartment), "compartment", ehrkit.IssueValue, "malformed compartment id")
+	v.Check(len(ev.Key) <= MaxTermValue, "key", ehrkit.IssueTooLong, "key exceeds %d bytes", MaxTermValue)
+	v.Check(len(ev.Payload) <= MaxValueSize, "payload", ehrkit.IssueTooLong, "payload exceeds %d bytes", MaxValueSize)
+	return v.Err()
 }

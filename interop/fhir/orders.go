@@ -62,7 +62,7 @@ func applyStateExtension(exts []fExtension, o *rx.Order) error {
 func requesterOf(r *fReference, rs *Refs) string {
 	ref := toRef(r, rs)
 	if ref.ID == "" {
-		return r.Display
+		return ref.Display
 	}
 	return ref.ID
 }

@@ -3,8 +3,8 @@
 // whole storage/storetest conformance suite, so code tested on it behaves the
 // same on the SQLite and PostgreSQL backends.
 //
-// Transactions buffer their writes and apply them under one lock at commit,
-// re-checking every expected version; equality filters are answered from an
+// Transactions buffer their writes and events in call order and apply them
+// under one lock at commit, re-checking every expected version; equality filters are answered from an
 // inverted index, other filters by scanning the records of the queried type or
 // compartment.
 package memstore
@@ -97,6 +97,9 @@ func (s *Store) GetVersion(ctx context.Context, typ, id string, version int64) (
 	if err := s.begin(ctx, "get-version"); err != nil {
 		return storage.Record{}, err
 	}
+	if err := storage.ValidateKey(typ, id); err != nil {
+		return storage.Record{}, &storage.Error{Op: "get-version", Type: typ, Kind: ehrkit.ErrInvalid, Cause: err}
+	}
 	h := s.history[key{typ, id}]
 	if version < 1 || version > int64(len(h)) {
 		return storage.Record{}, storage.NotFound("get-version", typ, id)
@@ -110,6 +113,9 @@ func (s *Store) History(ctx context.Context, typ, id string) ([]storage.Record, 
 	defer s.mu.RUnlock()
 	if err := s.begin(ctx, "history"); err != nil {
 		return nil, err
+	}
+	if err := storage.ValidateKey(typ, id); err != nil {
+		return nil, &storage.Error{Op: "history", Type: typ, Kind: ehrkit.ErrInvalid, Cause: err}
 	}
 	h := s.history[key{typ, id}]
 	if len(h) == 0 {
@@ -264,23 +270,25 @@ func (s *Store) Update(ctx context.Context, fn func(tx storage.Tx) error) error 
 	if err := s.begin(ctx, "commit"); err != nil {
 		return err
 	}
-	for _, k := range tx.order {
-		if cur := s.version(k); tx.expect[k] != storage.Any && cur != tx.expect[k] {
-			return storage.Conflict("commit", k.typ, k.id, tx.expect[k], cur)
+	for k, expect := range tx.expect {
+		if cur := s.version(k); expect != storage.Any && cur != expect {
+			return storage.Conflict("commit", k.typ, k.id, expect, cur)
 		}
 	}
 	now := s.now()
-	for _, k := range tx.order {
-		r := tx.pending[k]
-		r.Version = s.version(k) + 1
+	for _, w := range tx.writes {
+		if w.event != nil {
+			ev := w.event
+			s.changes = append(s.changes, storage.Change{
+				Seq: int64(len(s.changes)) + 1, Kind: storage.ChangeEvent, Time: now,
+				Compartment: ev.Compartment, Topic: ev.Topic, Key: ev.Key, Payload: ev.Payload,
+			})
+			continue
+		}
+		r := w.rec
+		r.Version = s.version(key{r.Type, r.ID}) + 1
 		r.Updated = now
 		s.apply(r)
-	}
-	for _, ev := range tx.events {
-		s.changes = append(s.changes, storage.Change{
-			Seq: int64(len(s.changes)) + 1, Kind: storage.ChangeEvent, Time: now,
-			Compartment: ev.Compartment, Topic: ev.Topic, Key: ev.Key, Payload: ev.Payload,
-		})
 	}
 	return nil
 }
@@ -360,13 +368,18 @@ func clone(r storage.Record) storage.Record {
 	return r
 }
 
-// tx buffers a transaction's writes until commit.
+// tx buffers a transaction's writes and events, in call order, until commit.
 type tx struct {
 	s       *Store
-	pending map[key]storage.Record
-	expect  map[key]int64 // the version expected by the first write of each key
-	order   []key
-	events  []storage.Event
+	pending map[key]storage.Record // the latest write of each key, for reads
+	expect  map[key]int64          // the committed version each key's first write expected
+	writes  []write
+}
+
+// write is one buffered Put, Delete (rec) or Emit (event).
+type write struct {
+	rec   storage.Record
+	event *storage.Event
 }
 
 func (t *tx) Get(ctx context.Context, typ, id string) (storage.Record, error) {
@@ -427,14 +440,13 @@ func (t *tx) write(rec storage.Record, expect int64, op string) (storage.Record,
 		return storage.Record{}, storage.Closed(op)
 	}
 	seen := committed
-	if _, ok := t.pending[k]; ok {
-		seen = t.pending[k].Version
+	if p, ok := t.pending[k]; ok {
+		seen = p.Version
 	}
 	if expect != storage.Any && expect != seen {
 		return storage.Record{}, storage.Conflict(op, rec.Type, rec.ID, expect, seen)
 	}
-	if _, ok := t.pending[k]; !ok {
-		t.order = append(t.order, k)
+	if _, ok := t.expect[k]; !ok {
 		t.expect[k] = committed
 		if expect == storage.Any {
 			t.expect[k] = storage.Any
@@ -443,6 +455,7 @@ func (t *tx) write(rec storage.Record, expect int64, op string) (storage.Record,
 	rec.Version = seen + 1
 	rec.Updated = t.s.now()
 	t.pending[k] = rec
+	t.writes = append(t.writes, write{rec: rec})
 	return clone(rec), nil
 }
 
@@ -450,14 +463,10 @@ func (t *tx) Emit(ctx context.Context, ev storage.Event) error {
 	if err := storage.Ctx(ctx, "emit"); err != nil {
 		return err
 	}
-	var v ehrkit.Issues
-	v.Required("topic", ev.Topic != "")
-	v.Check(ev.Compartment == "" || storage.ValidID(ev.Compartment), "compartment", ehrkit.IssueValue, "malformed compartment id")
-	v.Check(len(ev.Payload) <= storage.MaxValueSize, "payload", ehrkit.IssueTooLong, "payload too large")
-	if err := v.Err(); err != nil {
+	if err := storage.ValidateEvent(ev); err != nil {
 		return &storage.Error{Op: "emit", Kind: ehrkit.ErrInvalid, Cause: err}
 	}
 	ev.Payload = slices.Clone(ev.Payload)
-	t.events = append(t.events, ev)
+	t.writes = append(t.writes, write{event: &ev})
 	return nil
 }

@@ -1,0 +1,157 @@
+package access_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ehrkit/ehrkit"
+	"github.com/ehrkit/ehrkit/access"
+	"github.com/ehrkit/ehrkit/storage"
+)
+
+// mixed seeds n Observations whose ids interleave patients p1, p2 and p3, so
+// that every page of an unrestricted query mixes patients; every fifth p1
+// record is behavioural-health. It returns the ids per patient without the
+// labelled ones, and under "p1*" every id of p1.
+func mixed(t *testing.T, s storage.Store, n int) map[string][]string {
+	byPatient := map[string][]string{}
+	var recs []storage.Record
+	for i := range n {
+		p := []string{"p1", "p2", "p3"}[i%3]
+		var labels []string
+		if p == "p1" {
+			byPatient["p1*"] = append(byPatient["p1*"], fmt.Sprintf("o%03d", i))
+		}
+		if p == "p1" && i%5 == 0 {
+			labels = []string{access.LabelBehavioralHealth}
+		} else {
+			byPatient[p] = append(byPatient[p], fmt.Sprintf("o%03d", i))
+		}
+		recs = append(recs, rec("Observation", fmt.Sprintf("o%03d", i), p, labels...))
+	}
+	seed(t, s, recs...)
+	return byPatient
+}
+
+// pages runs q through every page and returns the ids seen and pages read.
+func pages(t *testing.T, ctx context.Context, s storage.Store, q storage.Query) ([]string, int) {
+	var ids []string
+	n := 0
+	for {
+		page, err := s.Query(ctx, q)
+		require.NoError(t, err)
+		n++
+		for _, r := range page.Records {
+			ids = append(ids, r.ID)
+		}
+		if page.Next == "" {
+			return ids, n
+		}
+		q.Cursor = page.Next
+	}
+}
+
+func TestSearchNeverLeaksOtherPatients(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e env) {
+		seedPatients(t, e.inner)
+		want := mixed(t, e.inner, 60)
+		cases := []struct {
+			name  string
+			who   access.Principal
+			q     storage.Query
+			want  []string
+			pages int
+		}{
+			// The portal user's query is narrowed to p1 in the store, so every
+			// page is full and no cursor points past another patient's record.
+			{"portal, no compartment", portal1, storage.Query{Type: "Observation", Limit: 4}, want["p1"], 5},
+			{"portal, own compartment", portal1, storage.Query{Type: "Observation", Compartment: "p1", Limit: 4}, want["p1"], 5},
+			{"portal, sorted by update, descending", portal1, storage.Query{Type: "Observation", SortBy: storage.SortUpdated, Desc: true, Limit: 7}, nil, 0},
+			{"pharmacist, facility F1 only", pharmacist, storage.Query{Type: "Observation", Limit: 9}, append(append([]string{}, want["p1"]...), want["p3"]...), 0},
+			{"physician of another facility, care team", physician2, storage.Query{Type: "Observation", Compartment: "p1", Limit: 5}, want["p1*"], 0},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				ids, n := pages(t, as(tc.who), e.g, tc.q)
+				if tc.want == nil {
+					tc.want = want["p1"]
+				}
+				assert.ElementsMatch(t, tc.want, ids)
+				if tc.pages > 0 {
+					assert.Equal(t, tc.pages, n)
+				}
+				for _, id := range ids {
+					r, err := e.inner.Get(context.Background(), "Observation", id)
+					require.NoError(t, err)
+					if tc.who.Patient != "" {
+						assert.Equal(t, tc.who.Patient, r.Compartment)
+					}
+				}
+			})
+		}
+		t.Run("portal asking for another patient", func(t *testing.T) {
+			_, err := e.g.Query(as(portal1), storage.Query{Type: "Observation", Compartment: "p2"})
+			assert.Equal(t, access.ReasonScope, reasonOf(t, err))
+		})
+		t.Run("care team of several patients must name one", func(t *testing.T) {
+			p := nurse
+			p.Facility, p.CareTeam = "", []string{"p1", "p2"}
+			_, err := e.g.Query(as(p), storage.Query{Type: "Observation"})
+			assert.Equal(t, access.ReasonScope, reasonOf(t, err))
+			ids, _ := pages(t, as(p), e.g, storage.Query{Type: "Observation", Compartment: "p2"})
+			assert.ElementsMatch(t, want["p2"], ids)
+		})
+		t.Run("search is audited with the ids returned", func(t *testing.T) {
+			page, err := e.g.Query(as(portal1), storage.Query{Type: "Observation", Limit: 3})
+			require.NoError(t, err)
+			ev := last(t, e.inner)
+			assert.Equal(t, "search", ev.Action)
+			var ids []string
+			for _, r := range page.Records {
+				ids = append(ids, "Observation/"+r.ID)
+			}
+			assert.Equal(t, ids, ev.Results)
+		})
+	})
+}
+
+func TestChangeFeedNeverLeaksOtherPatients(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e env) {
+		seedPatients(t, e.inner)
+		want := mixed(t, e.inner, 30)
+		ctx := context.Background()
+		require.NoError(t, e.inner.Update(ctx, func(tx storage.Tx) error {
+			for _, p := range []string{"p1", "p2"} {
+				if err := tx.Emit(ctx, storage.Event{Topic: "schedule.reminder", Key: "rem-" + p, Compartment: p}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}))
+		// Guarded reads add audit events to the feed: the portal user must not
+		// see them either.
+		_, err := e.g.Get(as(physician), "Observation", want["p2"][0])
+		require.Equal(t, access.ReasonScope, reasonOf(t, err))
+		_, err = e.g.Get(as(portal1), "Patient", "p1")
+		require.NoError(t, err)
+
+		var seen []string
+		for _, ch := range feed(t, as(portal1), e.g, 4) {
+			assert.Equal(t, "p1", ch.Compartment, "change %d", ch.Seq)
+			assert.NotContains(t, ch.Labels, access.LabelBehavioralHealth)
+			if ch.Kind == storage.ChangeEvent {
+				seen = append(seen, ch.Key)
+			} else {
+				seen = append(seen, ch.ID)
+			}
+		}
+		assert.ElementsMatch(t, append([]string{"p1", "rem-p1"}, want["p1"]...), seen)
+
+		_, err = e.g.Changes(context.Background(), 0, 10)
+		require.ErrorIs(t, err, ehrkit.ErrUnauthenticated)
+	})
+}

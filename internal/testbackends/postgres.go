@@ -1,0 +1,83 @@
+package testbackends
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ehrkit/ehrkit"
+	"github.com/ehrkit/ehrkit/storage"
+	"github.com/ehrkit/ehrkit/storage/pgstore"
+)
+
+// PostgresEnv names the variable holding the DSN of the PostgreSQL database
+// tests use, e.g. postgres://postgres@127.0.0.1:5432/test?sslmode=disable.
+const PostgresEnv = "EHRKIT_POSTGRES_DSN"
+
+func init() {
+	register(Backend{
+		Name: "postgres",
+		Open: func(t testing.TB, clock ehrkit.Clock) storage.Store {
+			s, err := PostgresPlace(t)(clock)
+			if err != nil {
+				t.Fatalf("opening the PostgreSQL store: %v", err)
+			}
+			t.Cleanup(func() { _ = s.Close() })
+			return s
+		},
+		Overwrite: func(t testing.TB, s storage.Store, typ, id string, version int64, value []byte) {
+			ps, ok := s.(*pgstore.Store)
+			if !ok {
+				t.Fatalf("Overwrite: %T is not a *pgstore.Store", s)
+			}
+			tag, err := ps.Pool().Exec(context.Background(),
+				`UPDATE record_versions SET value = $4 WHERE type = $1 AND id = $2 AND version = $3`, typ, id, version, value)
+			if err != nil || tag.RowsAffected() != 1 {
+				t.Fatalf("Overwrite %s/%s version %d: %d rows, %v", typ, id, version, tag.RowsAffected(), err)
+			}
+		},
+	})
+}
+
+// PostgresDSN returns the DSN of the test database, or skips t, saying so,
+// when EHRKIT_POSTGRES_DSN is unset.
+func PostgresDSN(t testing.TB) string {
+	t.Helper()
+	dsn := os.Getenv(PostgresEnv)
+	if dsn == "" {
+		t.Skip(PostgresEnv + " is unset: skipping the PostgreSQL backend (set it to a database URL to run it)")
+	}
+	return dsn
+}
+
+// PostgresPlace returns an opener of stores over one fresh PostgreSQL schema
+// with a random name, dropped when t ends; every call opens a new handle onto
+// the same data. It skips t, saying so, when EHRKIT_POSTGRES_DSN is unset.
+func PostgresPlace(t testing.TB) func(clock ehrkit.Clock) (*pgstore.Store, error) {
+	t.Helper()
+	dsn := PostgresDSN(t)
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	schema := "ehrkit_test_" + hex.EncodeToString(b[:])
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			t.Errorf("dropping test schema %s: %v", schema, err)
+			return
+		}
+		defer func() { _ = conn.Close(ctx) }()
+		if _, err := conn.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{schema}.Sanitize()+` CASCADE`); err != nil {
+			t.Errorf("dropping test schema %s: %v", schema, err)
+		}
+	})
+	return func(clock ehrkit.Clock) (*pgstore.Store, error) {
+		return pgstore.Open(context.Background(), dsn, pgstore.WithClock(clock), pgstore.WithSchema(schema))
+	}
+}

@@ -1,0 +1,113 @@
+package patient
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ehrkit/ehrkit"
+	"github.com/ehrkit/ehrkit/internal/testbackends"
+	"github.com/stretchr/testify/require"
+)
+
+// benchSize returns the population size for a backend: EHRKIT_BENCH_PATIENTS
+// (default 100 000), or EHRKIT_BENCH_PATIENTS_<BACKEND> when set.
+func benchSize(tb testing.TB, backend string) int {
+	for _, name := range []string{"EHRKIT_BENCH_PATIENTS_" + strings.ToUpper(backend), "EHRKIT_BENCH_PATIENTS"} {
+		if v := os.Getenv(name); v != "" {
+			n, err := strconv.Atoi(v)
+			require.NoError(tb, err, name)
+			return n
+		}
+	}
+	return 100_000
+}
+
+// latencies collects per-operation durations and reports p50 and p99.
+type latencies []time.Duration
+
+func (l *latencies) time(f func()) {
+	start := time.Now()
+	f()
+	*l = append(*l, time.Since(start))
+}
+
+func (l latencies) report(b *testing.B) {
+	slices.Sort(l)
+	pct := func(p float64) float64 {
+		return float64(l[min(len(l)-1, int(p*float64(len(l))))].Microseconds())
+	}
+	b.ReportMetric(pct(0.50), "p50-µs")
+	b.ReportMetric(pct(0.99), "p99-µs")
+}
+
+// BenchmarkRegistry loads a synthetic population into each backend, then
+// measures search by family name, by given and family name, by MRN, by phone,
+// and matching one candidate (a planted duplicate) with blocking.
+func BenchmarkRegistry(b *testing.B) {
+	for _, backend := range testbackends.All() {
+		b.Run(backend.Name, func(b *testing.B) {
+			n := benchSize(b, backend.Name)
+			store := backend.Open(b, ehrkit.RealClock{})
+			svc, err := NewService(store)
+			require.NoError(b, err)
+			pop := generate(1, n, 0.01)
+			start := time.Now()
+			loaded := bulkLoad(b, svc, pop.People)
+			b.Logf("%s: loaded %d patients in %s", backend.Name, n, time.Since(start).Round(time.Millisecond))
+			ctx := context.Background()
+			pick := func(i int) Patient { return loaded[(i*7919)%len(loaded)] }
+			run := func(name string, op func(i int) error) {
+				b.Run(fmt.Sprintf("%s/n=%d", name, n), func(b *testing.B) {
+					var lat latencies
+					i := 0
+					for b.Loop() {
+						lat.time(func() { require.NoError(b, op(i)) })
+						i++
+					}
+					lat.report(b)
+				})
+			}
+			run("search-family", func(i int) error {
+				_, err := svc.Search(ctx, Query{Name: pick(i).Name().Family, Limit: 20})
+				return err
+			})
+			run("search-given-family", func(i int) error {
+				p := pick(i)
+				_, err := svc.Search(ctx, Query{Name: p.Name().Given[0] + " " + p.Name().Family, Limit: 20})
+				return err
+			})
+			run("search-mrn", func(i int) error {
+				res, err := svc.Search(ctx, Query{Identifier: ehrkit.Identifier{System: SystemMRN, Value: pick(i).Identifier(SystemMRN)}})
+				if err == nil && len(res.Patients) != 1 {
+					err = fmt.Errorf("MRN search found %d patients", len(res.Patients))
+				}
+				return err
+			})
+			run("search-phone", func(i int) error {
+				_, err := svc.Search(ctx, Query{Phone: pick(i).Telecom[0].Value})
+				return err
+			})
+			run("match", func(i int) error {
+				_, err := svc.Match(ctx, pop.Duplicates[i%len(pop.Duplicates)].Patient)
+				return err
+			})
+		})
+	}
+}
+
+// BenchmarkCompare measures the pure scoring of one pair.
+func BenchmarkCompare(b *testing.B) {
+	pop := generate(1, 1000, 0.2)
+	for b.Loop() {
+		for _, d := range pop.Duplicates {
+			Compare(d.Patient, pop.People[d.Of], SystemMRN)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(pop.Duplicates)), "ns/pair")
+}

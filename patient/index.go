@@ -1,0 +1,145 @@
+package patient
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
+
+	"github.com/ehrkit/ehrkit"
+	"github.com/ehrkit/ehrkit/storage"
+)
+
+// Record types the registry writes besides RecordType.
+const (
+	// IdentifierRecordType holds one record per identifier system|value in use;
+	// creating it with expected version 0 is what makes identifiers unique. It
+	// belongs to the patient's compartment.
+	IdentifierRecordType = "PatientIdentifier"
+	// CounterRecordType holds the last MRN number assigned per MRN system.
+	CounterRecordType = "PatientCounter"
+	// MergeRecordType holds one merge: what it changed and the versions before,
+	// so that Unmerge can restore them. It belongs to no compartment.
+	MergeRecordType = "PatientMerge"
+)
+
+// Index term names on patient records, for callers building their own
+// storage.Query over patients.
+const (
+	TermName       = "name"       // folded name tokens (see Tokens)
+	TermNamePrefix = "name3"      // the first three letters of each name token, so name prefix search starts from an equality
+	TermPhonetic   = "phonetic"   // NYSIIS codes of the name tokens
+	TermBirthDate  = "birthdate"  // birth date in FHIR form ("1970", "1970-05-01"), sortable
+	TermGender     = "gender"     // administrative gender code
+	TermIdentifier = "identifier" // "system|value"
+	TermPhone      = "phone"      // PhoneDigits of phone and sms contact points
+	TermEmail      = "email"      // folded e-mail address
+	TermPostal     = "postal"     // PostalCode of every address
+	TermStatus     = "status"     // StatusCurrent or StatusMerged
+	TermBlock      = "block"      // matching blocking keys
+)
+
+// Values of TermStatus.
+const (
+	StatusCurrent = "current" // a patient record in use
+	StatusMerged  = "merged"  // a record merged into another (see Patient.ReplacedBy)
+)
+
+var patients = storage.Kind[Patient]{
+	Type:    RecordType,
+	Version: 1,
+	Meta: func(p *Patient) storage.Meta {
+		return storage.Meta{ID: string(p.ID), Compartment: string(p.ID), Terms: p.terms()}
+	},
+}
+
+// identifierKey is the value of an IdentifierRecordType record.
+type identifierKey struct {
+	Patient ID `json:"patient"`
+}
+
+var identifierKeys = storage.Kind[identifierKey]{
+	Type: IdentifierRecordType, Version: 1,
+	Meta: func(k *identifierKey) storage.Meta { return storage.Meta{Compartment: string(k.Patient)} },
+}
+
+// identifierKeyID is the record id of the key of identifier token system|value:
+// a hash, since system URIs hold characters record ids may not.
+func identifierKeyID(token string) string { return "pi-" + hashHex(token, 20) }
+
+func hashHex(s string, n int) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:n])
+}
+
+// terms computes the index terms of p, sorted and without repeats.
+func (p Patient) terms() []storage.Term {
+	var t []storage.Term
+	add := func(name, value string) {
+		if value != "" {
+			t = append(t, storage.Term{Name: name, Value: value})
+		}
+	}
+	for _, tok := range p.nameTokens() {
+		add(TermName, tok)
+		add(TermNamePrefix, namePrefix(tok))
+		add(TermPhonetic, NYSIIS(tok))
+	}
+	add(TermBirthDate, p.BirthDate.String())
+	add(TermGender, string(p.Gender))
+	for _, id := range p.Identifiers {
+		add(TermIdentifier, id.Token())
+	}
+	for _, c := range p.Telecom {
+		switch c.System {
+		case "phone", "sms":
+			add(TermPhone, PhoneDigits(c.Value))
+		case "email":
+			add(TermEmail, Fold(c.Value))
+		}
+	}
+	for _, a := range p.Addresses {
+		add(TermPostal, PostalCode(a.PostalCode))
+	}
+	status := StatusCurrent
+	if p.ReplacedBy() != "" {
+		status = StatusMerged
+	}
+	add(TermStatus, status)
+	for _, b := range p.blockingKeys() {
+		add(TermBlock, b)
+	}
+	slices.SortFunc(t, func(a, b storage.Term) int {
+		if a.Name != b.Name {
+			return cmp.Compare(a.Name, b.Name)
+		}
+		return cmp.Compare(a.Value, b.Value)
+	})
+	return slices.Compact(t)
+}
+
+// blockingKeys returns the keys under which p is a matching candidate: the
+// full birth date ("bd:1970-05-01") and, for every name, the pair of phonetic
+// codes of the first given name and the family name in sorted order
+// ("np:JAN:SNATH"), which survives first and last name being swapped.
+// Identifiers, phone numbers and e-mail addresses block through their own terms.
+func (p Patient) blockingKeys() []string {
+	var out []string
+	if p.BirthDate.Precision() == ehrkit.PrecisionDay {
+		out = append(out, "bd:"+p.BirthDate.String())
+	}
+	for _, n := range p.Names {
+		if len(n.Given) == 0 || n.Family == "" {
+			continue
+		}
+		out = append(out, namePairKey(NYSIIS(n.Given[0]), NYSIIS(n.Family)))
+	}
+	return out
+}
+
+func namePairKey(a, b string) string {
+	if b < a {
+		a, b = b, a
+	}
+	return "np:" + a + ":" + b
+}

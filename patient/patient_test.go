@@ -1,0 +1,127 @@
+package patient
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/ehrkit/ehrkit"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/text/language"
+)
+
+func fullPatient() Patient {
+	p := person("José", "Müller-Lüdenscheidt", "1970-05-01", GenderMale)
+	p.ID = "p-1"
+	p.Active = true
+	p.Identifiers = []ehrkit.Identifier{{System: ehrkit.SystemSSN, Value: "123-45-6789"}}
+	p = phone(p, "+1 555 010 2030")
+	p = address(p, "1 Main St", "Springfield", "02139")
+	p.MaritalStatus = ehrkit.Concept("http://terminology.hl7.org/CodeSystem/v3-MaritalStatus", "M", "Married")
+	p.Language = language.MustParse("es-MX")
+	p.Contacts = []Contact{{
+		Relationship: []ehrkit.CodeableConcept{ehrkit.Concept(SystemContactRelationship, RelationshipEmergency, "Emergency contact")},
+		Name:         ehrkit.HumanName{Family: "Müller", Given: []string{"Ana"}},
+		Telecom:      []ehrkit.ContactPoint{{System: "phone", Value: "555 0199"}},
+	}}
+	p.GeneralPractitioner = []ehrkit.Reference{ehrkit.Ref("Practitioner", "dr-1")}
+	p.ManagingOrganization = ehrkit.Ref("Organization", "org-1")
+	return p
+}
+
+func TestValidateAcceptsFullPatient(t *testing.T) {
+	require.NoError(t, fullPatient().Validate())
+}
+
+func TestValidateReportsEveryField(t *testing.T) {
+	p := Patient{
+		ID:         "bad id/",
+		Gender:     "robot",
+		BirthDate:  ehrkit.NewDate(1970, 2, 30),
+		DeceasedAt: time.Date(1960, 1, 1, 0, 0, 0, 0, time.UTC),
+		Identifiers: []ehrkit.Identifier{
+			{System: "urn:x", Value: "1"}, {System: "urn:x", Value: "1"}, {Value: "2", Use: "primary"},
+		},
+		Telecom:              []ehrkit.ContactPoint{{System: "phone", Value: "call me"}, {System: "pigeon", Value: "x"}},
+		Addresses:            []ehrkit.Address{{Use: "castle"}},
+		Contacts:             []Contact{{Gender: "robot"}},
+		GeneralPractitioner:  []ehrkit.Reference{{Type: "Patient"}},
+		ManagingOrganization: ehrkit.Reference{Type: "Practitioner", ID: "x"},
+		Links:                []Link{{Other: "bad id/", Type: "twin"}},
+	}
+	err := p.Validate()
+	var ve *ehrkit.ValidationError
+	require.True(t, errors.As(err, &ve))
+	assert.ErrorIs(t, err, ehrkit.ErrInvalid)
+	for _, want := range []struct {
+		path string
+		code ehrkit.IssueCode
+	}{
+		{"id", ehrkit.IssueValue},
+		{"name", ehrkit.IssueRequired},
+		{"gender", ehrkit.IssueCodeInvalid},
+		{"birthDate", ehrkit.IssueValue},
+		{"deceased", ehrkit.IssueInvariant},
+		{"identifier[1]", ehrkit.IssueDuplicate},
+		{"identifier[2].system", ehrkit.IssueRequired},
+		{"identifier[2].use", ehrkit.IssueCodeInvalid},
+		{"telecom[0].value", ehrkit.IssueValue},
+		{"telecom[1].system", ehrkit.IssueCodeInvalid},
+		{"address[0].use", ehrkit.IssueCodeInvalid},
+		{"contact[0].name", ehrkit.IssueRequired},
+		{"contact[0].gender", ehrkit.IssueCodeInvalid},
+		{"generalPractitioner[0].type", ehrkit.IssueValue},
+		{"generalPractitioner[0].id", ehrkit.IssueRequired},
+		{"managingOrganization.type", ehrkit.IssueValue},
+		{"link[0].other", ehrkit.IssueValue},
+		{"link[0].type", ehrkit.IssueCodeInvalid},
+	} {
+		assert.True(t, ve.Has(want.path, want.code), "missing %s (%s) in %v", want.path, want.code, ve.Issues)
+	}
+}
+
+func TestValidateDeceasedBeforeBirth(t *testing.T) {
+	p := fullPatient()
+	p.Deceased = true
+	p.DeceasedAt = time.Date(1969, 1, 1, 0, 0, 0, 0, time.UTC)
+	var ve *ehrkit.ValidationError
+	require.ErrorAs(t, p.Validate(), &ve)
+	assert.True(t, ve.Has("deceasedDateTime", ehrkit.IssueInvariant))
+}
+
+func TestJSONRoundTrip(t *testing.T) {
+	p := fullPatient()
+	b, err := json.Marshal(p)
+	require.NoError(t, err)
+	var back Patient
+	require.NoError(t, json.Unmarshal(b, &back))
+	assert.Equal(t, p, back)
+}
+
+func TestNoPHIInStringOrLogs(t *testing.T) {
+	p := fullPatient()
+	var buf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("x", "patient", p)
+	for _, out := range []string{p.String(), fmt.Sprint(p), fmt.Sprintf("%v", p), buf.String()} {
+		for _, phi := range []string{"José", "Müller", "1970", "123-45-6789", "Main St", "555"} {
+			assert.NotContains(t, out, phi)
+		}
+	}
+	assert.Contains(t, buf.String(), `"id":"p-1"`)
+}
+
+func TestAccessors(t *testing.T) {
+	p := fullPatient()
+	p.Names = append([]ehrkit.HumanName{{Use: "old", Family: "Old"}}, p.Names...)
+	assert.Equal(t, "Müller-Lüdenscheidt", p.Name().Family)
+	assert.Equal(t, "123-45-6789", p.Identifier(ehrkit.SystemSSN))
+	assert.Empty(t, p.Identifier("urn:none"))
+	assert.Empty(t, p.ReplacedBy())
+	assert.True(t, p.Contacts[0].Is(RelationshipEmergency))
+	assert.False(t, p.Contacts[0].Is(RelationshipNextOfKin))
+}

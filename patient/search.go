@@ -1,0 +1,172 @@
+package patient
+
+import (
+	"context"
+	"time"
+
+	"github.com/ehrkit/ehrkit"
+	"github.com/ehrkit/ehrkit/storage"
+)
+
+// Query selects patients. Every criterion set must hold; an empty Query lists
+// every current patient. Results are in id order, a page at a time.
+type Query struct {
+	// Name: every word must begin a word of one of the patient's names, after
+	// folding (case, diacritics and punctuation are ignored: "jose muller" and
+	// "MULLER" both find "José Müller-Lüdenscheidt").
+	Name string
+	// Phonetic: every word must sound like a word of the patient's names (same
+	// NYSIIS code: "Jonson" finds "Johnson").
+	Phonetic string
+	// BirthDate: born on this date, at its precision (a year finds everyone
+	// born that year).
+	BirthDate ehrkit.Date
+	// BornFrom and BornTo: born in this inclusive range (either may be zero).
+	BornFrom, BornTo ehrkit.Date
+	Gender           Gender
+	// Identifier: carries this identifier (system and value both required).
+	Identifier ehrkit.Identifier
+	// Phone: has this phone number (compared as PhoneDigits).
+	Phone string
+	// Email: has this e-mail address (case-insensitive).
+	Email string
+	// PostalCode: has an address whose postal code starts with this (compared
+	// as PostalCode).
+	PostalCode string
+	// IncludeMerged also returns records merged into another patient.
+	IncludeMerged bool
+	// Limit is the page size (0 means storage.DefaultLimit, at most
+	// storage.MaxLimit); Cursor is Results.Next of the previous page.
+	Limit  int
+	Cursor string
+}
+
+// Results is one page of search results.
+type Results struct {
+	Patients []Patient
+	Next     string // cursor of the next page; "" on the last page
+}
+
+// Search returns one page of the patients matching q. Malformed criteria fail
+// with one *ehrkit.ValidationError naming each.
+func (s *Service) Search(ctx context.Context, q Query) (Results, error) {
+	filters, err := q.filters()
+	if err != nil {
+		return Results{}, err
+	}
+	page, err := s.store.Query(ctx, storage.Query{Type: RecordType, Filters: filters, Limit: q.Limit, Cursor: q.Cursor})
+	if err != nil {
+		return Results{}, err
+	}
+	out := Results{Patients: make([]Patient, 0, len(page.Records)), Next: page.Next}
+	for _, rec := range page.Records {
+		p, err := decode(rec)
+		if err != nil {
+			return Results{}, err
+		}
+		out.Patients = append(out.Patients, p)
+	}
+	return out, nil
+}
+
+// filters translates q into storage filters, the most selective first (a
+// backend may start from the first equality filter).
+func (q Query) filters() ([]storage.Filter, error) {
+	var v ehrkit.Issues
+	var fs []storage.Filter
+	add := func(term string, op storage.Op, value string) {
+		fs = append(fs, storage.Filter{Term: term, Op: op, Value: value})
+	}
+	if q.Identifier.System != "" || q.Identifier.Value != "" {
+		v.Merge("identifier", ehrkit.Identifier{System: q.Identifier.System, Value: q.Identifier.Value}.Validate())
+		add(TermIdentifier, storage.Eq, q.Identifier.Token())
+	}
+	if q.Phone != "" {
+		d := PhoneDigits(q.Phone)
+		v.Check(d != "", "phone", ehrkit.IssueValue, "has no digits")
+		add(TermPhone, storage.Eq, d)
+	}
+	if q.Email != "" {
+		add(TermEmail, storage.Eq, Fold(q.Email))
+	}
+	if !q.BirthDate.IsZero() {
+		v.Merge("birthDate", q.BirthDate.Validate())
+		op := storage.Prefix
+		if q.BirthDate.Precision() == ehrkit.PrecisionDay {
+			op = storage.Eq
+		}
+		add(TermBirthDate, op, q.BirthDate.String())
+	}
+	if q.Name != "" {
+		words := Tokens(q.Name)
+		v.Check(len(words) > 0, "name", ehrkit.IssueValue, "has no letters or digits")
+		for _, w := range words {
+			if p := namePrefix(w); p != "" {
+				add(TermNamePrefix, storage.Eq, p)
+			}
+			add(TermName, storage.Prefix, w)
+		}
+	}
+	if q.Phonetic != "" {
+		var codes []string
+		for _, w := range Tokens(q.Phonetic) {
+			if c := NYSIIS(w); c != "" {
+				codes = append(codes, c)
+			}
+		}
+		v.Check(len(codes) > 0, "phonetic", ehrkit.IssueValue, "has no letters")
+		for _, c := range codes {
+			add(TermPhonetic, storage.Eq, c)
+		}
+	}
+	if q.PostalCode != "" {
+		pc := PostalCode(q.PostalCode)
+		v.Check(pc != "", "postalCode", ehrkit.IssueValue, "is empty after normalisation")
+		add(TermPostal, storage.Prefix, pc)
+	}
+	if !q.BornFrom.IsZero() {
+		v.Merge("bornFrom", q.BornFrom.Validate())
+		add(TermBirthDate, storage.Ge, q.BornFrom.String())
+	}
+	if !q.BornTo.IsZero() {
+		v.Merge("bornTo", q.BornTo.Validate())
+		add(TermBirthDate, storage.Lt, dateAfter(q.BornTo))
+	}
+	v.Check(q.BornFrom.IsZero() || q.BornTo.IsZero() || !q.BornTo.Before(q.BornFrom), "bornTo", ehrkit.IssueInvariant, "is before bornFrom")
+	if q.Gender != "" {
+		v.Check(q.Gender.Valid(), "gender", ehrkit.IssueCodeInvalid, "unknown gender")
+		add(TermGender, storage.Eq, string(q.Gender))
+	}
+	v.Check(q.Limit >= 0 && q.Limit <= storage.MaxLimit, "limit", ehrkit.IssueValue, "must be 0..%d", storage.MaxLimit)
+	if !q.IncludeMerged {
+		add(TermStatus, storage.Eq, StatusCurrent)
+	}
+	return fs, v.Err()
+}
+
+// dateAfter renders the first date after d at d's precision, so that "birth
+// date < dateAfter(d)" includes all of d ("1970" gives "1971").
+func dateAfter(d ehrkit.Date) string {
+	next := ehrkit.DateOf(d.End(time.UTC))
+	s := next.String()
+	switch d.Precision() {
+	case ehrkit.PrecisionYear:
+		return s[:4]
+	case ehrkit.PrecisionMonth:
+		return s[:7]
+	}
+	return s
+}
+
+// namePrefixLen is the length of the TermNamePrefix values.
+const namePrefixLen = 3
+
+// namePrefix returns the first namePrefixLen runes of a folded word, or "" if
+// it is shorter.
+func namePrefix(w string) string {
+	r := []rune(w)
+	if len(r) < namePrefixLen {
+		return ""
+	}
+	return string(r[:namePrefixLen])
+}

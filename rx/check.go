@@ -1,0 +1,552 @@
+package rx
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/ehrkit/ehrkit"
+	"github.com/ehrkit/ehrkit/rx/internal/drugname"
+	"github.com/shopspring/decimal"
+)
+
+// Patient is the patient context of a check.
+type Patient struct {
+	// BirthDate gives the age that selects dose limits; zero when unknown, in
+	// which case adult limits apply.
+	BirthDate ehrkit.Date `json:"birthDate"`
+	// WeightKg is the body weight for weight-based limits; zero when unknown.
+	WeightKg decimal.Decimal `json:"weightKg"`
+	// Allergies are the recorded allergens: ingredients, products or allergy
+	// classes (by RxNorm code or, failing that, by name).
+	Allergies []ehrkit.Coding `json:"allergies"`
+}
+
+// Proposed is a medication order to check.
+type Proposed struct {
+	Medication ehrkit.Coding `json:"medication"`
+	// Dose is the amount per administration: a mass ("500 mg") or a count of
+	// the product's dose form ("2 {tablet}"). Zero when not given.
+	Dose ehrkit.Quantity `json:"dose"`
+	// FrequencyPerDay is how many administrations a day; zero counts as one.
+	FrequencyPerDay decimal.Decimal `json:"frequencyPerDay"`
+	// Route ("oral" ...) selects route-specific dose limits; empty matches any.
+	Route string `json:"route,omitempty"`
+}
+
+// Input is everything Check looks at.
+type Input struct {
+	Patient Patient         `json:"patient"`
+	Active  []ehrkit.Coding `json:"active"`
+	Orders  []Proposed      `json:"orders"`
+	// On is the date of the check, used with Patient.BirthDate for the age.
+	On ehrkit.Date `json:"date"`
+}
+
+// AlertKind says what an alert is about.
+type AlertKind string
+
+// Alert kinds.
+const (
+	DrugDrug         AlertKind = "drug-drug"
+	DrugAllergy      AlertKind = "drug-allergy"
+	DuplicateTherapy AlertKind = "duplicate-therapy"
+	DoseRange        AlertKind = "dose-range"
+)
+
+// Alert is one finding about a proposed order.
+type Alert struct {
+	Kind     AlertKind `json:"kind"`
+	Severity Severity  `json:"severity"`
+	// Interruptive says whether the prescriber must be stopped and asked to
+	// acknowledge or override; non-interruptive alerts are shown passively.
+	Interruptive bool `json:"interruptive"`
+	// Codes are the RxCUIs involved: the matching ingredients first, then the
+	// products they came from.
+	Codes      []string `json:"codes"`
+	Message    string   `json:"message"`
+	Mechanism  string   `json:"mechanism"`
+	Management string   `json:"management"`
+	// Source cites the knowledge behind the alert.
+	Source string `json:"source"`
+	// Rule is the ID of the knowledge-base rule, class or limit that fired.
+	Rule string `json:"rule"`
+	// Derived marks an alert inferred from pharmacological roles.
+	Derived bool `json:"derived,omitempty"`
+	// Order is the index in Input.Orders of the order the alert is about.
+	Order int `json:"order"`
+}
+
+// Result is the outcome of Check.
+type Result struct {
+	Alerts []Alert `json:"alerts"`
+	// Unresolved lists every coding (order, active medication or allergy) that
+	// matched no drug by code or by name: it was not checked, and says so.
+	Unresolved []ehrkit.Coding `json:"unresolved"`
+}
+
+// Interrupting returns the alerts that must interrupt the prescriber.
+func (r Result) Interrupting() []Alert {
+	var out []Alert
+	for _, a := range r.Alerts {
+		if a.Interruptive {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// Check runs every check of the proposed orders against the patient's active
+// medications, allergies and each other: drug-drug interactions, drug-allergy
+// (the allergen's ingredients and their allergy classes), duplicate therapy
+// (same ingredient or same therapeutic class) and dose range. Products are
+// expanded to their ingredients first; codes the base does not know are
+// resolved by display name and otherwise reported in Result.Unresolved. Check
+// is a pure function: it reads nothing but its arguments.
+func Check(kb KnowledgeBase, in Input) Result {
+	c := checker{kb: kb, in: in}
+	orders := make([]resolved, len(in.Orders))
+	for i, o := range in.Orders {
+		orders[i] = c.resolve(o.Medication)
+	}
+	active := c.resolveAll(in.Active)
+	allergies := c.resolveAll(in.Patient.Allergies)
+	for i, o := range orders {
+		if !o.ok {
+			continue
+		}
+		for _, a := range active {
+			c.pair(i, o, a)
+		}
+		for _, other := range orders[i+1:] {
+			if other.ok {
+				c.pair(i, o, other)
+			}
+		}
+		for _, al := range allergies {
+			c.allergy(i, o, al)
+		}
+		c.dose(i, o, in.Orders[i])
+	}
+	slices.SortStableFunc(c.alerts, func(x, y Alert) int {
+		return cmp.Or(cmp.Compare(x.Order, y.Order), cmp.Compare(x.Severity.rank(), y.Severity.rank()),
+			strings.Compare(string(x.Kind), string(y.Kind)), strings.Compare(x.Rule, y.Rule),
+			slices.Compare(x.Codes, y.Codes))
+	})
+	c.alerts = slices.CompactFunc(c.alerts, func(x, y Alert) bool {
+		return x.Order == y.Order && x.Kind == y.Kind && x.Rule == y.Rule && slices.Equal(x.Codes, y.Codes)
+	})
+	if c.alerts == nil {
+		c.alerts = []Alert{}
+	}
+	if c.unresolved == nil {
+		c.unresolved = []ehrkit.Coding{}
+	}
+	return Result{Alerts: c.alerts, Unresolved: c.unresolved}
+}
+
+type checker struct {
+	kb         KnowledgeBase
+	in         Input
+	alerts     []Alert
+	unresolved []ehrkit.Coding
+	cites      map[string]string // rendered citations by source-ID list
+}
+
+// resolved is a coding with the drug it names.
+type resolved struct {
+	Drug
+	ok bool
+}
+
+func (c *checker) resolveAll(codings []ehrkit.Coding) []resolved {
+	out := make([]resolved, 0, len(codings))
+	for _, cd := range codings {
+		if r := c.resolve(cd); r.ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (c *checker) resolve(cd ehrkit.Coding) resolved {
+	if d, ok := Resolve(c.kb, cd); ok {
+		return resolved{Drug: d, ok: true}
+	}
+	c.unresolved = append(c.unresolved, cd)
+	return resolved{}
+}
+
+// Resolve finds the drug a coding names: by RxNorm code (system RxNorm or
+// empty), else by display name, else by reading the display as a clinical
+// drug name ("Ibuprofen 800 MG Oral Tablet", "lopinavir / ritonavir") whose
+// every component is a known ingredient.
+func Resolve(kb KnowledgeBase, cd ehrkit.Coding) (Drug, bool) {
+	if cd.Code != "" && (cd.System == "" || cd.System == ehrkit.SystemRxNorm) {
+		if d, ok := kb.Drug(cd.Code); ok {
+			return d, true
+		}
+	}
+	if strings.TrimSpace(cd.Display) == "" {
+		return Drug{}, false
+	}
+	if d, ok := kb.DrugNamed(cd.Display); ok {
+		return d, true
+	}
+	parts := drugname.Split(strings.TrimPrefix(strings.TrimPrefix(drugname.Normalize(cd.Display), "allergy to "), "allergic to "))
+	if len(parts) == 1 {
+		// One component: any drug or allergy class its leading words name
+		// ("Penicillin (substance)", "Warfarin Sodium 5 MG Oral Tablet").
+		for _, cand := range drugname.Candidates(parts[0].Name) {
+			if d, ok := kb.DrugNamed(cand); ok {
+				return withStrength(d, parts[0]), true
+			}
+		}
+		return Drug{}, false
+	}
+	d := Drug{Name: cd.Display}
+	for _, p := range parts {
+		in, ok := ingredientNamed(kb, p.Name)
+		if !ok {
+			return Drug{}, false
+		}
+		d.Ingredients = append(d.Ingredients, withStrength(in, p).Ingredients...)
+	}
+	return d, true
+}
+
+// withStrength gives a single-ingredient drug found by name the strength read
+// from the name, when it is a mass.
+func withStrength(d Drug, p drugname.Component) Drug {
+	v, err := decimal.NewFromString(p.Value)
+	if _, mass := mgFactor[p.Unit]; err != nil || !mass || len(d.Ingredients) != 1 || d.Class != "" {
+		return d
+	}
+	return Drug{RxCUI: d.RxCUI, Name: d.Name, Ingredients: []Component{{RxCUI: d.Ingredients[0].RxCUI, Strength: &Amount{Value: v, Unit: p.Unit}}}}
+}
+
+// ingredientNamed finds the single ingredient a component name starts with
+// ("warfarin sodium" is warfarin).
+func ingredientNamed(kb KnowledgeBase, name string) (Drug, bool) {
+	for _, cand := range drugname.Candidates(name) {
+		if d, ok := kb.DrugNamed(cand); ok && len(d.Ingredients) == 1 && d.Class == "" {
+			return d, true
+		}
+	}
+	return Drug{}, false
+}
+
+func (c *checker) name(rxcui string) string {
+	if d, ok := c.kb.Drug(rxcui); ok {
+		return d.Name
+	}
+	return rxcui
+}
+
+// cite renders the citations of source IDs, once per check for each list.
+func (c *checker) cite(ids []string) string {
+	key := strings.Join(ids, "\x00")
+	if s, ok := c.cites[key]; ok {
+		return s
+	}
+	parts := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if s, ok := c.kb.Source(id); ok {
+			parts = append(parts, id+": "+s.Citation)
+		} else {
+			parts = append(parts, id)
+		}
+	}
+	if c.cites == nil {
+		c.cites = map[string]string{}
+	}
+	c.cites[key] = strings.Join(parts, "; ")
+	return c.cites[key]
+}
+
+// codes lists the ingredients x and y, then the products of a and b.
+func codes(x, y string, a, b resolved) []string {
+	out := []string{x}
+	if y != "" && y != x {
+		out = append(out, y)
+	}
+	for _, d := range []resolved{a, b} {
+		if d.RxCUI != "" && !slices.Contains(out, d.RxCUI) {
+			out = append(out, d.RxCUI)
+		}
+	}
+	return out
+}
+
+// pair checks order o against another drug: interactions and duplicates.
+func (c *checker) pair(i int, o, other resolved) {
+	for _, x := range o.Ingredients {
+		for _, y := range other.Ingredients {
+			if x.RxCUI == y.RxCUI {
+				c.alerts = append(c.alerts, Alert{
+					Kind: DuplicateTherapy, Severity: Moderate, Interruptive: true, Order: i,
+					Codes:      codes(x.RxCUI, "", o, other),
+					Message:    fmt.Sprintf("Duplicate therapy: %s is already ordered or taken", c.name(x.RxCUI)),
+					Management: "Confirm that both orders are intended, or stop one of them.",
+					Source:     "Same RxNorm ingredient after product expansion", Rule: "SAME-INGREDIENT",
+				})
+				continue
+			}
+			c.interactions(i, x.RxCUI, y.RxCUI, o, other)
+			c.sameClass(i, x.RxCUI, y.RxCUI, o, other)
+		}
+	}
+}
+
+func (c *checker) interactions(i int, x, y string, o, other resolved) {
+	rules := c.kb.Interactions(x, y)
+	stated := slices.ContainsFunc(rules, func(r Interaction) bool { return !r.Derived })
+	for _, r := range rules {
+		if stated && r.Derived {
+			continue
+		}
+		c.alerts = append(c.alerts, Alert{
+			Kind: DrugDrug, Severity: r.Severity, Interruptive: r.Interruptive, Order: i,
+			Codes:     codes(x, y, o, other),
+			Message:   capitalise(c.name(x)) + " with " + c.name(y) + ": " + r.Summary,
+			Mechanism: r.Mechanism, Management: r.Management, Source: c.cite(r.Sources),
+			Rule: r.ID, Derived: r.Derived,
+		})
+	}
+}
+
+func (c *checker) sameClass(i int, x, y string, o, other resolved) {
+	for _, cl := range c.shared(x, y, UseTherapeutic) {
+		c.alerts = append(c.alerts, Alert{
+			Kind: DuplicateTherapy, Severity: Moderate, Interruptive: true, Order: i,
+			Codes:      codes(x, y, o, other),
+			Message:    fmt.Sprintf("Duplicate therapy: %s and %s are both %s", c.name(x), c.name(y), strings.ToLower(cl.Name)),
+			Management: "Confirm that two drugs of one class are intended, or stop one of them.",
+			Source:     c.cite(cl.Sources), Rule: cl.ID,
+		})
+	}
+}
+
+// shared returns the classes of the use that hold both ingredients.
+func (c *checker) shared(x, y string, use ClassUse) []Class {
+	theirs := c.kb.Classes(y, use)
+	if len(theirs) == 0 {
+		return nil
+	}
+	var out []Class
+	for _, cl := range c.kb.Classes(x, use) {
+		if slices.ContainsFunc(theirs, func(t Class) bool { return t.ID == cl.ID }) {
+			out = append(out, cl)
+		}
+	}
+	return out
+}
+
+// Texts of class allergy alerts.
+const (
+	classMechanism  = "Allergic cross-sensitivity within the class"
+	classManagement = "Choose a drug outside the class, or confirm the allergy history and override with a reason."
+)
+
+// allergy checks order o against one recorded allergen.
+func (c *checker) allergy(i int, o, al resolved) {
+	for _, x := range o.Ingredients {
+		for _, y := range al.Ingredients {
+			switch {
+			case al.Class != "" && x.RxCUI != y.RxCUI:
+				// A class allergen alerts on its members only (the case below).
+			case al.Class != "":
+				cl := c.classNamed(al.Class, x.RxCUI)
+				c.alerts = append(c.alerts, Alert{
+					Kind: DrugAllergy, Severity: Major, Interruptive: true, Order: i,
+					Codes:      codes(x.RxCUI, "", o, resolved{}),
+					Message:    fmt.Sprintf("Allergy to %s: %s belongs to the class", strings.ToLower(al.Name), c.name(x.RxCUI)),
+					Mechanism:  classMechanism,
+					Management: classManagement,
+					Source:     c.cite(cl.Sources), Rule: al.Class,
+				})
+			case x.RxCUI == y.RxCUI:
+				c.alerts = append(c.alerts, Alert{
+					Kind: DrugAllergy, Severity: Contraindicated, Interruptive: true, Order: i,
+					Codes:      codes(x.RxCUI, "", o, al),
+					Message:    fmt.Sprintf("Recorded allergy to %s, an ingredient of this order", c.name(x.RxCUI)),
+					Mechanism:  "Same ingredient as the recorded allergen",
+					Management: "Do not give; choose another drug.",
+					Source:     "Patient's recorded allergy; ingredient identity from RxNorm", Rule: "ALLERGY-SAME-INGREDIENT",
+				})
+			default:
+				c.crossSensitivity(i, x.RxCUI, y.RxCUI, o, al)
+			}
+		}
+	}
+}
+
+func (c *checker) classNamed(id, member string) Class {
+	for _, cl := range c.kb.Classes(member, UseAllergy) {
+		if cl.ID == id {
+			return cl
+		}
+	}
+	return Class{ID: id}
+}
+
+func (c *checker) crossSensitivity(i int, x, y string, o, al resolved) {
+	for _, cl := range c.shared(x, y, UseAllergy) {
+		c.alerts = append(c.alerts, Alert{
+			Kind: DrugAllergy, Severity: Major, Interruptive: true, Order: i,
+			Codes:      codes(x, y, o, al),
+			Message:    fmt.Sprintf("Recorded allergy to %s: %s is in the same class (%s)", c.name(y), c.name(x), strings.ToLower(cl.Name)),
+			Mechanism:  classMechanism,
+			Management: classManagement,
+			Source:     c.cite(cl.Sources), Rule: cl.ID,
+		})
+	}
+}
+
+// doseForms are the units that count dose-form units (tablets, capsules).
+var doseForms = map[string]bool{
+	"1": true, "{tablet}": true, "{tbl}": true, "tablet": true, "tablets": true, "tab": true,
+	"{capsule}": true, "capsule": true, "capsules": true, "cap": true,
+}
+
+// perIngredient returns the amount in mg of each ingredient in one dose, for
+// the ingredients it can be told for.
+func perIngredient(o resolved, dose ehrkit.Quantity) map[string]decimal.Decimal {
+	if !dose.Value.IsPositive() {
+		return nil
+	}
+	unit := strings.ToLower(dose.Unit)
+	out := map[string]decimal.Decimal{}
+	if f, ok := mgFactor[unit]; ok {
+		if len(o.Ingredients) == 1 {
+			out[o.Ingredients[0].RxCUI] = dose.Value.Mul(f)
+		}
+		return out
+	}
+	if !doseForms[unit] {
+		return out
+	}
+	for _, comp := range o.Ingredients {
+		if comp.Strength != nil {
+			out[comp.RxCUI] = dose.Value.Mul(comp.Strength.Value).Mul(mgFactor[comp.Strength.Unit])
+		}
+	}
+	return out
+}
+
+// ageYears is the patient's age at the check, or -1 when unknown.
+func (c *checker) ageYears() int {
+	p := c.in.Patient
+	if p.BirthDate.IsZero() || c.in.On.IsZero() {
+		return -1
+	}
+	return p.BirthDate.AgeAt(c.in.On)
+}
+
+// applies reports whether a limit is for this patient and route. A patient of
+// unknown age is treated as an adult.
+func (c *checker) applies(l DoseLimit, route string) bool {
+	if l.Route != "" && route != "" && !strings.EqualFold(l.Route, route) {
+		return false
+	}
+	age := c.ageYears()
+	if age < 0 {
+		return l.MinAgeYears >= 18 || (l.MinAgeYears == 0 && l.MaxAgeYears == 0)
+	}
+	return age >= l.MinAgeYears && (l.MaxAgeYears == 0 || age < l.MaxAgeYears)
+}
+
+// cap is the smallest of a fixed and a weight-based maximum, in mg.
+func (c *checker) cap(fixed, perKg *Amount) (decimal.Decimal, bool) {
+	var limit decimal.Decimal
+	ok := false
+	if fixed != nil {
+		limit, ok = fixed.Value.Mul(mgFactor[fixed.Unit]), true
+	}
+	if w := c.in.Patient.WeightKg; perKg != nil && w.IsPositive() {
+		v := perKg.Value.Mul(mgFactor[perKg.Unit]).Mul(w)
+		if !ok || v.LessThan(limit) {
+			limit, ok = v, true
+		}
+	}
+	return limit, ok
+}
+
+func (c *checker) dose(i int, o resolved, p Proposed) {
+	amounts := perIngredient(o, p.Dose)
+	if len(amounts) == 0 {
+		return
+	}
+	freq := p.FrequencyPerDay
+	if !freq.IsPositive() {
+		freq = decimal.NewFromInt(1)
+	}
+	for _, comp := range o.Ingredients {
+		single, ok := amounts[comp.RxCUI]
+		if !ok {
+			continue
+		}
+		daily := single.Mul(freq)
+		for _, l := range c.kb.DoseLimits(comp.RxCUI) {
+			if !c.applies(l, p.Route) {
+				continue
+			}
+			if max, ok := c.cap(l.MaxSingle, l.MaxSinglePerKg); ok && single.GreaterThan(max) {
+				c.doseAlert(i, o, comp.RxCUI, l, "single", single, max)
+			}
+			if max, ok := c.cap(l.MaxDaily, l.MaxDailyPerKg); ok && daily.GreaterThan(max) {
+				c.doseAlert(i, o, comp.RxCUI, l, "daily", daily, max)
+			}
+		}
+	}
+}
+
+func (c *checker) doseAlert(i int, o resolved, rxcui string, l DoseLimit, which string, got, max decimal.Decimal) {
+	c.alerts = append(c.alerts, Alert{
+		Kind: DoseRange, Severity: Major, Interruptive: true, Order: i,
+		Codes:      codes(rxcui, "", o, resolved{}),
+		Message:    fmt.Sprintf("The %s dose of %s, %s mg, is above the maximum of %s mg", which, c.name(rxcui), got.String(), max.String()),
+		Mechanism:  "Dose above the labelled maximum",
+		Management: "Check the dose, unit and frequency; lower the dose unless the excess is intended.",
+		Source:     c.cite(l.Sources), Rule: l.ID + "/" + which,
+	})
+}
+
+// Validate checks the shape of an input: every coding names a code or a
+// display, doses are positive with a unit, frequency and weight are not
+// negative. Unknown codes are not errors: Check reports them as unresolved.
+func (in Input) Validate() error {
+	var v ehrkit.Issues
+	coding := func(path string, c ehrkit.Coding) {
+		v.Check(strings.TrimSpace(c.Code) != "" || strings.TrimSpace(c.Display) != "", path, ehrkit.IssueRequired, "needs a code or a display")
+	}
+	for i, c := range in.Patient.Allergies {
+		coding(ehrkit.Index("patient.allergies", i), c)
+	}
+	v.Check(!in.Patient.WeightKg.IsNegative(), "patient.weightKg", ehrkit.IssueValue, "must not be negative")
+	for i, c := range in.Active {
+		coding(ehrkit.Index("active", i), c)
+	}
+	for i, o := range in.Orders {
+		p := ehrkit.Index("orders", i)
+		coding(p+".medication", o.Medication)
+		if !o.Dose.Value.IsZero() || o.Dose.Unit != "" {
+			v.Check(o.Dose.Value.IsPositive(), p+".dose.value", ehrkit.IssueValue, "must be positive")
+			v.Required(p+".dose.unit", o.Dose.Unit != "")
+		}
+		v.Check(!o.FrequencyPerDay.IsNegative(), p+".frequencyPerDay", ehrkit.IssueValue, "must not be negative")
+	}
+	return v.Err()
+}
+
+// capitalise upper-cases the first letter of a message.
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
+}

@@ -1,0 +1,255 @@
+package main
+
+import "github.com/ehrkit/ehrkit/rx"
+
+// extraIngredient is an RxNorm ingredient the corpus lists do not carry but a
+// curated class or product needs. Each code is an RxNorm ingredient (TTY=IN)
+// RxCUI.
+type extraIngredient struct {
+	name, rxcui string
+	synonyms    []string
+}
+
+var extraIngredients = []extraIngredient{
+	{"amoxicillin", "723", nil},
+	{"ampicillin", "733", nil},
+	{"penicillin v", "7984", []string{"phenoxymethylpenicillin"}},
+	{"clavulanate", "48203", []string{"clavulanic acid"}},
+	{"cephalexin", "2231", []string{"cefalexin"}},
+	{"cefazolin", "2180", nil},
+	{"ceftriaxone", "2193", nil},
+	{"sulfamethoxazole", "10180", nil},
+	{"sulfadiazine", "10171", nil},
+	{"sulfisoxazole", "10207", nil},
+	{"morphine", "7052", nil},
+	{"oxycodone", "7804", nil},
+	{"hydrocodone", "5489", nil},
+	{"hydromorphone", "3423", nil},
+	{"codeine", "2670", nil},
+	// Common international names of ingredients the corpus carries.
+	{"acetaminophen", "161", []string{"paracetamol"}},
+	{"aspirin", "1191", []string{"acetylsalicylic acid"}},
+	{"penicillin g", "7980", []string{"benzylpenicillin"}},
+}
+
+// classAdditions amends corpus class memberships where the corpus notes a gap.
+var classAdditions = map[string][]string{
+	// The corpus notes aspirin missing from the curated salicylate list; aspirin
+	// is the prototype salicylate.
+	"NI_SALICYLATES": {"aspirin"},
+}
+
+// classNotes explain choices about a class.
+var classNotes = map[string]string{
+	"ONC_QT":         "No members are shipped: the source names the class without a public list. Supply members from a licensed QT list or FDA labeling in a site base.",
+	"ONC_PPI":        "H2-receptor antagonists are deliberately not members (the panel removed them).",
+	"NI_SALICYLATES": "Aspirin added by ehrkit as the prototype salicylate.",
+}
+
+type ruleText struct{ summary, mechanism, management string }
+
+// highPriorityTexts are ehrkit's wording of the ONC high-priority pairs.
+var highPriorityTexts = map[string]ruleText{
+	"ONC-HP-03": {"Risk of hypertensive crisis",
+		"Pharmacodynamic: with monoamine oxidase blocked, the noradrenaline released by the sympathomimetic is not broken down",
+		"Do not combine; allow 14 days after stopping the MAO inhibitor before starting the stimulant"},
+	"ONC-HP-04": {"Atazanavir levels fall sharply, risking loss of viral control and HIV resistance",
+		"Pharmacokinetic: atazanavir needs gastric acid to dissolve and proton pump inhibitors raise gastric pH",
+		"Avoid the combination or stay within the limits of the atazanavir label; H2-receptor antagonists are not part of this rule"},
+	"ONC-HP-06": {"Azathioprine or mercaptopurine accumulates, with a risk of severe bone-marrow suppression",
+		"Pharmacokinetic: febuxostat blocks xanthine oxidase, a main route of thiopurine inactivation",
+		"Do not combine"},
+	"ONC-HP-08": {"Risk of serotonin syndrome",
+		"Pharmacodynamic: both drugs increase serotonin activity",
+		"Do not combine; respect the washout period each label gives before switching"},
+	"ONC-HP-11": {"Higher exposure to irinotecan and its active metabolite SN-38: severe neutropenia and diarrhoea",
+		"Pharmacokinetic: inhibition of CYP3A4, which clears irinotecan",
+		"Avoid; stop CYP3A4 inhibitors before irinotecan as its label directs"},
+	"ONC-HP-16": {"Risk of serotonin toxicity and severe central nervous system reactions",
+		"Pharmacodynamic: an opioid with serotonergic activity given with an MAO inhibitor",
+		"Do not combine"},
+	"ONC-HP-20": {"Risk of serotonin syndrome, hypertensive crisis and seizures",
+		"Pharmacodynamic: combined effects on monoamines",
+		"Do not combine"},
+	"ONC-HP-21": {"Additive prolongation of the QT interval, with a risk of torsades de pointes",
+		"Pharmacodynamic",
+		"Avoid; the class has to be filled from a licensed QT list or FDA labeling"},
+	"ONC-HP-22": {"Ramelteon exposure rises many-fold",
+		"Pharmacokinetic: inhibition of CYP1A2, which clears ramelteon",
+		"Do not give ramelteon with fluvoxamine; avoid other CYP1A2 inhibitors"},
+	"ONC-HP-23": {"Protease-inhibitor levels fall, risking loss of viral control and resistance",
+		"Pharmacokinetic: induction of CYP3A4 and P-glycoprotein",
+		"Do not combine"},
+	"ONC-HP-25": {"Risk of myopathy and rhabdomyolysis",
+		"Pharmacokinetic: CYP3A4 inhibition raises simvastatin or lovastatin levels",
+		"Do not combine with strong inhibitors; with moderate ones keep to the statin label's dose caps or choose a statin CYP3A4 does not clear"},
+	"ONC-HP-27": {"Ergotism: vasospasm with ischaemia of the limbs or the brain",
+		"Pharmacokinetic: CYP3A4 inhibition raises ergot levels",
+		"Do not combine"},
+	"ONC-HP-28": {"Severe low blood pressure, slow heart rate and sedation",
+		"Pharmacokinetic: CYP1A2 inhibition raises tizanidine levels",
+		"Do not combine with fluvoxamine or ciprofloxacin; avoid other CYP1A2 inhibitors"},
+	"ONC-HP-30": {"Additive MAO inhibition: hypertensive crisis or serotonin toxicity",
+		"Pharmacodynamic",
+		"Do not combine"},
+	"ONC-HP-31": {"Higher triptan levels and serotonin toxicity",
+		"Pharmacokinetic and pharmacodynamic: MAO-A clears these triptans, and serotonergic effects add",
+		"Do not give during or within two weeks after an MAO-A inhibitor"},
+}
+
+type curatedClass struct {
+	id, name string
+	use      rx.ClassUse
+	members  []string
+	sources  []string
+	note     string
+	synonyms []string
+}
+
+// curatedClasses are allergy cross-sensitivity and duplicate-therapy classes,
+// each following an FDA Established Pharmacologic Class.
+var curatedClasses = []curatedClass{
+	{"ALLERGY_PENICILLINS", "Penicillins", rx.UseAllergy,
+		[]string{"penicillin g", "penicillin v", "amoxicillin", "ampicillin"}, []string{"FDA-EPC"},
+		"FDA EPC Penicillin-class Antibacterial. Cross-sensitivity with cephalosporins is low and is not alerted here.",
+		[]string{"penicillin", "penicillin antibiotics", "penicillin class antibacterials"}},
+	{"ALLERGY_CEPHALOSPORINS", "Cephalosporins", rx.UseAllergy,
+		[]string{"cephalexin", "cefazolin", "ceftriaxone", "cefaclor", "ceftizoxime"}, []string{"FDA-EPC"},
+		"FDA EPC Cephalosporin Antibacterial.", []string{"cephalosporin", "cephalosporin antibiotics"}},
+	{"ALLERGY_SULFONAMIDE_ANTIBACTERIALS", "Sulfonamide antibacterials", rx.UseAllergy,
+		[]string{"sulfamethoxazole", "sulfadiazine", "sulfisoxazole"}, []string{"FDA-EPC"},
+		"FDA EPC Sulfonamide Antibacterial. Non-antibacterial sulfonamides are not members.",
+		[]string{"sulfa", "sulfa drugs", "sulfonamide", "sulfonamides", "sulfonamide antibiotics"}},
+	{"ALLERGY_NSAIDS", "Nonsteroidal anti-inflammatory drugs", rx.UseAllergy,
+		[]string{"aspirin", "ibuprofen", "naproxen", "diclofenac", "meloxicam", "celecoxib", "indomethacin", "ketorolac"}, []string{"FDA-EPC"},
+		"FDA EPC Nonsteroidal Anti-inflammatory Drug (aspirin included for NSAID-exacerbated hypersensitivity).",
+		[]string{"nsaid", "nsaids", "non-steroidal anti-inflammatory drugs"}},
+	{"DUP_STATINS", "HMG-CoA reductase inhibitors (statins)", rx.UseTherapeutic,
+		[]string{"atorvastatin", "simvastatin", "lovastatin", "pravastatin", "rosuvastatin", "fluvastatin", "pitavastatin"}, []string{"FDA-EPC"},
+		"FDA EPC HMG-CoA Reductase Inhibitor.", nil},
+	{"DUP_PPIS", "Proton pump inhibitors", rx.UseTherapeutic,
+		[]string{"omeprazole", "esomeprazole", "lansoprazole", "pantoprazole", "rabeprazole", "dexlansoprazole"}, []string{"FDA-EPC"},
+		"FDA EPC Proton Pump Inhibitor.", nil},
+	{"DUP_SSRIS", "Selective serotonin reuptake inhibitors", rx.UseTherapeutic,
+		[]string{"fluoxetine", "sertraline", "paroxetine", "citalopram", "escitalopram", "fluvoxamine"}, []string{"FDA-EPC"},
+		"FDA EPC Serotonin Reuptake Inhibitor.", nil},
+	{"DUP_ACE_INHIBITORS", "Angiotensin-converting enzyme inhibitors", rx.UseTherapeutic,
+		[]string{"lisinopril", "enalapril", "ramipril", "captopril", "benazepril", "quinapril", "fosinopril", "perindopril", "trandolapril", "moexipril"}, []string{"FDA-EPC"},
+		"FDA EPC Angiotensin Converting Enzyme Inhibitor.", nil},
+	{"DUP_ARBS", "Angiotensin II receptor blockers", rx.UseTherapeutic,
+		[]string{"losartan", "valsartan", "irbesartan", "candesartan", "olmesartan", "telmisartan"}, []string{"FDA-EPC"},
+		"FDA EPC Angiotensin 2 Receptor Blocker.", nil},
+	{"DUP_NSAIDS", "Nonsteroidal anti-inflammatory drugs", rx.UseTherapeutic,
+		[]string{"ibuprofen", "naproxen", "diclofenac", "meloxicam", "celecoxib", "indomethacin", "ketorolac"}, []string{"FDA-EPC"},
+		"FDA EPC Nonsteroidal Anti-inflammatory Drug; low-dose aspirin is left out on purpose.", nil},
+	{"DUP_OPIOIDS", "Opioid agonists", rx.UseTherapeutic,
+		[]string{"morphine", "oxycodone", "hydrocodone", "hydromorphone", "fentanyl", "methadone", "tramadol", "codeine", "tapentadol", "meperidine"}, []string{"FDA-EPC"},
+		"FDA EPC Opioid Agonist.", nil},
+	{"DUP_BENZODIAZEPINES", "Benzodiazepines", rx.UseTherapeutic,
+		[]string{"alprazolam", "lorazepam", "diazepam", "clonazepam", "temazepam", "midazolam", "chlordiazepoxide", "triazolam"}, []string{"FDA-EPC"},
+		"FDA EPC Benzodiazepine.", nil},
+}
+
+type curatedProduct struct {
+	rxcui, name string
+	sources     []string
+}
+
+// curatedProducts are RxNorm clinical and branded drugs with their RxNorm
+// names, as they occur in the Synthea-generated and FHIR example records of the
+// corpus. Ingredients and strengths are read from the names.
+var curatedProducts = []curatedProduct{
+	{"312961", "Simvastatin 20 MG Oral Tablet", []string{"RXNORM", "SYNTHEA-CVD"}},
+	{"855332", "Warfarin Sodium 5 MG Oral Tablet", []string{"RXNORM", "SYNTHEA-CVD"}},
+	{"197361", "Amlodipine 5 MG Oral Tablet", []string{"RXNORM"}},
+	{"198405", "Ibuprofen 100 MG Oral Tablet", []string{"RXNORM"}},
+	{"310965", "Ibuprofen 200 MG Oral Tablet", []string{"RXNORM"}},
+	{"308182", "Amoxicillin 250 MG Oral Capsule", []string{"RXNORM"}},
+	{"309362", "Clopidogrel 75 MG Oral Tablet", []string{"RXNORM"}},
+	{"313782", "Acetaminophen 325 MG Oral Tablet", []string{"RXNORM"}},
+	{"282464", "Acetaminophen 160 MG Oral Tablet", []string{"RXNORM"}},
+	{"562251", "Amoxicillin 250 MG / Clavulanate 125 MG Oral Tablet", []string{"RXNORM"}},
+	{"1049221", "Acetaminophen 325 MG / oxyCODONE Hydrochloride 5 MG Oral Tablet", []string{"RXNORM"}},
+	{"857005", "Acetaminophen 325 MG / HYDROcodone Bitartrate 7.5 MG Oral Tablet", []string{"RXNORM"}},
+	{"834061", "Penicillin V Potassium 250 MG Oral Tablet", []string{"RXNORM"}},
+	{"849574", "Naproxen sodium 220 MG Oral Tablet", []string{"RXNORM"}},
+	{"861467", "Meperidine Hydrochloride 50 MG Oral Tablet", []string{"RXNORM"}},
+	{"860975", "24 HR Metformin hydrochloride 500 MG Extended Release Oral Tablet", []string{"RXNORM"}},
+	{"866414", "24 HR metoprolol succinate 100 MG Extended Release Oral Tablet [Toprol]", []string{"RXNORM"}},
+	{"308047", "Alprazolam 0.25 MG Oral Tablet", []string{"RXNORM"}},
+}
+
+type curatedDose struct {
+	ingredient, route, single, daily, source, note string
+}
+
+// curatedDoses are adult maximum doses in mg from FDA labeling.
+var curatedDoses = []curatedDose{
+	{"acetaminophen", "oral", "1000", "4000", "FDA-LABEL-ACETAMINOPHEN", "All acetaminophen-containing products count towards the daily total."},
+	{"ibuprofen", "oral", "800", "3200", "FDA-LABEL-IBUPROFEN", ""},
+	{"naproxen", "oral", "", "1500", "FDA-LABEL-NAPROXEN", "1500 mg/day only for limited periods; expressed as naproxen."},
+	{"aspirin", "oral", "1000", "4000", "FDA-LABEL-ASPIRIN", "Analgesic use."},
+	{"simvastatin", "oral", "", "80", "FDA-LABEL-SIMVASTATIN", "80 mg is restricted to patients long established on it."},
+	{"atorvastatin", "oral", "", "80", "FDA-LABEL-ATORVASTATIN", ""},
+	{"rosuvastatin", "oral", "", "40", "FDA-LABEL-ROSUVASTATIN", ""},
+	{"lisinopril", "oral", "", "80", "FDA-LABEL-LISINOPRIL", ""},
+	{"amlodipine", "oral", "", "10", "FDA-LABEL-AMLODIPINE", ""},
+	{"metformin", "oral", "", "2550", "FDA-LABEL-METFORMIN", "Immediate release; extended release is limited to 2000 mg/day."},
+	{"sertraline", "oral", "", "200", "FDA-LABEL-SERTRALINE", ""},
+	{"fluoxetine", "oral", "", "80", "FDA-LABEL-FLUOXETINE", ""},
+	{"citalopram", "oral", "", "40", "FDA-LABEL-CITALOPRAM", "Doses above 40 mg/day prolong the QT interval."},
+	{"escitalopram", "oral", "", "20", "FDA-LABEL-ESCITALOPRAM", ""},
+	{"tramadol", "oral", "100", "400", "FDA-LABEL-TRAMADOL", ""},
+	{"alprazolam", "oral", "", "10", "FDA-LABEL-ALPRAZOLAM", "Panic disorder; anxiety is limited to 4 mg/day."},
+	{"lorazepam", "oral", "", "10", "FDA-LABEL-LORAZEPAM", ""},
+	{"diazepam", "oral", "10", "40", "FDA-LABEL-DIAZEPAM", ""},
+	{"allopurinol", "oral", "300", "800", "FDA-LABEL-ALLOPURINOL", "Doses above 300 mg are given divided."},
+	{"ciprofloxacin", "oral", "750", "1500", "FDA-LABEL-CIPROFLOXACIN", ""},
+	{"clarithromycin", "oral", "500", "1500", "FDA-LABEL-CLARITHROMYCIN", ""},
+	{"amoxicillin", "oral", "1000", "3000", "FDA-LABEL-AMOXICILLIN", ""},
+	{"losartan", "oral", "", "100", "FDA-LABEL-LOSARTAN", ""},
+	{"valsartan", "oral", "", "320", "FDA-LABEL-VALSARTAN", ""},
+	{"hydrochlorothiazide", "oral", "", "50", "FDA-LABEL-HYDROCHLOROTHIAZIDE", "Hypertension."},
+	{"metoprolol", "oral", "", "450", "FDA-LABEL-METOPROLOL", "Immediate-release tartrate; succinate is limited to 400 mg/day."},
+}
+
+func label(id, product string) rx.Source {
+	return rx.Source{
+		ID:       id,
+		Citation: "US FDA-approved labeling, " + product + ", section Dosage and Administration (DailyMed)",
+		URL:      "https://dailymed.nlm.nih.gov/dailymed/",
+		Licence:  "US Government work, public domain",
+	}
+}
+
+// ownSources are the citations of sources this package adds to the corpus's.
+var ownSources = []rx.Source{
+	{ID: "FDA-EPC", Citation: "US FDA Established Pharmacologic Class (EPC) indexing of Structured Product Labeling, as distributed in NLM MED-RT/DailyMed pharmacologic class files",
+		URL: "https://www.fda.gov/industry/structured-product-labeling-resources/pharmacologic-class", Licence: "US Government work, public domain"},
+	label("FDA-LABEL-ACETAMINOPHEN", "acetaminophen (OTC Drug Facts; Ofirmev)"),
+	label("FDA-LABEL-IBUPROFEN", "ibuprofen (Motrin)"),
+	label("FDA-LABEL-NAPROXEN", "naproxen (Naprosyn)"),
+	label("FDA-LABEL-ASPIRIN", "aspirin (OTC Drug Facts, analgesic)"),
+	label("FDA-LABEL-SIMVASTATIN", "simvastatin (Zocor)"),
+	label("FDA-LABEL-ATORVASTATIN", "atorvastatin (Lipitor)"),
+	label("FDA-LABEL-ROSUVASTATIN", "rosuvastatin (Crestor)"),
+	label("FDA-LABEL-LISINOPRIL", "lisinopril (Zestril)"),
+	label("FDA-LABEL-AMLODIPINE", "amlodipine (Norvasc)"),
+	label("FDA-LABEL-METFORMIN", "metformin (Glucophage, Glucophage XR)"),
+	label("FDA-LABEL-SERTRALINE", "sertraline (Zoloft)"),
+	label("FDA-LABEL-FLUOXETINE", "fluoxetine (Prozac)"),
+	label("FDA-LABEL-CITALOPRAM", "citalopram (Celexa)"),
+	label("FDA-LABEL-ESCITALOPRAM", "escitalopram (Lexapro)"),
+	label("FDA-LABEL-TRAMADOL", "tramadol (Ultram)"),
+	label("FDA-LABEL-ALPRAZOLAM", "alprazolam (Xanax)"),
+	label("FDA-LABEL-LORAZEPAM", "lorazepam (Ativan)"),
+	label("FDA-LABEL-DIAZEPAM", "diazepam (Valium)"),
+	label("FDA-LABEL-ALLOPURINOL", "allopurinol (Zyloprim)"),
+	label("FDA-LABEL-CIPROFLOXACIN", "ciprofloxacin (Cipro)"),
+	label("FDA-LABEL-CLARITHROMYCIN", "clarithromycin (Biaxin)"),
+	label("FDA-LABEL-AMOXICILLIN", "amoxicillin (Amoxil)"),
+	label("FDA-LABEL-LOSARTAN", "losartan (Cozaar)"),
+	label("FDA-LABEL-VALSARTAN", "valsartan (Diovan)"),
+	label("FDA-LABEL-HYDROCHLOROTHIAZIDE", "hydrochlorothiazide (Microzide and generic tablets)"),
+	label("FDA-LABEL-METOPROLOL", "metoprolol (Lopressor, Toprol-XL)"),
+}

@@ -1,0 +1,455 @@
+package rx
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/ehrkit/ehrkit"
+	"github.com/ehrkit/ehrkit/access"
+	"github.com/ehrkit/ehrkit/clinical"
+	"github.com/ehrkit/ehrkit/patient"
+	"github.com/ehrkit/ehrkit/storage"
+)
+
+// Option configures a Service or a Dispatcher.
+type Option func(*config)
+
+type config struct {
+	clock    ehrkit.Clock
+	ids      ehrkit.IDGenerator
+	log      *slog.Logger
+	attempts int
+}
+
+// WithClock sets the clock (default ehrkit.RealClock).
+func WithClock(c ehrkit.Clock) Option { return func(cf *config) { cf.clock = c } }
+
+// WithIDs sets the id generator of new orders (default ehrkit.NewIDs).
+func WithIDs(g ehrkit.IDGenerator) Option { return func(cf *config) { cf.ids = g } }
+
+// WithLogger sets the logger (default: discard). Only opaque ids are logged.
+func WithLogger(l *slog.Logger) Option { return func(cf *config) { cf.log = l } }
+
+// WithMaxAttempts sets how many times a Dispatcher tries to deliver one
+// prescription before it records it as rejected (default 5).
+func WithMaxAttempts(n int) Option { return func(cf *config) { cf.attempts = n } }
+
+func newConfig(opts []Option) config {
+	c := config{clock: ehrkit.RealClock{}, log: slog.New(slog.DiscardHandler), attempts: 5}
+	for _, o := range opts {
+		o(&c)
+	}
+	if c.ids == nil {
+		c.ids = ehrkit.NewIDs(c.clock)
+	}
+	return c
+}
+
+func (c config) now() time.Time { return c.clock.Now().UTC().Truncate(time.Microsecond) }
+
+// Index terms of orders.
+const (
+	TermStatus    = "status"
+	TermKind      = "kind"
+	TermRequester = "requester"
+	TermAuthored  = "authored"
+)
+
+func orderMeta(o *Order) storage.Meta {
+	return storage.Meta{ID: o.ID, Compartment: string(o.Patient), Terms: []storage.Term{
+		{Name: TermStatus, Value: string(o.Status)}, {Name: TermKind, Value: string(o.Kind)},
+		{Name: TermRequester, Value: o.Requester}, {Name: TermAuthored, Value: o.Authored.Format(time.RFC3339Nano)},
+	}}
+}
+
+var (
+	medicationRequests = storage.Kind[Order]{Type: MedicationRequestType, Version: 1, Meta: orderMeta}
+	serviceRequests    = storage.Kind[Order]{Type: ServiceRequestType, Version: 1, Meta: orderMeta}
+	orderSets          = storage.Kind[OrderSet]{Type: OrderSetType, Version: 1, Meta: func(s *OrderSet) storage.Meta {
+		return storage.Meta{ID: s.ID}
+	}}
+)
+
+// OrderSetType is the storage record type of order sets (FHIR PlanDefinition
+// is the resource for order sets).
+const OrderSetType = "PlanDefinition"
+
+func kindOf(k OrderKind) storage.Kind[Order] {
+	if k == KindMedication {
+		return medicationRequests
+	}
+	return serviceRequests
+}
+
+// Service is order entry: it validates and stores orders, checks medication
+// orders with the knowledge base at draft and at signing, enforces signing and
+// override permissions, and queues signed prescriptions for transmission.
+type Service struct {
+	store    storage.Store
+	kb       KnowledgeBase
+	patients *patient.Service
+	clinical *clinical.Service
+	cfg      config
+}
+
+// NewService returns order entry over store, checking with kb. The patient's
+// birth date comes from the patient registry and the allergies from the
+// clinical record of the same store.
+func NewService(store storage.Store, kb KnowledgeBase, opts ...Option) (*Service, error) {
+	cfg := newConfig(opts)
+	patients, err := patient.NewService(store, patient.WithClock(cfg.clock), patient.WithLogger(cfg.log))
+	if err != nil {
+		return nil, err
+	}
+	return &Service{store: store, kb: kb, patients: patients,
+		clinical: clinical.NewService(store, clinical.WithClock(cfg.clock)), cfg: cfg}, nil
+}
+
+// AlertsError refuses to sign an order whose interruptive alerts were not
+// overridden. It wraps ehrkit.ErrFailedPrecondition and lists the alerts.
+type AlertsError struct {
+	Order  string
+	Alerts []Alert
+}
+
+// Error names the order and the rules of its alerts: ids only, no PHI.
+func (e *AlertsError) Error() string {
+	rules := make([]string, len(e.Alerts))
+	for i, a := range e.Alerts {
+		rules[i] = a.Rule
+	}
+	return fmt.Sprintf("rx: order %s has %d interruptive alert(s) (%s); signing needs an override with a reason", e.Order, len(e.Alerts), strings.Join(rules, ", "))
+}
+
+// Unwrap makes errors.Is(err, ehrkit.ErrFailedPrecondition) true.
+func (e *AlertsError) Unwrap() error { return ehrkit.ErrFailedPrecondition }
+
+// Draft validates and stores a new order as a draft. A medication order is
+// checked and its alerts are stored with it (and returned on it). The id is
+// generated when empty.
+func (s *Service) Draft(ctx context.Context, o Order) (Order, error) {
+	out, err := s.draft(ctx, []Order{o}, "")
+	if err != nil {
+		return Order{}, err
+	}
+	return out[0], nil
+}
+
+// draft stores orders of one patient as drafts in one transaction, checking
+// the medication orders together.
+func (s *Service) draft(ctx context.Context, orders []Order, set string) ([]Order, error) {
+	var v ehrkit.Issues
+	now := s.cfg.now()
+	for i := range orders {
+		o := &orders[i]
+		if o.ID == "" {
+			o.ID = s.cfg.ids.NewID()
+		}
+		v.Check(storage.ValidID(o.ID), ehrkit.JoinPath(prefix(len(orders), i), "id"), ehrkit.IssueValue, "malformed id")
+		v.Check(o.Status == "" || o.Status == Draft, ehrkit.JoinPath(prefix(len(orders), i), "status"), ehrkit.IssueBusinessRule, "a new order is a draft")
+		o.Status, o.Authored, o.OrderSet = Draft, now, set
+		o.Signed, o.SignedBy, o.Override, o.Alerts = time.Time{}, "", nil, nil
+		v.Merge(prefix(len(orders), i), o.Validate())
+	}
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if err := s.checkAll(ctx, orders); err != nil {
+		return nil, err
+	}
+	err := s.store.Update(ctx, func(tx storage.Tx) error {
+		for i := range orders {
+			if _, err := kindOf(orders[i].Kind).Put(ctx, tx, &orders[i], 0); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return orders, nil
+}
+
+func prefix(n, i int) string {
+	if n == 1 {
+		return ""
+	}
+	return ehrkit.Index("orders", i)
+}
+
+// checkAll runs the engine on the medication orders among orders (all of one
+// patient) and stores each one's alerts on it.
+func (s *Service) checkAll(ctx context.Context, orders []Order) error {
+	var idx []int
+	var proposed []Proposed
+	for i, o := range orders {
+		if o.Kind == KindMedication {
+			idx = append(idx, i)
+			proposed = append(proposed, o.Medication.proposed())
+		}
+	}
+	if len(idx) == 0 {
+		return nil
+	}
+	in, err := s.context(ctx, orders[0].Patient)
+	if err != nil {
+		return err
+	}
+	in.Orders = proposed
+	res := Check(s.kb, in)
+	for _, k := range idx {
+		orders[k].Alerts = []Alert{}
+	}
+	for _, a := range res.Alerts {
+		k := idx[a.Order]
+		a.Order = 0
+		orders[k].Alerts = append(orders[k].Alerts, a)
+	}
+	return nil
+}
+
+// context reads what the engine needs about a patient: birth date, active
+// allergies and active or on-hold medication orders.
+func (s *Service) context(ctx context.Context, p patient.ID) (Input, error) {
+	in := Input{On: ehrkit.DateOf(s.cfg.now())}
+	pt, err := s.patients.Get(ctx, p)
+	switch {
+	case err == nil:
+		in.Patient.BirthDate = pt.BirthDate
+	case !errors.Is(err, ehrkit.ErrNotFound):
+		return in, err
+	}
+	allergies, err := s.clinical.Allergies(ctx, p)
+	if err != nil {
+		return in, err
+	}
+	for _, a := range allergies {
+		if a.IsActive() {
+			in.Patient.Allergies = append(in.Patient.Allergies, allergen(a.Code))
+		}
+	}
+	active, err := s.Orders(ctx, p, Active, OnHold)
+	if err != nil {
+		return in, err
+	}
+	for _, o := range active {
+		if o.Kind == KindMedication {
+			in.Active = append(in.Active, o.Medication.Medication)
+		}
+	}
+	return in, nil
+}
+
+// allergen picks the coding of an allergy to check: the RxNorm one if any,
+// else the first coding, else the text as a display.
+func allergen(c ehrkit.CodeableConcept) ehrkit.Coding {
+	for _, cd := range c.Coding {
+		if cd.System == ehrkit.SystemRxNorm {
+			return cd
+		}
+	}
+	if len(c.Coding) > 0 {
+		cd := c.Coding[0]
+		if cd.Display == "" {
+			cd.Display = c.Text
+		}
+		return cd
+	}
+	return ehrkit.Coding{Display: c.Text}
+}
+
+// Get returns an order by id, whatever its kind.
+func (s *Service) Get(ctx context.Context, id string) (Order, error) {
+	o, _, err := s.get(ctx, s.store, id)
+	return o, err
+}
+
+func (s *Service) get(ctx context.Context, r storage.Reader, id string) (Order, int64, error) {
+	o, version, err := medicationRequests.Get(ctx, r, id)
+	if errors.Is(err, ehrkit.ErrNotFound) {
+		return serviceRequests.Get(ctx, r, id)
+	}
+	return o, version, err
+}
+
+// Orders returns the patient's orders, of the given statuses (all when none
+// is given), medication orders first, each kind in id order.
+func (s *Service) Orders(ctx context.Context, p patient.ID, statuses ...Status) ([]Order, error) {
+	if !storage.ValidID(string(p)) {
+		var v ehrkit.Issues
+		v.Add("patient", ehrkit.IssueValue, "malformed patient id")
+		return nil, v.Err()
+	}
+	var out []Order
+	for _, k := range []storage.Kind[Order]{medicationRequests, serviceRequests} {
+		for o, err := range k.All(ctx, s.store, storage.Query{Compartment: string(p), Limit: storage.MaxLimit}) {
+			if err != nil {
+				return nil, err
+			}
+			if len(statuses) == 0 || containsStatus(statuses, o.Status) {
+				out = append(out, o)
+			}
+		}
+	}
+	return out, nil
+}
+
+func containsStatus(list []Status, s Status) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Sign signs a draft order, making it active. The principal in ctx needs the
+// rx.sign permission. The order is checked again; if any alert is
+// interruptive, overrideReason must give the reason and the principal must
+// hold rx.override, else Sign fails with an *AlertsError (or the permission
+// error). The override is stored with the order and audited. A signed
+// medication order is queued for the pharmacy in the same transaction.
+func (s *Service) Sign(ctx context.Context, id, overrideReason string) (Order, error) {
+	o, err := s.Get(ctx, id)
+	if err != nil {
+		return Order{}, err
+	}
+	compartment := string(o.Patient)
+	if err := access.Require(ctx, s.store, access.PermRxSign, compartment); err != nil {
+		return Order{}, err
+	}
+	if o.Status != Draft {
+		return Order{}, fmt.Errorf("rx: sign order %s in status %s: %w", id, o.Status, ehrkit.ErrFailedPrecondition)
+	}
+	checked := []Order{o}
+	if err := s.checkAll(ctx, checked); err != nil {
+		return Order{}, err
+	}
+	alerts := checked[0].Alerts
+	var interrupting []Alert
+	for _, a := range alerts {
+		if a.Interruptive {
+			interrupting = append(interrupting, a)
+		}
+	}
+	principal, _ := access.PrincipalFrom(ctx)
+	now := s.cfg.now()
+	var override *Override
+	if len(interrupting) > 0 {
+		if strings.TrimSpace(overrideReason) == "" {
+			return Order{}, &AlertsError{Order: id, Alerts: interrupting}
+		}
+		if err := access.Require(ctx, s.store, access.PermRxOverride, compartment); err != nil {
+			return Order{}, err
+		}
+		override = &Override{Reason: overrideReason, By: principal.ID, At: now}
+		for _, a := range interrupting {
+			override.Rules = append(override.Rules, a.Rule)
+		}
+	}
+	var out Order
+	err = s.store.Update(ctx, func(tx storage.Tx) error {
+		cur, version, err := s.get(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if cur.Status != Draft {
+			return fmt.Errorf("rx: sign order %s in status %s: %w", id, cur.Status, ehrkit.ErrFailedPrecondition)
+		}
+		cur.Status, cur.Signed, cur.SignedBy, cur.StatusChanged = Active, now, principal.ID, now
+		cur.Alerts, cur.Override = alerts, override
+		if _, err := kindOf(cur.Kind).Put(ctx, tx, &cur, version); err != nil {
+			return err
+		}
+		if override != nil {
+			if err := access.Note(ctx, tx, string(access.PermRxOverride), compartment, "order "+id+" rules "+strings.Join(override.Rules, ",")); err != nil {
+				return err
+			}
+		}
+		if err := access.Note(ctx, tx, string(access.PermRxSign), compartment, "order "+id); err != nil {
+			return err
+		}
+		if cur.Kind == KindMedication {
+			if err := queue(ctx, tx, cur); err != nil {
+				return err
+			}
+		}
+		out = cur
+		return nil
+	})
+	if err != nil {
+		return Order{}, err
+	}
+	s.cfg.log.InfoContext(ctx, "rx order signed", "order", id, "overridden", override != nil)
+	return out, nil
+}
+
+// Transition moves an order to another status (hold, resume, complete,
+// cancel, stop, mark entered in error), recording the reason. Only the moves
+// CanMove allows are made; a draft becomes active only through Sign. A
+// refused move fails with ehrkit.ErrFailedPrecondition.
+func (s *Service) Transition(ctx context.Context, id string, to Status, reason string) (Order, error) {
+	var out Order
+	err := s.store.Update(ctx, func(tx storage.Tx) error {
+		o, version, err := s.get(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if !CanMove(o.Kind, o.Status, to) || (o.Status == Draft && to == Active) {
+			return fmt.Errorf("rx: order %s cannot move from %s to %s: %w", id, o.Status, to, ehrkit.ErrFailedPrecondition)
+		}
+		o.Status, o.StatusReason, o.StatusChanged = to, reason, s.cfg.now()
+		if _, err := kindOf(o.Kind).Put(ctx, tx, &o, version); err != nil {
+			return err
+		}
+		out = o
+		return nil
+	})
+	return out, err
+}
+
+// SaveOrderSet validates and stores an order set, replacing the one with the
+// same id.
+func (s *Service) SaveOrderSet(ctx context.Context, set OrderSet) error {
+	if err := set.Validate(); err != nil {
+		return err
+	}
+	return s.store.Update(ctx, func(tx storage.Tx) error {
+		_, err := orderSets.Put(ctx, tx, &set, storage.Any)
+		return err
+	})
+}
+
+// OrderSet returns a stored order set.
+func (s *Service) OrderSet(ctx context.Context, id string) (OrderSet, error) {
+	set, _, err := orderSets.Get(ctx, s.store, id)
+	return set, err
+}
+
+// ApplyOrderSet creates, in one transaction, a draft order for the patient
+// from every order of the stored set, with the requester given; the medication
+// orders are checked together. Nothing is stored if any order is invalid.
+func (s *Service) ApplyOrderSet(ctx context.Context, setID string, p patient.ID, requester string) ([]Order, error) {
+	set, err := s.OrderSet(ctx, setID)
+	if err != nil {
+		return nil, err
+	}
+	orders := make([]Order, len(set.Orders))
+	for i, t := range set.Orders {
+		raw, err := json.Marshal(t) // a deep copy: the template stays untouched
+		if err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(raw, &orders[i]); err != nil {
+			return nil, err
+		}
+		orders[i].ID, orders[i].Patient, orders[i].Requester = "", p, requester
+	}
+	return s.draft(ctx, orders, set.ID)
+}

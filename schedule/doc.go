@@ -1,0 +1,59 @@
+// Package schedule manages appointments: schedules of practitioners, rooms and
+// devices, recurring availability, free slots, booking without double-booking,
+// a waitlist that is offered freed slots automatically, and reminders.
+//
+// # Model
+//
+// A Schedule belongs to one resource (a Practitioner, a Location such as a room,
+// or a Device) and is kept in the resource's IANA time zone. Its availability is
+// a set of recurring Availability blocks, each an RFC 5545 RRULE naming the days
+// ("FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR") plus local opening and closing times
+// ("09:00" to "12:30"); rules without COUNT or UNTIL run for ever. Exceptions
+// (holidays, leave) remove time and Extras add one-time availability:
+// availability = (rules − exceptions) ∪ extras. Times of day are local, so a
+// 09:00 clinic opens at 09:00 on both sides of a daylight-saving change.
+//
+// An AppointmentType says how long an appointment lasts, the buffers a resource
+// needs before and after it, how many patients share one session (Capacity,
+// for group sessions) and which kinds of resources it needs together (for
+// example a practitioner and a room).
+//
+// # Rules
+//
+// FreeSlots is a pure function of availability, existing bookings and the
+// requested type and window. A slot is free when its occupied time (the
+// appointment with its buffers) lies inside every resource's availability and
+// no resource is busy with anything but the same session (same type, same start)
+// that still has room. A schedule may allow overbooking: Schedule.Overbook extra
+// patients per session, used only when a request asks for it explicitly.
+//
+// # Service
+//
+// Service persists schedules, types and appointments in a storage.Store and
+// moves appointments through the FHIR Appointment statuses:
+//
+//	proposed -> booked | cancelled           (a waitlist offer held for a patient)
+//	booked   -> checked-in | noshow | cancelled   (Reschedule keeps it booked)
+//	checked-in -> fulfilled
+//
+// Booking is atomic on every backend. Each booking writes a ledger record per
+// resource and UTC day it occupies, with the version it read; the ledger lists
+// the bookings of that resource and day, so two transactions that both see room
+// in a slot cannot both commit: the second fails with a version conflict,
+// re-reads and finds the slot full. When many callers book one slot at once,
+// exactly as many succeed as the capacity allows.
+//
+// Cancelling emits a slot-freed event in the same transaction. ProcessWaitlist
+// reads those events from the change feed and offers the slot to the first
+// matching waitlist entry: it books a proposed appointment that holds the slot
+// until the hold expires (ExpireOffers releases expired holds, which frees the
+// slot for the next entry).
+//
+// Reminders are written with the booking (transactional outbox) at the
+// configured offsets before the start. ReleaseReminders turns due reminders into
+// change-feed events and Deliver hands them and waitlist offers to a Notifier.
+// Delivery is at least once: the feed position moves only after the Notifier
+// succeeded, so a crash in between resends the notice with the same idempotency
+// key. A reminder whose appointment was cancelled or moved is never sent: it is
+// checked against the appointment's current state at delivery time.
+package schedule

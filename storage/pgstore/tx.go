@@ -1,0 +1,491 @@
+package pgstore
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/ehrkit/ehrkit"
+	"github.com/ehrkit/ehrkit/storage"
+)
+
+// Update runs fn in a transaction. Writes are buffered and sent in bulk: before
+// the transaction's next read, and at commit. See the package documentation
+// for when a stale expected version is reported.
+func (s *Store) Update(ctx context.Context, fn func(tx storage.Tx) error) error {
+	const op = "update"
+	if err := s.check(ctx, op); err != nil {
+		return err
+	}
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return s.fail(ctx, op, "", "", err)
+	}
+	t := &tx{s: s, conn: conn, latest: map[key]int64{}, base: map[key]int64{}}
+	defer t.end(ctx)
+	if err := fn(t); err != nil {
+		return err
+	}
+	if t.err != nil {
+		return t.err
+	}
+	if err := s.check(ctx, "commit"); err != nil {
+		return err
+	}
+	return t.commit(ctx)
+}
+
+type key struct{ typ, id string }
+
+// tx is a transaction on one pooled connection. The database transaction
+// begins lazily, with the first batch sent; until then nothing is held open.
+type tx struct {
+	s     *Store
+	conn  *pgxpool.Conn
+	begun bool  // BEGIN was sent
+	done  bool  // Update returned
+	err   error // a failed flush: the database transaction is aborted
+
+	pending []storage.Record // versions written and not yet sent, in order
+	base    map[key]int64    // per pending key: the version the database must hold when they are sent
+	latest  map[key]int64    // per key written or locked: the latest version this transaction knows
+	changes []change         // feed entries, appended at commit
+}
+
+// change is a feed entry waiting for commit; Time is set at commit.
+type change struct {
+	kind storage.ChangeKind
+	rec  storage.Record // put, delete: type, id, version, compartment, labels
+	ev   storage.Event  // event
+}
+
+// usable fails if ctx is done, the store closed, the transaction over or
+// aborted by an earlier failure.
+func (t *tx) usable(ctx context.Context, op string) error {
+	if t.done {
+		return storage.Errorf(op, "", "", ehrkit.ErrFailedPrecondition, "%w", errTxDone)
+	}
+	if err := t.s.check(ctx, op); err != nil {
+		return err
+	}
+	return t.err
+}
+
+// Get returns the current version of a record as this transaction sees it.
+func (t *tx) Get(ctx context.Context, typ, id string) (storage.Record, error) {
+	if err := t.usable(ctx, "get"); err != nil {
+		return storage.Record{}, err
+	}
+	if err := storage.ValidateKey(typ, id); err != nil {
+		return storage.Record{}, &storage.Error{Op: "get", Type: typ, ID: id, Kind: ehrkit.ErrInvalid, Cause: err}
+	}
+	if err := t.flush(ctx, "get"); err != nil {
+		return storage.Record{}, err
+	}
+	return t.s.get(ctx, t.conn, typ, id)
+}
+
+// Query returns one page of current records matching q, this transaction's
+// writes included.
+func (t *tx) Query(ctx context.Context, q storage.Query) (storage.Page, error) {
+	if err := t.usable(ctx, "query"); err != nil {
+		return storage.Page{}, err
+	}
+	if err := storage.ValidateQuery(q); err != nil {
+		return storage.Page{}, &storage.Error{Op: "query", Type: q.Type, Kind: ehrkit.ErrInvalid, Cause: err}
+	}
+	if err := t.flush(ctx, "query"); err != nil {
+		return storage.Page{}, err
+	}
+	return t.s.query(ctx, t.conn, q)
+}
+
+// Put buffers rec as the next version of its record.
+func (t *tx) Put(ctx context.Context, rec storage.Record, expect int64) (storage.Record, error) {
+	const op = "put"
+	if err := t.usable(ctx, op); err != nil {
+		return storage.Record{}, err
+	}
+	if err := storage.ValidateRecord(rec); err != nil {
+		return storage.Record{}, &storage.Error{Op: op, Type: rec.Type, ID: rec.ID, Kind: ehrkit.ErrInvalid, Cause: err}
+	}
+	rec = clone(rec)
+	rec.Deleted = false
+	return t.write(ctx, op, rec, expect)
+}
+
+// Delete buffers a tombstone of the current version. It reads (and locks) the
+// record first: a missing record is ErrNotFound, and the tombstone keeps the
+// compartment and labels of the version it ends.
+func (t *tx) Delete(ctx context.Context, typ, id string, expect int64) error {
+	const op = "delete"
+	if err := t.usable(ctx, op); err != nil {
+		return err
+	}
+	if err := storage.ValidateKey(typ, id); err != nil {
+		return &storage.Error{Op: op, Type: typ, ID: id, Kind: ehrkit.ErrInvalid, Cause: err}
+	}
+	if err := t.flush(ctx, op); err != nil {
+		return err
+	}
+	recs, err := t.s.records(ctx, t.conn, op, typ, id, sqlLockCurrent, typ, id)
+	if err != nil {
+		return t.abort(err)
+	}
+	if len(recs) == 0 || recs[0].Deleted {
+		return storage.NotFound(op, typ, id)
+	}
+	tomb := recs[0]
+	t.latest[key{typ, id}] = tomb.Version
+	tomb.Deleted, tomb.Value, tomb.Terms = true, nil, nil
+	_, err = t.write(ctx, op, tomb, expect)
+	return err
+}
+
+// Emit buffers an event for the change feed.
+func (t *tx) Emit(ctx context.Context, ev storage.Event) error {
+	const op = "emit"
+	if err := t.usable(ctx, op); err != nil {
+		return err
+	}
+	if err := storage.ValidateEvent(ev); err != nil {
+		return &storage.Error{Op: op, Kind: ehrkit.ErrInvalid, Cause: err}
+	}
+	ev.Payload = slices.Clone(ev.Payload)
+	t.changes = append(t.changes, change{kind: storage.ChangeEvent, ev: ev})
+	return nil
+}
+
+// write checks expect against what this transaction knows of the record and
+// buffers rec as the next version. For a record the transaction has not
+// touched, expect is checked when the writes are sent (by the conditional
+// UPDATE, or the primary key for a creation); expect Any first reads and locks
+// the current version.
+func (t *tx) write(ctx context.Context, op string, rec storage.Record, expect int64) (storage.Record, error) {
+	k := key{rec.Type, rec.ID}
+	seen, known := t.latest[k]
+	if !known && expect == storage.Any {
+		v, err := t.lockVersion(ctx, op, k)
+		if err != nil {
+			return storage.Record{}, err
+		}
+		seen, known = v, true
+	}
+	if known {
+		if expect != storage.Any && expect != seen {
+			return storage.Record{}, storage.Conflict(op, rec.Type, rec.ID, expect, seen)
+		}
+		expect = seen
+	}
+	if _, ok := t.base[k]; !ok {
+		t.base[k] = expect
+	}
+	rec.Version = expect + 1
+	rec.Updated = t.s.now()
+	t.latest[k] = rec.Version
+	t.pending = append(t.pending, rec)
+	kind := storage.ChangePut
+	if rec.Deleted {
+		kind = storage.ChangeDelete
+	}
+	if rec.Type != storage.CheckpointType {
+		t.changes = append(t.changes, change{kind: kind, rec: rec})
+	}
+	return clone(rec), nil
+}
+
+// lockVersion returns the latest version of k (0 if none), locking its row so
+// that it stays current until commit.
+func (t *tx) lockVersion(ctx context.Context, op string, k key) (int64, error) {
+	if err := t.flush(ctx, op); err != nil {
+		return 0, err
+	}
+	rows, err := t.conn.Query(ctx, sqlLockVersion, k.typ, k.id)
+	if err != nil {
+		return 0, t.abort(t.s.fail(ctx, op, k.typ, k.id, err))
+	}
+	versions, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return 0, t.abort(t.s.fail(ctx, op, k.typ, k.id, err))
+	}
+	var v int64
+	if len(versions) > 0 {
+		v = versions[0]
+	}
+	t.latest[k] = v
+	return v, nil
+}
+
+// abort records a database failure: the database transaction is aborted, so
+// every later call fails and Update returns the error.
+func (t *tx) abort(err error) error {
+	t.err = err
+	return err
+}
+
+// flush begins the database transaction if needed and sends the buffered
+// writes: the records rows (conditional updates and creations, which check
+// the expected versions), the index terms, and the new versions (by COPY).
+func (t *tx) flush(ctx context.Context, op string) error {
+	if t.begun && len(t.pending) == 0 {
+		return nil
+	}
+	b := &pgx.Batch{}
+	if !t.begun {
+		b.Queue("BEGIN")
+	}
+	w := t.writes()
+	if len(w.create.typ) > 0 {
+		b.Queue(sqlCreate, w.create.comp, w.create.typ, w.create.id, w.create.version, w.create.deleted, w.create.updated)
+	}
+	if len(w.update.typ) > 0 {
+		b.Queue(sqlUpdate, w.update.comp, w.update.typ, w.update.id, w.update.version, w.update.deleted, w.update.updated, w.update.expect)
+		b.Queue(sqlDeleteTerms, w.update.typ, w.update.id)
+	}
+	if len(w.terms.typ) > 0 {
+		b.Queue(sqlInsertTerms, w.terms.comp, w.terms.typ, w.terms.id, w.terms.name, w.terms.value)
+	}
+	if err := t.send(ctx, op, b, w); err != nil {
+		return err
+	}
+	if len(t.pending) > 0 {
+		if _, err := t.conn.CopyFrom(ctx, pgx.Identifier{"record_versions"}, versionColumns, pgx.CopyFromSlice(len(t.pending), t.versionRow)); err != nil {
+			return t.abort(t.s.fail(ctx, op, "", "", err))
+		}
+	}
+	t.pending = t.pending[:0]
+	clear(t.base)
+	return nil
+}
+
+// send runs a batch built by flush and checks that every conditional update
+// found the version it expected.
+func (t *tx) send(ctx context.Context, op string, b *pgx.Batch, w writes) error {
+	t.begun = true
+	res := t.conn.SendBatch(ctx, b)
+	stale := false
+	for _, q := range b.QueuedQueries {
+		tag, err := res.Exec()
+		if err != nil {
+			_ = res.Close()
+			return t.abort(t.s.fail(ctx, op, "", "", err))
+		}
+		if q.SQL == sqlUpdate && tag.RowsAffected() != int64(len(w.update.typ)) {
+			stale = true
+		}
+	}
+	if err := res.Close(); err != nil {
+		return t.abort(t.s.fail(ctx, op, "", "", err))
+	}
+	if stale {
+		return t.abort(t.conflict(ctx, op, w))
+	}
+	return nil
+}
+
+// conflict names a record whose conditional update found another version
+// (the updates that did apply hold their new version).
+func (t *tx) conflict(ctx context.Context, op string, w writes) error {
+	rows, err := t.conn.Query(ctx, sqlStale, w.update.typ, w.update.id, w.update.expect, w.update.version)
+	if err != nil {
+		return t.s.fail(ctx, op, "", "", err)
+	}
+	type stale struct {
+		Type, ID        string
+		Expect, Version int64
+	}
+	found, err := pgx.CollectRows(rows, pgx.RowToStructByPos[stale])
+	if err != nil || len(found) == 0 {
+		return storage.Errorf(op, "", "", ehrkit.ErrConflict, "a record changed since it was read")
+	}
+	return storage.Conflict(op, found[0].Type, found[0].ID, found[0].Expect, found[0].Version)
+}
+
+// commit sends what is buffered, appends the feed entries under the feed
+// lock, and commits.
+func (t *tx) commit(ctx context.Context) error {
+	const op = "commit"
+	if !t.begun && len(t.pending) == 0 && len(t.changes) == 0 {
+		return nil
+	}
+	if err := t.flush(ctx, op); err != nil {
+		return err
+	}
+	b := &pgx.Batch{}
+	if len(t.changes) > 0 {
+		b.Queue(`SELECT pg_advisory_xact_lock($1)`, t.s.feedLock)
+		f := t.feed(t.s.now())
+		b.Queue(sqlInsertChanges, f.kind, f.time, f.comp, f.typ, f.id, f.version, f.labels, f.topic, f.key, f.payload)
+	}
+	b.Queue("COMMIT")
+	res := t.conn.SendBatch(ctx, b)
+	defer res.Close()
+	for range b.Len() {
+		if _, err := res.Exec(); err != nil {
+			return t.abort(t.s.fail(ctx, op, "", "", err))
+		}
+	}
+	if err := res.Close(); err != nil {
+		return t.abort(t.s.fail(ctx, op, "", "", err))
+	}
+	t.begun = false
+	return nil
+}
+
+// end finishes the transaction after Update: it rolls back what was begun and
+// not committed, and returns the connection to the pool.
+func (t *tx) end(ctx context.Context) {
+	t.done = true
+	if t.begun && !t.conn.Conn().IsClosed() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		if _, err := t.conn.Exec(rctx, "ROLLBACK"); err != nil {
+			t.s.log.WarnContext(ctx, "pgstore: rollback failed; the connection is dropped", "error", err)
+			_ = t.conn.Conn().Close(rctx)
+		}
+		cancel()
+	}
+	t.conn.Release()
+}
+
+// writes holds the buffered writes as columns, the shape unnest takes.
+type writes struct {
+	create struct {
+		comp, typ, id []string
+		version       []int64
+		deleted       []bool
+		updated       []time.Time
+	}
+	update struct {
+		comp, typ, id   []string
+		version, expect []int64
+		deleted         []bool
+		updated         []time.Time
+	}
+	terms struct {
+		comp, typ, id, name []string
+		value               [][]byte
+	}
+}
+
+// writes turns the pending versions into the rows to send: per record, the
+// records row of its last version (a creation when the database must not hold
+// it yet, else an update conditional on the expected version) and the terms of
+// that version.
+func (t *tx) writes() writes {
+	var w writes
+	last := map[key]int{}
+	for i, r := range t.pending {
+		last[key{r.Type, r.ID}] = i
+	}
+	for i, r := range t.pending {
+		k := key{r.Type, r.ID}
+		if last[k] != i {
+			continue
+		}
+		if expect := t.base[k]; expect == 0 {
+			c := &w.create
+			c.comp, c.typ, c.id = append(c.comp, r.Compartment), append(c.typ, r.Type), append(c.id, r.ID)
+			c.version, c.deleted, c.updated = append(c.version, r.Version), append(c.deleted, r.Deleted), append(c.updated, r.Updated)
+		} else {
+			u := &w.update
+			u.comp, u.typ, u.id = append(u.comp, r.Compartment), append(u.typ, r.Type), append(u.id, r.ID)
+			u.version, u.deleted, u.updated = append(u.version, r.Version), append(u.deleted, r.Deleted), append(u.updated, r.Updated)
+			u.expect = append(u.expect, expect)
+		}
+		for _, term := range r.Terms {
+			tm := &w.terms
+			tm.comp, tm.typ, tm.id = append(tm.comp, r.Compartment), append(tm.typ, r.Type), append(tm.id, r.ID)
+			tm.name, tm.value = append(tm.name, term.Name), append(tm.value, []byte(term.Value))
+		}
+	}
+	return w
+}
+
+// versionColumns are the record_versions columns written by COPY, in the order
+// of versionRow.
+var versionColumns = []string{"compartment", "type", "id", "version", "updated", "deleted", "labels", "term_names", "term_values", "value"}
+
+// versionRow is the COPY row of the i-th pending version. A nil slice is
+// stored as NULL and an empty one as empty, so both round-trip as written.
+func (t *tx) versionRow(i int) ([]any, error) {
+	r := t.pending[i]
+	var names []string
+	var values [][]byte
+	if r.Terms != nil {
+		names, values = make([]string, len(r.Terms)), make([][]byte, len(r.Terms))
+		for j, term := range r.Terms {
+			names[j], values[j] = term.Name, []byte(term.Value)
+		}
+	}
+	return []any{r.Compartment, r.Type, r.ID, r.Version, r.Updated, r.Deleted, r.Labels, names, values, r.Value}, nil
+}
+
+// feedRows holds the feed entries as columns for unnest.
+type feedRows struct {
+	kind, comp, typ, id, topic, key []string
+	time                            []time.Time
+	version                         []int64
+	labels                          []*string
+	payload                         [][]byte
+}
+
+// feed turns the buffered feed entries into rows stamped with the commit time.
+// Labels travel joined by commas (a label cannot contain one) because
+// PostgreSQL arrays cannot nest with ragged lengths.
+func (t *tx) feed(now time.Time) feedRows {
+	var f feedRows
+	for _, c := range t.changes {
+		f.kind = append(f.kind, string(c.kind))
+		f.time = append(f.time, now)
+		if c.kind == storage.ChangeEvent {
+			f.comp, f.topic, f.key, f.payload = append(f.comp, c.ev.Compartment), append(f.topic, c.ev.Topic), append(f.key, c.ev.Key), append(f.payload, c.ev.Payload)
+			f.typ, f.id, f.version, f.labels = append(f.typ, ""), append(f.id, ""), append(f.version, 0), append(f.labels, nil)
+			continue
+		}
+		var labels *string
+		if c.rec.Labels != nil {
+			joined := strings.Join(c.rec.Labels, ",")
+			labels = &joined
+		}
+		f.comp, f.topic, f.key, f.payload = append(f.comp, c.rec.Compartment), append(f.topic, ""), append(f.key, ""), append(f.payload, nil)
+		f.typ, f.id, f.version, f.labels = append(f.typ, c.rec.Type), append(f.id, c.rec.ID), append(f.version, c.rec.Version), append(f.labels, labels)
+	}
+	return f
+}
+
+func clone(r storage.Record) storage.Record {
+	r.Labels = slices.Clone(r.Labels)
+	r.Terms = slices.Clone(r.Terms)
+	r.Value = slices.Clone(r.Value)
+	return r
+}
+
+const (
+	sqlLockCurrent = `SELECT ` + recordColumns + ` FROM records r
+		JOIN record_versions v ON v.type = r.type AND v.id = r.id AND v.version = r.version
+		WHERE r.type = $1 AND r.id = $2 FOR UPDATE OF r`
+	sqlLockVersion = `SELECT version FROM records WHERE type = $1 AND id = $2 FOR UPDATE`
+	sqlCreate      = `INSERT INTO records (compartment, type, id, version, deleted, updated)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::boolean[], $6::timestamptz[])`
+	sqlUpdate = `UPDATE records r SET compartment = u.compartment, version = u.version, deleted = u.deleted, updated = u.updated
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::boolean[], $6::timestamptz[], $7::bigint[])
+			AS u(compartment, type, id, version, deleted, updated, expect)
+		WHERE r.type = u.type AND r.id = u.id AND r.version = u.expect`
+	sqlStale = `SELECT u.type, u.id, u.expect, COALESCE(r.version, 0)
+		FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[]) AS u(type, id, expect, version)
+		LEFT JOIN records r ON r.type = u.type AND r.id = u.id
+		WHERE COALESCE(r.version, 0) NOT IN (u.expect, u.version) LIMIT 1`
+	sqlDeleteTerms = `DELETE FROM record_terms t USING unnest($1::text[], $2::text[]) AS u(type, id)
+		WHERE t.type = u.type AND t.id = u.id`
+	sqlInsertTerms = `INSERT INTO record_terms (compartment, type, id, name, value)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[])`
+	sqlInsertChanges = `INSERT INTO changes (kind, time, compartment, type, id, version, labels, topic, key, payload)
+		SELECT u.kind, u.time, u.compartment, u.type, u.id, u.version, string_to_array(u.labels, ','), u.topic, u.key, u.payload
+		FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::bytea[])
+			WITH ORDINALITY AS u(kind, time, compartment, type, id, version, labels, topic, key, payload, n)
+		ORDER BY u.n`
+)

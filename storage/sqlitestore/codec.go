@@ -1,0 +1,94 @@
+package sqlitestore
+
+import (
+	"encoding/binary"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/ehrkit/ehrkit/storage"
+)
+
+// errCorrupt reports stored bytes this package cannot decode.
+var errCorrupt = errors.New("malformed stored term list")
+
+// encodeTerms encodes a term list as a sequence of (name, value) pairs, each
+// string preceded by its length as a uvarint. A nil list encodes as nil (stored
+// as NULL) and an empty one as an empty blob, so both read back as written.
+func encodeTerms(terms []storage.Term) []byte {
+	if terms == nil {
+		return nil
+	}
+	n := 0
+	for _, t := range terms {
+		n += len(t.Name) + len(t.Value) + 2*binary.MaxVarintLen32
+	}
+	b := make([]byte, 0, n)
+	for _, t := range terms {
+		b = binary.AppendUvarint(b, uint64(len(t.Name)))
+		b = append(b, t.Name...)
+		b = binary.AppendUvarint(b, uint64(len(t.Value)))
+		b = append(b, t.Value...)
+	}
+	return b
+}
+
+// decodeTerms reverses encodeTerms.
+func decodeTerms(b []byte) ([]storage.Term, error) {
+	if b == nil {
+		return nil, nil
+	}
+	terms := []storage.Term{}
+	for len(b) > 0 {
+		name, rest, err := readString(b)
+		if err != nil {
+			return nil, err
+		}
+		value, rest, err := readString(rest)
+		if err != nil {
+			return nil, err
+		}
+		terms = append(terms, storage.Term{Name: name, Value: value})
+		b = rest
+	}
+	return terms, nil
+}
+
+func readString(b []byte) (string, []byte, error) {
+	n, k := binary.Uvarint(b)
+	if k <= 0 || n > uint64(len(b)-k) {
+		return "", nil, errCorrupt
+	}
+	end := k + int(n)
+	return string(b[k:end]), b[end:], nil
+}
+
+// encodeLabels joins labels with spaces (a label never holds one). A nil list
+// is stored as NULL and an empty one as "", so both read back as written.
+func encodeLabels(labels []string) any {
+	if labels == nil {
+		return nil
+	}
+	return strings.Join(labels, " ")
+}
+
+// decodeLabels reverses encodeLabels; valid reports a non-NULL column.
+func decodeLabels(s string, valid bool) []string {
+	switch {
+	case !valid:
+		return nil
+	case s == "":
+		return []string{}
+	}
+	return strings.Split(s, " ")
+}
+
+// micros and fromMicros convert record times to and from the stored integer:
+// microseconds since the Unix epoch, UTC.
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// updatedLayout is the layout of storage.UpdatedKey, used to turn a cursor
+// position back into stored microseconds.
+const updatedLayout = "2006-01-02T15:04:05.000000Z"

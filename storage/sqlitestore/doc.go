@@ -1,0 +1,33 @@
+// Package sqlitestore is the embedded storage backend: a storage.Store in one
+// SQLite database file, through the pure-Go modernc.org/sqlite driver (no cgo).
+// It passes the storage/storetest conformance suite.
+//
+// Open creates or opens the file and applies the embedded schema migrations,
+// recording the version reached in a schema_version table. The database runs in
+// WAL mode with synchronous=NORMAL: readers never wait for the writer, and a
+// commit survives an application crash (a power loss may lose the last
+// commits, never consistency).
+//
+// Layout: every version of every record is a row of the versions table (a
+// rowid table; bodies of a kilobyte and more insert much faster there than in a
+// WITHOUT ROWID table). The records table points at each record's latest
+// version and carries what queries filter and sort on; the terms table indexes
+// the terms of current versions; the changes table is the change feed, its
+// sequence numbers the table's rowids. A trigger on versions keeps records,
+// terms and changes in step with each write, so a Put is one statement plus
+// its share of a multi-row insert of index terms.
+//
+// Concurrency: writes go through a single connection and each Update holds the
+// write lock from its start (BEGIN IMMEDIATE), so transactions run one at a
+// time and their version checks cannot go stale before commit; reads use a
+// separate pool of read-only connections and see the last committed state.
+// Other processes may open the same file: they wait for the lock up to the
+// busy timeout.
+//
+// Errors are classified by SQLite result code, never by message text, and keep
+// the driver error as their cause: unique and primary key violations and a
+// busy or locked database wrap ehrkit.ErrConflict; other constraint violations
+// and oversized values ehrkit.ErrInvalid; other failures (I/O, a full disk, a
+// read-only or corrupt file) ehrkit.ErrFailedPrecondition. A context that ends
+// mid-call gives an error wrapping the context's error.
+package sqlitestore

@@ -1,0 +1,179 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+
+	"github.com/ehrkit/ehrkit/storage"
+)
+
+// querier is a *sql.DB (the read pool) or a *sql.Tx (inside Update).
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// query runs q on db: one SELECT with a subquery per filter, ordered by the
+// sort key then type then id, resuming strictly after the cursor position, and
+// fetching one row more than the page to know whether another page follows.
+func (s *Store) query(ctx context.Context, db querier, q storage.Query) (storage.Page, error) {
+	const op = "query"
+	if err := storage.ValidateQuery(q); err != nil {
+		return storage.Page{}, invalid(op, q.Type, "", err)
+	}
+	text, args, err := buildQuery(q)
+	if err != nil {
+		return storage.Page{}, invalid(op, q.Type, "", err)
+	}
+	rows, err := db.QueryContext(ctx, text, args...)
+	if err != nil {
+		return storage.Page{}, s.wrap(ctx, op, q.Type, "", err)
+	}
+	defer rows.Close()
+	n := storage.PageSize(q)
+	var page storage.Page
+	for rows.Next() {
+		if len(page.Records) == n {
+			page.Next = storage.EncodeCursor(q, storage.PositionOf(page.Records[n-1], q.SortBy))
+			break
+		}
+		var rec storage.Record
+		if err := scanRecord(rows, &rec, &rec.Type, &rec.ID); err != nil {
+			return storage.Page{}, s.wrap(ctx, op, q.Type, "", err)
+		}
+		page.Records = append(page.Records, rec)
+	}
+	if err := rows.Err(); err != nil {
+		return storage.Page{}, s.wrap(ctx, op, q.Type, "", err)
+	}
+	return page, nil
+}
+
+// buildQuery renders q (already validated) as SQL and its arguments. The
+// records of the page are chosen from the records table alone (sort key,
+// cursor, limit) and only then joined with their versions, so that sorting
+// never moves record bodies. A term sort key is computed once per candidate
+// record in a materialized CTE.
+func buildQuery(q storage.Query) (string, []any, error) {
+	var (
+		args  []any
+		where = []string{"r.deleted = 0"}
+	)
+	key, materialized := "r.id", ""
+	switch q.SortBy {
+	case storage.SortID:
+	case storage.SortUpdated:
+		key = "r.updated"
+	default:
+		key = "coalesce((SELECT min(t.value) FROM terms t WHERE t.type = r.type AND t.id = r.id AND t.name = ?), '')"
+		materialized = " MATERIALIZED"
+		args = append(args, q.SortBy)
+	}
+	if q.Type != "" {
+		where = append(where, "r.type = ?")
+		args = append(args, q.Type)
+	}
+	if q.Compartment != "" {
+		// The literal lets SQLite use the partial index on compartments.
+		where = append(where, "r.compartment = ? AND r.compartment <> ''")
+		args = append(args, q.Compartment)
+	}
+	for _, f := range q.Filters {
+		cond, fargs := termCondition(f)
+		if q.Type != "" {
+			// With the type known, SQLite may drive the query from the term index.
+			where = append(where, "r.id IN (SELECT t.id FROM terms t WHERE t.type = ? AND t.name = ? AND "+cond+")")
+			args = append(append(args, q.Type, f.Term), fargs...)
+		} else {
+			where = append(where, "EXISTS (SELECT 1 FROM terms t WHERE t.type = r.type AND t.id = r.id AND t.name = ? AND "+cond+")")
+			args = append(append(args, f.Term), fargs...)
+		}
+	}
+	// The order: key, then type (unless the query fixes it), then id (unless
+	// the key is the id).
+	cols := []string{"k"}
+	if q.Type == "" {
+		cols = append(cols, "type")
+	}
+	if q.SortBy != storage.SortID {
+		cols = append(cols, "id")
+	}
+	after := ""
+	if q.Cursor != "" {
+		pos, err := storage.DecodeCursor(q)
+		if err != nil {
+			return "", nil, err
+		}
+		var k any = pos.Key
+		if q.SortBy == storage.SortUpdated {
+			t, err := time.Parse(updatedLayout, pos.Key)
+			if err != nil {
+				return "", nil, err
+			}
+			k = t.UnixMicro()
+		}
+		args = append(args, k)
+		if q.Type == "" {
+			args = append(args, pos.Type)
+		}
+		if q.SortBy != storage.SortID {
+			args = append(args, pos.ID)
+		}
+		cmp := " > ("
+		if q.Desc {
+			cmp = " < ("
+		}
+		after = "WHERE (" + strings.Join(cols, ", ") + ")" + cmp + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ") "
+	}
+	dir := ""
+	if q.Desc {
+		dir = " DESC"
+	}
+	orderBy := func(prefix string) string {
+		return " ORDER BY " + prefix + strings.Join(cols, dir+", "+prefix) + dir
+	}
+	args = append(args, storage.PageSize(q)+1)
+	text := "WITH keyed AS" + materialized + " (SELECT r.type, r.id, r.rid, " + key + " AS k FROM records r WHERE " +
+		strings.Join(where, " AND ") + ") " +
+		"SELECT s.type, s.id, " + recordColumns + " FROM (SELECT type, id, rid, k FROM keyed " + after +
+		orderBy("") + " LIMIT ?) s JOIN versions v ON v.rid = s.rid" + orderBy("s.")
+	return text, args, nil
+}
+
+// termCondition renders a filter's comparison on t.value. A prefix becomes a
+// range so that the term index serves it: value >= p AND value < p', where p'
+// is the least string greater than every string starting with p.
+func termCondition(f storage.Filter) (string, []any) {
+	switch f.Op {
+	case storage.Eq:
+		return "t.value = ?", []any{f.Value}
+	case storage.Gt:
+		return "t.value > ?", []any{f.Value}
+	case storage.Ge:
+		return "t.value >= ?", []any{f.Value}
+	case storage.Lt:
+		return "t.value < ?", []any{f.Value}
+	case storage.Le:
+		return "t.value <= ?", []any{f.Value}
+	}
+	// storage.Prefix (ValidateQuery admits no other operator).
+	if end, ok := prefixEnd(f.Value); ok {
+		return "t.value >= ? AND t.value < ?", []any{f.Value, end}
+	}
+	return "t.value >= ?", []any{f.Value}
+}
+
+// prefixEnd returns the least string greater than every string with prefix p:
+// p without its trailing 0xff bytes, last byte incremented. ok is false when
+// there is none (p is empty or all 0xff).
+func prefixEnd(p string) (string, bool) {
+	b := []byte(p)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < 0xff {
+			b[i]++
+			return string(b[:i+1]), true
+		}
+	}
+	return "", false
+}

@@ -1,0 +1,230 @@
+package sqlitestore
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ehrkit/ehrkit"
+	"github.com/ehrkit/ehrkit/storage"
+)
+
+func openTest(t *testing.T) (*Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "ehrkit.db")
+	s, err := Open(context.Background(), path)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	return s, path
+}
+
+func TestTermsCodec(t *testing.T) {
+	tests := []struct {
+		name  string
+		terms []storage.Term
+	}{
+		{"nil", nil},
+		{"empty", []storage.Term{}},
+		{"one", []storage.Term{{Name: "code", Value: "1234-5"}}},
+		{"empty value and bytes", []storage.Term{{Name: "a", Value: ""}, {Name: "b", Value: "\x00\xff é"}}},
+		{"long", []storage.Term{{Name: "n", Value: string(make([]byte, 1000))}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := decodeTerms(encodeTerms(tt.terms))
+			require.NoError(t, err)
+			assert.Equal(t, tt.terms, got)
+		})
+	}
+}
+
+func TestDecodeTermsMalformed(t *testing.T) {
+	for _, b := range [][]byte{{0x05, 'a'}, {0x01, 'a'}, {0x80}, {0x01, 'a', 0x03, 'b'}} {
+		_, err := decodeTerms(b)
+		assert.ErrorIs(t, err, errCorrupt, "%x", b)
+	}
+}
+
+func FuzzDecodeTerms(f *testing.F) {
+	f.Add(encodeTerms([]storage.Term{{Name: "code", Value: "x"}, {Name: "date", Value: "2026-01-02"}}))
+	f.Add([]byte{0x80, 0x01})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		terms, err := decodeTerms(b)
+		if err != nil {
+			return
+		}
+		// Whatever decodes survives a round trip.
+		again, err := decodeTerms(encodeTerms(terms))
+		require.NoError(t, err)
+		assert.Equal(t, terms, again)
+	})
+}
+
+func TestLabelsCodec(t *testing.T) {
+	for _, labels := range [][]string{nil, {}, {"sensitive"}, {"sensitive", "42CFRPart2"}} {
+		enc := encodeLabels(labels)
+		s, valid := enc.(string)
+		assert.Equal(t, labels, decodeLabels(s, valid), "%v", labels)
+	}
+}
+
+func TestPrefixEnd(t *testing.T) {
+	tests := []struct {
+		prefix, end string
+		ok          bool
+	}{
+		{"", "", false},
+		{"abc", "abd", true},
+		{"a\xff", "b", true},
+		{"\xff\xff", "", false},
+		{"é", "\xc3\xaa", true},
+	}
+	for _, tt := range tests {
+		end, ok := prefixEnd(tt.prefix)
+		assert.Equal(t, tt.ok, ok, "%q", tt.prefix)
+		assert.Equal(t, tt.end, end, "%q", tt.prefix)
+	}
+}
+
+// TestClassify drives real SQLite failures through the mapping: the result
+// code decides the sentinel and the driver error stays reachable.
+func TestClassify(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	db := s.DB()
+	_, err := db.ExecContext(ctx, `CREATE TABLE t (k TEXT PRIMARY KEY, u TEXT UNIQUE, c INTEGER CHECK (c > 0), n TEXT NOT NULL)`)
+	require.NoError(t, err)
+	_, err = db.ExecContext(ctx, `INSERT INTO t VALUES ('a', 'x', 1, 'n')`)
+	require.NoError(t, err)
+	tests := []struct {
+		name string
+		sql  string
+		want error
+	}{
+		{"primary key", `INSERT INTO t VALUES ('a', 'y', 1, 'n')`, ehrkit.ErrConflict},
+		{"unique", `INSERT INTO t VALUES ('b', 'x', 1, 'n')`, ehrkit.ErrConflict},
+		{"check", `INSERT INTO t VALUES ('c', 'z', 0, 'n')`, ehrkit.ErrInvalid},
+		{"not null", `INSERT INTO t VALUES ('d', 'w', 1, NULL)`, ehrkit.ErrInvalid},
+		{"syntax", `INSERT INTO`, ehrkit.ErrFailedPrecondition},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, dbErr := db.ExecContext(ctx, tt.sql)
+			require.Error(t, dbErr)
+			err := s.wrap(ctx, "put", "T", "1", dbErr)
+			assert.ErrorIs(t, err, tt.want)
+			assert.ErrorIs(t, err, dbErr, "the driver error is kept as the cause")
+			var se *storage.Error
+			require.ErrorAs(t, err, &se)
+			assert.Equal(t, "put", se.Op)
+		})
+	}
+}
+
+func TestBusyIsConflict(t *testing.T) {
+	s, path := openTest(t)
+	ctx := context.Background()
+	other, err := sql.Open("sqlite", path)
+	require.NoError(t, err)
+	defer other.Close()
+	other.SetMaxOpenConns(1)
+	_, err = other.ExecContext(ctx, `PRAGMA busy_timeout = 0`)
+	require.NoError(t, err)
+
+	// The store holds the write lock while the other connection tries to take it.
+	err = s.Update(ctx, func(tx storage.Tx) error {
+		_, err := tx.Put(ctx, storage.Record{Type: "Item", ID: "a"}, 0)
+		require.NoError(t, err)
+		_, busy := other.ExecContext(ctx, `BEGIN IMMEDIATE`)
+		require.Error(t, busy)
+		wrapped := s.wrap(ctx, "put", "", "", busy)
+		assert.ErrorIs(t, wrapped, ehrkit.ErrConflict)
+		return nil
+	})
+	require.NoError(t, err)
+}
+
+func TestSchemaVersion(t *testing.T) {
+	s, path := openTest(t)
+	ctx := context.Background()
+	steps, err := loadMigrations()
+	require.NoError(t, err)
+	var v int
+	require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT max(version) FROM schema_version`).Scan(&v))
+	assert.Equal(t, len(steps), v, "open applies every migration")
+
+	// Reopening applies nothing twice.
+	require.NoError(t, s.Close())
+	s2, err := Open(ctx, path)
+	require.NoError(t, err)
+	var n int
+	require.NoError(t, s2.DB().QueryRowContext(ctx, `SELECT count(*) FROM schema_version`).Scan(&n))
+	assert.Equal(t, len(steps), n)
+
+	// A database from a newer release is refused.
+	_, err = s2.DB().ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (?)`, len(steps)+1)
+	require.NoError(t, err)
+	require.NoError(t, s2.Close())
+	_, err = Open(ctx, path)
+	assert.ErrorIs(t, err, ehrkit.ErrUnsupported)
+}
+
+func TestOpenBadPath(t *testing.T) {
+	_, err := Open(context.Background(), filepath.Join(t.TempDir(), "missing", "dir", "ehrkit.db"))
+	require.Error(t, err)
+	var se *storage.Error
+	assert.ErrorAs(t, err, &se)
+}
+
+// TestQueryPlans checks that the queries the store builds use the indexes
+// they were designed for.
+func TestQueryPlans(t *testing.T) {
+	s, _ := openTest(t)
+	tests := []struct {
+		name string
+		q    storage.Query
+		want []string
+	}{
+		{"by id", storage.Query{Type: "Item"}, []string{"SEARCH r USING PRIMARY KEY (type=?)"}},
+		{"term eq", storage.Query{Type: "Item", Filters: []storage.Filter{{Term: "code", Op: storage.Eq, Value: "x"}}},
+			[]string{"COVERING INDEX terms_value (type=? AND name=? AND value=?)"}},
+		{"term prefix", storage.Query{Type: "Item", Filters: []storage.Filter{{Term: "code", Op: storage.Prefix, Value: "x"}}},
+			[]string{"COVERING INDEX terms_value (type=? AND name=? AND value>? AND value<?)"}},
+		{"compartment", storage.Query{Compartment: "p1"}, []string{"INDEX records_compartment (compartment=?)"}},
+		{"term sort", storage.Query{Type: "Item", SortBy: "date"}, []string{"PRIMARY KEY (type=? AND id=? AND name=?)"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			text, args, err := buildQuery(tt.q)
+			require.NoError(t, err)
+			rows, err := s.reader.Query("EXPLAIN QUERY PLAN "+text, args...)
+			require.NoError(t, err)
+			defer rows.Close()
+			var plan []string
+			for rows.Next() {
+				var id, parent, unused int
+				var detail string
+				require.NoError(t, rows.Scan(&id, &parent, &unused, &detail))
+				plan = append(plan, detail)
+			}
+			require.NoError(t, rows.Err())
+			for _, w := range tt.want {
+				assert.True(t, containsDetail(plan, w), "plan %q lacks %q", plan, w)
+			}
+		})
+	}
+}
+
+func containsDetail(plan []string, want string) bool {
+	for _, p := range plan {
+		if strings.Contains(p, want) {
+			return true
+		}
+	}
+	return false
+}
