@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/storage"
@@ -89,12 +90,31 @@ func Digest(b []byte) string {
 // a reader decodes: JSON turns invalid UTF-8 into U+FFFD and times into their
 // RFC 3339 form, and hashing the original would not match the stored event.
 func (e *Event) normalize() error {
+	if e.validUTF8() {
+		return nil // the time is UTC: only invalid UTF-8 changes on the way
+	}
 	b, err := EncodeEvent(*e)
 	if err != nil {
 		return err
 	}
 	*e = Event{}
 	return json.Unmarshal(b, e)
+}
+
+func (e Event) validUTF8() bool {
+	fields := [][]string{
+		{e.Actor, string(e.ActorKind), e.Practitioner, e.OnBehalfOf, e.Facility, e.Action, e.Type, e.ID,
+			e.Patient, e.Purpose, string(e.Outcome), e.Reason, e.Grant, e.Prev},
+		e.Roles, e.Results,
+	}
+	for _, list := range fields {
+		for _, s := range list {
+			if !utf8.ValidString(s) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func (e Event) digest() string {

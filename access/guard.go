@@ -233,10 +233,11 @@ func (g *Store) History(ctx context.Context, typ, id string) ([]storage.Record, 
 
 // Query returns a page of the records the principal may search. A principal
 // restricted to some compartments has the restriction added to the query
-// itself (the own or care-team compartment, or a FacilityTerm filter), so
-// pages and cursors never cover other patients' records; records the
-// principal still may not see (sensitive labels, consent) are left out of the
-// page. The ids returned are audited before the page is.
+// itself (the own or care-team compartment, or, for a search across patients,
+// a FacilityTerm filter), so pages and cursors never cover other patients'
+// records; records of the patient searched that the principal still may not
+// see (sensitive labels, consent, another facility) are left out of the page.
+// The ids returned are audited before the page is.
 func (g *Store) Query(ctx context.Context, q storage.Query) (storage.Page, error) {
 	ev := Event{Action: string(Search), Type: q.Type, Patient: q.Compartment}
 	p, err := g.begin(ctx, &ev)
@@ -330,6 +331,10 @@ func (c *checker) narrow(ctx context.Context, q storage.Query) (storage.Query, R
 		}
 	}
 	switch {
+	case s&ScopeFacility != 0 && c.p.Facility != "" && q.Compartment != "":
+		// One patient: the records of other facilities are left out of the
+		// page (no other patient is involved), which spares the store a
+		// filter less selective than the compartment.
 	case s&ScopeFacility != 0 && c.p.Facility != "":
 		q.Filters = append(q.Filters[:len(q.Filters):len(q.Filters)], storage.Filter{Term: FacilityTerm, Op: storage.Eq, Value: c.p.Facility})
 	case q.Compartment != "":

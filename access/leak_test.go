@@ -93,6 +93,20 @@ func TestSearchNeverLeaksOtherPatients(t *testing.T) {
 				}
 			})
 		}
+		t.Run("one patient seen at two facilities", func(t *testing.T) {
+			elsewhere := rec("Observation", "x-f2", "p1")
+			elsewhere.Terms = []storage.Term{{Name: access.FacilityTerm, Value: "F2"}}
+			seed(t, e.inner, elsewhere)
+			defer func() {
+				require.NoError(t, e.inner.Update(context.Background(), func(tx storage.Tx) error {
+					return tx.Delete(context.Background(), "Observation", "x-f2", storage.Any)
+				}))
+			}()
+			ids, _ := pages(t, as(pharmacist), e.g, storage.Query{Type: "Observation", Compartment: "p1", Limit: 4})
+			assert.ElementsMatch(t, want["p1"], ids, "the facility's records only")
+			ids, _ = pages(t, as(physician), e.g, storage.Query{Type: "Observation", Compartment: "p1", Limit: 4})
+			assert.ElementsMatch(t, append([]string{"x-f2"}, want["p1*"]...), ids, "the care team's patient at every facility")
+		})
 		t.Run("portal asking for another patient", func(t *testing.T) {
 			_, err := e.g.Query(as(portal1), storage.Query{Type: "Observation", Compartment: "p2"})
 			assert.Equal(t, access.ReasonScope, reasonOf(t, err))

@@ -27,7 +27,7 @@ const (
 // storage.Query over patients.
 const (
 	TermName       = "name"       // folded name tokens (see Tokens)
-	TermNamePrefix = "name3"      // the first three letters of each name token, so name prefix search starts from an equality
+	TermNamePrefix = "nameprefix" // the first one, two and three letters of each name token, so a name prefix search starts from an equality
 	TermPhonetic   = "phonetic"   // NYSIIS codes of the name tokens
 	TermBirthDate  = "birthdate"  // birth date in FHIR form ("1970", "1970-05-01"), sortable
 	TermGender     = "gender"     // administrative gender code
@@ -82,7 +82,9 @@ func (p Patient) terms() []storage.Term {
 	}
 	for _, tok := range p.nameTokens() {
 		add(TermName, tok)
-		add(TermNamePrefix, namePrefix(tok))
+		for _, p := range namePrefixes(tok) {
+			add(TermNamePrefix, p)
+		}
 		add(TermPhonetic, NYSIIS(tok))
 	}
 	add(TermBirthDate, p.BirthDate.String())

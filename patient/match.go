@@ -397,10 +397,7 @@ func (s *Service) Match(ctx context.Context, candidate Patient) ([]Match, error)
 	seen := map[string]bool{string(candidate.ID): true}
 	var out []Match
 	for _, f := range candidate.blockFilters() {
-		page, err := s.store.Query(ctx, storage.Query{
-			Type: RecordType, Limit: blockLimit,
-			Filters: []storage.Filter{f, {Term: TermStatus, Op: storage.Eq, Value: StatusCurrent}},
-		})
+		page, err := s.store.Query(ctx, storage.Query{Type: RecordType, Limit: blockLimit, Filters: []storage.Filter{f}})
 		if err != nil {
 			return nil, err
 		}
@@ -412,6 +409,9 @@ func (s *Service) Match(ctx context.Context, candidate Patient) ([]Match, error)
 			p, err := decode(rec)
 			if err != nil {
 				return nil, err
+			}
+			if p.ReplacedBy() != "" {
+				continue
 			}
 			c := Compare(candidate, p, s.mrn.System)
 			if l := s.thresholds.Level(c.Score); l >= LevelPossible {

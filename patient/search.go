@@ -36,7 +36,10 @@ type Query struct {
 	// IncludeMerged also returns records merged into another patient.
 	IncludeMerged bool
 	// Limit is the page size (0 means storage.DefaultLimit, at most
-	// storage.MaxLimit); Cursor is Results.Next of the previous page.
+	// storage.MaxLimit); Cursor is Results.Next of the previous page. Merged
+	// records are dropped from a page after it is read (an always-true status
+	// filter would slow every backend's plan), so a page may hold fewer than
+	// Limit patients, or none, and still have a Next.
 	Limit  int
 	Cursor string
 }
@@ -64,7 +67,9 @@ func (s *Service) Search(ctx context.Context, q Query) (Results, error) {
 		if err != nil {
 			return Results{}, err
 		}
-		out.Patients = append(out.Patients, p)
+		if q.IncludeMerged || p.ReplacedBy() == "" {
+			out.Patients = append(out.Patients, p)
+		}
 	}
 	return out, nil
 }
@@ -101,9 +106,8 @@ func (q Query) filters() ([]storage.Filter, error) {
 		words := Tokens(q.Name)
 		v.Check(len(words) > 0, "name", ehrkit.IssueValue, "has no letters or digits")
 		for _, w := range words {
-			if p := namePrefix(w); p != "" {
-				add(TermNamePrefix, storage.Eq, p)
-			}
+			ps := namePrefixes(w)
+			add(TermNamePrefix, storage.Eq, ps[len(ps)-1])
 			add(TermName, storage.Prefix, w)
 		}
 	}
@@ -138,9 +142,6 @@ func (q Query) filters() ([]storage.Filter, error) {
 		add(TermGender, storage.Eq, string(q.Gender))
 	}
 	v.Check(q.Limit >= 0 && q.Limit <= storage.MaxLimit, "limit", ehrkit.IssueValue, "must be 0..%d", storage.MaxLimit)
-	if !q.IncludeMerged {
-		add(TermStatus, storage.Eq, StatusCurrent)
-	}
 	return fs, v.Err()
 }
 
@@ -158,15 +159,17 @@ func dateAfter(d ehrkit.Date) string {
 	return s
 }
 
-// namePrefixLen is the length of the TermNamePrefix values.
+// namePrefixLen is the length of the longest TermNamePrefix values.
 const namePrefixLen = 3
 
-// namePrefix returns the first namePrefixLen runes of a folded word, or "" if
-// it is shorter.
-func namePrefix(w string) string {
+// namePrefixes returns the first one, two and three runes of a folded word
+// (fewer for a shorter word); a search word's last one is an equality filter
+// every word it prefixes carries.
+func namePrefixes(w string) []string {
 	r := []rune(w)
-	if len(r) < namePrefixLen {
-		return ""
+	out := make([]string, 0, namePrefixLen)
+	for n := 1; n <= min(namePrefixLen, len(r)); n++ {
+		out = append(out, string(r[:n]))
 	}
-	return string(r[:namePrefixLen])
+	return out
 }

@@ -110,10 +110,10 @@ func Check(kb KnowledgeBase, in Input) Result {
 	c := checker{kb: kb, in: in}
 	orders := make([]resolved, len(in.Orders))
 	for i, o := range in.Orders {
-		orders[i] = c.resolve(o.Medication)
+		orders[i] = c.resolve(o.Medication, false)
 	}
-	active := c.resolveAll(in.Active)
-	allergies := c.resolveAll(in.Patient.Allergies)
+	active := c.resolveAll(in.Active, false)
+	allergies := c.resolveAll(in.Patient.Allergies, true)
 	for i, o := range orders {
 		if !o.ok {
 			continue
@@ -162,18 +162,20 @@ type resolved struct {
 	ok bool
 }
 
-func (c *checker) resolveAll(codings []ehrkit.Coding) []resolved {
+func (c *checker) resolveAll(codings []ehrkit.Coding, classes bool) []resolved {
 	out := make([]resolved, 0, len(codings))
 	for _, cd := range codings {
-		if r := c.resolve(cd); r.ok {
+		if r := c.resolve(cd, classes); r.ok {
 			out = append(out, r)
 		}
 	}
 	return out
 }
 
-func (c *checker) resolve(cd ehrkit.Coding) resolved {
-	if d, ok := Resolve(c.kb, cd); ok {
+// resolve finds the drug of a coding; an allergy class counts only where
+// classes is true (allergens), never as a medication.
+func (c *checker) resolve(cd ehrkit.Coding, classes bool) resolved {
+	if d, ok := Resolve(c.kb, cd); ok && (classes || d.Class == "") {
 		return resolved{Drug: d, ok: true}
 	}
 	c.unresolved = append(c.unresolved, cd)

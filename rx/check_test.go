@@ -84,6 +84,11 @@ func TestUnresolved(t *testing.T) {
 		Orders:  []rx.Proposed{{Medication: unknown}, order("36567")},
 	})
 	assert.Equal(t, []ehrkit.Coding{unknown, noName, allergy}, res.Unresolved)
+
+	// An allergy class is an allergen, never a medication.
+	class := ehrkit.Coding{Display: "Penicillins"}
+	res = rx.Check(rx.Shipped(), rx.Input{Active: []ehrkit.Coding{class}, Orders: []rx.Proposed{{Medication: class}}})
+	assert.Equal(t, []ehrkit.Coding{class, class}, res.Unresolved)
 	assert.Empty(t, res.Alerts)
 }
 

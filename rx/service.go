@@ -14,6 +14,7 @@ import (
 	"github.com/ehrkit/ehrkit/clinical"
 	"github.com/ehrkit/ehrkit/patient"
 	"github.com/ehrkit/ehrkit/storage"
+	"github.com/shopspring/decimal"
 )
 
 // Option configures a Service or a Dispatcher.
@@ -98,8 +99,8 @@ type Service struct {
 }
 
 // NewService returns order entry over store, checking with kb. The patient's
-// birth date comes from the patient registry and the allergies from the
-// clinical record of the same store.
+// birth date comes from the patient registry, the body weight and allergies
+// from the clinical record of the same store.
 func NewService(store storage.Store, kb KnowledgeBase, opts ...Option) (*Service, error) {
 	cfg := newConfig(opts)
 	patients, err := patient.NewService(store, patient.WithClock(cfg.clock), patient.WithLogger(cfg.log))
@@ -214,8 +215,8 @@ func (s *Service) checkAll(ctx context.Context, orders []Order) error {
 	return nil
 }
 
-// context reads what the engine needs about a patient: birth date, active
-// allergies and active or on-hold medication orders.
+// context reads what the engine needs about a patient: birth date, latest body
+// weight, active allergies and active or on-hold medication orders.
 func (s *Service) context(ctx context.Context, p patient.ID) (Input, error) {
 	in := Input{On: ehrkit.DateOf(s.cfg.now())}
 	pt, err := s.patients.Get(ctx, p)
@@ -223,6 +224,9 @@ func (s *Service) context(ctx context.Context, p patient.ID) (Input, error) {
 	case err == nil:
 		in.Patient.BirthDate = pt.BirthDate
 	case !errors.Is(err, ehrkit.ErrNotFound):
+		return in, err
+	}
+	if in.Patient.WeightKg, err = s.weightKg(ctx, p); err != nil {
 		return in, err
 	}
 	allergies, err := s.clinical.Allergies(ctx, p)
@@ -244,6 +248,31 @@ func (s *Service) context(ctx context.Context, p patient.ID) (Input, error) {
 		}
 	}
 	return in, nil
+}
+
+// weightKg returns the latest final, amended or corrected body weight in kg,
+// or zero when none is recorded.
+func (s *Service) weightKg(ctx context.Context, p patient.ID) (decimal.Decimal, error) {
+	obs, err := s.clinical.Observations(ctx, p, ehrkit.Coding{System: ehrkit.SystemLOINC, Code: clinical.LOINCBodyWeight})
+	if err != nil {
+		return decimal.Zero, err
+	}
+	var latest *clinical.Observation
+	for i, o := range obs {
+		usable := o.Value.Kind == clinical.KindQuantity &&
+			(o.Status == clinical.ObservationFinal || o.Status == clinical.ObservationAmended || o.Status == clinical.ObservationCorrected)
+		if usable && (latest == nil || !o.Effective.Before(latest.Effective)) {
+			latest = &obs[i]
+		}
+	}
+	if latest == nil {
+		return decimal.Zero, nil
+	}
+	kg, err := clinical.Convert(latest.Value.Quantity, "kg")
+	if err != nil {
+		return decimal.Zero, nil // a weight in a unit that is not a mass is ignored
+	}
+	return kg.Value, nil
 }
 
 // allergen picks the coding of an allergy to check: the RxNorm one if any,

@@ -186,7 +186,7 @@ func TestDraftValidation(t *testing.T) {
 // overridePolicy has a prescriber who may sign but not override and an
 // attending who may do both.
 func overridePolicy(t *testing.T) *access.Policy {
-	types := []string{rx.MedicationRequestType, rx.ServiceRequestType, "Patient", "AllergyIntolerance"}
+	types := []string{rx.MedicationRequestType, rx.ServiceRequestType, "Patient", "AllergyIntolerance", "Observation"}
 	rules := []access.Rule{{Types: types, Actions: access.Actions}}
 	p, err := access.NewPolicy([]access.Role{
 		{Name: "prescriber", Scope: access.ScopeAll, Rules: rules, Permissions: []access.Permission{access.PermRxSign}},
@@ -255,31 +255,69 @@ func TestSignOverride(t *testing.T) {
 	})
 }
 
-func TestAllergiesFromClinicalRecord(t *testing.T) {
+// TestCheckContextFromRecords: the service checks with the birth date from the
+// registry and the weight and allergies from the clinical record.
+func TestCheckContextFromRecords(t *testing.T) {
 	runBackends(t, func(t *testing.T, s storage.Store, clock *ehrkit.FakeClock) {
 		ctx := user("u-dr", "physician")
 		reg, err := patient.NewService(s, patient.WithClock(clock))
 		require.NoError(t, err)
-		_, err = reg.Register(ctx, patient.Patient{ID: pat, Active: true, Names: []ehrkit.HumanName{{Family: "Doe", Given: []string{"Ann"}}}, BirthDate: ehrkit.MustDate("1970-05-01")})
-		require.NoError(t, err)
-		_, err = clinical.NewService(s, clinical.WithClock(clock)).AddAllergy(ctx, clinical.AllergyIntolerance{
+		child := patient.Patient{ID: "kid", Active: true, Names: []ehrkit.HumanName{{Family: "Doe", Given: []string{"Kit"}}}, BirthDate: ehrkit.MustDate("2020-01-01")}
+		adult := patient.Patient{ID: pat, Active: true, Names: []ehrkit.HumanName{{Family: "Doe", Given: []string{"Ann"}}}, BirthDate: ehrkit.MustDate("1970-05-01")}
+		for _, p := range []patient.Patient{child, adult} {
+			_, err = reg.Register(ctx, p)
+			require.NoError(t, err)
+		}
+		records := clinical.NewService(s, clinical.WithClock(clock))
+		_, err = records.AddAllergy(ctx, clinical.AllergyIntolerance{
 			Patient: pat, ClinicalStatus: "active", Type: "allergy", Categories: []string{"medication"},
 			Code: ehrkit.Concept(ehrkit.SystemRxNorm, "7980", "Penicillin G"),
 		})
 		require.NoError(t, err)
-		svc := newService(t, s, clock)
+		for i, w := range []string{"18", "20"} {
+			_, err = records.RecordObservation(ctx, clinical.Observation{
+				Patient: "kid", Status: clinical.ObservationFinal, Categories: []string{"vital-signs"},
+				Code: ehrkit.Concept(ehrkit.SystemLOINC, clinical.LOINCBodyWeight, "Body weight"), Effective: t0.Add(time.Duration(i-2) * time.Hour),
+				Value: clinical.QuantityValue(ehrkit.Qty(w, "kg")),
+			})
+			require.NoError(t, err)
+		}
+
+		site, err := rx.NewBase(rx.Document{
+			Format:      rx.FormatV1,
+			Sources:     []rx.Source{{ID: "SITE", Citation: "Site paediatric formulary"}},
+			Ingredients: []rx.Ingredient{{RxCUI: "5640", Name: "ibuprofen"}},
+			DoseLimits: []rx.DoseLimit{{ID: "PAED-IBUPROFEN", RxCUI: "5640", MinAgeYears: 1, MaxAgeYears: 18,
+				MaxSinglePerKg: &rx.Amount{Value: decimal.NewFromInt(10), Unit: "mg"}, Sources: []string{"SITE"}}},
+		})
+		require.NoError(t, err)
+		svc, err := rx.NewService(s, rx.Merge([]rx.KnowledgeBase{site, rx.Shipped()}), rx.WithClock(clock))
+		require.NoError(t, err)
+
 		amox := medOrder("308182", "Amoxicillin 250 MG Oral Capsule")
 		amox.Medication.Dose = ehrkit.Qty("6", "{capsule}")
 		o, err := svc.Draft(ctx, amox)
 		require.NoError(t, err)
-		var rules []string
-		for _, a := range o.Alerts {
-			rules = append(rules, a.Rule)
-		}
-		// The allergy comes from the clinical record, the age (adult limits
-		// apply) from the registry.
-		assert.ElementsMatch(t, []string{"ALLERGY_PENICILLINS", "ADULT-AMOXICILLIN/single"}, rules)
+		assert.ElementsMatch(t, []string{"ALLERGY_PENICILLINS", "ADULT-AMOXICILLIN/single"}, rules(o.Alerts))
+
+		ibu := medOrder("5640", "ibuprofen")
+		ibu.Patient, ibu.Medication.Dose = "kid", ehrkit.Qty("190", "mg")
+		o, err = svc.Draft(ctx, ibu)
+		require.NoError(t, err)
+		assert.Empty(t, o.Alerts, "190 mg is within 10 mg/kg of the latest weight (20 kg), not of the older one (18 kg)")
+		ibu.Medication.Dose = ehrkit.Qty("250", "mg")
+		o, err = svc.Draft(ctx, ibu)
+		require.NoError(t, err)
+		assert.Equal(t, []string{"PAED-IBUPROFEN/single"}, rules(o.Alerts), "250 mg is over 10 mg/kg")
 	})
+}
+
+func rules(alerts []rx.Alert) []string {
+	var out []string
+	for _, a := range alerts {
+		out = append(out, a.Rule)
+	}
+	return out
 }
 
 func TestOrderSets(t *testing.T) {

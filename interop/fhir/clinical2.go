@@ -1,6 +1,8 @@
 package fhir
 
 import (
+	"fmt"
+
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/clinical"
 )
@@ -246,9 +248,14 @@ type fImmunization struct {
 }
 
 type fImmProtocol struct {
-	DoseNumberPositiveInt  int `json:"doseNumberPositiveInt,omitempty"`
-	SeriesDosesPositiveInt int `json:"seriesDosesPositiveInt,omitempty"`
+	DoseNumberPositiveInt  int    `json:"doseNumberPositiveInt,omitempty"`
+	DoseNumberString       string `json:"doseNumberString,omitempty"`
+	SeriesDosesPositiveInt int    `json:"seriesDosesPositiveInt,omitempty"`
 }
+
+// doseUnknown is the doseNumberString written when the series size is known
+// but the dose number is not (FHIR requires a dose number).
+const doseUnknown = "unknown"
 
 func immunizationFrom(f *fImmunization, id string, rs *Refs) (clinical.Immunization, error) {
 	im := clinical.Immunization{
@@ -290,7 +297,11 @@ func immunizationTo(im *clinical.Immunization) (fImmunization, error) {
 		f.DoseQuantity = fromQuantity(*im.DoseQuantity)
 	}
 	if im.DoseNumber > 0 || im.SeriesDoses > 0 {
-		f.ProtocolApplied = []fImmProtocol{{DoseNumberPositiveInt: im.DoseNumber, SeriesDosesPositiveInt: im.SeriesDoses}}
+		p := fImmProtocol{DoseNumberPositiveInt: im.DoseNumber, SeriesDosesPositiveInt: im.SeriesDoses}
+		if im.DoseNumber == 0 {
+			p.DoseNumberString = doseUnknown
+		}
+		f.ProtocolApplied = []fImmProtocol{p}
 	}
 	return f, nil
 }
@@ -309,6 +320,8 @@ type fCarePlan struct {
 	Period       *fPeriod        `json:"period,omitempty"`
 	Author       *fReference     `json:"author,omitempty"`
 	Addresses    []fReference    `json:"addresses,omitempty"`
+	Contained    []fGoal         `json:"contained,omitempty"`
+	Goal         []fReference    `json:"goal,omitempty"`
 	Activity     []fPlanActivity `json:"activity,omitempty"`
 	Note         []fAnnotation   `json:"note,omitempty"`
 }
@@ -318,11 +331,90 @@ type fPlanActivity struct {
 }
 
 type fPlanDetail struct {
-	Kind            string    `json:"kind,omitempty"`
-	Code            *fConcept `json:"code,omitempty"`
-	Status          string    `json:"status"`
-	ScheduledPeriod *fPeriod  `json:"scheduledPeriod,omitempty"`
-	Description     string    `json:"description,omitempty"`
+	Kind            string       `json:"kind,omitempty"`
+	Code            *fConcept    `json:"code,omitempty"`
+	Status          string       `json:"status"`
+	ScheduledPeriod *fPeriod     `json:"scheduledPeriod,omitempty"`
+	Description     string       `json:"description,omitempty"`
+	Goal            []fReference `json:"goal,omitempty"`
+}
+
+// fGoal is a Goal contained in its CarePlan: ehrkit keeps a plan's goals
+// inside the plan.
+type fGoal struct {
+	ResourceType    string        `json:"resourceType"`
+	ID              string        `json:"id"`
+	LifecycleStatus string        `json:"lifecycleStatus"`
+	Description     *fConcept     `json:"description"`
+	Subject         *fReference   `json:"subject"`
+	Target          []fGoalTarget `json:"target,omitempty"`
+}
+
+type fGoalTarget struct {
+	Measure        *fConcept  `json:"measure,omitempty"`
+	DetailQuantity *fQuantity `json:"detailQuantity,omitempty"`
+	DueDate        string     `json:"dueDate,omitempty"`
+}
+
+// goalID is the local id of the i-th goal contained in a plan.
+func goalID(i int) string { return fmt.Sprintf("goal%d", i+1) }
+
+// planGoals reads the contained Goals a CarePlan references, in the order of
+// CarePlan.goal, and returns them with their index by local reference
+// ("#goal1"). References to Goals outside the plan are not modelled.
+func planGoals(f *fCarePlan) ([]clinical.Goal, map[string]int, error) {
+	contained := map[string]*fGoal{}
+	for i := range f.Contained {
+		if f.Contained[i].ResourceType == "Goal" {
+			contained["#"+f.Contained[i].ID] = &f.Contained[i]
+		}
+	}
+	var goals []clinical.Goal
+	index := map[string]int{}
+	for _, r := range f.Goal {
+		g, ok := contained[r.Reference]
+		if _, dup := index[r.Reference]; !ok || dup {
+			continue
+		}
+		goal := clinical.Goal{LifecycleStatus: g.LifecycleStatus, Description: toConcept(g.Description)}
+		if len(g.Target) > 0 {
+			t := g.Target[0]
+			goal.Measure = toConcept(t.Measure)
+			if t.DetailQuantity != nil {
+				q, err := toQuantity(t.DetailQuantity)
+				if err != nil {
+					return nil, nil, err
+				}
+				goal.Target = &q
+			}
+			var err error
+			if goal.Due, err = dateOf(t.DueDate); err != nil {
+				return nil, nil, err
+			}
+		}
+		index[r.Reference] = len(goals)
+		goals = append(goals, goal)
+	}
+	return goals, index, nil
+}
+
+// fromGoals renders a plan's goals as contained Goals and the references to them.
+func fromGoals(cp *clinical.CarePlan) ([]fGoal, []fReference) {
+	var contained []fGoal
+	var refs []fReference
+	for i, g := range cp.Goals {
+		fg := fGoal{ResourceType: "Goal", ID: goalID(i), LifecycleStatus: g.LifecycleStatus, Description: fromConcept(g.Description), Subject: patientRef(cp.Patient)}
+		t := fGoalTarget{Measure: fromConcept(g.Measure), DueDate: g.Due.String()}
+		if g.Target != nil {
+			t.DetailQuantity = fromQuantity(*g.Target)
+		}
+		if t != (fGoalTarget{}) {
+			fg.Target = []fGoalTarget{t}
+		}
+		contained = append(contained, fg)
+		refs = append(refs, fReference{Reference: "#" + fg.ID})
+	}
+	return contained, refs
 }
 
 func carePlanFrom(f *fCarePlan, id string, rs *Refs) (clinical.CarePlan, error) {
@@ -335,6 +427,11 @@ func carePlanFrom(f *fCarePlan, id string, rs *Refs) (clinical.CarePlan, error) 
 	if cp.Period, err = toPeriod(f.Period); err != nil {
 		return cp, err
 	}
+	goals, goalIndex, err := planGoals(f)
+	if err != nil {
+		return cp, err
+	}
+	cp.Goals = goals
 	for _, a := range f.Activity {
 		if a.Detail == nil {
 			continue
@@ -343,9 +440,15 @@ func carePlanFrom(f *fCarePlan, id string, rs *Refs) (clinical.CarePlan, error) 
 		if err != nil {
 			return cp, err
 		}
-		cp.Activities = append(cp.Activities, clinical.Activity{
+		act := clinical.Activity{
 			Status: a.Detail.Status, Kind: a.Detail.Kind, Code: toConcept(a.Detail.Code), Scheduled: sched, Description: a.Detail.Description,
-		})
+		}
+		for _, g := range a.Detail.Goal {
+			if i, ok := goalIndex[g.Reference]; ok {
+				act.Goals = append(act.Goals, i)
+			}
+		}
+		cp.Activities = append(cp.Activities, act)
 	}
 	return cp, nil
 }
@@ -356,9 +459,11 @@ func carePlanTo(cp *clinical.CarePlan) (fCarePlan, error) {
 		Category: fromConcepts(cp.Categories), Subject: patientRef(cp.Patient), Encounter: encounterRef(cp.Encounter),
 		Period: fromPeriod(cp.Period), Author: fromRef(cp.Author), Addresses: fromRefs(cp.Addresses), Note: notes(cp.Note),
 	}
+	f.Contained, f.Goal = fromGoals(cp)
 	for _, a := range cp.Activities {
 		f.Activity = append(f.Activity, fPlanActivity{Detail: &fPlanDetail{
 			Kind: a.Kind, Code: fromConcept(a.Code), Status: a.Status, ScheduledPeriod: fromPeriod(a.Scheduled), Description: a.Description,
+			Goal: each(a.Goals, func(i int) fReference { return fReference{Reference: "#" + goalID(i)} }),
 		}})
 	}
 	return f, nil
@@ -385,5 +490,5 @@ func init() {
 			"lotNumber", "expirationDate", "site", "route", "doseQuantity", "performer", "protocolApplied"}})
 	register(typed[clinical.CarePlan, fCarePlan]{kind: clinical.CarePlans, from: carePlanFrom, to: carePlanTo,
 		elements: []string{"status", "intent", "title", "category", "subject", "encounter", "period", "author", "addresses",
-			"activity", "note"}})
+			"contained", "goal", "activity", "note"}})
 }

@@ -216,11 +216,20 @@ func toQuantity(q *fQuantity) (ehrkit.Quantity, error) {
 }
 
 func fromQuantity(q ehrkit.Quantity) *fQuantity {
-	out := &fQuantity{Value: json.Number(q.Value.String()), Comparator: q.Comparator, Unit: q.Unit}
+	out := &fQuantity{Value: decimalNumber(q.Value), Comparator: q.Comparator, Unit: q.Unit}
 	if q.Unit != "" {
 		out.System, out.Code = ehrkit.SystemUCUM, q.Unit
 	}
 	return out
+}
+
+// decimalNumber renders d with the decimals it was given: in FHIR "0.10"
+// and "0.1" differ in precision.
+func decimalNumber(d decimal.Decimal) json.Number {
+	if d.Exponent() < 0 {
+		return json.Number(d.StringFixed(-d.Exponent()))
+	}
+	return json.Number(d.String())
 }
 
 // toRef resolves a FHIR reference; an unresolvable one keeps its display only.
@@ -260,4 +269,35 @@ func each[A, B any](in []A, fn func(A) B) []B {
 		out = append(out, fn(a))
 	}
 	return out
+}
+
+// fExtension is an extension whose value is a string; ehrkit's own extensions
+// hold JSON documents.
+type fExtension struct {
+	URL         string `json:"url"`
+	ValueString string `json:"valueString,omitempty"`
+}
+
+// jsonExtension renders v as the JSON string value of an extension with url,
+// or no extension when v encodes as an empty object.
+func jsonExtension(url string, v any) ([]fExtension, error) {
+	b, err := json.Marshal(v)
+	if err != nil || string(b) == "{}" {
+		return nil, err
+	}
+	return []fExtension{{URL: url, ValueString: string(b)}}, nil
+}
+
+// readExtension decodes the JSON string value of the extension with url into
+// v; v is left as it is when there is no such extension.
+func readExtension(exts []fExtension, url string, v any) error {
+	for _, e := range exts {
+		if e.URL == url {
+			if err := json.Unmarshal([]byte(e.ValueString), v); err != nil {
+				return fmt.Errorf("%w: extension %s: %w", ehrkit.ErrInvalid, url, err)
+			}
+			return nil
+		}
+	}
+	return nil
 }

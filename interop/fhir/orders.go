@@ -13,11 +13,6 @@ import (
 // the last status change), as a JSON string, so that orders round-trip.
 const extOrderState = "https://ehrkit.dev/fhir/StructureDefinition/order-state"
 
-type fExtension struct {
-	URL         string `json:"url"`
-	ValueString string `json:"valueString,omitempty"`
-}
-
 // orderState is what extOrderState holds.
 type orderState struct {
 	Alerts        []rx.Alert   `json:"alerts,omitempty"`
@@ -26,36 +21,42 @@ type orderState struct {
 	SignedBy      string       `json:"signedBy,omitempty"`
 	OrderSet      string       `json:"orderSet,omitempty"`
 	StatusChanged string       `json:"statusChanged,omitempty"`
+	// StatusReason and Specimen have no ServiceRequest element (a specimen is a
+	// reference to a Specimen resource); MedicationRequest uses statusReason.
+	StatusReason string         `json:"statusReason,omitempty"`
+	Specimen     *ehrkit.Coding `json:"specimen,omitempty"`
 }
 
-func stateExtension(o *rx.Order) []fExtension {
-	st := orderState{Alerts: o.Alerts, Override: o.Override, Signed: formatDateTime(o.Signed), SignedBy: o.SignedBy,
-		OrderSet: o.OrderSet, StatusChanged: formatDateTime(o.StatusChanged)}
-	if len(st.Alerts) == 0 && st.Override == nil && st.Signed == "" && st.SignedBy == "" && st.OrderSet == "" && st.StatusChanged == "" {
-		return nil
+func stateExtension(o *rx.Order) ([]fExtension, error) {
+	st := orderState{Alerts: o.Alerts, Override: o.Override, Signed: formatDateTime(o.Signed),
+		SignedBy: o.SignedBy, OrderSet: o.OrderSet, StatusChanged: formatDateTime(o.StatusChanged)}
+	if o.Kind != rx.KindMedication {
+		st.StatusReason = o.StatusReason
 	}
-	b, _ := json.Marshal(st)
-	return []fExtension{{URL: extOrderState, ValueString: string(b)}}
+	if o.Lab != nil && !o.Lab.Specimen.IsZero() {
+		st.Specimen = &o.Lab.Specimen
+	}
+	return jsonExtension(extOrderState, st)
 }
 
 func applyStateExtension(exts []fExtension, o *rx.Order) error {
-	for _, e := range exts {
-		if e.URL != extOrderState {
-			continue
-		}
-		var st orderState
-		if err := json.Unmarshal([]byte(e.ValueString), &st); err != nil {
-			return err
-		}
-		o.Alerts, o.Override, o.SignedBy, o.OrderSet = st.Alerts, st.Override, st.SignedBy, st.OrderSet
-		var err error
-		if o.Signed, err = parseDateTime(st.Signed); err != nil {
-			return err
-		}
-		o.StatusChanged, err = parseDateTime(st.StatusChanged)
+	var st orderState
+	if err := readExtension(exts, extOrderState, &st); err != nil {
 		return err
 	}
-	return nil
+	o.Alerts, o.Override, o.SignedBy, o.OrderSet = st.Alerts, st.Override, st.SignedBy, st.OrderSet
+	if st.StatusReason != "" {
+		o.StatusReason = st.StatusReason
+	}
+	if o.Lab != nil && st.Specimen != nil {
+		o.Lab.Specimen = *st.Specimen
+	}
+	var err error
+	if o.Signed, err = parseDateTime(st.Signed); err != nil {
+		return err
+	}
+	o.StatusChanged, err = parseDateTime(st.StatusChanged)
+	return err
 }
 
 // requesterOf resolves the requester to its practitioner id.
@@ -217,8 +218,12 @@ func medicationRequestFrom(f *fMedicationRequest, id string, rs *Refs) (rx.Order
 }
 
 func medicationRequestTo(o *rx.Order) (fMedicationRequest, error) {
+	ext, err := stateExtension(o)
+	if err != nil {
+		return fMedicationRequest{}, err
+	}
 	f := fMedicationRequest{
-		ResourceType: "MedicationRequest", ID: o.ID, Extension: stateExtension(o), Status: rx.FHIRStatus(o.Kind, o.Status),
+		ResourceType: "MedicationRequest", ID: o.ID, Extension: ext, Status: rx.FHIRStatus(o.Kind, o.Status),
 		Intent: "order", Priority: o.Priority, Subject: patientRef(o.Patient), AuthoredOn: formatDateTime(o.Authored),
 		Requester: requesterRef(o.Requester), ReasonCode: fromConcepts(o.Reasons), Note: notes(o.Note),
 	}
@@ -245,9 +250,10 @@ func medicationRequestTo(o *rx.Order) (fMedicationRequest, error) {
 	if d.Text != "" || d.Route != nil || d.Timing != nil || d.DoseAndRate != nil {
 		f.DosageInstruction = []fDosage{d}
 	}
-	if m.Refills > 0 || !m.Quantity.Value.IsZero() || m.DurationDays > 0 {
+	hasQuantity := !m.Quantity.Value.IsZero() || m.Quantity.Unit != ""
+	if m.Refills > 0 || hasQuantity || m.DurationDays > 0 {
 		dr := &fDispense{NumberOfRepeatsAllowed: m.Refills}
-		if !m.Quantity.Value.IsZero() {
+		if hasQuantity {
 			dr.Quantity = fromQuantity(m.Quantity)
 		}
 		if m.DurationDays > 0 {
@@ -326,7 +332,7 @@ func serviceRequestFrom(f *fServiceRequest, id string, rs *Refs) (rx.Order, erro
 		if len(f.BodySite) > 0 && len(f.BodySite[0].Coding) > 0 {
 			o.Imaging.BodySite = toCoding(f.BodySite[0].Coding[0])
 		}
-	case cat == snomedLabProcedure || first.System == ehrkit.SystemLOINC:
+	case cat != snomedReferral && (cat == snomedLabProcedure || first.System == ehrkit.SystemLOINC):
 		o.Kind = rx.KindLab
 		o.Lab = &rx.LabDetail{Test: first}
 	default:
@@ -340,8 +346,12 @@ func serviceRequestFrom(f *fServiceRequest, id string, rs *Refs) (rx.Order, erro
 }
 
 func serviceRequestTo(o *rx.Order) (fServiceRequest, error) {
+	ext, err := stateExtension(o)
+	if err != nil {
+		return fServiceRequest{}, err
+	}
 	f := fServiceRequest{
-		ResourceType: "ServiceRequest", ID: o.ID, Extension: stateExtension(o), Status: rx.FHIRStatus(o.Kind, o.Status),
+		ResourceType: "ServiceRequest", ID: o.ID, Extension: ext, Status: rx.FHIRStatus(o.Kind, o.Status),
 		Intent: "order", Priority: o.Priority, Subject: patientRef(o.Patient), AuthoredOn: formatDateTime(o.Authored),
 		Requester: requesterRef(o.Requester), ReasonCode: fromConcepts(o.Reasons), Note: notes(o.Note),
 	}

@@ -83,10 +83,8 @@ func decodeLabels(s string, valid bool) []string {
 	return strings.Split(s, " ")
 }
 
-// micros and fromMicros convert record times to and from the stored integer:
-// microseconds since the Unix epoch, UTC.
-func micros(t time.Time) int64 { return t.UnixMicro() }
-
+// fromMicros converts a stored time (microseconds since the Unix epoch, as
+// written by time.Time.UnixMicro) back to a UTC time.
 func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
 
 // updatedLayout is the layout of storage.UpdatedKey, used to turn a cursor

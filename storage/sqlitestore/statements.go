@@ -7,9 +7,9 @@ import (
 	"strings"
 )
 
-// termSizes is the number of term INSERT statements: statement i inserts 1<<i
-// rows, so any number of rows takes one statement per bit of its binary form
-// beyond the largest size, which is used as often as it fits.
+// termSizes is the number of prepared term INSERTs: the i-th inserts 1<<i
+// rows. A flush uses the largest as often as it fits, then one statement per
+// set bit of the remainder.
 const termSizes = 8
 
 // SQL of the prepared statements.

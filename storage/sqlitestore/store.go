@@ -17,10 +17,6 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
 
-// busyTimeout is how long a connection waits for a lock held by another
-// connection (another process, or a checkpoint) before failing with SQLITE_BUSY.
-const busyTimeout = 10 * time.Second
-
 // Option configures a Store.
 type Option func(*Store)
 
@@ -89,7 +85,7 @@ func (s *Store) open(ctx context.Context, path string) error {
 // crashes and consistent across power loss (the last commits may be lost).
 func dsn(path string, readOnly bool) string {
 	q := url.Values{}
-	q.Set("_busy_timeout", "10000")
+	q.Set("_busy_timeout", "10000") // ms to wait for a lock another connection holds
 	q.Set("_synchronous", "NORMAL")
 	q.Add("_pragma", "cache_size(-16384)") // 16 MiB of page cache per connection
 	if readOnly {
@@ -112,8 +108,11 @@ func (s *Store) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
-	// Let SQLite refresh its planner statistics, as it recommends on close.
-	if _, err := s.writer.Exec("PRAGMA optimize"); err != nil {
+	// Let SQLite refresh its planner statistics, as it recommends on close,
+	// unless a transaction still holds the writer.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if _, err := s.writer.ExecContext(ctx, "PRAGMA optimize"); err != nil {
 		s.log.Warn("sqlitestore: optimize on close failed", "err", err)
 	}
 	if err := s.closeDBs(); err != nil {

@@ -219,8 +219,9 @@ func (b *builder) oncDocument(dir string, members table) (rx.Document, error) {
 		d.Interactions = append(d.Interactions, rx.Interaction{
 			ID: r["rule_id"], A: rx.Party{Class: r["class_a_id"]}, B: rx.Party{Class: r["class_b_id"]},
 			Severity: rx.Minor, Interruptive: false,
-			Summary: fmt.Sprintf("%s with %s: a known, usually manageable interaction that should be shown without interrupting the prescriber",
-				strings.ToLower(r["class_a_name"]), strings.ToLower(r["class_b_name"])),
+			Summary: fmt.Sprintf("a known, usually manageable interaction between %s and %s, shown without interrupting the prescriber",
+				r["class_a_name"], r["class_b_name"]),
+			Mechanism:  "Class-level interaction that an expert panel judged safe to display passively",
 			Management: "No change is usually needed; the combination stays visible for pharmacist review and monitoring.",
 			Sources:    b.cite(splitIDs(r["source_ids"])...),
 		})
