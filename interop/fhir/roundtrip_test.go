@@ -167,7 +167,9 @@ func genPatient(g *gen, i int) patient.Patient {
 	p.Identifiers = list(g, 2, func(j int) ehrkit.Identifier {
 		id := ehrkit.Identifier{Use: pick(g, "", "usual", "official", "temp", "secondary", "old"), System: pick(g, "http://hospital.example/mrn", "urn:oid:1.2.36.146.595.217.0.1"), Value: fmt.Sprintf("%d-%d", i, j), Period: g.maybePeriod()}
 		if g.maybe() {
-			id.Type = g.conceptOf(func() ehrkit.Coding { return ehrkit.Coding{System: "http://terminology.hl7.org/CodeSystem/v2-0203", Code: pick(g, "MR", "SS", "DL")} })
+			id.Type = g.conceptOf(func() ehrkit.Coding {
+				return ehrkit.Coding{System: "http://terminology.hl7.org/CodeSystem/v2-0203", Code: pick(g, "MR", "SS", "DL")}
+			})
 		}
 		return id
 	})
@@ -277,7 +279,9 @@ func genCondition(g *gen, i int) clinical.Condition {
 		c.ClinicalStatus = pick(g, clinical.ConditionActive, clinical.ConditionRecurrence, clinical.ConditionRelapse, clinical.ConditionInactive, clinical.ConditionRemission, clinical.ConditionResolved)
 	}
 	if g.maybe() {
-		c.Severity = g.conceptOf(func() ehrkit.Coding { return g.coding(ehrkit.SystemSNOMED, []string{"255604002", "6736007", "24484000"}) })
+		c.Severity = g.conceptOf(func() ehrkit.Coding {
+			return g.coding(ehrkit.SystemSNOMED, []string{"255604002", "6736007", "24484000"})
+		})
 	}
 	if g.maybe() {
 		c.Onset = ehrkit.NewDate(1990+g.n(10), time.Month(1+g.r.IntN(12)), 1+g.r.IntN(28))

@@ -198,26 +198,43 @@ func (s *Store) query(q storage.Query, pending map[key]storage.Record) (storage.
 	return page, nil
 }
 
-// candidates narrows the records a query must look at: by an equality filter's
-// index entry when there is one, else by compartment, else by type.
+// candidates narrows the records a query must look at to the smallest of the
+// index sets that cover it: an equality filter's term index, the compartment,
+// or the type.
 func (s *Store) candidates(q storage.Query) []key {
-	var out []key
-	for _, f := range q.Filters {
-		if f.Op == storage.Eq && q.Type != "" {
-			for id := range s.byTerm[termKey{q.Type, f.Term, f.Value}] {
-				out = append(out, key{q.Type, id})
+	best, size := func() []key { return nil }, -1
+	consider := func(n int, list func() []key) {
+		if size < 0 || n < size {
+			best, size = list, n
+		}
+	}
+	if q.Type != "" {
+		ids := s.byType[q.Type]
+		consider(len(ids), func() []key { return keysOf(q.Type, ids) })
+		for _, f := range q.Filters {
+			if f.Op == storage.Eq {
+				ids := s.byTerm[termKey{q.Type, f.Term, f.Value}]
+				consider(len(ids), func() []key { return keysOf(q.Type, ids) })
 			}
-			return out
 		}
 	}
 	if q.Compartment != "" {
-		for k := range s.byComp[q.Compartment] {
-			out = append(out, k)
-		}
-		return out
+		comp := s.byComp[q.Compartment]
+		consider(len(comp), func() []key {
+			out := make([]key, 0, len(comp))
+			for k := range comp {
+				out = append(out, k)
+			}
+			return out
+		})
 	}
-	for id := range s.byType[q.Type] {
-		out = append(out, key{q.Type, id})
+	return best()
+}
+
+func keysOf(typ string, ids map[string]struct{}) []key {
+	out := make([]key, 0, len(ids))
+	for id := range ids {
+		out = append(out, key{typ, id})
 	}
 	return out
 }

@@ -1,0 +1,156 @@
+// Command clinic walks through one day at a small clinic with every ehrkit
+// package working together on the embedded SQLite store, guarded by the
+// default access policy:
+//
+//	go run ./examples/clinic [-db FILE]
+//
+// The front desk registers patients and books a visit, a physician documents
+// it and prescribes, the drug-safety checks interrupt where they should, a
+// nurse is refused what only a physician may do, the prescription reaches an
+// in-memory pharmacy through the change feed, the patient's record is exported
+// as FHIR, and the privacy officer verifies the audit trail. The clock is fixed
+// so that every run prints the same story. Without -db the store is a new file
+// in a temporary folder; -db names a file that must not exist yet.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/ehrkit/ehrkit"
+	"github.com/ehrkit/ehrkit/access"
+	"github.com/ehrkit/ehrkit/clinical"
+	"github.com/ehrkit/ehrkit/patient"
+	"github.com/ehrkit/ehrkit/rx"
+	"github.com/ehrkit/ehrkit/schedule"
+	"github.com/ehrkit/ehrkit/storage/sqlitestore"
+)
+
+// facility is where the day takes place.
+const facility = "clinic-1"
+
+// The people of the day.
+var (
+	frontDesk = access.Principal{Kind: access.User, ID: "desk-ana", Roles: []string{access.RoleFrontDesk}, Facility: facility}
+	physician = access.Principal{Kind: access.User, ID: "dr-weber", Roles: []string{access.RolePhysician}, Facility: facility, Practitioner: "prac-weber"}
+	nurse     = access.Principal{Kind: access.User, ID: "nurse-kim", Roles: []string{access.RoleNurse}, Facility: facility, Practitioner: "prac-kim"}
+	privacy   = access.Principal{Kind: access.User, ID: "privacy-lee", Roles: []string{access.RolePrivacy}}
+	// dispatcher is the program that transmits prescriptions.
+	dispatcher = access.Principal{Kind: access.System, ID: "rx-dispatcher", Roles: []string{access.RoleIntegration}, Facility: facility}
+)
+
+// start is the fixed time the day begins: Monday 2 March 2026, 08:00 UTC.
+var start = time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+
+func main() {
+	db := flag.String("db", "", "SQLite database `file` to create (default: a new file in a temporary folder)")
+	flag.Parse()
+	path := *db
+	if path == "" {
+		dir, err := os.MkdirTemp("", "ehrkit-clinic-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "clinic:", err)
+			os.Exit(1)
+		}
+		path = filepath.Join(dir, "clinic.db")
+	}
+	if err := run(context.Background(), path, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "clinic:", err)
+		os.Exit(1)
+	}
+}
+
+// day holds the services and what the steps of the day share.
+type day struct {
+	out      io.Writer
+	clock    *ehrkit.FakeClock
+	store    *access.Store
+	patients *patient.Service
+	sched    *schedule.Service
+	clin     *clinical.Service
+	orders   *rx.Service
+	jose     patient.ID
+	visit    string
+}
+
+// run opens a new store at path and plays the day, writing the story to out.
+func run(ctx context.Context, path string, out io.Writer) error {
+	if _, err := os.Stat(path); err == nil {
+		return fmt.Errorf("%s already exists: the demo writes a new store", path)
+	}
+	clock := ehrkit.NewFakeClock(start)
+	raw, err := sqlitestore.Open(ctx, path, sqlitestore.WithClock(clock))
+	if err != nil {
+		return err
+	}
+	store := access.Guard(raw, access.DefaultPolicy(), access.WithClock(clock))
+	defer store.Close()
+	fmt.Fprintf(out, "store: SQLite %s, guarded by the default access policy\n", path)
+
+	d := &day{out: out, clock: clock, store: store,
+		sched: schedule.NewService(store, schedule.WithClock(clock), schedule.WithIDs(&ehrkit.SeqIDs{Prefix: "appt-"})),
+		clin:  clinical.NewService(store, clinical.WithClock(clock), clinical.WithIDs(&ehrkit.SeqIDs{Prefix: "cl-"})),
+	}
+	if d.patients, err = patient.NewService(store, patient.WithClock(clock), patient.WithIDs(&ehrkit.SeqIDs{Prefix: "pat-"})); err != nil {
+		return err
+	}
+	if d.orders, err = rx.NewService(store, rx.Shipped(), rx.WithClock(clock), rx.WithIDs(&ehrkit.SeqIDs{Prefix: "rx-"})); err != nil {
+		return err
+	}
+	steps := []struct {
+		title string
+		fn    func(context.Context) error
+	}{
+		{"08:00 front desk: registration", d.register},
+		{"08:15 front desk: scheduling", d.book},
+		{"09:00 physician: the visit", d.document},
+		{"09:20 physician: prescribing", d.prescribe},
+		{"09:30 nurse: what a nurse may not do", d.nurseRefused},
+		{"09:40 pharmacy: transmission", d.transmit},
+		{"12:00 FHIR export", d.export},
+		{"17:00 privacy officer: audit", d.audit},
+	}
+	for i, s := range steps {
+		fmt.Fprintf(out, "\n%d. %s\n", i+1, s.title)
+		if err := s.fn(ctx); err != nil {
+			return fmt.Errorf("%s: %w", s.title, err)
+		}
+	}
+	return nil
+}
+
+// say prints one line of the story, indented under its step.
+func (d *day) say(format string, args ...any) {
+	fmt.Fprintf(d.out, "   "+format+"\n", args...)
+}
+
+// as returns ctx carrying p.
+func as(ctx context.Context, p access.Principal) context.Context { return access.WithPrincipal(ctx, p) }
+
+// at moves the clock to the given time of the day.
+func (d *day) at(hour, minute int) {
+	d.clock.Set(time.Date(start.Year(), start.Month(), start.Day(), hour, minute, 0, 0, time.UTC))
+}
+
+// verdict names how a refused call failed, by error class.
+func verdict(err error) string {
+	var alerts *rx.AlertsError
+	switch {
+	case err == nil:
+		return "allowed"
+	case errors.Is(err, ehrkit.ErrPermission):
+		return "refused: permission denied"
+	case errors.As(err, &alerts):
+		return fmt.Sprintf("refused: %d interruptive alert(s)", len(alerts.Alerts))
+	case errors.Is(err, ehrkit.ErrConflict):
+		return "refused: conflict"
+	default:
+		return "failed: " + err.Error()
+	}
+}
