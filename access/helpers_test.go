@@ -51,6 +51,7 @@ var (
 	admin      = access.Principal{Kind: access.User, ID: "ad-1", Roles: []string{access.RoleAdministrator}}
 	privacy    = access.Principal{Kind: access.User, ID: "po-1", Roles: []string{access.RolePrivacy}}
 	system     = access.Principal{Kind: access.System, ID: "feed-worker", Roles: []string{access.RoleAdministrator}}
+	dispatcher = access.Principal{Kind: access.System, ID: "rx-dispatcher", Roles: []string{access.RoleIntegration}, Facility: "F1"}
 	stranger   = access.Principal{Kind: access.User, ID: "x-1", Roles: []string{"janitor"}, Facility: "F1"}
 )
 

@@ -240,9 +240,13 @@ var (
 		"MedicationRequest", "MedicationStatement", "MedicationAdministration", "MedicationDispense",
 	}
 	labTypes      = []string{"ServiceRequest", "Specimen", "Observation", "DiagnosticReport"}
-	schedTypes    = []string{"Appointment", "Schedule", "Slot"}
+	schedTypes    = []string{"Appointment", "Schedule", "Slot", "AppointmentType", "ScheduleLedger", "WaitlistEntry", "AppointmentReminder"}
+	// registryTypes are the records the patient registry keeps beside
+	// Patient: identifier claims, the MRN counter, merges.
+	registryTypes = []string{"PatientIdentifier", "PatientCounter", "PatientMerge"}
 	billingTypes  = []string{"Account", "ChargeItem", "Claim", "ClaimResponse", "Coverage", "Invoice", "PaymentNotice", "PaymentReconciliation", "ExplanationOfBenefit"}
-	directory     = []string{"Practitioner", "PractitionerRole", "Organization", "Location", "HealthcareService", "Medication"}
+	directory     = []string{"Practitioner", "PractitionerRole", "Organization", "Location", "HealthcareService", "Medication", "Questionnaire", "PlanDefinition"}
+	transmissions = []string{"RxTransmission"}
 	demographics  = []string{"Patient", "RelatedPerson"}
 	readSearch    = []Action{Read, Search}
 	readWrite     = []Action{Read, Search, Create, Update}
@@ -265,6 +269,10 @@ const (
 	RolePatient       = "patient"
 	RoleAdministrator = "administrator"
 	RolePrivacy       = "privacy-officer"
+	// RoleIntegration is for system principals moving orders between
+	// systems, such as the prescription dispatcher: it reads medication
+	// orders and writes their transmission records.
+	RoleIntegration = "integration"
 )
 
 func cat(groups ...[]string) []string { return slices.Concat(groups...) }
@@ -274,15 +282,15 @@ func DefaultRoles() []Role {
 	return []Role{
 		{Name: RolePhysician, Scope: ScopeCareTeam | ScopeFacility, Rules: []Rule{
 			{Types: cat(clinicalTypes, medicationTypes, []string{ConsentType}), Actions: allActions},
-			{Types: cat(demographics, schedTypes), Actions: readWrite},
-			{Types: cat(directory, []string{"Coverage"}), Actions: readSearch},
+			{Types: cat(demographics, registryTypes, schedTypes), Actions: readWrite},
+			{Types: cat(directory, transmissions, []string{"Coverage"}), Actions: readSearch},
 		}, Permissions: []Permission{PermRxSign, PermRxOverride, PermNoteSign, PermClinicalAmend, PermLabRelease, PermBreakGlass, PermSensitive, PermBehavioralHealth}},
 		{Name: RoleNurse, Scope: ScopeCareTeam | ScopeFacility, Rules: []Rule{
-			{Types: cat(clinicalTypes, medicationTypes, demographics, schedTypes, directory), Actions: readSearch},
+			{Types: cat(clinicalTypes, medicationTypes, transmissions, demographics, schedTypes, directory), Actions: readSearch},
 			{Types: []string{"Observation", "MedicationAdministration", "Immunization", "AllergyIntolerance", "Flag", "Specimen"}, Actions: readWrite},
 		}, Permissions: []Permission{PermBreakGlass}},
 		{Name: RolePharmacist, Scope: ScopeFacility, Rules: []Rule{
-			{Types: cat(medicationTypes, []string{"AllergyIntolerance", "Condition", "Observation", "Patient", "Coverage"}, directory), Actions: readSearch},
+			{Types: cat(medicationTypes, transmissions, []string{"AllergyIntolerance", "Condition", "Observation", "Patient", "Coverage"}, directory), Actions: readSearch},
 			{Types: []string{"MedicationRequest", "MedicationDispense"}, Actions: readWrite},
 		}, Permissions: []Permission{PermRxDispense, PermRxOverride}},
 		{Name: RoleLabTechnician, Scope: ScopeFacility, Rules: []Rule{
@@ -290,7 +298,7 @@ func DefaultRoles() []Role {
 			{Types: []string{"Specimen", "Observation", "DiagnosticReport"}, Actions: readWrite},
 		}, Permissions: []Permission{PermLabRelease}},
 		{Name: RoleFrontDesk, Scope: ScopeFacility, Rules: []Rule{
-			{Types: cat(demographics, schedTypes, []string{"Coverage", ConsentType}), Actions: readWrite},
+			{Types: cat(demographics, registryTypes, schedTypes, []string{"Coverage", ConsentType}), Actions: readWrite},
 			{Types: directory, Actions: readSearch},
 		}, Permissions: []Permission{PermPatientMerge}},
 		{Name: RoleBiller, Scope: ScopeFacility, Rules: []Rule{
@@ -307,6 +315,10 @@ func DefaultRoles() []Role {
 		{Name: RolePrivacy, Scope: ScopeAll, Rules: []Rule{
 			{Types: cat(demographics, []string{ConsentType}), Actions: readSearch},
 		}, Permissions: []Permission{PermAuditRead}},
+		{Name: RoleIntegration, Scope: ScopeFacility, Rules: []Rule{
+			{Types: []string{"MedicationRequest", "Patient"}, Actions: readSearch},
+			{Types: cat(transmissions, []string{storage.CheckpointType}), Actions: readWrite},
+		}},
 	}
 }
 
@@ -314,9 +326,10 @@ func DefaultRoles() []Role {
 // sensitive labels (LabelSensitive needs PermSensitive, LabelBehavioralHealth
 // PermBehavioralHealth and LabelPart2 PermPart2) and the directory types
 // (Practitioner, PractitionerRole, Organization, Location, HealthcareService,
-// Medication, Schedule, Slot, and feed checkpoints) as shared types.
+// Medication, Questionnaire, PlanDefinition, Schedule, Slot, AppointmentType,
+// ScheduleLedger, and feed checkpoints) as shared types.
 func DefaultPolicy() *Policy {
-	p, err := NewPolicy(DefaultRoles(), sensitiveDefs, slices.Concat(directory, []string{"Schedule", "Slot", storage.CheckpointType}))
+	p, err := NewPolicy(DefaultRoles(), sensitiveDefs, slices.Concat(directory, []string{"Schedule", "Slot", "AppointmentType", "ScheduleLedger", storage.CheckpointType}))
 	if err != nil {
 		panic(err) // the default roles are fixed: a failure is a bug in this package
 	}

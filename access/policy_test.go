@@ -109,6 +109,33 @@ func TestRoleTypeAction(t *testing.T) {
 		{privacy, access.Read, "Observation", "p1", nil, role},
 		{system, access.Update, "Observation", "p2", nil, ok},
 		{stranger, access.Read, "Patient", "p3", nil, role},
+		// Records the domain packages keep beside the FHIR-shaped ones.
+		{frontDesk, access.Create, "PatientIdentifier", "p3", nil, ok},
+		{frontDesk, access.Update, "PatientCounter", "", nil, ok},
+		{frontDesk, access.Create, "PatientMerge", "p3", nil, ok},
+		{physician, access.Create, "PatientIdentifier", "p1", nil, ok},
+		{nurse, access.Create, "PatientIdentifier", "p1", nil, role},
+		{frontDesk, access.Create, "AppointmentType", "", nil, ok},
+		{frontDesk, access.Update, "ScheduleLedger", "", nil, ok},
+		{frontDesk, access.Create, "WaitlistEntry", "p3", nil, ok},
+		{frontDesk, access.Create, "AppointmentReminder", "p3", nil, ok},
+		{nurse, access.Read, "ScheduleLedger", "", nil, ok},
+		{physician, access.Read, "Questionnaire", "", nil, ok},
+		{nurse, access.Search, "Questionnaire", "", nil, ok},
+		{physician, access.Create, "Questionnaire", "", nil, role},
+		{physician, access.Read, "PlanDefinition", "", nil, ok},
+		{physician, access.Update, "PlanDefinition", "", nil, role},
+		{physician, access.Read, "RxTransmission", "p1", nil, ok},
+		{physician, access.Create, "RxTransmission", "p1", nil, role},
+		{nurse, access.Search, "RxTransmission", "p1", nil, ok},
+		{pharmacist, access.Read, "RxTransmission", "p3", nil, ok},
+		{dispatcher, access.Read, "MedicationRequest", "p3", nil, ok},
+		{dispatcher, access.Create, "RxTransmission", "p3", nil, ok},
+		{dispatcher, access.Update, "RxTransmission", "p3", nil, ok},
+		{dispatcher, access.Update, "RxTransmission", "p2", nil, scope},
+		{dispatcher, access.Update, storage.CheckpointType, "", nil, ok},
+		{dispatcher, access.Update, "MedicationRequest", "p3", nil, role},
+		{dispatcher, access.Read, "Observation", "p3", nil, role},
 	}
 	eachBackend(t, func(t *testing.T, e env) {
 		seedPatients(t, e.inner)
@@ -163,7 +190,7 @@ func TestDefaultPolicy(t *testing.T) {
 		names = append(names, r.Name)
 	}
 	assert.Equal(t, []string{access.RolePhysician, access.RoleNurse, access.RolePharmacist, access.RoleLabTechnician,
-		access.RoleFrontDesk, access.RoleBiller, access.RolePatient, access.RoleAdministrator, access.RolePrivacy}, names)
+		access.RoleFrontDesk, access.RoleBiller, access.RolePatient, access.RoleAdministrator, access.RolePrivacy, access.RoleIntegration}, names)
 	perm, ok := p.Sensitive(access.LabelPart2)
 	assert.True(t, ok)
 	assert.Equal(t, access.PermPart2, perm)

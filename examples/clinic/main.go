@@ -40,6 +40,7 @@ var (
 	frontDesk = access.Principal{Kind: access.User, ID: "desk-ana", Roles: []string{access.RoleFrontDesk}, Facility: facility}
 	physician = access.Principal{Kind: access.User, ID: "dr-weber", Roles: []string{access.RolePhysician}, Facility: facility, Practitioner: "prac-weber"}
 	nurse     = access.Principal{Kind: access.User, ID: "nurse-kim", Roles: []string{access.RoleNurse}, Facility: facility, Practitioner: "prac-kim"}
+	records   = access.Principal{Kind: access.User, ID: "records-ito", Roles: []string{access.RoleAdministrator}, Facility: facility}
 	privacy   = access.Principal{Kind: access.User, ID: "privacy-lee", Roles: []string{access.RolePrivacy}}
 	// dispatcher is the program that transmits prescriptions.
 	dispatcher = access.Principal{Kind: access.System, ID: "rx-dispatcher", Roles: []string{access.RoleIntegration}, Facility: facility}
@@ -79,10 +80,14 @@ type day struct {
 	visit    string
 }
 
+// errExists refuses to play the day into a store that already exists: the
+// story's ids and times start from scratch.
+var errExists = errors.New("already exists: the demo writes a new store")
+
 // run opens a new store at path and plays the day, writing the story to out.
 func run(ctx context.Context, path string, out io.Writer) error {
 	if _, err := os.Stat(path); err == nil {
-		return fmt.Errorf("%s already exists: the demo writes a new store", path)
+		return fmt.Errorf("%s: %w", path, errExists)
 	}
 	clock := ehrkit.NewFakeClock(start)
 	raw, err := sqlitestore.Open(ctx, path, sqlitestore.WithClock(clock))
@@ -113,7 +118,7 @@ func run(ctx context.Context, path string, out io.Writer) error {
 		{"09:20 physician: prescribing", d.prescribe},
 		{"09:30 nurse: what a nurse may not do", d.nurseRefused},
 		{"09:40 pharmacy: transmission", d.transmit},
-		{"12:00 FHIR export", d.export},
+		{"12:00 health records: FHIR export", d.export},
 		{"17:00 privacy officer: audit", d.audit},
 	}
 	for i, s := range steps {

@@ -284,20 +284,29 @@ func (im *Importer) convert(codec *Codec, e Entry, refs *Refs) result {
 // write stores one batch in one transaction, retrying on conflict (another
 // writer importing the same records), and counts the outcome.
 func (im *Importer) write(ctx context.Context, source string, batch []result) error {
+	slices.SortFunc(batch, func(a, b result) int { return a.entry.Index - b.entry.Index })
 	var outcome []string
+	var refused map[int][]string
 	err := retryConflicts(func() error {
-		outcome = outcome[:0]
+		outcome, refused = outcome[:0], map[int][]string{}
 		return im.store.Update(ctx, func(tx storage.Tx) error {
-			for _, r := range batch {
+			for i, r := range batch {
 				status := ""
 				if r.record != nil {
 					var err error
-					if status, err = upsert(ctx, tx, *r.record); err != nil {
+					status, err = upsert(ctx, tx, *r.record, keeper(ctx, tx, r))
+					var ve *ehrkit.ValidationError
+					if errors.As(err, &ve) {
+						refused[i] = validationIssues(r.typ, err)
+						outcome = append(outcome, "")
+						continue
+					}
+					if err != nil {
 						return err
 					}
 				}
 				if r.original != nil {
-					if _, err := upsert(ctx, tx, *r.original); err != nil {
+					if _, err := upsert(ctx, tx, *r.original, nil); err != nil {
 						return err
 					}
 				}
@@ -312,6 +321,9 @@ func (im *Importer) write(ctx context.Context, source string, batch []result) er
 	rep := im.report
 	for i, r := range batch {
 		rep.Resources++
+		if issues, ok := refused[i]; ok {
+			r.issues = issues
+		}
 		switch {
 		case len(r.issues) > 0:
 			rep.Failed = append(rep.Failed, Failure{Source: r.entry.Source, Entry: r.entry.Index, Type: r.typ, Issues: r.issues})
@@ -343,10 +355,31 @@ func original(typ, id, compartment string, raw []byte) *storage.Record {
 	}
 }
 
+// keeper returns the function that keeps a result's companion records in step
+// before its record is written, or nil when its mapping has none.
+func keeper(ctx context.Context, tx storage.Tx, r result) func(previous *storage.Record) error {
+	c, ok := registry[r.typ].(companion)
+	if !ok {
+		return nil
+	}
+	return func(previous *storage.Record) error { return c.keep(ctx, tx, *r.record, previous) }
+}
+
 // upsert creates rec, updates it if it differs from what is stored, or leaves
-// it; it says which ("imported", "updated", "unchanged").
-func upsert(ctx context.Context, tx storage.Tx, rec storage.Record) (string, error) {
+// it; it says which ("imported", "updated", "unchanged"). keep, when not nil,
+// runs before a write with the version being replaced (nil for a new record);
+// its error stops the write.
+func upsert(ctx context.Context, tx storage.Tx, rec storage.Record, keep func(previous *storage.Record) error) (string, error) {
 	cur, err := tx.Get(ctx, rec.Type, rec.ID)
+	if keep != nil && (err == nil || errors.Is(err, ehrkit.ErrNotFound)) && !(err == nil && sameRecord(cur, rec)) {
+		var previous *storage.Record
+		if err == nil {
+			previous = &cur
+		}
+		if kerr := keep(previous); kerr != nil {
+			return "", kerr
+		}
+	}
 	switch {
 	case errors.Is(err, ehrkit.ErrNotFound):
 		_, err = tx.Put(ctx, rec, 0)

@@ -1,6 +1,7 @@
 package fhir
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -33,6 +34,36 @@ type typed[T, F any] struct {
 	elements []string
 	from     func(f *F, id string, refs *Refs) (T, error)
 	to       func(v *T) (F, error)
+	// claim, when set, keeps the records that accompany a value in step in the
+	// writing transaction (a patient's identifier keys); previous is the
+	// version being replaced, nil for a new record. A *ehrkit.ValidationError
+	// refuses the resource alone; any other error fails the transaction.
+	claim func(ctx context.Context, tx storage.Tx, v, previous *T) error
+}
+
+// companion is implemented by mappings whose records keep other records in
+// step within the transaction that writes them.
+type companion interface {
+	keep(ctx context.Context, tx storage.Tx, rec storage.Record, previous *storage.Record) error
+}
+
+func (m typed[T, F]) keep(ctx context.Context, tx storage.Tx, rec storage.Record, previous *storage.Record) error {
+	if m.claim == nil {
+		return nil
+	}
+	v, err := m.kind.Decode(rec)
+	if err != nil {
+		return err
+	}
+	var prev *T
+	if previous != nil {
+		p, err := m.kind.Decode(*previous)
+		if err != nil {
+			return err
+		}
+		prev = &p
+	}
+	return m.claim(ctx, tx, &v, prev)
 }
 
 func (m typed[T, F]) ResourceType() string { return m.kind.Type }

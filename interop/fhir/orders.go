@@ -10,7 +10,8 @@ import (
 
 // extOrderState carries the ehrkit order state FHIR has no element for (the
 // alerts of the last check, the override, who signed and when, the order set,
-// the last status change), as a JSON string, so that orders round-trip.
+// the last status change, and for ServiceRequests the status reason and the
+// lab specimen), as a JSON string, so that orders round-trip.
 const extOrderState = "https://ehrkit.dev/fhir/StructureDefinition/order-state"
 
 // orderState is what extOrderState holds.
@@ -27,6 +28,7 @@ type orderState struct {
 	Specimen     *ehrkit.Coding `json:"specimen,omitempty"`
 }
 
+// stateExtension renders the order state of o, or nothing when it has none.
 func stateExtension(o *rx.Order) ([]fExtension, error) {
 	st := orderState{Alerts: o.Alerts, Override: o.Override, Signed: formatDateTime(o.Signed),
 		SignedBy: o.SignedBy, OrderSet: o.OrderSet, StatusChanged: formatDateTime(o.StatusChanged)}
@@ -39,6 +41,7 @@ func stateExtension(o *rx.Order) ([]fExtension, error) {
 	return jsonExtension(extOrderState, st)
 }
 
+// applyStateExtension sets the order state of o from its extension, if any.
 func applyStateExtension(exts []fExtension, o *rx.Order) error {
 	var st orderState
 	if err := readExtension(exts, extOrderState, &st); err != nil {

@@ -1,8 +1,13 @@
 package fhir
 
 import (
+	"context"
+	"errors"
+	"reflect"
+
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/patient"
+	"github.com/ehrkit/ehrkit/storage"
 	"golang.org/x/text/language"
 )
 
@@ -55,9 +60,24 @@ func init() {
 		elements: []string{"identifier", "active", "name", "telecom", "gender", "birthDate", "deceasedBoolean",
 			"deceasedDateTime", "address", "maritalStatus", "communication", "contact", "generalPractitioner",
 			"managingOrganization", "link"},
-		from: patientFrom,
-		to:   patientTo,
+		from:  patientFrom,
+		to:    patientTo,
+		claim: claimIdentifiers,
 	})
+}
+
+// claimIdentifiers keeps a patient's identifiers unique, as the registry does
+// for the patients it registers: an identifier held by another patient refuses
+// the resource, naming the identifier.
+func claimIdentifiers(ctx context.Context, tx storage.Tx, p, previous *patient.Patient) error {
+	err := patient.ClaimIdentifiers(ctx, tx, *p, previous)
+	var inUse *patient.IdentifierInUseError
+	if errors.As(err, &inUse) {
+		var v ehrkit.Issues
+		v.Add(ehrkit.Index("identifier", inUse.Index), ehrkit.IssueDuplicate, "belongs to another patient")
+		return v.Err()
+	}
+	return err
 }
 
 func patientFrom(f *fPatient, id string, refs *Refs) (patient.Patient, error) {
@@ -166,11 +186,10 @@ func patientTo(p *patient.Patient) (fPatient, error) {
 	}
 	for _, c := range p.Contacts {
 		fc := fContact{Relationship: fromConcepts(c.Relationship), Telecom: each(c.Telecom, fromContactPoint), Gender: string(c.Gender), Period: fromPeriod(c.Period)}
-		if c.Name.Full() != "" {
-			n := fromHumanName(c.Name)
+		if n := fromHumanName(c.Name); !reflect.ValueOf(n).IsZero() {
 			fc.Name = &n
 		}
-		if a := fromAddress(c.Address); a.City != "" || len(a.Line) > 0 || a.PostalCode != "" || a.Country != "" || a.State != "" || a.District != "" {
+		if a := fromAddress(c.Address); !reflect.ValueOf(a).IsZero() {
 			fc.Address = &a
 		}
 		f.Contact = append(f.Contact, fc)

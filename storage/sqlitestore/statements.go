@@ -7,10 +7,10 @@ import (
 	"strings"
 )
 
-// termSizes is the number of prepared term INSERTs: the i-th inserts 1<<i
-// rows. A flush uses the largest as often as it fits, then one statement per
-// set bit of the remainder.
-const termSizes = 8
+// batchSizes is the number of prepared INSERTs per batched table: the i-th
+// inserts 1<<i rows. A flush uses the largest as often as it fits, then one
+// statement per set bit of the remainder.
+const batchSizes = 8
 
 // SQL of the prepared statements.
 const (
@@ -22,16 +22,7 @@ const (
 		c.topic, c.key, c.compartment, c.payload
 		FROM changes c LEFT JOIN versions v ON v.rid = c.rid WHERE c.seq > ? ORDER BY c.seq LIMIT ?`
 	sqlCurrent = `SELECT version FROM records WHERE type = ? AND id = ?`
-	// sqlPut writes the next version of (type, id) if the current version is
-	// the expected one (or the expectation is storage.Any) and returns its
-	// number; no row means a stale expectation. Parameters: updated,
-	// compartment, labels, terms, deleted, value, type, id, expect, expect.
-	sqlPut = `INSERT INTO versions (type, id, version, updated, compartment, labels, terms, deleted, value)
-		SELECT k.type, k.id, coalesce(r.version, 0) + 1, ?, ?, ?, ?, ?, ?
-		FROM (SELECT ? AS type, ? AS id) k LEFT JOIN records r ON r.type = k.type AND r.id = k.id
-		WHERE ? = -1 OR coalesce(r.version, 0) = ?
-		RETURNING version`
-	sqlEmit = `INSERT INTO changes (time, topic, key, compartment, payload) VALUES (?, ?, ?, ?, ?)`
+	sqlEmit    = `INSERT INTO changes (time, topic, key, compartment, payload) VALUES (?, ?, ?, ?, ?)`
 )
 
 // statements are prepared once per store. Reader statements run on the read
@@ -39,9 +30,16 @@ const (
 // which reuses the preparation on the single writer connection.
 type statements struct {
 	get, getVersion, history, changes *sql.Stmt // reader
-	getTx, current, put, emit         *sql.Stmt // writer
+	getTx, current, emit              *sql.Stmt // writer
 
-	terms [termSizes]*sql.Stmt // writer: terms[i] inserts 1<<i term rows
+	versions, terms batch // writer
+}
+
+// batch holds the prepared multi-row INSERTs into one table: stmts[i] inserts
+// 1<<i rows of width values each.
+type batch struct {
+	width int
+	stmts [batchSizes]*sql.Stmt
 }
 
 func (st *statements) prepare(ctx context.Context, writer, reader *sql.DB) error {
@@ -57,11 +55,18 @@ func (st *statements) prepare(ctx context.Context, writer, reader *sql.DB) error
 		{reader, &st.changes, sqlChanges},
 		{writer, &st.getTx, sqlGet},
 		{writer, &st.current, sqlCurrent},
-		{writer, &st.put, sqlPut},
 		{writer, &st.emit, sqlEmit},
 	}
-	for i := range st.terms {
-		preps = append(preps, prep{writer, &st.terms[i], insertTermsSQL(1 << i)})
+	// Version rows carry a number the writer has checked (see tx.write); the
+	// versions_written trigger does the rest. Duplicate terms of one record
+	// are ignored.
+	st.versions.width, st.terms.width = 9, 4
+	for i := range batchSizes {
+		preps = append(preps,
+			prep{writer, &st.versions.stmts[i], insertSQL(
+				"INSERT INTO versions (type, id, version, updated, compartment, labels, terms, deleted, value)", 9, 1<<i)},
+			prep{writer, &st.terms.stmts[i], insertSQL("INSERT OR IGNORE INTO terms (type, id, name, value)", 4, 1<<i)},
+		)
 	}
 	for _, p := range preps {
 		stmt, err := p.db.PrepareContext(ctx, p.text)
@@ -73,16 +78,17 @@ func (st *statements) prepare(ctx context.Context, writer, reader *sql.DB) error
 	return nil
 }
 
-// insertTermsSQL is an INSERT of n term rows. Duplicate terms of one record
-// are ignored.
-func insertTermsSQL(n int) string {
-	return "INSERT OR IGNORE INTO terms (type, id, name, value) VALUES " +
-		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", n), ", ")
+// insertSQL completes the INSERT head with a VALUES clause of n rows of
+// width parameters each.
+func insertSQL(head string, width, n int) string {
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", width), ", ") + ")"
+	return head + " VALUES " + strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
 }
 
 func (st *statements) close() error {
 	var errs []error
-	all := append([]*sql.Stmt{st.get, st.getVersion, st.history, st.changes, st.getTx, st.current, st.put, st.emit}, st.terms[:]...)
+	all := append([]*sql.Stmt{st.get, st.getVersion, st.history, st.changes, st.getTx, st.current, st.emit}, st.versions.stmts[:]...)
+	all = append(all, st.terms.stmts[:]...)
 	for _, stmt := range all {
 		if stmt != nil {
 			errs = append(errs, stmt.Close())

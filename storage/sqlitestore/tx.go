@@ -1,6 +1,7 @@
 package sqlitestore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -37,7 +38,7 @@ func (s *Store) Update(ctx context.Context, fn func(tx storage.Tx) error) error 
 	if err := fn(t); err != nil {
 		return err
 	}
-	if err := t.flushTerms(ctx); err != nil {
+	if err := t.flush(ctx); err != nil {
 		return err
 	}
 	if err := storage.Ctx(ctx, "commit"); err != nil {
@@ -53,15 +54,20 @@ func (s *Store) Update(ctx context.Context, fn func(tx storage.Tx) error) error 
 type key struct{ typ, id string }
 
 // tx is the storage.Tx of one Update call. Every write carries the time the
-// transaction began. Index terms of written records are buffered and inserted
-// in multi-row statements before the next query and at commit.
+// transaction began. Version rows and index terms of written records are
+// buffered and inserted in multi-row statements before the next read or
+// event and at commit; the version checks use the versions this transaction
+// wrote, so they need no flush.
 type tx struct {
-	s     *Store
-	sqlTx *sql.Tx
-	now   time.Time
-	bound map[*sql.Stmt]*sql.Stmt // store statements bound to sqlTx
-	done  bool
+	s      *Store
+	sqlTx  *sql.Tx
+	now    time.Time
+	bound  map[*sql.Stmt]*sql.Stmt // store statements bound to sqlTx
+	done   bool
+	failed error // a flush that failed: the transaction can only roll back
 
+	written   map[key]int64          // current version of every record written in the transaction
+	rows      []any                  // version rows not yet inserted, versions.width values each
 	terms     map[key][]storage.Term // terms of records written since the last flush
 	termOrder []key                  // keys of terms, in first-write order
 }
@@ -84,12 +90,15 @@ func (t *tx) check(ctx context.Context, op string) error {
 	if t.done {
 		return &storage.Error{Op: op, Kind: ehrkit.ErrFailedPrecondition, Cause: errTxDone}
 	}
-	return nil
+	return t.failed
 }
 
 // Get returns the current version of a record as the transaction sees it.
 func (t *tx) Get(ctx context.Context, typ, id string) (storage.Record, error) {
 	if err := t.check(ctx, "get"); err != nil {
+		return storage.Record{}, err
+	}
+	if err := t.flush(ctx); err != nil {
 		return storage.Record{}, err
 	}
 	return t.s.get(ctx, t.stmt(ctx, t.s.stmts.getTx), typ, id)
@@ -100,7 +109,7 @@ func (t *tx) Query(ctx context.Context, q storage.Query) (storage.Page, error) {
 	if err := t.check(ctx, "query"); err != nil {
 		return storage.Page{}, err
 	}
-	if err := t.flushTerms(ctx); err != nil {
+	if err := t.flush(ctx); err != nil {
 		return storage.Page{}, err
 	}
 	return t.s.query(ctx, t.sqlTx, q)
@@ -137,64 +146,82 @@ func (t *tx) Delete(ctx context.Context, typ, id string, expect int64) error {
 	return err
 }
 
-// write inserts rec as the next version if the current one is expect, and
-// queues its index terms.
+// write queues rec as the next version if the current one is expect, and
+// queues its index terms. The current version comes from this transaction's
+// own writes or else from the records table; the write lock is held since
+// BEGIN IMMEDIATE, so the check stays true until commit.
 func (t *tx) write(ctx context.Context, op string, rec storage.Record, expect int64) (storage.Record, error) {
-	var value any // NULL for a nil value, so that nil reads back as nil
-	if rec.Value != nil {
-		value = rec.Value
-	}
-	err := t.stmt(ctx, t.s.stmts.put).QueryRowContext(ctx,
-		t.now.UnixMicro(), rec.Compartment, encodeLabels(rec.Labels), encodeTerms(rec.Terms), rec.Deleted, value,
-		rec.Type, rec.ID, expect, expect,
-	).Scan(&rec.Version)
-	if errors.Is(err, sql.ErrNoRows) {
-		var found int64
-		err = t.stmt(ctx, t.s.stmts.current).QueryRowContext(ctx, rec.Type, rec.ID).Scan(&found)
-		if err == nil || errors.Is(err, sql.ErrNoRows) {
-			return storage.Record{}, storage.Conflict(op, rec.Type, rec.ID, expect, found)
+	k := key{rec.Type, rec.ID}
+	current, ok := t.written[k] // 0 when the record never existed
+	if !ok {
+		err := t.stmt(ctx, t.s.stmts.current).QueryRowContext(ctx, rec.Type, rec.ID).Scan(&current)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return storage.Record{}, t.s.wrap(ctx, op, rec.Type, rec.ID, err)
 		}
 	}
-	if err != nil {
-		return storage.Record{}, t.s.wrap(ctx, op, rec.Type, rec.ID, err)
+	if expect != storage.Any && expect != current {
+		return storage.Record{}, storage.Conflict(op, rec.Type, rec.ID, expect, current)
 	}
-	rec.Updated = t.now
-	t.queueTerms(key{rec.Type, rec.ID}, rec.Terms)
-	return rec, nil
-}
-
-// queueTerms records the index terms of the version just written, replacing
-// those of an earlier write of the same record in this transaction (the
-// database trigger has already dropped the ones flushed before).
-func (t *tx) queueTerms(k key, terms []storage.Term) {
-	if t.terms == nil {
+	var value any // NULL for a nil value, so that nil reads back as nil
+	if rec.Value != nil {
+		value = bytes.Clone(rec.Value) // the caller may reuse its slice before the flush
+	}
+	rec.Version, rec.Updated = current+1, t.now
+	t.rows = append(t.rows, rec.Type, rec.ID, rec.Version, t.now.UnixMicro(), rec.Compartment,
+		encodeLabels(rec.Labels), encodeTerms(rec.Terms), rec.Deleted, value)
+	if t.written == nil {
+		t.written = map[key]int64{}
 		t.terms = map[key][]storage.Term{}
 	}
+	t.written[k] = rec.Version
 	if _, seen := t.terms[k]; !seen {
 		t.termOrder = append(t.termOrder, k)
 	}
-	t.terms[k] = terms
+	t.terms[k] = rec.Terms // replaces those of an earlier write since the last flush
+	return rec, nil
 }
 
-// flushTerms inserts the queued index terms in multi-row statements: as many
-// of the largest as fit, then one per set bit of the remainder.
-func (t *tx) flushTerms(ctx context.Context) error {
-	var args []any
+// flush inserts the queued version rows, whose trigger moves the records'
+// pointers, drops the terms of their previous versions and logs them to the
+// feed, then the queued index terms. A failed flush fails the transaction:
+// part of the rows may be written.
+func (t *tx) flush(ctx context.Context) error {
+	if t.failed != nil {
+		return t.failed
+	}
+	var terms []any
 	for _, k := range t.termOrder {
 		for _, term := range t.terms[k] {
-			args = append(args, k.typ, k.id, term.Name, term.Value)
+			terms = append(terms, k.typ, k.id, term.Name, term.Value)
 		}
 	}
 	clear(t.terms)
 	t.termOrder = t.termOrder[:0]
-	for i := termSizes - 1; i >= 0 && len(args) > 0; i-- {
-		n := 4 << i
+	rows := t.rows
+	t.rows = t.rows[:0]
+	err := t.insert(ctx, &t.s.stmts.versions, rows)
+	clear(rows) // drop the references to the values
+	if err == nil {
+		err = t.insert(ctx, &t.s.stmts.terms, terms)
+	}
+	if err != nil {
+		t.failed = t.s.wrap(ctx, "put", "", "", err)
+		return t.failed
+	}
+	return nil
+}
+
+// insert writes args, b.width values per row, in b's multi-row statements:
+// as many of the largest as fit, then one per set bit of the remainder.
+func (t *tx) insert(ctx context.Context, b *batch, args []any) error {
+	for i := batchSizes - 1; i >= 0 && len(args) > 0; i-- {
+		n := b.width << i
 		for len(args) >= n {
-			if _, err := t.stmt(ctx, t.s.stmts.terms[i]).ExecContext(ctx, args[:n]...); err != nil {
-				return t.s.wrap(ctx, "put", "", "", err)
+			if _, err := t.stmt(ctx, b.stmts[i]).ExecContext(ctx, args[:n]...); err != nil {
+				return err
 			}
 			args = args[n:]
-			if i < termSizes-1 {
+			if i < batchSizes-1 {
 				break // a smaller size fits at most once
 			}
 		}
@@ -214,6 +241,9 @@ func (t *tx) Emit(ctx context.Context, ev storage.Event) error {
 	v.Check(len(ev.Payload) <= storage.MaxValueSize, "payload", ehrkit.IssueTooLong, "payload exceeds %d bytes", storage.MaxValueSize)
 	if err := v.Err(); err != nil {
 		return invalid(op, "", "", err)
+	}
+	if err := t.flush(ctx); err != nil { // the feed keeps the order of the calls
+		return err
 	}
 	var payload any
 	if ev.Payload != nil {
