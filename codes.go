@@ -35,7 +35,7 @@ func CheckCode(system, code string) error {
 		if m == nil {
 			return fmt.Errorf("not a LOINC code (digits-checkdigit)")
 		}
-		if loincCheckDigit(m[1]) != int(m[2][0]-'0') {
+		if LuhnDigit(m[1]) != int(m[2][0]-'0') {
 			return fmt.Errorf("LOINC check digit does not match")
 		}
 	case SystemCPT:
@@ -62,15 +62,20 @@ func CheckCode(system, code string) error {
 	return nil
 }
 
-// loincCheckDigit computes the LOINC Mod-10 check digit of the numeric part.
-func loincCheckDigit(num string) int {
+// LuhnDigit returns the Luhn (Mod-10) check digit to append to a string of
+// decimal digits: the digit LOINC codes end with, the last digit of an NPI
+// (over the prefix 80840 and the first nine digits), and the check digit of
+// ehrkit's MRN format.
+func LuhnDigit(digits string) int {
 	sum := 0
-	double := true
-	for i := len(num) - 1; i >= 0; i-- {
-		d := int(num[i] - '0')
+	double := true // the rightmost digit is doubled
+	for i := len(digits) - 1; i >= 0; i-- {
+		d := int(digits[i] - '0')
 		if double {
 			d *= 2
-			d = d/10 + d%10
+			if d > 9 {
+				d -= 9
+			}
 		}
 		sum += d
 		double = !double
@@ -93,20 +98,8 @@ func ValidNPI(npi string) bool {
 }
 
 func luhnValid(s string) bool {
-	sum := 0
-	double := false
-	for i := len(s) - 1; i >= 0; i-- {
-		d := int(s[i] - '0')
-		if double {
-			d *= 2
-			if d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-		double = !double
-	}
-	return sum%10 == 0
+	n := len(s) - 1
+	return n > 0 && LuhnDigit(s[:n]) == int(s[n]-'0')
 }
 
 var verhoeffD = [10][10]int{

@@ -33,7 +33,7 @@ func (f MRNFormat) Format(n int64) string {
 		digits = strings.Repeat("0", pad) + digits
 	}
 	if f.CheckDigit {
-		digits += strconv.Itoa(luhnDigit(digits))
+		digits += strconv.Itoa(ehrkit.LuhnDigit(digits))
 	}
 	return f.Prefix + digits
 }
@@ -54,7 +54,7 @@ func (f MRNFormat) Valid(s string) bool {
 		return true
 	}
 	body, check := digits[:len(digits)-1], int(digits[len(digits)-1]-'0')
-	return len(body) >= f.Digits && luhnDigit(body) == check
+	return len(body) >= f.Digits && ehrkit.LuhnDigit(body) == check
 }
 
 // Validate checks the format itself.
@@ -63,22 +63,4 @@ func (f MRNFormat) Validate() error {
 	v.Required("system", f.System != "")
 	v.Check(f.Digits >= 1 && f.Digits <= 18, "digits", ehrkit.IssueValue, "must be 1..18")
 	return v.Err()
-}
-
-// luhnDigit returns the Luhn check digit to append to digits.
-func luhnDigit(digits string) int {
-	sum := 0
-	double := true // the rightmost body digit is doubled
-	for i := len(digits) - 1; i >= 0; i-- {
-		d := int(digits[i] - '0')
-		if double {
-			d *= 2
-			if d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-		double = !double
-	}
-	return (10 - sum%10) % 10
 }
