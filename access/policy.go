@@ -239,8 +239,8 @@ var (
 	medicationTypes = []string{
 		"MedicationRequest", "MedicationStatement", "MedicationAdministration", "MedicationDispense",
 	}
-	labTypes      = []string{"ServiceRequest", "Specimen", "Observation", "DiagnosticReport"}
-	schedTypes    = []string{"Appointment", "Schedule", "Slot", "AppointmentType", "ScheduleLedger", "WaitlistEntry", "AppointmentReminder"}
+	labTypes   = []string{"ServiceRequest", "Specimen", "Observation", "DiagnosticReport"}
+	schedTypes = []string{"Appointment", "Schedule", "Slot", "AppointmentType", "ScheduleLedger", "WaitlistEntry", "AppointmentReminder"}
 	// registryTypes are the records the patient registry keeps beside
 	// Patient: identifier claims, the MRN counter, merges.
 	registryTypes = []string{"PatientIdentifier", "PatientCounter", "PatientMerge"}

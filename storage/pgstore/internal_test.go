@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/ehrkit/ehrkit"
+	"github.com/ehrkit/ehrkit/storage"
 )
 
 func TestPrefixEnd(t *testing.T) {
@@ -70,4 +71,31 @@ func TestLockKeyPerSchema(t *testing.T) {
 	assert.Equal(t, lockKey("feed", "a"), lockKey("feed", "a"), "the key is stable across processes")
 	assert.NotEqual(t, lockKey("feed", "a"), lockKey("feed", "b"), "schemas do not share a feed lock")
 	assert.NotEqual(t, lockKey("feed", "a"), lockKey("migrate", "a"), "the feed and migration locks differ")
+}
+
+func TestDriver(t *testing.T) {
+	eq := storage.Filter{Term: "given", Op: storage.Eq, Value: "ann"}
+	short := storage.Filter{Term: "name", Op: storage.Prefix, Value: "sm"}
+	long := storage.Filter{Term: "name", Op: storage.Prefix, Value: "smith"}
+	empty := storage.Filter{Term: "name", Op: storage.Prefix, Value: ""}
+	ge := storage.Filter{Term: "birth", Op: storage.Ge, Value: "2000"}
+	tests := []struct {
+		name string
+		q    storage.Query
+		want int
+	}{
+		{"the first eq filter", storage.Query{Type: "P", Filters: []storage.Filter{short, eq, ge, eq}}, 1},
+		{"the longest prefix without an eq", storage.Query{Type: "P", Filters: []storage.Filter{short, long, ge}}, 1},
+		{"the first of equally long prefixes", storage.Query{Type: "P", Filters: []storage.Filter{short, short}}, 0},
+		{"never an empty prefix", storage.Query{Type: "P", Filters: []storage.Filter{empty}}, -1},
+		{"never a range", storage.Query{Type: "P", Filters: []storage.Filter{ge}}, -1},
+		{"none without filters", storage.Query{Type: "P"}, -1},
+		{"none without a type", storage.Query{Compartment: "c", Filters: []storage.Filter{eq}}, -1},
+		{"none within a compartment", storage.Query{Type: "P", Compartment: "c", Filters: []storage.Filter{eq}}, -1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, driver(tc.q))
+		})
+	}
 }

@@ -48,11 +48,18 @@ func (b *sqlBuilder) arg(v any) string {
 
 // buildQuery renders a validated query as SQL. Records are read through the
 // narrow records table (type, compartment, current version) and joined to
-// their current version; each filter is an EXISTS over the terms of the
-// record, and the sort key is the id, the update time or the smallest value of
-// a term (the empty string if the record has none), ties broken by type then
-// id. The statement fetches one record more than a page to know whether a
-// next page exists.
+// their current version only once the page is chosen; the sort key is the id,
+// the update time or the smallest value of a term (the empty string if the
+// record has none), ties broken by type then id. The statement fetches one
+// record more than a page to know whether a next page exists.
+//
+// When the query names a type but no compartment and has an eq or prefix
+// filter, the statement starts from that filter's range of the term index
+// (see driver): the ids found there are deduplicated and only they are looked
+// up in records, so the work grows with the matches rather than with the
+// table. Every other filter is an EXISTS over the terms of the record. With a
+// compartment the planner stays free to start from the compartment index, and
+// without an eq or prefix filter from records in key order.
 func buildQuery(q storage.Query) (string, []any, error) {
 	var b sqlBuilder
 	var key string
@@ -65,29 +72,51 @@ func buildQuery(q storage.Query) (string, []any, error) {
 		key = "COALESCE((SELECT t.value FROM record_terms t WHERE t.type = r.type AND t.id = r.id AND t.name = " +
 			b.arg(q.SortBy) + " ORDER BY t.value LIMIT 1), '\\x'::bytea)"
 	}
-	b.WriteString("SELECT " + recordColumns + " FROM (SELECT r.type, r.id, r.version, " + key +
-		" AS k FROM records r WHERE NOT r.deleted")
-	if q.Type != "" {
-		b.WriteString(" AND r.type = " + b.arg(q.Type))
+	var pos storage.Position
+	if q.Cursor != "" {
+		var err error
+		if pos, err = storage.DecodeCursor(q); err != nil {
+			return "", nil, err
+		}
 	}
-	if q.Compartment != "" {
-		b.WriteString(" AND r.compartment = " + b.arg(q.Compartment))
-	}
-	for _, f := range q.Filters {
-		b.WriteString(" AND EXISTS (SELECT 1 FROM record_terms t WHERE t.type = r.type AND t.id = r.id AND t.name = " + b.arg(f.Term))
-		writeCondition(&b, f)
-		b.WriteString(")")
-	}
-	b.WriteString(") r JOIN record_versions v ON v.type = r.type AND v.id = r.id AND v.version = r.version")
 	cmp, dir := ">", ""
 	if q.Desc {
 		cmp, dir = "<", " DESC"
 	}
-	if q.Cursor != "" {
-		pos, err := storage.DecodeCursor(q)
-		if err != nil {
-			return "", nil, err
+	// resume bounds the id from the cursor when the page is in id order: implied
+	// by the keyset condition below, but usable by the term index.
+	resume := func(col string) {
+		if q.Cursor != "" && q.SortBy == storage.SortID {
+			b.WriteString(" AND " + col + " " + cmp + "= " + b.arg(pos.Key))
 		}
+	}
+	b.WriteString("SELECT " + recordColumns + " FROM (SELECT r.type, r.id, r.version, " + key + " AS k FROM ")
+	filters := q.Filters
+	if i := driver(q); i >= 0 {
+		f := filters[i]
+		filters = append(filters[:i:i], filters[i+1:]...)
+		typ := b.arg(q.Type)
+		b.WriteString("(SELECT DISTINCT d.id FROM record_terms d WHERE d.type = " + typ + " AND d.name = " + b.arg(f.Term))
+		writeCondition(&b, "d.value", f)
+		resume("d.id")
+		b.WriteString(") d JOIN records r ON r.type = " + typ + " AND r.id = d.id WHERE NOT r.deleted")
+	} else {
+		b.WriteString("records r WHERE NOT r.deleted")
+		if q.Type != "" {
+			b.WriteString(" AND r.type = " + b.arg(q.Type))
+		}
+		if q.Compartment != "" {
+			b.WriteString(" AND r.compartment = " + b.arg(q.Compartment))
+		}
+	}
+	resume("r.id")
+	for _, f := range filters {
+		b.WriteString(" AND EXISTS (SELECT 1 FROM record_terms t WHERE t.type = r.type AND t.id = r.id AND t.name = " + b.arg(f.Term))
+		writeCondition(&b, "t.value", f)
+		b.WriteString(")")
+	}
+	b.WriteString(") r JOIN record_versions v ON v.type = r.type AND v.id = r.id AND v.version = r.version")
+	if q.Cursor != "" {
 		var k any = []byte(pos.Key)
 		switch q.SortBy {
 		case storage.SortID:
@@ -105,30 +134,52 @@ func buildQuery(q storage.Query) (string, []any, error) {
 	return b.String(), b.args, nil
 }
 
+// driver returns the index of the filter a query starts from, or -1 to start
+// from records: only a query with a type and no compartment has one, and it is
+// the first eq filter or else the longest non-empty prefix filter. Without
+// statistics of its own the store takes an equality as the most selective
+// condition and a longer prefix as more selective than a shorter one; range
+// filters are never chosen, as they often match most of a type.
+func driver(q storage.Query) int {
+	if q.Type == "" || q.Compartment != "" {
+		return -1
+	}
+	best := -1
+	for i, f := range q.Filters {
+		switch {
+		case f.Op == storage.Eq:
+			return i
+		case f.Op == storage.Prefix && f.Value != "" && (best < 0 || len(f.Value) > len(q.Filters[best].Value)):
+			best = i
+		}
+	}
+	return best
+}
+
 // updatedLayout parses storage.UpdatedKey back into a time.
 const updatedLayout = "2006-01-02T15:04:05.000000Z"
 
-// writeCondition renders the comparison of a filter on t.value. Values
+// writeCondition renders the comparison of a filter on col. Values
 // compare as bytes; a prefix is the range [prefix, the next byte string that
 // does not start with prefix).
-func writeCondition(b *sqlBuilder, f storage.Filter) {
+func writeCondition(b *sqlBuilder, col string, f storage.Filter) {
 	v := []byte(f.Value)
 	switch f.Op {
 	case storage.Eq:
-		b.WriteString(" AND t.value = " + b.arg(v))
+		b.WriteString(" AND " + col + " = " + b.arg(v))
 	case storage.Prefix:
-		b.WriteString(" AND t.value >= " + b.arg(v))
+		b.WriteString(" AND " + col + " >= " + b.arg(v))
 		if upper, ok := prefixEnd(v); ok {
-			b.WriteString(" AND t.value < " + b.arg(upper))
+			b.WriteString(" AND " + col + " < " + b.arg(upper))
 		}
 	case storage.Gt:
-		b.WriteString(" AND t.value > " + b.arg(v))
+		b.WriteString(" AND " + col + " > " + b.arg(v))
 	case storage.Ge:
-		b.WriteString(" AND t.value >= " + b.arg(v))
+		b.WriteString(" AND " + col + " >= " + b.arg(v))
 	case storage.Lt:
-		b.WriteString(" AND t.value < " + b.arg(v))
+		b.WriteString(" AND " + col + " < " + b.arg(v))
 	case storage.Le:
-		b.WriteString(" AND t.value <= " + b.arg(v))
+		b.WriteString(" AND " + col + " <= " + b.arg(v))
 	}
 }
 
