@@ -17,6 +17,8 @@ import (
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/storage"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // OriginalType is the record type that keeps a source resource as it was read
@@ -246,15 +248,19 @@ func (im *Importer) run(ctx context.Context, source string, refs *Refs, feed fun
 
 // convert parses and maps one entry.
 func (im *Importer) convert(codec *Codec, e Entry, refs *Refs) result {
-	typ, id := identify(e)
-	r := result{entry: e, typ: typ}
+	r := result{entry: e}
 	cr, err := codec.Parse(e.JSON)
 	if err != nil {
+		r.typ, _ = identify(e)
 		r.issues = splitIssues(err)
 		return r
 	}
-	typ, _ = ResourceOf(cr)
+	typ, res := ResourceOf(cr)
 	r.typ = typ
+	id := resourceID(res)
+	if id == "" {
+		id = strings.TrimPrefix(e.FullURL, "urn:uuid:")
+	}
 	if !ValidID(id) {
 		r.issues = []string{typ + ".id: missing or not a FHIR id"}
 		return r
@@ -274,7 +280,7 @@ func (im *Importer) convert(codec *Codec, e Entry, refs *Refs) result {
 		return r
 	}
 	r.record = &rec
-	r.unmapped = unmapped(typ, e.JSON, m.Elements())
+	r.unmapped = unmapped(typ, res, m.Elements())
 	if im.keep {
 		r.original = original(typ, id, rec.Compartment, e.JSON)
 	}
@@ -437,22 +443,32 @@ func validationIssues(typ string, err error) []string {
 	return out
 }
 
-// unmapped lists the top-level elements of a resource its mapping does not hold.
-func unmapped(typ string, raw []byte, elements []string) []string {
-	var top map[string]json.RawMessage
-	if json.Unmarshal(raw, &top) != nil {
-		return nil
-	}
+// unmapped lists the top-level elements present in a parsed resource that its
+// mapping does not hold. A choice element counts as mapped when the mapping
+// holds one of its forms ("deceased" for "deceasedBoolean").
+func unmapped(typ string, res proto.Message, elements []string) []string {
 	var out []string
-	for k := range top {
-		name := strings.TrimPrefix(k, "_")
-		if name == "resourceType" || name == "id" || slices.Contains(elements, name) {
-			continue
+	res.ProtoReflect().Range(func(fd protoreflect.FieldDescriptor, _ protoreflect.Value) bool {
+		name := fd.JSONName()
+		if name == "id" || slices.ContainsFunc(elements, func(e string) bool { return strings.HasPrefix(e, name) }) {
+			return true
 		}
 		out = append(out, typ+"."+name)
-	}
+		return true
+	})
 	slices.Sort(out)
-	return slices.Compact(out)
+	return out
+}
+
+// resourceID returns the logical id of a parsed resource, "" if it has none.
+func resourceID(res proto.Message) string {
+	m := res.ProtoReflect()
+	fd := m.Descriptor().Fields().ByName("id")
+	if fd == nil || !m.Has(fd) {
+		return ""
+	}
+	id := m.Get(fd).Message()
+	return id.Get(id.Descriptor().Fields().ByName("value")).String()
 }
 
 // compartmentOf finds the patient a resource of an unmodelled type belongs to,

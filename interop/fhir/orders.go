@@ -163,14 +163,32 @@ func perDay(r *fRepeat) decimal.Decimal {
 	if p, err := decimal.NewFromString(string(r.Period)); err == nil && p.IsPositive() {
 		period = p
 	}
-	days := map[string]decimal.Decimal{
-		"h": decimal.NewFromInt(1).Div(decimal.NewFromInt(24)), "d": decimal.NewFromInt(1),
-		"wk": decimal.NewFromInt(7), "mo": decimal.NewFromInt(30),
-	}[r.PeriodUnit]
-	if days.IsZero() {
-		days = decimal.NewFromInt(1)
+	// Units per day as a fraction, so that "every 6 h" is exactly 4 a day.
+	units := map[string][2]int64{"s": {86400, 1}, "min": {1440, 1}, "h": {24, 1}, "d": {1, 1}, "wk": {1, 7}, "mo": {1, 30}, "a": {1, 365}}
+	u, ok := units[r.PeriodUnit]
+	if !ok {
+		u = units["d"]
 	}
-	return decimal.NewFromInt(int64(r.Frequency)).Div(period.Mul(days))
+	n := decimal.NewFromInt(int64(r.Frequency) * u[0])
+	return n.Div(period.Mul(decimal.NewFromInt(u[1]))).Round(6)
+}
+
+// dailyTiming renders a frequency per day as "frequency per period days" in
+// whole numbers: the smallest period up to a year that makes the frequency a
+// whole number (within the six decimals perDay keeps), else a power of ten.
+func dailyTiming(perDay decimal.Decimal) *fRepeat {
+	tolerance := decimal.New(1, -5)
+	for p := int64(1); p <= 365; p++ {
+		x := perDay.Mul(decimal.NewFromInt(p))
+		if x.Sub(x.Round(0)).Abs().LessThan(tolerance.Mul(decimal.NewFromInt(p))) && x.Round(0).IsPositive() {
+			return &fRepeat{Frequency: int(x.Round(0).IntPart()), Period: json.Number(decimal.NewFromInt(p).String()), PeriodUnit: "d"}
+		}
+	}
+	freq, period := perDay, decimal.NewFromInt(1)
+	for !freq.IsInteger() {
+		freq, period = freq.Mul(decimal.NewFromInt(10)), period.Mul(decimal.NewFromInt(10))
+	}
+	return &fRepeat{Frequency: int(freq.IntPart()), Period: json.Number(period.String()), PeriodUnit: "d"}
 }
 
 func medicationRequestFrom(f *fMedicationRequest, id string, rs *Refs) (rx.Order, error) {
@@ -203,6 +221,9 @@ func medicationRequestFrom(f *fMedicationRequest, id string, rs *Refs) (rx.Order
 		if len(d.DoseAndRate) > 0 {
 			if m.Dose, err = toQuantity(d.DoseAndRate[0].DoseQuantity); err != nil {
 				return o, err
+			}
+			if m.Dose.Unit == "" && !m.Dose.Value.IsZero() {
+				m.Dose.Unit = "1" // a dose without a unit counts dose units (UCUM unity)
 			}
 		}
 	}
@@ -240,12 +261,7 @@ func medicationRequestTo(o *rx.Order) (fMedicationRequest, error) {
 	f.MedicationCodeableConcept = &fConcept{Coding: []fCoding{fromCoding(m.Medication)}}
 	d := fDosage{Text: m.Instructions, Route: coded("http://snomed.info/sct", m.Route)}
 	if m.FrequencyPerDay.IsPositive() {
-		// Frequency per day as "n per period days" with whole numbers.
-		freq, period := m.FrequencyPerDay, decimal.NewFromInt(1)
-		for !freq.IsInteger() && period.LessThan(decimal.NewFromInt(1000)) {
-			freq, period = freq.Mul(decimal.NewFromInt(10)), period.Mul(decimal.NewFromInt(10))
-		}
-		d.Timing = &fTiming{Repeat: &fRepeat{Frequency: int(freq.IntPart()), Period: json.Number(period.String()), PeriodUnit: "d"}}
+		d.Timing = &fTiming{Repeat: dailyTiming(m.FrequencyPerDay)}
 	}
 	if !m.Dose.Value.IsZero() || m.Dose.Unit != "" {
 		d.DoseAndRate = []fDoseRate{{DoseQuantity: fromQuantity(m.Dose)}}
