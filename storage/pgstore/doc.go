@@ -33,6 +33,18 @@
 // the index. Type, id, name and label columns are text COLLATE "C", which
 // also compares bytes.
 //
+// A Query of one type without a compartment that has an eq or a non-empty
+// prefix filter starts from that filter's range of the (type, name, value, id)
+// index (the first eq filter, else the longest prefix): the matching ids are
+// deduplicated and only they are looked up in records, the other filters are
+// checked on those records, and the page is sorted from them, so the work
+// grows with the matches of that filter, not with the number of records of
+// the type. An eq filter yields its ids in id order, so a page sorted by id
+// stops after its last record and a cursor starts the index scan where the
+// previous page ended. Put the most selective filter first: the store keeps
+// no statistics of its own. Other queries (a compartment, only range
+// filters) leave the choice of index to the planner.
+//
 // # Writes and optimistic concurrency
 //
 // A transaction buffers its writes and sends them in bulk: before its next

@@ -62,14 +62,22 @@ func (b *sqlBuilder) arg(v any) string {
 // without an eq or prefix filter from records in key order.
 func buildQuery(q storage.Query) (string, []any, error) {
 	var b sqlBuilder
+	di := driver(q)
+	// rec names the relation whose type and id identify a candidate: the
+	// driving ids when there are some, so that their index order is known to
+	// be the id order.
+	rec := "r"
+	if di >= 0 {
+		rec = "d"
+	}
 	var key string
 	switch q.SortBy {
 	case storage.SortID:
-		key = "r.id"
+		key = rec + ".id"
 	case storage.SortUpdated:
 		key = "r.updated"
 	default:
-		key = "COALESCE((SELECT t.value FROM record_terms t WHERE t.type = r.type AND t.id = r.id AND t.name = " +
+		key = "COALESCE((SELECT t.value FROM record_terms t WHERE t.type = " + rec + ".type AND t.id = " + rec + ".id AND t.name = " +
 			b.arg(q.SortBy) + " ORDER BY t.value LIMIT 1), '\\x'::bytea)"
 	}
 	var pos storage.Position
@@ -84,22 +92,26 @@ func buildQuery(q storage.Query) (string, []any, error) {
 		cmp, dir = "<", " DESC"
 	}
 	// resume bounds the id from the cursor when the page is in id order: implied
-	// by the keyset condition below, but usable by the term index.
+	// by the keyset condition below, but usable by an index.
 	resume := func(col string) {
 		if q.Cursor != "" && q.SortBy == storage.SortID {
 			b.WriteString(" AND " + col + " " + cmp + "= " + b.arg(pos.Key))
 		}
 	}
-	b.WriteString("SELECT " + recordColumns + " FROM (SELECT r.type, r.id, r.version, " + key + " AS k FROM ")
+	b.WriteString("SELECT " + recordColumns + " FROM (SELECT p.type, p.id, p.version, p.k FROM (SELECT " +
+		rec + ".type, " + rec + ".id, r.version, " + key + " AS k FROM ")
 	filters := q.Filters
-	if i := driver(q); i >= 0 {
-		f := filters[i]
-		filters = append(filters[:i:i], filters[i+1:]...)
-		typ := b.arg(q.Type)
-		b.WriteString("(SELECT DISTINCT d.id FROM record_terms d WHERE d.type = " + typ + " AND d.name = " + b.arg(f.Term))
+	if di >= 0 {
+		f := filters[di]
+		filters = append(filters[:di:di], filters[di+1:]...)
+		b.WriteString("(SELECT DISTINCT d.type, d.id FROM record_terms d WHERE d.type = " + b.arg(q.Type) + " AND d.name = " + b.arg(f.Term))
 		writeCondition(&b, "d.value", f)
 		resume("d.id")
-		b.WriteString(") d JOIN records r ON r.type = " + typ + " AND r.id = d.id WHERE NOT r.deleted")
+		// OFFSET 0 keeps the lateral lookup a probe of the primary key per id:
+		// joined freely, the planner may merge the ids with a scan of every
+		// record of the type.
+		b.WriteString(") d CROSS JOIN LATERAL (SELECT r.version, r.updated, r.deleted FROM records r" +
+			" WHERE r.type = d.type AND r.id = d.id OFFSET 0) r WHERE NOT r.deleted")
 	} else {
 		b.WriteString("records r WHERE NOT r.deleted")
 		if q.Type != "" {
@@ -108,14 +120,14 @@ func buildQuery(q storage.Query) (string, []any, error) {
 		if q.Compartment != "" {
 			b.WriteString(" AND r.compartment = " + b.arg(q.Compartment))
 		}
+		resume("r.id")
 	}
-	resume("r.id")
 	for _, f := range filters {
-		b.WriteString(" AND EXISTS (SELECT 1 FROM record_terms t WHERE t.type = r.type AND t.id = r.id AND t.name = " + b.arg(f.Term))
+		b.WriteString(" AND EXISTS (SELECT 1 FROM record_terms t WHERE t.type = " + rec + ".type AND t.id = " + rec + ".id AND t.name = " + b.arg(f.Term))
 		writeCondition(&b, "t.value", f)
 		b.WriteString(")")
 	}
-	b.WriteString(") r JOIN record_versions v ON v.type = r.type AND v.id = r.id AND v.version = r.version")
+	b.WriteString(") p")
 	if q.Cursor != "" {
 		var k any = []byte(pos.Key)
 		switch q.SortBy {
@@ -128,9 +140,20 @@ func buildQuery(q storage.Query) (string, []any, error) {
 			}
 			k = t
 		}
-		b.WriteString(" WHERE (r.k, r.type, r.id) " + cmp + " (" + b.arg(k) + ", " + b.arg(pos.Type) + ", " + b.arg(pos.ID) + ")")
+		b.WriteString(" WHERE (p.k, p.type, p.id) " + cmp + " (" + b.arg(k) + ", " + b.arg(pos.Type) + ", " + b.arg(pos.ID) + ")")
 	}
-	b.WriteString(" ORDER BY r.k" + dir + ", r.type" + dir + ", r.id" + dir + " LIMIT " + b.arg(storage.PageSize(q)+1))
+	// The order: key, then type unless the query fixes it (so that an index in
+	// id order of one type serves it), then id.
+	order := func(rel string) string {
+		o := " ORDER BY " + rel + ".k" + dir
+		if q.Type == "" {
+			o += ", " + rel + ".type" + dir
+		}
+		return o + ", " + rel + ".id" + dir
+	}
+	// The page is chosen before its versions are read.
+	b.WriteString(order("p") + " LIMIT " + b.arg(storage.PageSize(q)+1) + ") p" +
+		" JOIN record_versions v ON v.type = p.type AND v.id = p.id AND v.version = p.version" + order("p"))
 	return b.String(), b.args, nil
 }
 

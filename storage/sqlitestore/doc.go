@@ -13,9 +13,12 @@
 // WITHOUT ROWID table). The records table points at each record's latest
 // version and carries what queries filter and sort on; the terms table indexes
 // the terms of current versions; the changes table is the change feed, its
-// sequence numbers the table's rowids. A trigger on versions keeps records,
-// terms and changes in step with each write, so a Put is one statement plus
-// its share of a multi-row insert of index terms.
+// sequence numbers the table's rowids. Inside a transaction, a Put checks the
+// expected version (one point read, none for a record the transaction already
+// wrote) and queues its version row and index terms; before the next read or
+// event and at commit, the queued rows go in multi-row INSERTs, followed by one
+// statement each that moves the records' pointers, drops the terms of replaced
+// versions and logs the writes to the feed for the whole batch.
 //
 // Concurrency: writes go through a single connection and each Update holds the
 // write lock from its start (BEGIN IMMEDIATE), so transactions run one at a

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"strings"
+
+	"github.com/ehrkit/ehrkit/storage"
 )
 
 // batchSizes is the number of prepared INSERTs per batched table: the i-th
@@ -22,7 +24,21 @@ const (
 		c.topic, c.key, c.compartment, c.payload
 		FROM changes c LEFT JOIN versions v ON v.rid = c.rid WHERE c.seq > ? ORDER BY c.seq LIMIT ?`
 	sqlCurrent = `SELECT version FROM records WHERE type = ? AND id = ?`
-	sqlEmit    = `INSERT INTO changes (time, topic, key, compartment, payload) VALUES (?, ?, ?, ?, ?)`
+	// The statements after a multi-row INSERT into versions; the parameter is
+	// the largest rid before it. They move the records' pointers, drop the
+	// index terms of the previous versions (a first version has none; the
+	// writer inserts the new ones) and log the writes to the feed in rid
+	// order, except change-feed checkpoints (storage.CheckpointType).
+	sqlLastRid      = `SELECT coalesce(max(rid), 0) FROM versions`
+	sqlMovePointers = `INSERT INTO records (type, id, version, rid, deleted, compartment, updated)
+		SELECT type, id, version, rid, deleted, compartment, updated FROM versions WHERE rid > ? ORDER BY rid
+		ON CONFLICT (type, id) DO UPDATE SET
+			version = excluded.version, rid = excluded.rid, deleted = excluded.deleted,
+			compartment = excluded.compartment, updated = excluded.updated`
+	sqlDropTerms = `DELETE FROM terms WHERE (type, id) IN (SELECT type, id FROM versions WHERE rid > ? AND version > 1)`
+	sqlLogWrites = `INSERT INTO changes (rid, time)
+		SELECT rid, updated FROM versions WHERE rid > ? AND type <> '` + storage.CheckpointType + `' ORDER BY rid`
+	sqlEmit = `INSERT INTO changes (time, topic, key, compartment, payload) VALUES (?, ?, ?, ?, ?)`
 )
 
 // statements are prepared once per store. Reader statements run on the read
@@ -31,6 +47,8 @@ const (
 type statements struct {
 	get, getVersion, history, changes *sql.Stmt // reader
 	getTx, current, emit              *sql.Stmt // writer
+	lastRid, movePointers, dropTerms  *sql.Stmt // writer
+	logWrites                         *sql.Stmt // writer
 
 	versions, terms batch // writer
 }
@@ -56,9 +74,13 @@ func (st *statements) prepare(ctx context.Context, writer, reader *sql.DB) error
 		{writer, &st.getTx, sqlGet},
 		{writer, &st.current, sqlCurrent},
 		{writer, &st.emit, sqlEmit},
+		{writer, &st.lastRid, sqlLastRid},
+		{writer, &st.movePointers, sqlMovePointers},
+		{writer, &st.dropTerms, sqlDropTerms},
+		{writer, &st.logWrites, sqlLogWrites},
 	}
-	// Version rows carry a number the writer has checked (see tx.write); the
-	// versions_written trigger does the rest. Duplicate terms of one record
+	// Version rows carry a number the writer has checked (see tx.write).
+	// Duplicate terms of one record
 	// are ignored.
 	st.versions.width, st.terms.width = 9, 4
 	for i := range batchSizes {
@@ -87,7 +109,8 @@ func insertSQL(head string, width, n int) string {
 
 func (st *statements) close() error {
 	var errs []error
-	all := append([]*sql.Stmt{st.get, st.getVersion, st.history, st.changes, st.getTx, st.current, st.emit}, st.versions.stmts[:]...)
+	all := append([]*sql.Stmt{st.get, st.getVersion, st.history, st.changes, st.getTx, st.current, st.emit,
+		st.lastRid, st.movePointers, st.dropTerms, st.logWrites}, st.versions.stmts[:]...)
 	all = append(all, st.terms.stmts[:]...)
 	for _, stmt := range all {
 		if stmt != nil {

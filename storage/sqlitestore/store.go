@@ -88,7 +88,6 @@ func dsn(path string, readOnly bool) string {
 	q.Set("_busy_timeout", "10000") // ms to wait for a lock another connection holds
 	q.Set("_synchronous", "NORMAL")
 	q.Add("_pragma", "cache_size(-16384)") // 16 MiB of page cache per connection
-	q.Add("_pragma", "wal_autocheckpoint(4000)") // checkpoint every 16 MiB of WAL
 	if readOnly {
 		q.Set("_query_only", "1")
 	} else {

@@ -3,6 +3,7 @@ package sqlitestore
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -202,22 +203,58 @@ func TestQueryPlans(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			text, args, err := buildQuery(tt.q)
 			require.NoError(t, err)
-			rows, err := s.reader.Query("EXPLAIN QUERY PLAN "+text, args...)
-			require.NoError(t, err)
-			defer rows.Close()
-			var plan []string
-			for rows.Next() {
-				var id, parent, unused int
-				var detail string
-				require.NoError(t, rows.Scan(&id, &parent, &unused, &detail))
-				plan = append(plan, detail)
-			}
-			require.NoError(t, rows.Err())
+			plan := explain(t, s.reader, text, args...)
 			for _, w := range tt.want {
 				assert.True(t, containsDetail(plan, w), "plan %q lacks %q", plan, w)
 			}
 		})
 	}
+}
+
+// TestWritePlans checks that the statements run at each flush reach only the
+// batch's rows: a rowid range of versions, and terms by record.
+func TestWritePlans(t *testing.T) {
+	s, _ := openTest(t)
+	tests := []struct {
+		name, sql string
+		want      []string
+	}{
+		{"current", sqlCurrent, []string{"SEARCH records USING PRIMARY KEY (type=? AND id=?)"}},
+		{"last rid", sqlLastRid, []string{"SEARCH versions"}},
+		{"move pointers", sqlMovePointers, []string{"SEARCH versions USING INTEGER PRIMARY KEY (rowid>?)"}},
+		{"drop terms", sqlDropTerms, []string{"SEARCH terms USING PRIMARY KEY (type=? AND id=?)", "SEARCH versions USING INTEGER PRIMARY KEY (rowid>?)"}},
+		{"log writes", sqlLogWrites, []string{"SEARCH versions USING INTEGER PRIMARY KEY (rowid>?)"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := make([]any, strings.Count(tt.sql, "?"))
+			for i := range args {
+				args[i] = 0
+			}
+			plan := explain(t, s.writer, tt.sql, args...)
+			for _, w := range tt.want {
+				assert.True(t, containsDetail(plan, w), "plan %q lacks %q", plan, w)
+			}
+			assert.False(t, containsDetail(plan, "SCAN"), "plan %q scans a table", plan)
+		})
+	}
+}
+
+// explain returns the details of SQLite's plan for text.
+func explain(t *testing.T, db *sql.DB, text string, args ...any) []string {
+	t.Helper()
+	rows, err := db.Query("EXPLAIN QUERY PLAN "+text, args...)
+	require.NoError(t, err)
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		require.NoError(t, rows.Scan(&id, &parent, &unused, &detail))
+		plan = append(plan, detail)
+	}
+	require.NoError(t, rows.Err())
+	return plan
 }
 
 func containsDetail(plan []string, want string) bool {
@@ -227,4 +264,44 @@ func containsDetail(plan []string, want string) bool {
 		}
 	}
 	return false
+}
+
+// TestBufferedWrites covers what buffering version rows until the next read,
+// event or commit must keep: the bytes the caller passed (even if it reuses
+// its slice), every version of a record written several times in one batch,
+// only the last version's terms in the index, and one feed entry per write.
+func TestBufferedWrites(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	buf := []byte(`{"n":1}`)
+	err := s.Update(ctx, func(tx storage.Tx) error {
+		for i, code := range []string{"a", "b", "c"} {
+			copy(buf, fmt.Sprintf(`{"n":%d}`, i+1))
+			rec := storage.Record{Type: "Item", ID: "x", Value: buf, Terms: []storage.Term{{Name: "code", Value: code}}}
+			got, err := tx.Put(ctx, rec, int64(i))
+			require.NoError(t, err)
+			assert.Equal(t, int64(i+1), got.Version)
+		}
+		copy(buf, `{"n":0}`) // reused after the last Put
+		return nil
+	})
+	require.NoError(t, err)
+
+	hist, err := s.History(ctx, "Item", "x")
+	require.NoError(t, err)
+	require.Len(t, hist, 3)
+	for i, rec := range hist {
+		assert.Equal(t, fmt.Sprintf(`{"n":%d}`, i+1), string(rec.Value), "version %d", i+1)
+	}
+	for code, want := range map[string]int{"a": 0, "b": 0, "c": 1} {
+		page, err := s.Query(ctx, storage.Query{Type: "Item", Filters: []storage.Filter{{Term: "code", Op: storage.Eq, Value: code}}})
+		require.NoError(t, err)
+		assert.Len(t, page.Records, want, "code %s", code)
+	}
+	changes, err := s.Changes(ctx, 0, 0)
+	require.NoError(t, err)
+	require.Len(t, changes, 3)
+	for i, c := range changes {
+		assert.Equal(t, int64(i+1), c.Version)
+	}
 }

@@ -68,6 +68,7 @@ type tx struct {
 
 	written   map[key]int64          // current version of every record written in the transaction
 	rows      []any                  // version rows not yet inserted, versions.width values each
+	replaces  bool                   // some queued row replaces an earlier version
 	terms     map[key][]storage.Term // terms of records written since the last flush
 	termOrder []key                  // keys of terms, in first-write order
 }
@@ -174,6 +175,7 @@ func (t *tx) write(ctx context.Context, op string, rec storage.Record, expect in
 		t.terms = map[key][]storage.Term{}
 	}
 	t.written[k] = rec.Version
+	t.replaces = t.replaces || rec.Version > 1
 	if _, seen := t.terms[k]; !seen {
 		t.termOrder = append(t.termOrder, k)
 	}
@@ -181,13 +183,15 @@ func (t *tx) write(ctx context.Context, op string, rec storage.Record, expect in
 	return rec, nil
 }
 
-// flush inserts the queued version rows, whose trigger moves the records'
-// pointers, drops the terms of their previous versions and logs them to the
-// feed, then the queued index terms. A failed flush fails the transaction:
-// part of the rows may be written.
+// flush inserts the queued version rows, runs the statements that follow
+// them (see sqlMovePointers), then inserts the queued index terms. A failed
+// flush fails the transaction: part of the rows may be written.
 func (t *tx) flush(ctx context.Context) error {
 	if t.failed != nil {
 		return t.failed
+	}
+	if len(t.rows) == 0 {
+		return nil
 	}
 	var terms []any
 	for _, k := range t.termOrder {
@@ -197,18 +201,37 @@ func (t *tx) flush(ctx context.Context) error {
 	}
 	clear(t.terms)
 	t.termOrder = t.termOrder[:0]
-	rows := t.rows
-	t.rows = t.rows[:0]
-	err := t.insert(ctx, &t.s.stmts.versions, rows)
+	rows, replaces := t.rows, t.replaces
+	t.rows, t.replaces = t.rows[:0], false
+	err := t.flushRows(ctx, rows, terms, replaces)
 	clear(rows) // drop the references to the values
-	if err == nil {
-		err = t.insert(ctx, &t.s.stmts.terms, terms)
-	}
 	if err != nil {
 		t.failed = t.s.wrap(ctx, "put", "", "", err)
-		return t.failed
 	}
-	return nil
+	return t.failed
+}
+
+// flushRows writes the queued rows; replaces says whether terms of earlier
+// versions may have to go (first versions have none).
+func (t *tx) flushRows(ctx context.Context, rows, terms []any, replaces bool) error {
+	st := &t.s.stmts
+	var last int64
+	if err := t.stmt(ctx, st.lastRid).QueryRowContext(ctx).Scan(&last); err != nil {
+		return err
+	}
+	if err := t.insert(ctx, &st.versions, rows); err != nil {
+		return err
+	}
+	after := []*sql.Stmt{st.movePointers, st.logWrites}
+	if replaces {
+		after = append(after, st.dropTerms)
+	}
+	for _, stmt := range after {
+		if _, err := t.stmt(ctx, stmt).ExecContext(ctx, last); err != nil {
+			return err
+		}
+	}
+	return t.insert(ctx, &st.terms, terms)
 }
 
 // insert writes args, b.width values per row, in b's multi-row statements:
