@@ -13,9 +13,9 @@ import (
 	"github.com/ehrkit/ehrkit/storage"
 )
 
-// Sizes of the name-search benchmark data: every (given, family) pair occurs
-// once, so a family name matches 1 000 records of 100 000 and a given name
-// 1 000 too.
+// Sizes of the name-search benchmark data: 100 family names of 1 000 records
+// each, scattered over the id order, and 1 000 given names of 100 consecutive
+// ids each, so that every (given, family) pair occurs once.
 const (
 	nameRecords  = 100_000
 	nameFamilies = 100
