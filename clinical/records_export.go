@@ -10,4 +10,5 @@ var (
 	Procedures    = procedures
 	Immunizations = immunizations
 	CarePlans     = carePlans
+	FormResponses = responses
 )

@@ -148,6 +148,9 @@ var fewerImport = map[string]int{
 	// An ehrkit schedule belongs to one resource; two of the three examples
 	// name a practitioner and a location in one Schedule.
 	"Schedule": 1,
+	// An ehrkit form response names its form and its patient; three examples
+	// have no questionnaire (one also no patient).
+	"QuestionnaireResponse": 2,
 }
 
 // TestOfficialExamples parses and maps every official R4 example of each
