@@ -2,6 +2,7 @@ package fhir
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -60,7 +61,9 @@ type Importer struct {
 	batch    int
 	keep     bool
 	progress func(Progress)
-	report   *Report
+
+	mu     sync.Mutex // guards report: files of ImportPaths are imported two at a time
+	report *Report
 }
 
 // NewImporter returns an importer writing to store.
@@ -72,7 +75,8 @@ func NewImporter(store storage.Store, opts ...Option) *Importer {
 	return im
 }
 
-// Report returns the accumulated report of everything imported so far.
+// Report returns the accumulated report of everything imported so far. Call it
+// when no import is running.
 func (im *Importer) Report() *Report { return im.report }
 
 // ImportNDJSON imports one resource per line, streaming.
@@ -139,23 +143,55 @@ func (im *Importer) ImportFile(ctx context.Context, path string) error {
 }
 
 // ImportPaths imports files and, recursively, the .json and .ndjson files of
-// folders, in name order.
+// folders. Two files are imported at a time, so that one file's parsing
+// overlaps the other's writing (a Bundle is written only once its references
+// are resolved); the report counts them all.
 func (im *Importer) ImportPaths(ctx context.Context, paths ...string) error {
+	var files []string
 	for _, p := range paths {
 		err := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
 			}
-			if d.IsDir() || (path != p && !strings.HasSuffix(path, ".json") && !strings.HasSuffix(path, ".ndjson")) {
-				return nil
+			if !d.IsDir() && (path == p || strings.HasSuffix(path, ".json") || strings.HasSuffix(path, ".ndjson")) {
+				files = append(files, path)
 			}
-			return im.ImportFile(ctx, path)
+			return nil
 		})
 		if err != nil {
 			return err
 		}
 	}
-	return nil
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	next := make(chan string)
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			for f := range next {
+				if err := im.ImportFile(ctx, f); err != nil {
+					cancel()
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+feed:
+	for _, f := range files {
+		select {
+		case next <- f:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	err := errors.Join(<-errs, <-errs)
+	slices.SortStableFunc(im.report.Failed, func(a, b Failure) int {
+		return cmp.Or(strings.Compare(a.Source, b.Source), a.Entry-b.Entry)
+	})
+	return err
 }
 
 // sourceFailed records a source that could not be read; it is not fatal.
@@ -164,7 +200,9 @@ func (im *Importer) sourceFailed(err error) error {
 	if !errors.As(err, &se) {
 		return err
 	}
+	im.mu.Lock()
 	im.report.Failed = append(im.report.Failed, Failure{Source: se.Source, Entry: se.Index, Issues: []string{se.Err.Error()}})
+	im.mu.Unlock()
 	return nil
 }
 
@@ -324,6 +362,8 @@ func (im *Importer) write(ctx context.Context, source string, batch []result) er
 	if err != nil {
 		return err
 	}
+	im.mu.Lock()
+	defer im.mu.Unlock()
 	rep := im.report
 	for i, r := range batch {
 		rep.Resources++
