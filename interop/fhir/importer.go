@@ -52,8 +52,8 @@ type Progress struct {
 }
 
 // Importer reads FHIR R4 Bundles and NDJSON into a store. Parsing (the costly
-// part) runs on several goroutines while one writer batches records into
-// transactions. Records keep their FHIR ids, so importing a source twice updates
+// part) runs on several goroutines while a writer per source batches records
+// into transactions. Records keep their FHIR ids, so importing a source twice updates
 // instead of duplicating; invalid resources are reported and never written.
 type Importer struct {
 	store    storage.Store
