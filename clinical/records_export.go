@@ -11,4 +11,5 @@ var (
 	Immunizations = immunizations
 	CarePlans     = carePlans
 	FormResponses = responses
+	Notes         = notes
 )

@@ -44,8 +44,8 @@ func TestClinicDay(t *testing.T) {
 		"rx-000001 transmitted: accepted, pharmacy reference RX-0001, 1 attempt(s)",
 		"rx-000002 transmitted: accepted, pharmacy reference RX-0002, 1 attempt(s)",
 		// 7. export
-		"Patient/pat-000001/$everything: a Bundle of 12 resources",
-		"AllergyIntolerance 1, Appointment 1, Condition 1, Encounter 1, MedicationRequest 3, Observation 4, Patient 1",
+		"Patient/pat-000001/$everything: a Bundle of 14 resources",
+		"AllergyIntolerance 1, Appointment 1, Condition 1, DocumentReference 2, Encounter 1, MedicationRequest 3, Observation 4, Patient 1",
 		// 8. audit
 		"audit chain verified",
 		"who accessed pat-000001's record today:",
