@@ -12,8 +12,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 
@@ -21,12 +19,7 @@ import (
 	"github.com/ehrkit/ehrkit/interop/fhir"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
-}
+func main() { storeflag.Main(run) }
 
 // run is the program, with its arguments and outputs; it returns the exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {

@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"slices"
 	"strings"
 
@@ -29,12 +28,7 @@ import (
 	"github.com/ehrkit/ehrkit/interop/fhir"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
-}
+func main() { storeflag.Main(run) }
 
 // run is the program, with its arguments and outputs; it returns the exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {

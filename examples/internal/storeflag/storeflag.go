@@ -1,12 +1,16 @@
 // Package storeflag gives the example programs their common store flags,
 // "-db FILE" (the embedded SQLite store, the default) and "-postgres DSN", and
-// opens the store they name.
+// opens the store they name; Main runs a program with the process's arguments
+// and streams.
 package storeflag
 
 import (
 	"context"
 	"errors"
 	"flag"
+	"io"
+	"os"
+	"os/signal"
 
 	"github.com/ehrkit/ehrkit/storage"
 	"github.com/ehrkit/ehrkit/storage/pgstore"
@@ -51,4 +55,14 @@ func (f *Flags) Open(ctx context.Context) (storage.Store, error) {
 		db = DefaultDB
 	}
 	return sqlitestore.Open(ctx, db)
+}
+
+// Main runs a program's run function with the process's arguments and
+// standard streams, cancels its context on an interrupt, and exits with the
+// status run returns. Programs keep run testable and let main be one line.
+func Main(run func(ctx context.Context, args []string, stdout, stderr io.Writer) int) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
