@@ -307,10 +307,15 @@ func TestTransactions(t *testing.T) {
 		})
 		assert.Equal(t, access.ReasonScope, reasonOf(t, err))
 
-		// Note and Require on an unguarded store need only a principal.
-		require.NoError(t, e.inner.Update(ctx, func(tx storage.Tx) error { return access.Note(ctx, tx, "x", "p1", "") }))
-		require.NoError(t, access.Require(ctx, e.inner, access.PermPatientMerge, "p1"))
-		require.ErrorIs(t, access.Require(context.Background(), e.inner, access.PermPatientMerge, "p1"), ehrkit.ErrUnauthenticated)
+		// Note and Require on a bare store fail closed; on a trusted one they
+		// need only a principal.
+		err = e.inner.Update(ctx, func(tx storage.Tx) error { return access.Note(ctx, tx, "x", "p1", "") })
+		assert.Equal(t, access.ReasonUntrusted, reasonOf(t, err))
+		assert.Equal(t, access.ReasonUntrusted, reasonOf(t, access.Require(ctx, e.inner, access.PermPatientMerge, "p1")))
+		trusted := access.Trusted(e.inner)
+		require.NoError(t, trusted.Update(ctx, func(tx storage.Tx) error { return access.Note(ctx, tx, "x", "p1", "") }))
+		require.NoError(t, access.Require(ctx, trusted, access.PermPatientMerge, "p1"))
+		require.ErrorIs(t, access.Require(context.Background(), trusted, access.PermPatientMerge, "p1"), ehrkit.ErrUnauthenticated)
 		require.NoError(t, access.Verify(context.Background(), e.inner))
 	})
 }

@@ -21,6 +21,7 @@ const (
 	ReasonSensitive       Reason = "sensitive"       // the record carries a label the principal may not see
 	ReasonConsent         Reason = "consent"         // the patient's consent denies this principal or role
 	ReasonAppendOnly      Reason = "append-only"     // audit events and grants are written by the guard only
+	ReasonUntrusted       Reason = "untrusted-store" // an operation check on a store neither guarded nor trusted (Require)
 )
 
 // DeniedError reports a refused access. It wraps ehrkit.ErrPermission, or

@@ -29,7 +29,8 @@ func Example() {
 		return err
 	})
 
-	svc := clinical.NewService(store, clinical.WithClock(clock), clinical.WithIDs(&ehrkit.SeqIDs{Prefix: "id-"}))
+	svc := clinical.NewService(access.Trusted(store), // trusted: no policy in this example
+		 clinical.WithClock(clock), clinical.WithIDs(&ehrkit.SeqIDs{Prefix: "id-"}))
 	if err := svc.InstallBuiltinForms(ctx); err != nil {
 		fmt.Println(err)
 		return

@@ -21,7 +21,8 @@ func Example() {
 	ctx := access.WithPrincipal(context.Background(), access.Principal{
 		Kind: access.User, ID: "registrar-1", Roles: []string{access.RoleAdministrator},
 	})
-	svc, err := patient.NewService(store, patient.WithClock(clock), patient.WithIDs(&ehrkit.SeqIDs{Prefix: "pat-"}))
+	svc, err := patient.NewService(access.Trusted(store), // trusted: no policy in this example
+		 patient.WithClock(clock), patient.WithIDs(&ehrkit.SeqIDs{Prefix: "pat-"}))
 	if err != nil {
 		panic(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ehrkit/ehrkit"
+	"github.com/ehrkit/ehrkit/access"
 	"github.com/ehrkit/ehrkit/storage"
 	"github.com/stretchr/testify/require"
 )
@@ -15,6 +16,9 @@ var testStart = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 func newTestService(t testing.TB, s storage.Store, opts ...Option) *Service {
 	t.Helper()
 	base := []Option{WithClock(ehrkit.NewFakeClock(testStart)), WithIDs(&ehrkit.SeqIDs{Prefix: "p-"})}
+	if _, guarded := s.(*access.Store); !guarded {
+		s = access.Trusted(s) // tests without a policy
+	}
 	svc, err := NewService(s, append(base, opts...)...)
 	require.NoError(t, err)
 	return svc
