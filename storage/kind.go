@@ -1,9 +1,12 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/ehrkit/ehrkit"
 )
@@ -154,3 +157,68 @@ func (k Kind[T]) All(ctx context.Context, r Reader, q Query) func(yield func(T, 
 
 // Describe names a record for messages: "Type/id".
 func Describe(r Record) string { return fmt.Sprintf("%s/%s", r.Type, r.ID) }
+
+// Outcome says what Kind.Save did to the stored record.
+type Outcome string
+
+// Outcomes of Kind.Save.
+const (
+	Created   Outcome = "created"   // the record did not exist (or was deleted)
+	Updated   Outcome = "updated"   // a new version replaced a different one
+	Unchanged Outcome = "unchanged" // the stored version already held the value
+)
+
+// Save writes v as the current version of its record in tx whatever version
+// is stored: it creates the record (also over a tombstone), replaces it when
+// it differs from what is stored, or leaves it as it is. before, when not nil,
+// runs before a write with the value being replaced (nil for a new record);
+// its error stops the write. Save is the building block of a domain
+// package's import entry points, which validate and run their rules in before.
+func (k Kind[T]) Save(ctx context.Context, tx Tx, v *T, before func(previous *T) error) (Outcome, error) {
+	rec, err := k.Encode(v)
+	if err != nil {
+		return "", err
+	}
+	cur, err := tx.Get(ctx, k.Type, rec.ID)
+	exists := err == nil
+	if err != nil && !errors.Is(err, ehrkit.ErrNotFound) {
+		return "", err
+	}
+	if exists && sameRecord(cur, rec) {
+		return Unchanged, nil
+	}
+	if before != nil {
+		var previous *T
+		if exists {
+			p, err := k.Decode(cur)
+			if err != nil {
+				return "", err
+			}
+			previous = &p
+		}
+		if err := before(previous); err != nil {
+			return "", err
+		}
+		// before may change v (a computed flag); encode what it left.
+		if rec, err = k.Encode(v); err != nil {
+			return "", err
+		}
+		if exists && sameRecord(cur, rec) {
+			return Unchanged, nil
+		}
+	}
+	if exists {
+		_, err = tx.Put(ctx, rec, cur.Version)
+		return Updated, err
+	}
+	if _, err = tx.Put(ctx, rec, 0); errors.Is(err, ehrkit.ErrConflict) {
+		_, err = tx.Put(ctx, rec, Any) // a tombstone: create over it
+	}
+	return Created, err
+}
+
+// sameRecord reports whether two records hold the same value and metadata.
+func sameRecord(a, b Record) bool {
+	return bytes.Equal(a.Value, b.Value) && a.Compartment == b.Compartment &&
+		slices.Equal(a.Labels, b.Labels) && slices.Equal(a.Terms, b.Terms)
+}
