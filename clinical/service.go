@@ -61,25 +61,34 @@ func (s *Service) id(id string) string {
 	return s.ids.NewID()
 }
 
-// checkRefs checks, in tx, that the patient exists and that the encounter,
-// when given, exists and belongs to that patient.
+// checkRefs checks, in tx, that the patient exists (and was not merged away)
+// and that the encounter, when given, exists and belongs to that patient.
 func checkRefs(ctx context.Context, tx storage.Reader, p patient.ID, encounter string) error {
 	var is ehrkit.Issues
-	if p != "" {
-		_, err := tx.Get(ctx, patient.RecordType, string(p))
-		if err != nil && !errors.Is(err, ehrkit.ErrNotFound) {
-			return err
-		}
-		is.Check(err == nil, "patient", ehrkit.IssueValue, "no such patient")
+	if err := patient.CheckRef(ctx, tx, p, "patient", &is); err != nil {
+		return err
 	}
-	if encounter != "" {
-		e, _, err := encounters.Get(ctx, tx, encounter)
-		if err != nil && !errors.Is(err, ehrkit.ErrNotFound) {
-			return err
-		}
-		is.Check(err == nil && e.Patient == p, "encounter", ehrkit.IssueValue, "no such encounter for this patient")
+	if err := CheckEncounterRef(ctx, tx, p, encounter, "encounter", &is); err != nil {
+		return err
 	}
 	return is.Err()
+}
+
+// CheckEncounterRef checks, in r (the transaction of the caller's write), that
+// the encounter, when not "", exists and belongs to patient p. A problem is
+// added to is at path; only a storage failure is returned. Packages above
+// clinical (rx, lab, billing) call it before writing a record that names an
+// encounter.
+func CheckEncounterRef(ctx context.Context, r storage.Reader, p patient.ID, encounter, path string, is *ehrkit.Issues) error {
+	if encounter == "" {
+		return nil
+	}
+	e, _, err := encounters.Get(ctx, r, encounter)
+	if err != nil && !errors.Is(err, ehrkit.ErrNotFound) {
+		return err
+	}
+	is.Check(err == nil && e.Patient == p, path, ehrkit.IssueValue, "no such encounter for this patient")
+	return nil
 }
 
 // validator is a pointer to a record value that validates itself.

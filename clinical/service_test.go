@@ -48,7 +48,7 @@ func addPatientsTB(t testing.TB, ctx context.Context, s storage.Store, ids ...pa
 	t.Helper()
 	require.NoError(t, s.Update(ctx, func(tx storage.Tx) error {
 		for _, id := range ids {
-			if _, err := tx.Put(ctx, storage.Record{Type: patient.RecordType, ID: string(id), Compartment: string(id), Value: []byte(`{}`)}, 0); err != nil {
+			if _, err := tx.Put(ctx, storage.Record{Type: patient.RecordType, ID: string(id), Compartment: string(id), Value: []byte(`{"v":1,"d":{"id":"` + string(id) + `"}}`)}, 0); err != nil {
 				return err
 			}
 		}

@@ -222,3 +222,17 @@ func sameRecord(a, b Record) bool {
 	return bytes.Equal(a.Value, b.Value) && a.Compartment == b.Compartment &&
 		slices.Equal(a.Labels, b.Labels) && slices.Equal(a.Terms, b.Terms)
 }
+
+// View is the read side of a Kind. A domain package exports Views of its
+// kinds so that other packages (an exporter, a report) decode its records;
+// writes stay with the owning package, which alone holds the Kind.
+type View[T any] struct{ kind Kind[T] }
+
+// View returns the read side of k.
+func (k Kind[T]) View() View[T] { return View[T]{kind: k} }
+
+// Type returns the record type the view decodes.
+func (v View[T]) Type() string { return v.kind.Type }
+
+// Decode turns a record of the view's type back into a value.
+func (v View[T]) Decode(r Record) (T, error) { return v.kind.Decode(r) }
