@@ -9,7 +9,6 @@ import (
 	"github.com/ehrkit/ehrkit/access"
 	"github.com/ehrkit/ehrkit/clinical"
 	"github.com/ehrkit/ehrkit/patient"
-	"github.com/ehrkit/ehrkit/storage"
 	"github.com/ehrkit/ehrkit/storage/memstore"
 )
 
@@ -22,15 +21,25 @@ func Example() {
 	ctx := access.WithPrincipal(context.Background(), access.Principal{
 		Kind: access.User, ID: "dr-smith", Roles: []string{access.RolePhysician}, Practitioner: "prac-7",
 	})
-	// The patient registry owns patients; here a bare record stands in for one.
-	const pid patient.ID = "pat-1"
-	_ = store.Update(ctx, func(tx storage.Tx) error {
-		_, err := tx.Put(ctx, storage.Record{Type: patient.RecordType, ID: string(pid), Compartment: string(pid), Value: []byte(`{}`)}, 0)
-		return err
+	// The patient registry owns patients: register one through it.
+	trusted := access.Trusted(store) // no policy in this example
+	registry, err := patient.NewService(trusted, patient.WithIDs(&ehrkit.SeqIDs{Prefix: "pat-"}))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	p, err := registry.Register(ctx, patient.Patient{
+		Names:     []ehrkit.HumanName{{Family: "Example", Given: []string{"Pat"}}},
+		Gender:    patient.GenderFemale,
+		BirthDate: ehrkit.MustDate("1980-01-01"),
 	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	pid := p.ID
 
-	svc := clinical.NewService(access.Trusted(store), // trusted: no policy in this example
-		 clinical.WithClock(clock), clinical.WithIDs(&ehrkit.SeqIDs{Prefix: "id-"}))
+	svc := clinical.NewService(trusted, clinical.WithClock(clock), clinical.WithIDs(&ehrkit.SeqIDs{Prefix: "id-"}))
 	if err := svc.InstallBuiltinForms(ctx); err != nil {
 		fmt.Println(err)
 		return

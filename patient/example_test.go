@@ -22,7 +22,7 @@ func Example() {
 		Kind: access.User, ID: "registrar-1", Roles: []string{access.RoleAdministrator},
 	})
 	svc, err := patient.NewService(access.Trusted(store), // trusted: no policy in this example
-		 patient.WithClock(clock), patient.WithIDs(&ehrkit.SeqIDs{Prefix: "pat-"}))
+		patient.WithClock(clock), patient.WithIDs(&ehrkit.SeqIDs{Prefix: "pat-"}))
 	if err != nil {
 		panic(err)
 	}
