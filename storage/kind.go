@@ -236,3 +236,6 @@ func (v View[T]) Type() string { return v.kind.Type }
 
 // Decode turns a record of the view's type back into a value.
 func (v View[T]) Decode(r Record) (T, error) { return v.kind.Decode(r) }
+
+// Meta derives the id, compartment, labels and terms the value is stored with.
+func (v View[T]) Meta(x *T) Meta { return v.kind.Meta(x) }

@@ -2,7 +2,9 @@ package fhir_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"errors"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -11,8 +13,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ehrkit/ehrkit"
+	"github.com/ehrkit/ehrkit/access"
+	"github.com/ehrkit/ehrkit/clinical"
 	"github.com/ehrkit/ehrkit/internal/testbackends"
 	"github.com/ehrkit/ehrkit/interop/fhir"
+	"github.com/ehrkit/ehrkit/patient"
 	"github.com/ehrkit/ehrkit/storage"
 	"github.com/ehrkit/ehrkit/storage/memstore"
 	"github.com/stretchr/testify/assert"
@@ -154,7 +160,10 @@ var fewerImport = map[string]int{
 }
 
 // TestOfficialExamples parses and maps every official R4 example of each
-// supported type. ehrkit's model is stricter than FHIR in places (a clinical
+// supported type. The patients and encounters an example refers to are
+// registered first (a record naming a patient that does not exist is
+// refused; most examples name Patient/example, whose own example file ehrkit
+// refuses). ehrkit's model is stricter than FHIR in places (a clinical
 // record belongs to a patient, an observation has a time, a patient has a
 // name): the examples that break those rules are refused with the field
 // named, and the rest import.
@@ -165,13 +174,18 @@ func TestOfficialExamples(t *testing.T) {
 	for _, typ := range fhir.Supported() {
 		t.Run(typ, func(t *testing.T) {
 			s := memstore.New()
-			im := fhir.NewImporter(s)
-			n := 0
+			var mine []string
 			for _, f := range files {
 				if strings.HasPrefix(filepath.Base(f), typ+"-") {
-					require.NoError(t, im.ImportFile(context.Background(), f))
-					n++
+					mine = append(mine, f)
 				}
+			}
+			seedReferenced(t, s, mine)
+			im := fhir.NewImporter(s)
+			n := 0
+			for _, f := range mine {
+				require.NoError(t, im.ImportFile(context.Background(), f))
+				n++
 			}
 			rep := im.Report()
 			for _, f := range rep.Failed {
@@ -295,4 +309,53 @@ func FuzzImport(f *testing.F) {
 			}
 		}
 	})
+}
+
+// seedReferenced registers, through the services, a minimal patient for every
+// Patient the resources of files name as subject or patient, and a minimal
+// encounter of that patient for the Encounter they name.
+func seedReferenced(t *testing.T, s storage.Store, files []string) {
+	t.Helper()
+	ctx := access.WithPrincipal(context.Background(), access.Principal{Kind: access.System, ID: "seed"})
+	svc, err := fhir.NewServices(access.Trusted(s))
+	require.NoError(t, err)
+	idOf := func(ref map[string]any, typ string) string {
+		r, _ := ref["reference"].(string) // relative or absolute: [base/]Type/id
+		parts := strings.Split(r, "/")
+		if len(parts) < 2 || parts[len(parts)-2] != typ || !storage.ValidID(parts[len(parts)-1]) {
+			return ""
+		}
+		return parts[len(parts)-1]
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		var top map[string]json.RawMessage
+		require.NoError(t, json.Unmarshal(b, &top))
+		ref := func(field string) map[string]any {
+			var m map[string]any
+			_ = json.Unmarshal(top[field], &m)
+			return m
+		}
+		pid := cmp.Or(idOf(ref("subject"), "Patient"), idOf(ref("patient"), "Patient"))
+		if pid == "" {
+			continue
+		}
+		enc := cmp.Or(idOf(ref("encounter"), "Encounter"), idOf(ref("context"), "Encounter"))
+		require.NoError(t, s.Update(ctx, func(tx storage.Tx) error {
+			if _, err := tx.Get(ctx, patient.RecordType, pid); errors.Is(err, ehrkit.ErrNotFound) {
+				if _, err := svc.Patients.Save(ctx, tx, patient.Patient{ID: patient.ID(pid), Names: []ehrkit.HumanName{{Family: "Example"}}, Gender: patient.GenderUnknown}); err != nil {
+					return err
+				}
+			}
+			if enc == "" {
+				return nil
+			}
+			if _, err := tx.Get(ctx, clinical.EncounterType, enc); !errors.Is(err, ehrkit.ErrNotFound) {
+				return err
+			}
+			_, err := svc.Clinical.SaveEncounter(ctx, tx, clinical.Encounter{ID: enc, Patient: patient.ID(pid), Status: clinical.EncounterFinished, Class: clinical.ClassAmbulatory})
+			return err
+		}))
+	}
 }

@@ -41,6 +41,11 @@ func WithBatchSize(n int) Option { return func(im *Importer) { im.batch = max(1,
 // does not model, survive and are exported again.
 func KeepOriginal() Option { return func(im *Importer) { im.keep = true } }
 
+// WithServices sets the domain services resources are written through
+// (default: NewServices over the importer's store, built at the first write).
+// They must be built over the importer's store.
+func WithServices(s *Services) Option { return func(im *Importer) { im.services = s } }
+
 // WithProgress calls fn after every committed batch.
 func WithProgress(fn func(Progress)) Option { return func(im *Importer) { im.progress = fn } }
 
@@ -52,8 +57,9 @@ type Progress struct {
 }
 
 // Importer reads FHIR R4 Bundles and NDJSON into a store. Parsing (the costly
-// part) runs on several goroutines while a writer per source batches records
-// into transactions. Records keep their FHIR ids, so importing a source twice updates
+// part) runs on several goroutines while a writer per source batches
+// resources into transactions, each written through its owning domain
+// service (see Services). Records keep their FHIR ids, so importing a source twice updates
 // instead of duplicating; invalid resources are reported and never written.
 type Importer struct {
 	store    storage.Store
@@ -61,6 +67,9 @@ type Importer struct {
 	batch    int
 	keep     bool
 	progress func(Progress)
+	services *Services
+	once     sync.Once
+	svcErr   error
 
 	mu     sync.Mutex // guards report: files of ImportPaths are imported two at a time
 	report *Report
@@ -143,18 +152,24 @@ func (im *Importer) ImportFile(ctx context.Context, path string) error {
 }
 
 // ImportPaths imports files and, recursively, the .json and .ndjson files of
-// folders. Two files are imported at a time, so that one file's parsing
-// overlaps the other's writing (a Bundle is written only once its references
-// are resolved); the report counts them all.
+// folders. Records are checked against the records they name (an
+// Observation's patient and encounter must exist), so files are imported in
+// stages by the resource type their name starts with, as bulk data exports
+// name them ("Patient.ndjson", "Encounter.000.ndjson"): patients first, then
+// encounters and schedules, then everything else (Bundles, which carry their
+// patients, included). Within a stage two files are imported at a time, so
+// that one file's parsing overlaps the other's writing (a Bundle is written
+// only once its references are resolved); the report counts them all.
 func (im *Importer) ImportPaths(ctx context.Context, paths ...string) error {
-	var files []string
+	var stages [3][]string
 	for _, p := range paths {
 		err := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
 			}
 			if !d.IsDir() && (path == p || strings.HasSuffix(path, ".json") || strings.HasSuffix(path, ".ndjson")) {
-				files = append(files, path)
+				st := stage(filepath.Base(path))
+				stages[st] = append(stages[st], path)
 			}
 			return nil
 		})
@@ -162,6 +177,35 @@ func (im *Importer) ImportPaths(ctx context.Context, paths ...string) error {
 			return err
 		}
 	}
+	var err error
+	for _, files := range stages {
+		if err = im.importFiles(ctx, files); err != nil {
+			break
+		}
+	}
+	slices.SortStableFunc(im.report.Failed, func(a, b Failure) int {
+		return cmp.Or(strings.Compare(a.Source, b.Source), a.Entry-b.Entry)
+	})
+	return err
+}
+
+// stage is the import stage of a file by the resource type its name starts
+// with: 0 for patients, 1 for the encounters and schedules other records
+// name, 2 for the rest.
+func stage(name string) int {
+	typ, _, _ := strings.Cut(name, ".")
+	typ, _, _ = strings.Cut(typ, "-")
+	switch typ {
+	case "Patient":
+		return 0
+	case "Encounter", "Schedule":
+		return 1
+	}
+	return 2
+}
+
+// importFiles imports files two at a time.
+func (im *Importer) importFiles(ctx context.Context, files []string) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	next := make(chan string)
@@ -187,11 +231,7 @@ feed:
 		}
 	}
 	close(next)
-	err := errors.Join(<-errs, <-errs)
-	slices.SortStableFunc(im.report.Failed, func(a, b Failure) int {
-		return cmp.Or(strings.Compare(a.Source, b.Source), a.Entry-b.Entry)
-	})
-	return err
+	return errors.Join(<-errs, <-errs)
 }
 
 // sourceFailed records a source that could not be read; it is not fatal.
@@ -210,7 +250,7 @@ func (im *Importer) sourceFailed(err error) error {
 type result struct {
 	entry       Entry
 	typ         string
-	record      *storage.Record // the mapped record, nil if unsupported or failed
+	value       Value           // the mapped domain value, nil if unsupported or failed
 	original    *storage.Record // the source as read (KeepOriginal or unsupported)
 	unsupported bool
 	unmapped    []string
@@ -312,33 +352,44 @@ func (im *Importer) convert(codec *Codec, e Entry, refs *Refs) result {
 		}
 		return r
 	}
-	rec, err := m.Import(e.JSON, id, refs)
+	v, err := m.Import(e.JSON, id, refs)
 	if err != nil {
 		r.issues = validationIssues(typ, err)
 		return r
 	}
-	r.record = &rec
+	r.value = v
 	r.unmapped = unmapped(typ, res, m.Elements())
 	if im.keep {
-		r.original = original(typ, id, rec.Compartment, e.JSON)
+		r.original = original(typ, id, v.Compartment(), e.JSON)
 	}
 	return r
 }
 
-// write stores one batch in one transaction, retrying on conflict (another
-// writer importing the same records), and counts the outcome.
+// write stores one batch in one transaction through the domain services,
+// retrying on conflict (another writer importing the same records), and
+// counts the outcome. A resource a service refuses (*ehrkit.ValidationError:
+// a patient that does not exist, an identifier held by another patient) is
+// reported and the rest of the batch is written.
 func (im *Importer) write(ctx context.Context, source string, batch []result) error {
+	im.once.Do(func() {
+		if im.services == nil {
+			im.services, im.svcErr = NewServices(im.store)
+		}
+	})
+	if im.svcErr != nil {
+		return im.svcErr
+	}
 	slices.SortFunc(batch, func(a, b result) int { return a.entry.Index - b.entry.Index })
-	var outcome []string
+	var outcome []storage.Outcome
 	var refused map[int][]string
-	err := retryConflicts(func() error {
+	err := ehrkit.Retry(ctx, 5, func() error {
 		outcome, refused = outcome[:0], map[int][]string{}
 		return im.store.Update(ctx, func(tx storage.Tx) error {
 			for i, r := range batch {
-				status := ""
-				if r.record != nil {
+				var status storage.Outcome
+				if r.value != nil {
 					var err error
-					status, err = upsert(ctx, tx, *r.record, keeper(ctx, tx, r))
+					status, err = im.save(ctx, tx, r.value)
 					var ve *ehrkit.ValidationError
 					if errors.As(err, &ve) {
 						refused[i] = validationIssues(r.typ, err)
@@ -350,7 +401,7 @@ func (im *Importer) write(ctx context.Context, source string, batch []result) er
 					}
 				}
 				if r.original != nil {
-					if _, err := upsert(ctx, tx, *r.original, nil); err != nil {
+					if _, err := upsertOriginal(ctx, tx, *r.original); err != nil {
 						return err
 					}
 				}
@@ -401,61 +452,34 @@ func original(typ, id, compartment string, raw []byte) *storage.Record {
 	}
 }
 
-// keeper returns the function that keeps a result's companion records in step
-// before its record is written, or nil when its mapping has none.
-func keeper(ctx context.Context, tx storage.Tx, r result) func(previous *storage.Record) error {
-	c, ok := registry[r.typ].(companion)
-	if !ok {
-		return nil
-	}
-	return func(previous *storage.Record) error { return c.keep(ctx, tx, *r.record, previous) }
+// save writes one value through its service. A refusal leaves nothing of the
+// resource behind: the service validates and checks before it writes.
+func (im *Importer) save(ctx context.Context, tx storage.Tx, v Value) (storage.Outcome, error) {
+	return v.save(ctx, tx, im.services)
 }
 
-// upsert creates rec, updates it if it differs from what is stored, or leaves
-// it; it says which ("imported", "updated", "unchanged"). keep, when not nil,
-// runs before a write with the version being replaced (nil for a new record);
-// its error stops the write.
-func upsert(ctx context.Context, tx storage.Tx, rec storage.Record, keep func(previous *storage.Record) error) (string, error) {
+// upsertOriginal creates, replaces or leaves the record keeping a source
+// resource as read (the importer's own record type).
+func upsertOriginal(ctx context.Context, tx storage.Tx, rec storage.Record) (storage.Outcome, error) {
 	cur, err := tx.Get(ctx, rec.Type, rec.ID)
-	if keep != nil && (err == nil || errors.Is(err, ehrkit.ErrNotFound)) && !(err == nil && sameRecord(cur, rec)) {
-		var previous *storage.Record
-		if err == nil {
-			previous = &cur
-		}
-		if kerr := keep(previous); kerr != nil {
-			return "", kerr
-		}
-	}
 	switch {
 	case errors.Is(err, ehrkit.ErrNotFound):
-		_, err = tx.Put(ctx, rec, 0)
-		if err != nil && errors.Is(err, ehrkit.ErrConflict) {
-			// A deleted record: re-create it over its tombstone.
-			_, err = tx.Put(ctx, rec, storage.Any)
+		if _, err = tx.Put(ctx, rec, 0); errors.Is(err, ehrkit.ErrConflict) {
+			_, err = tx.Put(ctx, rec, storage.Any) // a deleted record: re-create it over its tombstone
 		}
-		return "imported", err
+		return storage.Created, err
 	case err != nil:
 		return "", err
 	case sameRecord(cur, rec):
-		return "unchanged", nil
+		return storage.Unchanged, nil
 	}
 	_, err = tx.Put(ctx, rec, cur.Version)
-	return "updated", err
+	return storage.Updated, err
 }
 
 func sameRecord(a, b storage.Record) bool {
 	return bytes.Equal(a.Value, b.Value) && a.Compartment == b.Compartment &&
 		slices.Equal(a.Labels, b.Labels) && slices.Equal(a.Terms, b.Terms)
-}
-
-func retryConflicts(fn func() error) error {
-	var err error
-	for range 5 {
-		if err = fn(); !errors.Is(err, ehrkit.ErrConflict) {
-			return err
-		}
-	}
-	return err
 }
 
 // splitIssues turns a parse error into one issue per line.

@@ -9,90 +9,96 @@ import (
 	"github.com/ehrkit/ehrkit/storage"
 )
 
-// Mapping converts one FHIR resource type to and from ehrkit records. Resources
-// reach Import only after the Codec has parsed and validated them against the
-// R4 specification, and what Export produces is validated the same way before
-// it is written out.
+// Mapping converts one FHIR resource type to and from ehrkit's domain values.
+// Resources reach Import only after the Codec has parsed and validated them
+// against the R4 specification, and what Export produces is validated the
+// same way before it is written out.
 type Mapping interface {
 	// ResourceType is the FHIR resource type name, which is also the record type.
 	ResourceType() string
 	// Elements lists the top-level elements of the resource the ehrkit model
 	// holds; the import report counts the others as unmapped.
 	Elements() []string
-	// Import converts a validated resource (FHIR JSON) into a validated record
-	// ready to store, with the given id (the resource's logical id, or the one
-	// its Bundle full URL gives it).
-	Import(raw []byte, id string, refs *Refs) (storage.Record, error)
+	// Import converts a validated resource (FHIR JSON) into a validated domain
+	// value with the given id (the resource's logical id, or the one its
+	// Bundle full URL gives it), ready to be saved by its owning service.
+	Import(raw []byte, id string, refs *Refs) (Value, error)
 	// Export converts a stored record back into FHIR JSON.
 	Export(rec storage.Record) ([]byte, error)
 }
 
-// typed is the Mapping of a domain type T stored with kind, whose FHIR JSON
-// form is decoded into the struct F.
+// Value is one imported resource as the domain value its owning package
+// stores (a patient.Patient, a clinical.Observation, an rx.Order ...).
+type Value interface {
+	// ID is the record id.
+	ID() string
+	// Compartment is the patient the value belongs to, "" for none.
+	Compartment() string
+	// Domain returns the domain value.
+	Domain() any
+	// save writes the value through its owning service's transaction-scoped
+	// entry point.
+	save(ctx context.Context, tx storage.Tx, s *Services) (storage.Outcome, error)
+}
+
+// saver is a domain package's transaction-scoped entry point for T.
+type saver[T any] func(ctx context.Context, tx storage.Tx, s *Services, v T) (storage.Outcome, error)
+
+// typed is the Mapping of a domain type T, read through view and saved by
+// save, whose FHIR JSON form is decoded into the struct F.
 type typed[T, F any] struct {
-	kind     storage.Kind[T]
+	view     storage.View[T]
 	elements []string
 	from     func(f *F, id string, refs *Refs) (T, error)
 	to       func(v *T) (F, error)
-	// claim, when set, keeps the records that accompany a value in step in the
-	// writing transaction (a patient's identifier keys); previous is the
-	// version being replaced, nil for a new record. A *ehrkit.ValidationError
-	// refuses the resource alone; any other error fails the transaction.
-	claim func(ctx context.Context, tx storage.Tx, v, previous *T) error
+	save     saver[T]
 }
 
-// companion is implemented by mappings whose records keep other records in
-// step within the transaction that writes them.
-type companion interface {
-	keep(ctx context.Context, tx storage.Tx, rec storage.Record, previous *storage.Record) error
+// value is a Value of domain type T.
+type value[T any] struct {
+	v     T
+	meta  storage.Meta
+	saver saver[T]
 }
 
-func (m typed[T, F]) keep(ctx context.Context, tx storage.Tx, rec storage.Record, previous *storage.Record) error {
-	if m.claim == nil {
-		return nil
-	}
-	v, err := m.kind.Decode(rec)
-	if err != nil {
-		return err
-	}
-	var prev *T
-	if previous != nil {
-		p, err := m.kind.Decode(*previous)
-		if err != nil {
-			return err
-		}
-		prev = &p
-	}
-	return m.claim(ctx, tx, &v, prev)
+func (v *value[T]) ID() string          { return v.meta.ID }
+func (v *value[T]) Compartment() string { return v.meta.Compartment }
+func (v *value[T]) Domain() any         { return v.v }
+func (v *value[T]) save(ctx context.Context, tx storage.Tx, s *Services) (storage.Outcome, error) {
+	return v.saver(ctx, tx, s, v.v)
 }
 
-func (m typed[T, F]) ResourceType() string { return m.kind.Type }
+func (m typed[T, F]) ResourceType() string { return m.view.Type() }
 
 func (m typed[T, F]) Elements() []string { return m.elements }
 
-func (m typed[T, F]) Import(raw []byte, id string, refs *Refs) (storage.Record, error) {
+func (m typed[T, F]) Import(raw []byte, id string, refs *Refs) (Value, error) {
 	var f F
 	if err := json.Unmarshal(raw, &f); err != nil {
-		return storage.Record{}, fmt.Errorf("decode %s: %w", m.kind.Type, err)
+		return nil, fmt.Errorf("decode %s: %w", m.view.Type(), err)
 	}
 	v, err := m.from(&f, id, refs)
 	if err != nil {
-		return storage.Record{}, err
+		return nil, err
 	}
 	if val, ok := any(&v).(interface{ Validate() error }); ok {
 		if err := val.Validate(); err != nil {
-			return storage.Record{}, err
+			return nil, err
 		}
 	}
-	return m.kind.Encode(&v)
+	return &value[T]{v: v, meta: m.view.Meta(&v), saver: m.save}, nil
 }
 
 func (m typed[T, F]) Export(rec storage.Record) ([]byte, error) {
-	v, err := m.kind.Decode(rec)
+	v, err := m.view.Decode(rec)
 	if err != nil {
 		return nil, err
 	}
-	f, err := m.to(&v)
+	return m.exportValue(&v)
+}
+
+func (m typed[T, F]) exportValue(v *T) ([]byte, error) {
+	f, err := m.to(v)
 	if err != nil {
 		return nil, err
 	}

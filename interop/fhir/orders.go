@@ -396,10 +396,10 @@ func serviceRequestTo(o *rx.Order) (fServiceRequest, error) {
 }
 
 func init() {
-	register(typed[rx.Order, fMedicationRequest]{kind: rx.MedicationRequests, from: medicationRequestFrom, to: medicationRequestTo,
+	register(typed[rx.Order, fMedicationRequest]{view: rx.MedicationRequests.View(), save: legacySave(rx.MedicationRequests), from: medicationRequestFrom, to: medicationRequestTo,
 		elements: []string{"extension", "status", "statusReason", "intent", "priority", "medicationCodeableConcept", "medicationReference", "subject",
 			"authoredOn", "requester", "reasonCode", "note", "dosageInstruction", "dispenseRequest", "substitution"}})
-	register(typed[rx.Order, fServiceRequest]{kind: rx.ServiceRequests, from: serviceRequestFrom, to: serviceRequestTo,
+	register(typed[rx.Order, fServiceRequest]{view: rx.ServiceRequests.View(), save: legacySave(rx.ServiceRequests), from: serviceRequestFrom, to: serviceRequestTo,
 		elements: []string{"extension", "status", "intent", "category", "priority", "code", "subject", "authoredOn", "requester",
 			"performer", "reasonCode", "bodySite", "note", "orderDetail"}})
 }

@@ -1,13 +1,10 @@
 package fhir
 
 import (
-	"context"
-	"errors"
 	"reflect"
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/patient"
-	"github.com/ehrkit/ehrkit/storage"
 	"golang.org/x/text/language"
 )
 
@@ -56,28 +53,13 @@ const systemLanguage = "urn:ietf:bcp:47"
 
 func init() {
 	register(typed[patient.Patient, fPatient]{
-		kind: patient.Records,
+		view: patient.Records, save: via(patients, (*patient.Service).Save),
 		elements: []string{"identifier", "active", "name", "telecom", "gender", "birthDate", "deceasedBoolean",
 			"deceasedDateTime", "address", "maritalStatus", "communication", "contact", "generalPractitioner",
 			"managingOrganization", "link"},
-		from:  patientFrom,
-		to:    patientTo,
-		claim: claimIdentifiers,
+		from: patientFrom,
+		to:   patientTo,
 	})
-}
-
-// claimIdentifiers keeps a patient's identifiers unique, as the registry does
-// for the patients it registers: an identifier held by another patient refuses
-// the resource, naming the identifier.
-func claimIdentifiers(ctx context.Context, tx storage.Tx, p, previous *patient.Patient) error {
-	err := patient.ClaimIdentifiers(ctx, tx, *p, previous)
-	var inUse *patient.IdentifierInUseError
-	if errors.As(err, &inUse) {
-		var v ehrkit.Issues
-		v.Add(ehrkit.Index("identifier", inUse.Index), ehrkit.IssueDuplicate, "belongs to another patient")
-		return v.Err()
-	}
-	return err
 }
 
 func patientFrom(f *fPatient, id string, refs *Refs) (patient.Patient, error) {

@@ -1,5 +1,7 @@
 package fhir
 
+import "github.com/ehrkit/ehrkit/storage"
+
 // Report is the outcome of an import. Its JSON form is the -json output of
 // examples/fhirimport.
 type Report struct {
@@ -47,11 +49,11 @@ func (r *Report) Merge(o *Report) {
 
 // count adds one resource of type typ to the outcome ("imported", "updated" or
 // "unchanged").
-func (r *Report) count(outcome, typ string) {
+func (r *Report) count(outcome storage.Outcome, typ string) {
 	switch outcome {
-	case "imported":
+	case storage.Created:
 		r.Imported[typ]++
-	case "updated":
+	case storage.Updated:
 		r.Updated[typ]++
 	default:
 		r.Unchanged[typ]++

@@ -27,16 +27,15 @@ func TestImportAppointment(t *testing.T) {
 		  {"actor":{"reference":"Location/room-1"},"status":"accepted"},
 		  {"actor":{"reference":"Patient/p1"},"status":"accepted"},
 		  {"actor":{"reference":"Practitioner/dr-1","display":"Dr. Careful"},"status":"accepted"}]}`
-		rec, err := m.Import([]byte(raw), "a1", fhir.NewRefs())
+		v, err := m.Import([]byte(raw), "a1", fhir.NewRefs())
 		require.NoError(t, err)
-		a, err := schedule.Appointments.Decode(rec)
-		require.NoError(t, err)
+		a := v.Domain()
 		assert.Equal(t, schedule.Appointment{
 			ID: "a1", Status: schedule.Booked, Type: "FOLLOWUP", Patient: "p1",
 			Resources: []ehrkit.Reference{ehrkit.Ref("Location", "room-1"), {Type: "Practitioner", ID: "dr-1", Display: "Dr. Careful"}},
 			Start:     start, End: start.Add(20 * time.Minute),
 		}, a)
-		assert.Equal(t, "p1", rec.Compartment)
+		assert.Equal(t, "p1", v.Compartment())
 	})
 	t.Run("refused", func(t *testing.T) {
 		raw := `{"resourceType":"Appointment","id":"a2","status":"waitlist",
@@ -59,12 +58,10 @@ func TestImportAppointment(t *testing.T) {
 func TestImportSchedule(t *testing.T) {
 	m, ok := fhir.MappingFor("Schedule")
 	require.True(t, ok)
-	rec, err := m.Import([]byte(`{"resourceType":"Schedule","id":"s1","actor":[{"reference":"Location/1"}],"comment":"x"}`), "s1", fhir.NewRefs())
+	v, err := m.Import([]byte(`{"resourceType":"Schedule","id":"s1","actor":[{"reference":"Location/1"}],"comment":"x"}`), "s1", fhir.NewRefs())
 	require.NoError(t, err)
-	s, err := schedule.Schedules.Decode(rec)
-	require.NoError(t, err)
-	assert.Equal(t, schedule.Schedule{Actor: ehrkit.Ref("Location", "1"), TimeZone: "UTC"}, s)
-	assert.Equal(t, "Location:1", rec.ID, "a schedule is keyed by its actor")
+	assert.Equal(t, schedule.Schedule{Actor: ehrkit.Ref("Location", "1"), TimeZone: "UTC"}, v.Domain())
+	assert.Equal(t, "Location:1", v.ID(), "a schedule is keyed by its actor")
 
 	_, err = m.Import([]byte(`{"resourceType":"Schedule","id":"s2","actor":[{"reference":"Practitioner/1"},{"reference":"Location/3"}]}`), "s2", fhir.NewRefs())
 	var ve *ehrkit.ValidationError
