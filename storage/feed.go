@@ -42,8 +42,10 @@ func NewFeed(store Store, name string, batch int) (*Feed, error) {
 	return &Feed{store: store, name: name, batch: batch}, nil
 }
 
-// Position returns the sequence number of the last change handled.
-func (f *Feed) Position(ctx context.Context) (int64, int64, error) {
+// Position returns the sequence number of the last change handled (0 before
+// the first Poll) and the version of the checkpoint record that holds it (0
+// when there is none yet), which Poll expects when it moves the position.
+func (f *Feed) Position(ctx context.Context) (seq, version int64, err error) {
 	rec, err := f.store.Get(ctx, CheckpointType, f.name)
 	if errors.Is(err, ehrkit.ErrNotFound) {
 		return 0, 0, nil
