@@ -48,8 +48,6 @@ func via[S, T any](svc func(*Services) S, save func(S, context.Context, storage.
 
 func patients(s *Services) *patient.Service     { return s.Patients }
 func clinicalSvc(s *Services) *clinical.Service { return s.Clinical }
-func scheduleSvc(s *Services) *schedule.Service { return s.Schedule }
-func orders(s *Services) *rx.Service            { return s.Orders }
 
 // legacySave writes through a kind directly. TEMPORARY until schedule and rx
 // have their entry points.
