@@ -54,4 +54,4 @@
 // transmits it with retries, an idempotency key and a status.
 package rx
 
-//go:generate go run ./internal/kbgen -corpus ../../shared/corpus -out kb
+//go:generate go run ./internal/kbgen -out kb

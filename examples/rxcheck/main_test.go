@@ -80,7 +80,7 @@ func TestRun(t *testing.T) {
 			name:  "site knowledge base merged",
 			input: `{"active": [{` + rxnorm + `, "code": "855332"}], "orders": [{"medication": {` + rxnorm + `, "code": "313782"}}]}`,
 			args:  []string{"-kb", "testdata"},
-			kinds: []string{"drug-drug", "drug-drug"}, // the site rule and ONC-NI-18
+			kinds: []string{"drug-drug"}, // the site rule merged with ONC-NI-18
 		},
 		{
 			name:  "suppressed rule",
@@ -156,9 +156,13 @@ func TestBinary(t *testing.T) {
 	require.NoError(t, err)
 	var out output
 	require.NoError(t, json.Unmarshal(stdout, &out))
-	require.Len(t, out.Alerts, 1, "atazanavir fires with omeprazole only, never with famotidine")
+	// Omeprazole is contraindicated with atazanavir (ONC); famotidine only needs
+	// its doses timed (VA, significant): shown, never interrupting.
+	require.Len(t, out.Alerts, 2)
 	assert.Equal(t, "contraindicated", out.Alerts[0].Severity)
 	assert.ElementsMatch(t, []string{"7646", "343047"}, out.Alerts[0].Codes)
+	assert.Equal(t, "moderate", out.Alerts[1].Severity)
+	assert.False(t, *out.Alerts[1].Interruptive)
 
 	cmd = exec.Command(bin)
 	cmd.Stdin = strings.NewReader(`not json`)
