@@ -55,6 +55,12 @@ const (
 	DrugAllergy      AlertKind = "drug-allergy"
 	DuplicateTherapy AlertKind = "duplicate-therapy"
 	DoseRange        AlertKind = "dose-range"
+	// DoseUnchecked says that an ingredient of the order has a dose limit
+	// for this patient but the dose could not be checked against it: its unit
+	// is neither a mass (mg, g, ug, mcg) nor a count of tablets or capsules
+	// ("mL", "lbs", a typo). It is interruptive: the prescriber confirms the
+	// dose.
+	DoseUnchecked AlertKind = "dose-unchecked"
 )
 
 // Alert is one finding about a proposed order.
@@ -537,10 +543,10 @@ func (c *checker) cap(fixed, perKg *Amount) (decimal.Decimal, bool) {
 }
 
 func (c *checker) dose(i int, o resolved, p Proposed) {
-	amounts := perIngredient(o, p.Dose)
-	if len(amounts) == 0 {
+	if !p.Dose.Value.IsPositive() {
 		return
 	}
+	amounts := perIngredient(o, p.Dose)
 	freq := p.FrequencyPerDay
 	if !freq.IsPositive() {
 		freq = decimal.NewFromInt(1)
@@ -548,6 +554,9 @@ func (c *checker) dose(i int, o resolved, p Proposed) {
 	for _, comp := range o.Ingredients {
 		single, ok := amounts[comp.RxCUI]
 		if !ok {
+			if !convertible(p.Dose.Unit) {
+				c.doseUnchecked(i, o, comp.RxCUI, p)
+			}
 			continue
 		}
 		daily := single.Mul(freq)
@@ -562,6 +571,33 @@ func (c *checker) dose(i int, o resolved, p Proposed) {
 				c.doseAlert(i, o, comp.RxCUI, l, "daily", daily, max)
 			}
 		}
+	}
+}
+
+// convertible reports whether a dose unit is a mass or a count of dose-form
+// units, the units perIngredient converts.
+func convertible(unit string) bool {
+	unit = strings.ToLower(unit)
+	_, mass := mgFactor[unit]
+	return mass || doseForms[unit]
+}
+
+// doseUnchecked alerts that the unit of a dose cannot be converted to an
+// amount of an ingredient, when a limit would have applied.
+func (c *checker) doseUnchecked(i int, o resolved, rxcui string, p Proposed) {
+	for _, l := range c.kb.DoseLimits(rxcui) {
+		if !c.applies(l, p.Route) {
+			continue
+		}
+		c.alerts = append(c.alerts, Alert{
+			Kind: DoseUnchecked, Severity: Moderate, Interruptive: true, Order: i,
+			Codes:      codes(rxcui, "", o, resolved{}),
+			Message:    fmt.Sprintf("Dose not checked: unit %q cannot be converted to an amount of %s", p.Dose.Unit, c.name(rxcui)),
+			Mechanism:  "Dose unit not convertible to the unit of the dose limit",
+			Management: "Give the dose as a mass (mg, g, mcg) or as a count of tablets or capsules of a product of known strength, or check it by hand.",
+			Source:     c.cite(l.Sources), Rule: l.ID + "/unit",
+		})
+		return
 	}
 }
 
