@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"os"
 	"path/filepath"
 	"time"
@@ -60,8 +61,7 @@ func Example_acrossServices() {
 	clock := ehrkit.NewFakeClock(time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)) // a Monday
 	db, err := sqlitestore.Open(ctx, filepath.Join(dir, "clinic.db"), sqlitestore.WithClock(clock))
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 	store := access.Guard(db, access.DefaultPolicy(), access.WithClock(clock))
 	defer store.Close()
@@ -71,6 +71,7 @@ func Example_acrossServices() {
 	chart := clinical.NewService(store, clinical.WithClock(clock))
 	orders, _ := rx.NewService(store, rx.Shipped(), rx.WithClock(clock))
 
+	// Every call acts as the principal in its context.
 	desk := access.WithPrincipal(ctx, access.Principal{Kind: access.User, ID: "desk-ana",
 		Roles: []string{access.RoleFrontDesk}, Facility: "clinic-1"})
 	doctor := access.WithPrincipal(ctx, access.Principal{Kind: access.User, ID: "dr-weber",
@@ -83,23 +84,23 @@ func Example_acrossServices() {
 		BirthDate: ehrkit.MustDate("1961-07-14"),
 	})
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 	fmt.Println("registered:", amara.Identifiers[0].Value)
 
 	weber := ehrkit.Ref(schedule.Practitioner, "prac-weber")
-	visit := schedule.AppointmentType{ID: "visit", Name: "Visit", Duration: 20 * time.Minute, Requires: []string{schedule.Practitioner}}
+	visit := schedule.AppointmentType{ID: "visit", Name: "Visit", Duration: 20 * time.Minute,
+		Requires: []string{schedule.Practitioner}}
 	_ = appointments.PutType(desk, visit)
 	_ = appointments.PutSchedule(desk, schedule.Schedule{Actor: weber, TimeZone: "Europe/Berlin",
-		Availability: []schedule.Availability{{Rule: "FREQ=WEEKLY;BYDAY=MO,WE", From: ehrkit.NewDate(2026, 1, 5), Open: "09:00", Close: "12:00"}}})
-	slots, _ := appointments.FreeSlots(desk, schedule.SlotQuery{Type: visit.ID, Resources: []ehrkit.Reference{weber},
-		Start: clock.Now(), End: clock.Now().AddDate(0, 0, 7)})
+		Availability: []schedule.Availability{{Rule: "FREQ=WEEKLY;BYDAY=MO,WE",
+			From: ehrkit.NewDate(2026, 1, 5), Open: "09:00", Close: "12:00"}}})
+	slots, _ := appointments.FreeSlots(desk, schedule.SlotQuery{Type: visit.ID,
+		Resources: []ehrkit.Reference{weber}, Start: clock.Now(), End: clock.Now().AddDate(0, 0, 7)})
 	appt, err := appointments.Book(desk, schedule.BookRequest{Type: visit.ID, Patient: amara.ID,
 		Resources: []ehrkit.Reference{weber}, Start: slots[0].Start})
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 	fmt.Println("booked:", appt.Start.Format(time.DateTime), "UTC,", appt.Status)
 
@@ -107,14 +108,13 @@ func Example_acrossServices() {
 	clock.Set(appt.Start)
 	enc, err := chart.OpenEncounter(doctor, clinical.Encounter{Patient: amara.ID, Class: clinical.ClassAmbulatory})
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 	systolic, diastolic, rate := ehrkit.Qty("148", "mm[Hg]"), ehrkit.Qty("92", "mm[Hg]"), ehrkit.Qty("72", "/min")
-	vitals, err := chart.RecordVitals(doctor, amara.ID, enc.ID, clinical.Vitals{Systolic: &systolic, Diastolic: &diastolic, HeartRate: &rate})
+	vitals, err := chart.RecordVitals(doctor, amara.ID, enc.ID,
+		clinical.Vitals{Systolic: &systolic, Diastolic: &diastolic, HeartRate: &rate})
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 	for _, v := range vitals {
 		if len(v.Components) == 0 {
@@ -127,37 +127,35 @@ func Example_acrossServices() {
 
 	// Orders are checked against the chart when drafted and again when signed.
 	tablet := func(code, name string) rx.Order {
-		return rx.Order{Patient: amara.ID, Kind: rx.KindMedication, Requester: "prac-weber", Medication: &rx.MedicationDetail{
-			Medication: ehrkit.Coding{System: ehrkit.SystemRxNorm, Code: code, Display: name},
-			Dose:       ehrkit.Qty("1", "{tbl}"), Route: "oral", FrequencyPerDay: decimal.NewFromInt(1), DurationDays: 30,
-			Quantity: ehrkit.Qty("30", "{tbl}"),
-		}}
+		return rx.Order{Patient: amara.ID, Kind: rx.KindMedication, Requester: "prac-weber",
+			Medication: &rx.MedicationDetail{
+				Medication: ehrkit.Coding{System: ehrkit.SystemRxNorm, Code: code, Display: name},
+				Dose:       ehrkit.Qty("1", "{tbl}"), Route: "oral", FrequencyPerDay: decimal.NewFromInt(1),
+				DurationDays: 30, Quantity: ehrkit.Qty("30", "{tbl}"),
+			}}
 	}
 	simva, err := orders.Draft(doctor, tablet("312961", "Simvastatin 20 MG Oral Tablet"))
 	if err == nil {
 		simva, err = orders.Sign(doctor, simva.ID, "")
 	}
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 	fmt.Println("order:", simva.Medication.Medication.Display, simva.Status)
+
 	clari, err := orders.Draft(doctor, tablet("197517", "Clarithromycin 500 MG Oral Tablet"))
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
-	_, err = orders.Sign(doctor, clari.ID, "")
 	var alerts *rx.AlertsError
-	if errors.As(err, &alerts) {
+	if _, err = orders.Sign(doctor, clari.ID, ""); errors.As(err, &alerts) {
 		for _, a := range alerts.Alerts {
 			fmt.Println("refused:", a.Severity, a.Kind, a.Rule)
 		}
 	}
 	clari, err = orders.Sign(doctor, clari.ID, "Simvastatin paused for the 7-day course")
 	if err != nil {
-		fmt.Println(err)
-		return
+		log.Fatal(err)
 	}
 	fmt.Println("order:", clari.Medication.Medication.Display, clari.Status, "with override by", clari.Override.By)
 	// Output:
