@@ -47,5 +47,5 @@ func Example() {
 	fmt.Println(err)
 	// Output:
 	// d000003 José Núñez 1234567893
-	// ehrkit: invalid: identifier[0].value: not a valid NPI (ten digits with a Luhn check digit) (value)
+	// ehrkit: invalid: identifier[0].value: not a valid NPI (ten digits with a Luhn check digit) (code-invalid)
 }

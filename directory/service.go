@@ -80,7 +80,7 @@ type Book[T any, ID ~string] struct {
 // identifier[i]; those the replaced version no longer carries are released).
 // The record is created, replaced when it differs, or left unchanged.
 func (b *Book[T, ID]) Save(ctx context.Context, tx storage.Tx, v T) (storage.Outcome, error) {
-	if err := b.e.validate(&v); err != nil {
+	if err := ehrkit.Tolerate(ctx, b.e.validate(&v)); err != nil {
 		return "", err
 	}
 	return b.e.kind.Save(ctx, tx, &v, func(previous *T) error {

@@ -57,7 +57,7 @@ func TestValidate(t *testing.T) {
 			Qualifications: []directory.Qualification{{Issuer: "bad id!"}},
 		}.Validate(), map[string]ehrkit.IssueCode{
 			"name": ehrkit.IssueRequired, "gender": ehrkit.IssueCodeInvalid,
-			"identifier[0].value": ehrkit.IssueValue, "identifier[1].value": ehrkit.IssueValue,
+			"identifier[0].value": ehrkit.IssueCodeInvalid, "identifier[1].value": ehrkit.IssueCodeInvalid,
 			"identifier[1]":           ehrkit.IssueDuplicate,
 			"qualification[0].code":   ehrkit.IssueRequired,
 			"qualification[0].issuer": ehrkit.IssueValue,

@@ -113,7 +113,7 @@ func checkIdentifiersAt(v *ehrkit.Issues, path string, ids []ehrkit.Identifier) 
 	for i, id := range ids {
 		p := ehrkit.Index(path, i)
 		v.Merge(p, id.Validate())
-		v.Check(id.System != ehrkit.SystemNPI || ehrkit.ValidNPI(id.Value), p+".value", ehrkit.IssueValue,
+		v.Check(id.System != ehrkit.SystemNPI || ehrkit.ValidNPI(id.Value), p+".value", ehrkit.IssueCodeInvalid,
 			"not a valid NPI (ten digits with a Luhn check digit)")
 		v.Check(!seen[id.Token()], p, ehrkit.IssueDuplicate, "identifier given twice")
 		seen[id.Token()] = true

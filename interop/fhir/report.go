@@ -15,6 +15,9 @@ type Report struct {
 	// the original resource kept beside the record.
 	Unmapped map[string]int `json:"unmapped"`
 	Failed   []Failure      `json:"failed"` // resources not imported, with why
+	// Warnings lists the resources a Lenient import stored with terminology
+	// problems, labelled ehrkit.LabelUnverifiedCode.
+	Warnings []Failure `json:"warnings"`
 }
 
 // Failure is one resource that was not imported, as an OperationOutcome-style
@@ -29,7 +32,7 @@ type Failure struct {
 func newReport() *Report {
 	return &Report{
 		Imported: map[string]int{}, Updated: map[string]int{}, Unchanged: map[string]int{},
-		Unsupported: map[string]int{}, Unmapped: map[string]int{}, Failed: []Failure{},
+		Unsupported: map[string]int{}, Unmapped: map[string]int{}, Failed: []Failure{}, Warnings: []Failure{},
 	}
 }
 
@@ -45,6 +48,7 @@ func (r *Report) Merge(o *Report) {
 		}
 	}
 	r.Failed = append(r.Failed, o.Failed...)
+	r.Warnings = append(r.Warnings, o.Warnings...)
 }
 
 // count adds one resource of type typ to the outcome ("imported", "updated" or
