@@ -8,7 +8,10 @@
 // drug-drug (ingredient- and class-level rules), drug-allergy (the allergen's
 // ingredients and their allergy classes: a penicillin G allergy alerts on
 // amoxicillin), duplicate therapy (same ingredient or same therapeutic class)
-// and dose range (single and daily dose against per-ingredient limits).
+// and dose range (single and daily dose against per-ingredient limits). A
+// dose whose unit cannot be converted to an amount of an ingredient with a
+// limit ("mL", "lbs", a typo) raises an interruptive dose-unchecked alert
+// instead of passing unchecked.
 // Products are expanded to their RxNorm ingredients before matching; codes
 // the knowledge base does not know are resolved by display name and otherwise
 // reported as unresolved, never ignored. Each alert carries its severity
@@ -110,4 +113,4 @@
 // transmits it with retries, an idempotency key and a status.
 package rx
 
-//go:generate go run ./internal/kbgen -corpus ../../shared/corpus -out kb
+//go:generate go run ./internal/kbgen -out kb
