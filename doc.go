@@ -16,7 +16,9 @@
 //     ErrFailedPrecondition, ErrPermission, ErrUnauthenticated and
 //     ErrUnsupported; check them with errors.Is. ErrConflict means a
 //     retryable version race only, and Retry retries exactly that, honouring
-//     the context.
+//     the context. Business refusals (an identifier in use, a certain
+//     duplicate, a slot taken, alerts without an override) wrap
+//     ErrFailedPrecondition: running them again gives the same answer.
 //   - Bad input gets one *ValidationError listing every problem, each with its
 //     path (name[0].family), a FHIR issue-type code (required, value,
 //     invariant, code-invalid, duplicate, business-rule ...) and a message;

@@ -69,10 +69,11 @@
 // checked by hand; Soundex is weaker on names. String similarity is
 // Jaro-Winkler (Winkler 1990).
 //
-// Index terms of Patient records: name (folded tokens), name3 (the first
-// three letters of each token, so a prefix search starts from an equality
-// filter), phonetic, birthdate, gender, identifier, phone, email, postal,
-// status (current or merged) and block (the matching keys).
+// Index terms of Patient records (TermName ... TermBlock, for callers
+// building their own storage.Query): name (folded tokens), nameprefix (the
+// first one, two and three letters of each token, so a prefix search starts
+// from an equality filter), phonetic, birthdate, gender, identifier, phone,
+// email, postal, status (current or merged) and block (the matching keys).
 //
 // # Matching
 //

@@ -17,8 +17,7 @@
 // reported as unresolved, never ignored. Each alert carries its severity
 // (contraindicated, major, moderate, minor), whether it must interrupt the
 // prescriber, the RxCUIs involved, a message, the mechanism, management advice
-// and the source of the rule. Interactions the ONC non-interruptive list names
-// are returned as non-interruptive.
+// and the source of the rule.
 //
 // How each check works:
 //
@@ -31,8 +30,11 @@
 //   - Drug-drug: each ingredient of a new order against each ingredient of
 //     every active medication and of the other new orders. Class rules are
 //     expanded to ingredient pairs when the base loads, so a lookup is one
-//     map access whatever the size of the base. Rules are symmetric, and a
-//     stated rule for a pair hides rules derived for it.
+//     map access whatever the size of the base. Rules are symmetric. Rules
+//     that several sources state for one pair make one alert: the most
+//     severe rule leads, the others fill the texts it lacks, and every
+//     source is cited. Rules derived from enzyme roles show only when no
+//     source states the pair.
 //   - Drug-allergy: the allergen's own ingredient is contraindicated; a drug
 //     of the same allergy class (penicillin G allergy, amoxicillin) is major.
 //     An allergy recorded against a class name alerts on every member.
@@ -45,9 +47,11 @@
 //
 // Only new orders are checked; interactions among medications already active
 // are not alerted again. ONC high-priority pairs are contraindicated and
-// interruptive, ONC non-interruptive pairs minor; rules derived from the FDA
-// CYP table (a strong inhibitor or inducer with a sensitive substrate is
-// major, a moderate one moderate) are never interruptive.
+// interruptive; the ONC non-interruptive list downgrades the pairs it names,
+// but not a pair another source grades major or contraindicated; rules
+// derived from the FDA CYP table (a strong inhibitor or inducer with a
+// sensitive substrate is major, a moderate one moderate) are never
+// interruptive.
 //
 // Embedding the engine takes three lines:
 //
@@ -80,6 +84,12 @@
 //   - onc.json: the ONC high-priority class pairs and non-interruptive pairs
 //     (Phansalkar et al., JAMIA 2012;19:735 and 2013;20:489; memberships as
 //     transcribed by Ayvaz et al. 2015).
+//   - va.json: drug-drug interactions of the VA National Drug File
+//     Reference Terminology (NDF-RT), with salts folded into their
+//     ingredients and texts in ehrkit's words (the source gives none).
+//   - labels.json: interactions stated by FDA labeling and FDA safety
+//     communications, each naming its label section, among them a class of
+//     drugs whose labeling warns of QT prolongation.
 //   - cyp.json: role classes and rules derived from the FDA table of
 //     substrates, inhibitors and inducers (CYP1A2, 2C19, 2C9, 2D6, 3A).
 //   - classes.json: allergy classes (penicillins, cephalosporins, sulfonamide
@@ -108,9 +118,21 @@
 // them, checks medication orders at draft and again at signing, and refuses to
 // sign an order with interruptive alerts unless an override with a reason is
 // given by a principal holding the override permission; the override is stored
-// with the order. A signed prescription is queued for the pharmacy in the
-// signing transaction (the change feed is the outbox) and a Dispatcher
-// transmits it with retries, an idempotency key and a status.
+// with the order. The check at signing runs inside the transaction that
+// activates the order, against the patient's medication ledger: a record
+// listing the active and on-hold orders that every act changing that list
+// rewrites with the version it read. Two interacting orders signed at the
+// same time for one patient therefore conflict, and the one that retries is
+// checked against the other. Orders naming a patient who does not exist or
+// was merged away are refused, naming the field.
+//
+// SaveOrder is the transaction-scoped entry point for importers and feeds: it
+// stores an order as given inside the caller's transaction, with the same
+// referential checks, and keeps the medication ledger in step.
+//
+// A signed prescription is queued for the pharmacy in the signing transaction
+// (the change feed is the outbox) and a Dispatcher transmits it with retries,
+// an idempotency key and a status.
 package rx
 
 //go:generate go run ./internal/kbgen -out kb
