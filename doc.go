@@ -8,4 +8,10 @@
 // The values are shaped after their FHIR R4 data types (same names for the same
 // concepts) so that mapping to and from FHIR is direct. Domain packages
 // (patient, clinical, rx, ...) build on these types; nothing here performs I/O.
+//
+// The values holding PHI (HumanName, Identifier, Address, ContactPoint) redact
+// themselves when printed with fmt (any verb) or logged with slog;
+// encoding/json still writes every field. FormatRedacted gives a domain type
+// holding PHI the same fmt behaviour. Retry runs a transaction again after a
+// lost version race (ErrConflict), never after a business refusal.
 package ehrkit
