@@ -30,6 +30,10 @@
 //   - Constructors take their required arguments, then functional options of
 //     the package's own Option type (WithClock, WithLogger, WithIDs ...);
 //     ctx comes first on anything that does I/O.
-//   - No PHI in Error, String or logs: types holding PHI show ids only.
+//   - No PHI in Error, String or logs: types holding PHI show ids only. The
+//     values holding PHI (HumanName, Identifier, Address, ContactPoint)
+//     redact themselves when printed with fmt (any verb) or logged with slog;
+//     encoding/json still writes every field. FormatRedacted gives a domain
+//     type holding PHI the same fmt behaviour.
 //   - FakeClock and SeqIDs make tests and examples deterministic.
 package ehrkit

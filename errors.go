@@ -8,8 +8,9 @@ import (
 
 // Sentinel errors. Callers classify failures with errors.Is, never with message
 // text. ehrkit's typed errors wrap them as follows: *ValidationError (every
-// Validate method and CheckCode) wraps ErrInvalid; *storage.Error wraps
-// ErrNotFound or ErrConflict (a stale expected version); *access.DeniedError
+// Validate method and CheckCode) wraps ErrInvalid; *storage.Error wraps the
+// sentinel of its Kind (ErrNotFound for a missing record, ErrConflict for a
+// stale expected version, ...) or storage.ErrClosed; *access.DeniedError
 // wraps ErrPermission, or ErrUnauthenticated without a principal; business
 // refusals (patient.IdentifierInUseError, patient.DuplicateError,
 // schedule.ErrSlotUnavailable, rx.AlertsError, a state transition not allowed)

@@ -23,7 +23,7 @@ func (s *Service) Save(ctx context.Context, tx storage.Tx, p Patient) (storage.O
 	}
 	p.Version = 0
 	outcome, err := patients.Save(ctx, tx, &p, func(previous *Patient) error {
-		err := ClaimIdentifiers(ctx, tx, p, previous)
+		err := claimIdentifiers(ctx, tx, p, previous)
 		var inUse *IdentifierInUseError
 		if errors.As(err, &inUse) {
 			var v ehrkit.Issues
