@@ -3,7 +3,8 @@
 // It passes the storage/storetest conformance suite.
 //
 // Open creates or opens the file and applies the embedded schema migrations,
-// recording the version reached in a schema_version table. The database runs in
+// recording the version reached in a schema_version table; with ReadOnly it
+// opens an existing file only, never creating, migrating or writing it. The database runs in
 // WAL mode with synchronous=NORMAL: readers never wait for the writer, and a
 // commit survives an application crash (a power loss may lose the last
 // commits, never consistency).
