@@ -24,7 +24,7 @@ type Report struct {
 // list of issues.
 type Failure struct {
 	Source string   `json:"source"` // file or label of the source
-	Entry  int      `json:"entry"`  // Bundle entry number (0-based) or NDJSON line (1-based)
+	Entry  int      `json:"entry"`  // Bundle entry number (0-based) or NDJSON line (1-based); -1 for the whole file
 	Type   string   `json:"type"`   // resource type, "" if unknown
 	Issues []string `json:"issues"` // what is wrong, with element paths
 }

@@ -12,7 +12,9 @@
 //
 // Open creates or opens the file and applies the embedded schema migrations,
 // recording the version reached in a schema_version table; a file written by
-// a newer release is refused with ehrkit.ErrUnsupported. The database runs in
+// a newer release is refused with ehrkit.ErrUnsupported. With ReadOnly it
+// opens an existing file only, never creating, migrating or writing it. The
+// database runs in
 // WAL mode with synchronous=NORMAL: readers never wait for the writer, and a
 // commit survives an application crash (a power loss may lose the last
 // commits, never consistency).
