@@ -378,6 +378,23 @@ func (b *builder) doseDocument() rx.Document {
 		}
 		d.DoseLimits = append(d.DoseLimits, lim)
 	}
+	mg := func(s string) *rx.Amount {
+		if s == "" {
+			return nil
+		}
+		return &rx.Amount{Value: decimal.RequireFromString(s), Unit: "mg"}
+	}
+	for _, x := range extraDoses {
+		lim := rx.DoseLimit{
+			ID: x.id, RxCUI: b.code(x.ingredient), Route: x.route, MinAgeYears: x.minAge, MaxAgeYears: x.maxAge,
+			MaxSingle: mg(x.single), MaxDaily: mg(x.daily), MaxSinglePerKg: mg(x.singlePerKg), MaxDailyPerKg: mg(x.dailyPerKg),
+			Sources: b.cite(x.source), Note: x.note,
+		}
+		if x.freqCount > 0 {
+			lim.MaxFrequency = &rx.Frequency{Count: x.freqCount, PeriodDays: x.freqPeriodDays}
+		}
+		d.DoseLimits = append(d.DoseLimits, lim)
+	}
 	return d
 }
 
@@ -397,7 +414,7 @@ func (b *builder) sourceDocument(dir string) (rx.Document, error) {
 		}
 		known[r["source_id"]] = rx.Source{ID: r["source_id"], Citation: r["citation"], URL: url, Licence: r["licence_or_terms"]}
 	}
-	for _, s := range append(ownSources, labelSources...) {
+	for _, s := range slices.Concat(ownSources, labelSources, doseSources) {
 		known[s.ID] = s
 	}
 	for id := range b.used {
