@@ -27,6 +27,12 @@ var extraIngredients = []extraIngredient{
 	{"hydromorphone", "3423", nil},
 	{"codeine", "2670", nil},
 	{"hydroxychloroquine", "5521", nil},
+	{"oxacillin", "7773", nil},
+	{"cefadroxil", "2177", nil},
+	{"cefprozil", "19552", nil},
+	{"cefepime", "20481", nil},
+	{"ceftazidime", "2191", nil},
+	{"cefotaxime", "2186", nil},
 	// Common international names of ingredients the corpus carries.
 	{"acetaminophen", "161", []string{"paracetamol"}},
 	{"aspirin", "1191", []string{"acetylsalicylic acid"}},
@@ -111,12 +117,17 @@ type curatedClass struct {
 // each following an FDA Established Pharmacologic Class.
 var curatedClasses = []curatedClass{
 	{"ALLERGY_PENICILLINS", "Penicillins", rx.UseAllergy,
-		[]string{"penicillin g", "penicillin v", "amoxicillin", "ampicillin"}, []string{"FDA-EPC"},
-		"FDA EPC Penicillin-class Antibacterial. Cross-sensitivity with cephalosporins is low and is not alerted here.",
-		[]string{"penicillin", "penicillin antibiotics", "penicillin class antibacterials"}},
+		[]string{"penicillin g", "penicillin v", "amoxicillin", "ampicillin", "piperacillin", "dicloxacillin", "nafcillin",
+			"oxacillin", "ticarcillin", "carbenicillin", "mezlocillin"}, []string{"FDA-EPC"},
+		"FDA EPC Penicillin-class Antibacterial. Cross-sensitivity with cephalosporins is alerted only through shared R1 side chains (ALLERGY_R1_AMINOPENICILLIN).",
+		[]string{"penicillin", "penicillins", "pcn", "penicillin antibiotics", "penicillin class antibacterials"}},
 	{"ALLERGY_CEPHALOSPORINS", "Cephalosporins", rx.UseAllergy,
-		[]string{"cephalexin", "cefazolin", "ceftriaxone", "cefaclor", "ceftizoxime"}, []string{"FDA-EPC"},
+		[]string{"cephalexin", "cefazolin", "ceftriaxone", "cefaclor", "ceftizoxime", "cefadroxil", "cefprozil", "cefuroxime",
+			"cefdinir", "cefpodoxime proxetil", "cefepime", "ceftazidime", "cefotaxime"}, []string{"FDA-EPC"},
 		"FDA EPC Cephalosporin Antibacterial.", []string{"cephalosporin", "cephalosporin antibiotics"}},
+	{"ALLERGY_R1_AMINOPENICILLIN", "Aminopenicillins and cephalosporins with a similar R1 side chain", rx.UseAllergy,
+		[]string{"amoxicillin", "ampicillin", "cephalexin", "cefaclor", "cefadroxil", "cefprozil"}, []string{"AAAAI-ACAAI-2022"},
+		"Cross-reactivity between beta-lactams follows the R1 side chain: amoxicillin and ampicillin share theirs with cephalexin, cefaclor, cefadroxil and cefprozil.", nil},
 	{"ALLERGY_SULFONAMIDE_ANTIBACTERIALS", "Sulfonamide antibacterials", rx.UseAllergy,
 		[]string{"sulfamethoxazole", "sulfadiazine", "sulfisoxazole"}, []string{"FDA-EPC"},
 		"FDA EPC Sulfonamide Antibacterial. Non-antibacterial sulfonamides are not members.",
@@ -125,6 +136,9 @@ var curatedClasses = []curatedClass{
 		[]string{"aspirin", "ibuprofen", "naproxen", "diclofenac", "meloxicam", "celecoxib", "indomethacin", "ketorolac"}, []string{"FDA-EPC"},
 		"FDA EPC Nonsteroidal Anti-inflammatory Drug (aspirin included for NSAID-exacerbated hypersensitivity).",
 		[]string{"nsaid", "nsaids", "non-steroidal anti-inflammatory drugs"}},
+	{"ALLERGY_SALICYLATES", "Salicylates", rx.UseAllergy,
+		[]string{"aspirin", "salsalate", "diflunisal", "choline salicylate", "magnesium salicylate", "sodium salicylate", "bismuth subsalicylate"}, []string{"FDA-EPC"},
+		"Salicylate-class ingredients; ASA is the common abbreviation of acetylsalicylic acid.", []string{"asa", "salicylate", "salicylates"}},
 	{"DUP_STATINS", "HMG-CoA reductase inhibitors (statins)", rx.UseTherapeutic,
 		[]string{"atorvastatin", "simvastatin", "lovastatin", "pravastatin", "rosuvastatin", "fluvastatin", "pitavastatin"}, []string{"FDA-EPC"},
 		"FDA EPC HMG-CoA Reductase Inhibitor.", nil},
@@ -225,6 +239,8 @@ func label(id, product string) rx.Source {
 
 // ownSources are the citations of sources this package adds to the corpus's.
 var ownSources = []rx.Source{
+	{ID: "AAAAI-ACAAI-2022", Citation: "Khan DA, Banerji A, Blumenthal KG, et al. Drug allergy: A 2022 practice parameter update. J Allergy Clin Immunol 2022;150(6):1333-1393 (beta-lactam R1 side-chain cross-reactivity)",
+		URL: "https://doi.org/10.1016/j.jaci.2022.08.028"},
 	{ID: "FDA-EPC", Citation: "US FDA Established Pharmacologic Class (EPC) indexing of Structured Product Labeling, as distributed in NLM MED-RT/DailyMed pharmacologic class files",
 		URL: "https://www.fda.gov/industry/structured-product-labeling-resources/pharmacologic-class", Licence: "US Government work, public domain"},
 	label("FDA-LABEL-ACETAMINOPHEN", "acetaminophen (OTC Drug Facts; Ofirmev)"),
