@@ -113,17 +113,23 @@ func (b *builder) cite(ids ...string) []string {
 }
 
 func build(dir string) (map[string]rx.Document, error) {
+	_, docs, err := generate(dir)
+	return docs, err
+}
+
+// generate builds the documents and returns the builder with its counts.
+func generate(dir string) (*builder, map[string]rx.Document, error) {
 	b := &builder{byName: map[string]string{}, ingr: map[string]*rx.Ingredient{}, used: map[string]bool{}}
 	ingredients, err := readCSV(dir, "ingredients.csv")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, r := range ingredients {
 		b.addIngredient(r["ingredient"], r["rxnorm_in_rxcui"])
 	}
 	members, err := readCSV(dir, "class_members.csv")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, r := range members {
 		b.addIngredient(r["ingredient"], r["rxnorm_in_rxcui"])
@@ -134,16 +140,16 @@ func build(dir string) (map[string]rx.Document, error) {
 
 	va, vaSt, err := b.vaDocument(dir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	b.vaStats = vaSt
 	onc, err := b.oncDocument(dir, members)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cyp, err := b.cypDocument(dir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	labels := b.labelDocument()
 	classes := b.classDocument()
@@ -151,10 +157,10 @@ func build(dir string) (map[string]rx.Document, error) {
 	doses := b.doseDocument()
 	sources, err := b.sourceDocument(dir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(b.problems) > 0 {
-		return nil, fmt.Errorf("%s", strings.Join(b.problems, "; "))
+		return nil, nil, fmt.Errorf("%s", strings.Join(b.problems, "; "))
 	}
 	ing := rx.Document{Format: rx.FormatV1}
 	for _, c := range b.order {
@@ -171,9 +177,9 @@ func build(dir string) (map[string]rx.Document, error) {
 		all = append(all, d)
 	}
 	if _, err := rx.NewBase(all...); err != nil {
-		return nil, fmt.Errorf("generated base does not load: %w", err)
+		return nil, nil, fmt.Errorf("generated base does not load: %w", err)
 	}
-	return docs, nil
+	return b, docs, nil
 }
 
 // oncDocument turns the ONC high-priority and non-interruptive lists into
