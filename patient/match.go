@@ -206,7 +206,46 @@ func likelyMultiple(a, b Patient, c Comparison) bool {
 	case tempA || tempB:
 		return false // a temporary name and a real one: possibly the same child renamed
 	}
-	return given == OutcomeDifferent
+	if given != OutcomeDifferent {
+		return false
+	}
+	// One keyboard slip (a letter deleted, doubled, replaced or two
+	// exchanged) in a short name is a typo of one child's record, not a twin.
+	for _, x := range a.foldedNames() {
+		for _, y := range b.foldedNames() {
+			if x.given != "" && y.given != "" && editDistance(x.given, y.given) <= 1 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// editDistance is the optimal string alignment distance between a and b:
+// insertions, deletions, substitutions and transpositions of adjacent letters.
+func editDistance(a, b string) int {
+	x, y := []rune(a), []rune(b)
+	d := make([][]int, len(x)+1)
+	for i := range d {
+		d[i] = make([]int, len(y)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(x); i++ {
+		for j := 1; j <= len(y); j++ {
+			cost := 1
+			if x[i-1] == y[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && x[i-1] == y[j-2] && x[i-2] == y[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(x)][len(y)]
 }
 
 // newbornWords are the words of temporary newborn names.

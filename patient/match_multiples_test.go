@@ -49,6 +49,7 @@ func TestMultiplesGuard(t *testing.T) {
 		{"a temporary name and the child's name: maybe renamed", newborn("Smith", "Babygirl", "A"), newborn("Smith", "Emma"), false, LevelProbable},
 		{"a nickname is the same person", twin("Alexandra"), twin("Sasha"), false, LevelCertain},
 		{"a typo is the same person", twin("Amara"), twin("Amarra"), false, LevelCertain},
+		{"one letter apart counts as a typo, not a twin", twin("Jo"), twin("Bo"), false, LevelProbable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
