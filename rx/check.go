@@ -42,6 +42,10 @@ type Input struct {
 	Patient Patient         `json:"patient"`
 	Active  []ehrkit.Coding `json:"active"`
 	Orders  []Proposed      `json:"orders"`
+	// ActiveOrders are active medications with their dose, route and
+	// frequency. They are checked as Active is, and their doses count towards
+	// each ingredient's cumulative daily dose across orders and products.
+	ActiveOrders []Proposed `json:"activeOrders,omitempty"`
 	// On is the date of the check, used with Patient.BirthDate for the age.
 	On ehrkit.Date `json:"date"`
 }
@@ -122,6 +126,12 @@ func Check(kb KnowledgeBase, in Input) Result {
 		orders[i] = c.resolve(o.Medication, false)
 	}
 	active := c.resolveAll(in.Active, false)
+	activeOrders := make([]resolved, len(in.ActiveOrders))
+	for k, p := range in.ActiveOrders {
+		if activeOrders[k] = c.resolve(p.Medication, false); activeOrders[k].ok {
+			active = append(active, activeOrders[k])
+		}
+	}
 	allergies := c.resolveAll(in.Patient.Allergies, true)
 	for i, o := range orders {
 		if !o.ok {
@@ -139,7 +149,9 @@ func Check(kb KnowledgeBase, in Input) Result {
 			c.allergy(i, o, al)
 		}
 		c.dose(i, o, in.Orders[i])
+		c.pattern(i, o, in.Orders[i])
 	}
+	c.cumulative(orders, activeOrders)
 	slices.SortStableFunc(c.alerts, func(x, y Alert) int {
 		return cmp.Or(cmp.Compare(x.Order, y.Order), cmp.Compare(x.Severity.rank(), y.Severity.rank()),
 			strings.Compare(string(x.Kind), string(y.Kind)), strings.Compare(x.Rule, y.Rule),
@@ -515,10 +527,17 @@ func (c *checker) ageYears() int {
 
 // applies reports whether a limit is for this patient and route. A patient of
 // unknown age is treated as an adult.
+// An order without a route meets the limits without a route and the oral
+// ones, oral being the usual route of an order that does not say.
 func (c *checker) applies(l DoseLimit, route string) bool {
-	if l.Route != "" && route != "" && !strings.EqualFold(l.Route, route) {
+	if r := NormalizeRoute(l.Route); r != "" && r != cmp.Or(NormalizeRoute(route), "oral") {
 		return false
 	}
+	return c.forAge(l)
+}
+
+// forAge reports whether a limit is for the patient's age.
+func (c *checker) forAge(l DoseLimit) bool {
 	age := c.ageYears()
 	if age < 0 {
 		return l.MinAgeYears >= 18 || (l.MinAgeYears == 0 && l.MaxAgeYears == 0)
@@ -560,16 +579,24 @@ func (c *checker) dose(i int, o resolved, p Proposed) {
 			continue
 		}
 		daily := single.Mul(freq)
+		var worstSingle, worstDaily exceeded
 		for _, l := range c.kb.DoseLimits(comp.RxCUI) {
 			if !c.applies(l, p.Route) {
 				continue
 			}
+			c.needsWeight(i, o, comp.RxCUI, l)
 			if max, ok := c.cap(l.MaxSingle, l.MaxSinglePerKg); ok && single.GreaterThan(max) {
-				c.doseAlert(i, o, comp.RxCUI, l, "single", single, max)
+				worstSingle.keep(l, max)
 			}
 			if max, ok := c.cap(l.MaxDaily, l.MaxDailyPerKg); ok && daily.GreaterThan(max) {
-				c.doseAlert(i, o, comp.RxCUI, l, "daily", daily, max)
+				worstDaily.keep(l, max)
 			}
+		}
+		if worstSingle.found {
+			c.doseAlert(i, o, comp.RxCUI, worstSingle.limit, "single", single, worstSingle.max)
+		}
+		if worstDaily.found {
+			c.doseAlert(i, o, comp.RxCUI, worstDaily.limit, "daily", daily, worstDaily.max)
 		}
 	}
 }
@@ -599,6 +626,179 @@ func (c *checker) doseUnchecked(i int, o resolved, rxcui string, p Proposed) {
 		})
 		return
 	}
+}
+
+// exceeded keeps the most restrictive of the limits a dose is over, so that
+// an older patient's 30 mg of citalopram is reported once, against the 20 mg
+// limit for their age, not again against the general 40 mg.
+type exceeded struct {
+	found bool
+	limit DoseLimit
+	max   decimal.Decimal
+}
+
+func (e *exceeded) keep(l DoseLimit, max decimal.Decimal) {
+	if !e.found || max.LessThan(e.max) {
+		*e = exceeded{true, l, max}
+	}
+}
+
+// needsWeight alerts once per order and ingredient that a child's dose could
+// not be checked against a weight-based limit because no weight is recorded.
+func (c *checker) needsWeight(i int, o resolved, rxcui string, l DoseLimit) {
+	if (l.MaxSinglePerKg == nil && l.MaxDailyPerKg == nil) || c.in.Patient.WeightKg.IsPositive() {
+		return
+	}
+	if age := c.ageYears(); age < 0 || age >= 18 {
+		return
+	}
+	for _, a := range c.alerts {
+		if a.Order == i && a.Rule == RuleNoWeight && a.Codes[0] == rxcui {
+			return
+		}
+	}
+	c.alerts = append(c.alerts, Alert{
+		Kind: DoseRange, Severity: Moderate, Interruptive: true, Order: i,
+		Codes:      codes(rxcui, "", o, resolved{}),
+		Message:    fmt.Sprintf("Dose of %s not checked: the limit for a child of this age is per kilogram and no body weight is recorded", c.name(rxcui)),
+		Mechanism:  "Weight-based dose limit without a weight",
+		Management: "Record the child's weight and re-check the order.",
+		Source:     c.cite(l.Sources), Rule: RuleNoWeight,
+	})
+}
+
+// RuleNoWeight is the rule of the alert saying that a child's dose was not
+// checked for want of a body weight.
+const RuleNoWeight = "DOSE-NOT-CHECKED-NO-WEIGHT"
+
+// pattern alerts on an order given more often than a limit's MaxFrequency
+// allows (methotrexate daily instead of weekly). An order without a frequency
+// is not checked for its pattern.
+func (c *checker) pattern(i int, o resolved, p Proposed) {
+	if !p.FrequencyPerDay.IsPositive() {
+		return
+	}
+	for _, comp := range o.Ingredients {
+		for _, l := range c.kb.DoseLimits(comp.RxCUI) {
+			f := l.MaxFrequency
+			if f == nil || !c.applies(l, p.Route) {
+				continue
+			}
+			per := p.FrequencyPerDay.Mul(decimal.NewFromInt(int64(f.PeriodDays)))
+			if !per.GreaterThan(decimal.NewFromInt(int64(f.Count))) {
+				continue
+			}
+			c.alerts = append(c.alerts, Alert{
+				Kind: DoseRange, Severity: Major, Interruptive: true, Order: i,
+				Codes: codes(comp.RxCUI, "", o, resolved{}),
+				Message: fmt.Sprintf("%s is ordered %s times in %d days; at most %d administrations in %d days are expected",
+					capitalise(c.name(comp.RxCUI)), per.Round(2).String(), f.PeriodDays, f.Count, f.PeriodDays),
+				Mechanism:  "Dosing frequency outside the labelled pattern",
+				Management: "Check the frequency (for example weekly, not daily) before signing.",
+				Source:     c.cite(l.Sources), Rule: l.ID + "/frequency",
+			})
+		}
+	}
+}
+
+// contribution is one order's daily amount of an ingredient.
+type contribution struct {
+	order int // index in Input.Orders; -1 for an active order
+	daily decimal.Decimal
+}
+
+// cumulative sums each ingredient's daily dose over every proposed and active
+// order that states a dose (all products and routes: a combination tablet's
+// acetaminophen counts with a plain one) and alerts, on each proposed order
+// that contributes, when two or more orders together exceed the ingredient's
+// daily maximum for the patient. Limits of every route for the patient's age
+// apply, the most permissive of them deciding, so that routes do not double
+// count.
+func (c *checker) cumulative(orders, activeOrders []resolved) {
+	by := map[string][]contribution{}
+	var ingredients []string
+	add := func(order int, r resolved, p Proposed) {
+		if !r.ok {
+			return
+		}
+		freq := p.FrequencyPerDay
+		if !freq.IsPositive() {
+			freq = decimal.NewFromInt(1)
+		}
+		for rxcui, single := range perIngredient(r, p.Dose) {
+			if _, ok := by[rxcui]; !ok {
+				ingredients = append(ingredients, rxcui)
+			}
+			by[rxcui] = append(by[rxcui], contribution{order, single.Mul(freq)})
+		}
+	}
+	for i, o := range orders {
+		add(i, o, c.in.Orders[i])
+	}
+	for k, o := range activeOrders {
+		add(-1, o, c.in.ActiveOrders[k])
+	}
+	slices.Sort(ingredients)
+	for _, rxcui := range ingredients {
+		cs := by[rxcui]
+		if len(cs) < 2 || !slices.ContainsFunc(cs, func(x contribution) bool { return x.order >= 0 }) {
+			continue
+		}
+		total := decimal.Zero
+		for _, x := range cs {
+			total = total.Add(x.daily)
+		}
+		var lim DoseLimit
+		var max decimal.Decimal
+		found := false
+		for _, l := range c.kb.DoseLimits(rxcui) {
+			if !c.forAge(l) {
+				continue
+			}
+			if m, ok := c.cap(l.MaxDaily, l.MaxDailyPerKg); ok && (!found || m.GreaterThan(max)) {
+				lim, max, found = l, m, true
+			}
+		}
+		if !found || !total.GreaterThan(max) {
+			continue
+		}
+		for _, x := range cs {
+			if x.order < 0 {
+				continue
+			}
+			c.alerts = append(c.alerts, Alert{
+				Kind: DoseRange, Severity: Major, Interruptive: true, Order: x.order,
+				Codes: codes(rxcui, "", orders[x.order], resolved{}),
+				Message: fmt.Sprintf("The total daily dose of %s across %d orders, %s mg, is above the maximum of %s mg",
+					c.name(rxcui), len(cs), total.String(), max.String()),
+				Mechanism:  "Cumulative dose of one ingredient from several orders or combination products",
+				Management: "Count every product that contains the ingredient; stop one or lower the doses.",
+				Source:     c.cite(lim.Sources), Rule: lim.ID + "/cumulative",
+			})
+		}
+	}
+}
+
+// routes maps route names, abbreviations and SNOMED CT route codes to the
+// route names dose limits use.
+var routes = map[string]string{
+	"oral": "oral", "po": "oral", "p.o.": "oral", "by mouth": "oral", "orally": "oral", "26643006": "oral",
+	"intravenous": "intravenous", "iv": "intravenous", "i.v.": "intravenous", "47625008": "intravenous",
+	"intramuscular": "intramuscular", "im": "intramuscular", "i.m.": "intramuscular", "78421000": "intramuscular",
+	"subcutaneous": "subcutaneous", "sc": "subcutaneous", "subq": "subcutaneous", "sq": "subcutaneous", "34206005": "subcutaneous",
+	"rectal": "rectal", "pr": "rectal", "37161004": "rectal",
+	"topical": "topical", "6064005": "topical",
+}
+
+// NormalizeRoute returns the route name dose limits use for a route name,
+// abbreviation or SNOMED CT code ("PO" and "26643006" are "oral"); a route it
+// does not know is returned folded to lower case.
+func NormalizeRoute(route string) string {
+	r := strings.ToLower(strings.TrimSpace(route))
+	if n, ok := routes[r]; ok {
+		return n
+	}
+	return r
 }
 
 func (c *checker) doseAlert(i int, o resolved, rxcui string, l DoseLimit, which string, got, max decimal.Decimal) {

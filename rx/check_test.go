@@ -186,7 +186,7 @@ func TestDoseRange(t *testing.T) {
 		{"strength read from an unknown product's name", adult, rx.Proposed{Medication: ehrkit.Coding{Display: "Simvastatin 80 MG Oral Tablet"}, Dose: dose("2", "{tablet}")}, []string{"ADULT-SIMVASTATIN/daily"}},
 		{"mass dose of a combination is not attributed", adult, rx.Proposed{Medication: code("1049221"), Dose: dose("5000", "mg")}, nil},
 		{"no dose, no check", adult, rx.Proposed{Medication: code("5640")}, nil},
-		{"adult limits do not apply to a child", rx.Patient{BirthDate: ehrkit.MustDate("2020-01-01")}, rx.Proposed{Medication: code("5640"), Dose: dose("1200", "mg")}, nil},
+		{"a child without a weight meets the fixed paediatric cap and a cannot-check alert", rx.Patient{BirthDate: ehrkit.MustDate("2020-01-01")}, rx.Proposed{Medication: code("5640"), Dose: dose("1200", "mg")}, []string{"PAED-IBUPROFEN/single", rx.RuleNoWeight}},
 		{"unknown age counts as adult", rx.Patient{}, rx.Proposed{Medication: code("5640"), Dose: dose("1200", "mg")}, []string{"ADULT-IBUPROFEN/single"}},
 		{"route mismatch", adult, rx.Proposed{Medication: code("5640"), Dose: dose("1200", "mg"), Route: "intravenous"}, nil},
 	}

@@ -98,7 +98,7 @@
 //     following FDA Established Pharmacologic Classes.
 //   - ingredients.json and products.json: RxNorm ingredients with synonyms,
 //     and common products with ingredient strengths.
-//   - doses.json: adult oral maximum single and daily doses, each from the
+//   - doses.json: maximum single and daily doses, each from the
 //     Dosage and Administration section of its FDA-approved label.
 //   - sources.json: the citations every rule names.
 //
@@ -106,10 +106,19 @@
 // RxCUIs should be checked against the current RxNorm release before
 // clinical use. A test regenerates the files and fails when they are stale.
 //
-// Dose limits for children are the extension point of DoseLimit: limits with
-// an age range and per-kilogram maxima apply to patients of that age using
-// their weight. The shipped base holds adult limits only, so no dose-range
-// alert is raised for a patient under 18 unless such limits are loaded.
+// Dose limits carry an age band, a route and fixed or per-kilogram maxima
+// (the smaller applies), and may bound the frequency (methotrexate weekly).
+// The shipped base holds adult limits, paediatric per-kilogram limits for
+// acetaminophen, ibuprofen and amoxicillin, age-specific maxima (citalopram over
+// 60), route-specific limits (ketorolac, intravenous acetaminophen) and
+// patterns (methotrexate, colchicine). A child's order against a per-kilogram
+// limit without a recorded weight raises a "not checked" alert, never silence.
+// The daily dose of each ingredient is also summed across all proposed and
+// active orders (Input.ActiveOrders) and combination products.
+//
+// Rules of several sources naming one ingredient pair make one alert: the most
+// severe rule leads and every source is cited (Alert.Rules lists the rules).
+// docs/kb.md describes the format, the sources and how the base is generated.
 //
 // # Orders, signing and transmission
 //

@@ -141,6 +141,9 @@ func (b *builder) vaDocument(dir string) (rx.Document, vaStats, error) {
 		if c, ok := b.byName[drugname.Normalize(p.name)]; ok {
 			return rx.Party{RxCUI: c}, true
 		}
+		if c, ok := b.uniqueStartingWith(p.name); ok {
+			return rx.Party{RxCUI: c}, true
+		}
 		return rx.Party{}, false
 	}
 	texts := b.resolveTexts()
@@ -209,4 +212,21 @@ func (b *builder) partyCodes(p rx.Party) []string {
 		}
 	}
 	return nil
+}
+
+// uniqueStartingWith finds the one ingredient whose name is the given name
+// followed by a salt or ester ("dabigatran" is "dabigatran etexilate"), for
+// VA participants the 2014 mapping left without a code.
+func (b *builder) uniqueStartingWith(name string) (string, bool) {
+	prefix := drugname.Normalize(name) + " "
+	found := ""
+	for n, c := range b.byName {
+		if strings.HasPrefix(n, prefix) && len(strings.Fields(n)) == len(strings.Fields(prefix))+1 {
+			if found != "" && found != c {
+				return "", false
+			}
+			found = c
+		}
+	}
+	return found, found != ""
 }
