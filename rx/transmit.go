@@ -288,6 +288,13 @@ func (d *Dispatcher) deliver(ctx context.Context, c storage.Change, id string) e
 	case errors.Is(err, ehrkit.ErrNotFound):
 		d.drop(ctx, c, id, "no such medication order")
 		return nil
+	case errors.Is(err, ehrkit.ErrInvalid):
+		// A stored order that cannot be decoded does not heal by waiting.
+		t, version, done, terr := d.pending(ctx, c, id, patient.ID(c.Compartment))
+		if terr != nil || done {
+			return terr
+		}
+		return d.deadLetter(ctx, &t, version, "order: "+err.Error())
 	case err != nil:
 		return err
 	case string(o.Patient) != c.Compartment:
@@ -297,16 +304,9 @@ func (d *Dispatcher) deliver(ctx context.Context, c storage.Change, id string) e
 		d.drop(ctx, c, id, "the order was never signed")
 		return nil
 	}
-	t, version, err := transmissions.Get(ctx, d.store, id)
-	switch {
-	case errors.Is(err, ehrkit.ErrNotFound):
-	case err != nil:
+	t, version, done, err := d.pending(ctx, c, id, o.Patient)
+	if err != nil || done {
 		return err
-	case t.Status != Queued:
-		return nil // delivered before a crash, a replay, or dead-lettered
-	}
-	if version == 0 {
-		t = Transmission{ID: id, Patient: o.Patient, Key: TopicPrescription + "/" + id, Status: Queued, Queued: c.Time}
 	}
 	if err := CheckPrescription(o); err != nil {
 		return d.deadLetter(ctx, &t, version, "order: "+err.Error())
@@ -335,6 +335,20 @@ func (d *Dispatcher) deliver(ctx context.Context, c storage.Change, id string) e
 	}
 	// The feed must not move past the prescription: the next Poll retries.
 	return fmt.Errorf("rx: transmit %s (attempt %d of %d): %w", id, t.Attempts, d.cfg.attempts, sendErr)
+}
+
+// pending returns the transmission of order id, a new one if there is none
+// (version 0); done reports that it is no longer queued: delivered before a
+// crash, a replay, or dead-lettered.
+func (d *Dispatcher) pending(ctx context.Context, c storage.Change, id string, p patient.ID) (t Transmission, version int64, done bool, err error) {
+	t, version, err = transmissions.Get(ctx, d.store, id)
+	switch {
+	case errors.Is(err, ehrkit.ErrNotFound):
+		return Transmission{ID: id, Patient: p, Key: TopicPrescription + "/" + id, Status: Queued, Queued: c.Time}, 0, false, nil
+	case err != nil:
+		return t, 0, false, err
+	}
+	return t, version, t.Status != Queued, nil
 }
 
 // deadLetter records that t will not be delivered, and why, and logs it.

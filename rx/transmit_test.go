@@ -291,3 +291,63 @@ func TestCheckPrescription(t *testing.T) {
 	require.ErrorAs(t, rx.CheckPrescription(lab), &ve)
 	assert.True(t, ve.Has("kind", ehrkit.IssueNotSupported))
 }
+
+// pickyEncoder refuses orders of one medication code.
+type pickyEncoder struct{ code string }
+
+func (e pickyEncoder) Encode(o rx.Order) ([]byte, string, error) {
+	if o.Medication.Medication.Code == e.code {
+		var v ehrkit.Issues
+		v.Add("medication.medication", ehrkit.IssueCodeInvalid, "no NDC for this product")
+		return nil, "", v.Err()
+	}
+	return idEncoder{}.Encode(o)
+}
+
+// oddPharmacy answers one medication code with a status that is not one.
+type oddPharmacy struct {
+	*pharmacy
+	code string
+}
+
+func (p *oddPharmacy) Transmit(ctx context.Context, pr rx.Prescription) (rx.Ack, error) {
+	if pr.Order.Medication.Medication.Code == p.code {
+		return rx.Ack{Status: "maybe"}, nil
+	}
+	return p.pharmacy.Transmit(ctx, pr)
+}
+
+// TestDispatcherDeadLetterCauses: an order the encoder refuses, an answer
+// that is not one and a stored order that cannot be read are dead-lettered,
+// each with its cause, and the prescription behind them is delivered.
+func TestDispatcherDeadLetterCauses(t *testing.T) {
+	withSigned(t, []string{"860975", "197361", "309362"}, func(t *testing.T, s storage.Store, svc *rx.Service, clock *ehrkit.FakeClock, ctx context.Context, ids []string) {
+		require.NoError(t, s.Update(ctx, func(tx storage.Tx) error {
+			if _, err := tx.Put(ctx, storage.Record{Type: rx.MedicationRequestType, ID: "garbled", Compartment: string(pat), Value: []byte(`{"v":1,"d":{"status":7}}`)}, 0); err != nil {
+				return err
+			}
+			return tx.Emit(ctx, storage.Event{Topic: rx.TopicPrescription, Key: "rx.prescription/garbled", Compartment: string(pat), Payload: []byte(`{"order":"garbled"}`)})
+		}))
+		ph := &oddPharmacy{pharmacy: newPharmacy(), code: "197361"}
+		d, err := rx.NewDispatcher(s, pickyEncoder{code: "860975"}, ph, rx.WithClock(clock))
+		require.NoError(t, err)
+		_, err = d.Poll(ctx)
+		require.NoError(t, err)
+
+		causes := map[string]string{}
+		dead, err := svc.DeadLetters(ctx)
+		require.NoError(t, err)
+		for _, tr := range dead {
+			causes[tr.ID] = tr.Cause
+		}
+		require.Len(t, causes, 3)
+		assert.True(t, strings.HasPrefix(causes[ids[0]], "encode: "), causes[ids[0]])
+		assert.Contains(t, causes[ids[0]], "medication.medication")
+		assert.Equal(t, `pharmacy: answered with unknown status "maybe"`, causes[ids[1]])
+		assert.True(t, strings.HasPrefix(causes["garbled"], "order: "), causes["garbled"])
+
+		tr, err := svc.Transmission(ctx, ids[2])
+		require.NoError(t, err)
+		assert.Equal(t, rx.Accepted, tr.Status)
+	})
+}
