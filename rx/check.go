@@ -55,6 +55,12 @@ const (
 	DrugAllergy      AlertKind = "drug-allergy"
 	DuplicateTherapy AlertKind = "duplicate-therapy"
 	DoseRange        AlertKind = "dose-range"
+	// DoseUnchecked says that an ingredient of the order has a dose limit
+	// for this patient but the dose could not be checked against it: its unit
+	// is neither a mass (mg, g, ug, mcg) nor a count of tablets or capsules
+	// ("mL", "lbs", a typo). It is interruptive: the prescriber confirms the
+	// dose.
+	DoseUnchecked AlertKind = "dose-unchecked"
 )
 
 // Alert is one finding about a proposed order.
@@ -74,6 +80,9 @@ type Alert struct {
 	Source string `json:"source"`
 	// Rule is the ID of the knowledge-base rule, class or limit that fired.
 	Rule string `json:"rule"`
+	// Rules lists every rule behind a drug-drug alert, Rule first, when
+	// several sources name the pair; empty for an alert of one rule.
+	Rules []string `json:"rules,omitempty"`
 	// Derived marks an alert inferred from pharmacological roles.
 	Derived bool `json:"derived,omitempty"`
 	// Order is the index in Input.Orders of the order the alert is about.
@@ -303,20 +312,76 @@ func (c *checker) pair(i int, o, other resolved) {
 	}
 }
 
+// interactions alerts on the rules between two ingredients. Rules stated by
+// several sources for one pair make one alert (see mergeRules); rules derived
+// from enzyme roles show only when no source states the pair.
 func (c *checker) interactions(i int, x, y string, o, other resolved) {
 	rules := c.kb.Interactions(x, y)
-	stated := slices.ContainsFunc(rules, func(r Interaction) bool { return !r.Derived })
+	if len(rules) == 0 {
+		return
+	}
+	var stated []Interaction
 	for _, r := range rules {
-		if stated && r.Derived {
-			continue
+		if !r.Derived {
+			stated = append(stated, r)
 		}
-		c.alerts = append(c.alerts, Alert{
-			Kind: DrugDrug, Severity: r.Severity, Interruptive: r.Interruptive, Order: i,
-			Codes:     codes(x, y, o, other),
-			Message:   capitalise(c.name(x)) + " with " + c.name(y) + ": " + r.Summary,
-			Mechanism: r.Mechanism, Management: r.Management, Source: c.cite(r.Sources),
-			Rule: r.ID, Derived: r.Derived,
-		})
+	}
+	if len(stated) > 0 {
+		c.alerts = append(c.alerts, c.ruleAlert(i, x, y, o, other, mergeRules(stated)))
+		return
+	}
+	for _, r := range rules {
+		c.alerts = append(c.alerts, c.ruleAlert(i, x, y, o, other, mergedRule{Interaction: r}))
+	}
+}
+
+// mergedRule is the rule an alert shows: the most severe of the rules naming a
+// pair, with the IDs and sources of all of them.
+type mergedRule struct {
+	Interaction
+	ids []string
+}
+
+// mergeRules combines the stated rules of one ingredient pair: the most severe
+// rule leads (the first loaded among equals) and gives the texts it has, the
+// others fill texts it lacks; every source is cited. The alert interrupts when
+// the lead rule is contraindicated or major and some rule interrupts; a
+// moderate or minor alert interrupts when some rule does and no rule is
+// passive (the ONC non-interruptive list, which judges one class-level
+// mechanism, downgrades the pairs it names but not a pair another source
+// grades major or contraindicated).
+func mergeRules(rules []Interaction) mergedRule {
+	if len(rules) == 1 {
+		return mergedRule{Interaction: rules[0]}
+	}
+	rules = slices.Clone(rules)
+	slices.SortStableFunc(rules, func(a, b Interaction) int { return cmp.Compare(a.Severity.rank(), b.Severity.rank()) })
+	m := mergedRule{Interaction: rules[0]}
+	m.Sources = nil
+	passive, interrupt := false, false
+	for _, r := range rules {
+		m.ids = append(m.ids, r.ID)
+		for _, s := range r.Sources {
+			if !slices.Contains(m.Sources, s) {
+				m.Sources = append(m.Sources, s)
+			}
+		}
+		m.Mechanism = cmp.Or(m.Mechanism, r.Mechanism)
+		m.Management = cmp.Or(m.Management, r.Management)
+		passive = passive || r.Passive
+		interrupt = interrupt || r.Interruptive
+	}
+	m.Interruptive = m.Severity == Contraindicated || (interrupt && (m.Severity == Major || !passive))
+	return m
+}
+
+func (c *checker) ruleAlert(i int, x, y string, o, other resolved, r mergedRule) Alert {
+	return Alert{
+		Kind: DrugDrug, Severity: r.Severity, Interruptive: r.Interruptive, Order: i,
+		Codes:     codes(x, y, o, other),
+		Message:   capitalise(c.name(x)) + " with " + c.name(y) + ": " + r.Summary,
+		Mechanism: r.Mechanism, Management: r.Management, Source: c.cite(r.Sources),
+		Rule: r.ID, Rules: r.ids, Derived: r.Derived,
 	}
 }
 
@@ -478,10 +543,10 @@ func (c *checker) cap(fixed, perKg *Amount) (decimal.Decimal, bool) {
 }
 
 func (c *checker) dose(i int, o resolved, p Proposed) {
-	amounts := perIngredient(o, p.Dose)
-	if len(amounts) == 0 {
+	if !p.Dose.Value.IsPositive() {
 		return
 	}
+	amounts := perIngredient(o, p.Dose)
 	freq := p.FrequencyPerDay
 	if !freq.IsPositive() {
 		freq = decimal.NewFromInt(1)
@@ -489,6 +554,9 @@ func (c *checker) dose(i int, o resolved, p Proposed) {
 	for _, comp := range o.Ingredients {
 		single, ok := amounts[comp.RxCUI]
 		if !ok {
+			if !convertible(p.Dose.Unit) {
+				c.doseUnchecked(i, o, comp.RxCUI, p)
+			}
 			continue
 		}
 		daily := single.Mul(freq)
@@ -503,6 +571,33 @@ func (c *checker) dose(i int, o resolved, p Proposed) {
 				c.doseAlert(i, o, comp.RxCUI, l, "daily", daily, max)
 			}
 		}
+	}
+}
+
+// convertible reports whether a dose unit is a mass or a count of dose-form
+// units, the units perIngredient converts.
+func convertible(unit string) bool {
+	unit = strings.ToLower(unit)
+	_, mass := mgFactor[unit]
+	return mass || doseForms[unit]
+}
+
+// doseUnchecked alerts that the unit of a dose cannot be converted to an
+// amount of an ingredient, when a limit would have applied.
+func (c *checker) doseUnchecked(i int, o resolved, rxcui string, p Proposed) {
+	for _, l := range c.kb.DoseLimits(rxcui) {
+		if !c.applies(l, p.Route) {
+			continue
+		}
+		c.alerts = append(c.alerts, Alert{
+			Kind: DoseUnchecked, Severity: Moderate, Interruptive: true, Order: i,
+			Codes:      codes(rxcui, "", o, resolved{}),
+			Message:    fmt.Sprintf("Dose not checked: unit %q cannot be converted to an amount of %s", p.Dose.Unit, c.name(rxcui)),
+			Mechanism:  "Dose unit not convertible to the unit of the dose limit",
+			Management: "Give the dose as a mass (mg, g, mcg) or as a count of tablets or capsules of a product of known strength, or check it by hand.",
+			Source:     c.cite(l.Sources), Rule: l.ID + "/unit",
+		})
+		return
 	}
 }
 

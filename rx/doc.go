@@ -8,7 +8,10 @@
 // drug-drug (ingredient- and class-level rules), drug-allergy (the allergen's
 // ingredients and their allergy classes: a penicillin G allergy alerts on
 // amoxicillin), duplicate therapy (same ingredient or same therapeutic class)
-// and dose range (single and daily dose against per-ingredient limits).
+// and dose range (single and daily dose against per-ingredient limits). A
+// dose whose unit cannot be converted to an amount of an ingredient with a
+// limit ("mL", "lbs", a typo) raises an interruptive dose-unchecked alert
+// instead of passing unchecked.
 // Products are expanded to their RxNorm ingredients before matching; codes
 // the knowledge base does not know are resolved by display name and otherwise
 // reported as unresolved, never ignored. Each alert carries its severity
@@ -16,6 +19,35 @@
 // prescriber, the RxCUIs involved, a message, the mechanism, management advice
 // and the source of the rule. Interactions the ONC non-interruptive list names
 // are returned as non-interruptive.
+//
+// How each check works:
+//
+//   - Product expansion: every coding is resolved first, by RxCUI (an
+//     ingredient or a product), then by display name (ingredient names,
+//     synonyms, product names, allergy class names), then by reading the
+//     display as an RxNorm clinical drug name ("Warfarin Sodium 5 MG Oral
+//     Tablet", "lopinavir / ritonavir": components split, salts dropped).
+//     What still matches nothing goes to Result.Unresolved.
+//   - Drug-drug: each ingredient of a new order against each ingredient of
+//     every active medication and of the other new orders. Class rules are
+//     expanded to ingredient pairs when the base loads, so a lookup is one
+//     map access whatever the size of the base. Rules are symmetric, and a
+//     stated rule for a pair hides rules derived for it.
+//   - Drug-allergy: the allergen's own ingredient is contraindicated; a drug
+//     of the same allergy class (penicillin G allergy, amoxicillin) is major.
+//     An allergy recorded against a class name alerts on every member.
+//   - Duplicate therapy: the same ingredient (also through products) or the
+//     same therapeutic class (two statins) is moderate and interruptive.
+//   - Dose range: the single dose and the daily dose (dose × frequency per
+//     day; a missing frequency counts as one) against per-ingredient limits.
+//     A dose may be a mass or a count of the product's dose form ({tablet}),
+//     converted with the product's strengths.
+//
+// Only new orders are checked; interactions among medications already active
+// are not alerted again. ONC high-priority pairs are contraindicated and
+// interruptive, ONC non-interruptive pairs minor; rules derived from the FDA
+// CYP table (a strong inhibitor or inducer with a sensitive substrate is
+// major, a moderate one moderate) are never interruptive.
 //
 // Embedding the engine takes three lines:
 //
@@ -36,6 +68,33 @@
 // following FDA Established Pharmacologic Classes, adult dose limits from FDA
 // labeling and common RxNorm products. Every rule keeps its source. Vendors
 // load their own files in the same format with LoadBase.
+//
+// A knowledge base in that format holds sources, ingredients, products with
+// strengths, classes (interaction, allergy, therapeutic), interactions (each
+// side a class or an ingredient, with severity, interruptive, mechanism,
+// management and sources) and dose limits. NewBase validates files together
+// and names every problem in one *ehrkit.ValidationError (unknown codes,
+// classes or sources, duplicate ids, bad severities or units, rules without a
+// source). The shipped files:
+//
+//   - onc.json: the ONC high-priority class pairs and non-interruptive pairs
+//     (Phansalkar et al., JAMIA 2012;19:735 and 2013;20:489; memberships as
+//     transcribed by Ayvaz et al. 2015).
+//   - cyp.json: role classes and rules derived from the FDA table of
+//     substrates, inhibitors and inducers (CYP1A2, 2C19, 2C9, 2D6, 3A).
+//   - classes.json: allergy classes (penicillins, cephalosporins, sulfonamide
+//     antibacterials, NSAIDs) and duplicate-therapy classes (statins, PPIs,
+//     SSRIs, ACE inhibitors, ARBs, NSAIDs, opioids, benzodiazepines),
+//     following FDA Established Pharmacologic Classes.
+//   - ingredients.json and products.json: RxNorm ingredients with synonyms,
+//     and common products with ingredient strengths.
+//   - doses.json: adult oral maximum single and daily doses, each from the
+//     Dosage and Administration section of its FDA-approved label.
+//   - sources.json: the citations every rule names.
+//
+// The ONC QT-prolonging class ships empty (the paper gives no public list);
+// RxCUIs should be checked against the current RxNorm release before
+// clinical use. A test regenerates the files and fails when they are stale.
 //
 // Dose limits for children are the extension point of DoseLimit: limits with
 // an age range and per-kilogram maxima apply to patients of that age using
@@ -66,4 +125,4 @@
 // lists them; Service.Requeue sends one again once the cause is fixed.
 package rx
 
-//go:generate go run ./internal/kbgen -corpus ../../shared/corpus -out kb
+//go:generate go run ./internal/kbgen -out kb

@@ -42,13 +42,29 @@ func user(id string, roles ...string) context.Context {
 	return access.WithPrincipal(context.Background(), access.Principal{Kind: access.User, ID: id, Roles: roles})
 }
 
-// runBackends runs fn on every backend with a fake clock set to t0.
+// runBackends runs fn on every backend with a fake clock set to t0 and the
+// test patients registered.
 func runBackends(t *testing.T, fn func(t *testing.T, s storage.Store, clock *ehrkit.FakeClock)) {
 	clock := ehrkit.NewFakeClock(t0)
 	testbackends.RunClock(t, clock, func(t *testing.T, s storage.Store) {
 		clock.Set(t0) // the clock is shared by the backends
+		register(t, s, clock)
 		fn(t, s, clock)
 	})
+}
+
+// register registers the test patients: pat, an adult, and "kid", a child.
+func register(t *testing.T, s storage.Store, clock ehrkit.Clock) {
+	t.Helper()
+	reg, err := patient.NewService(access.Trusted(s), patient.WithClock(clock))
+	require.NoError(t, err)
+	for _, p := range []patient.Patient{
+		{ID: pat, Active: true, Names: []ehrkit.HumanName{{Family: "Doe", Given: []string{"Ann"}}}, BirthDate: ehrkit.MustDate("1970-05-01")},
+		{ID: "kid", Active: true, Names: []ehrkit.HumanName{{Family: "Doe", Given: []string{"Kit"}}}, BirthDate: ehrkit.MustDate("2020-01-01")},
+	} {
+		_, err := reg.Register(user("u-reg", "registrar"), p)
+		require.NoError(t, err)
+	}
 }
 
 func newService(t *testing.T, s storage.Store, clock ehrkit.Clock) *rx.Service {
@@ -155,7 +171,9 @@ func TestCanMove(t *testing.T) {
 }
 
 func TestDraftValidation(t *testing.T) {
-	svc := newService(t, testbackends.All()[0].Open(t, ehrkit.NewFakeClock(t0)), ehrkit.NewFakeClock(t0))
+	store := testbackends.All()[0].Open(t, ehrkit.NewFakeClock(t0))
+	register(t, store, ehrkit.NewFakeClock(t0))
+	svc := newService(t, store, ehrkit.NewFakeClock(t0))
 	bad := rx.Order{Kind: rx.KindMedication, Priority: "whenever", Medication: &rx.MedicationDetail{
 		Medication: ehrkit.Coding{System: ehrkit.SystemSNOMED, Code: "x"}, Dose: ehrkit.Qty("-1", ""), Refills: -1,
 	}, Lab: &rx.LabDetail{}}
@@ -263,16 +281,8 @@ func TestSignOverride(t *testing.T) {
 func TestCheckContextFromRecords(t *testing.T) {
 	runBackends(t, func(t *testing.T, s storage.Store, clock *ehrkit.FakeClock) {
 		ctx := user("u-dr", "physician")
-		reg, err := patient.NewService(s, patient.WithClock(clock))
-		require.NoError(t, err)
-		child := patient.Patient{ID: "kid", Active: true, Names: []ehrkit.HumanName{{Family: "Doe", Given: []string{"Kit"}}}, BirthDate: ehrkit.MustDate("2020-01-01")}
-		adult := patient.Patient{ID: pat, Active: true, Names: []ehrkit.HumanName{{Family: "Doe", Given: []string{"Ann"}}}, BirthDate: ehrkit.MustDate("1970-05-01")}
-		for _, p := range []patient.Patient{child, adult} {
-			_, err = reg.Register(ctx, p)
-			require.NoError(t, err)
-		}
 		records := clinical.NewService(s, clinical.WithClock(clock))
-		_, err = records.AddAllergy(ctx, clinical.AllergyIntolerance{
+		_, err := records.AddAllergy(ctx, clinical.AllergyIntolerance{
 			Patient: pat, ClinicalStatus: "active", Type: "allergy", Categories: []string{"medication"},
 			Code: ehrkit.Concept(ehrkit.SystemRxNorm, "7980", "Penicillin G"),
 		})

@@ -84,9 +84,9 @@ func TestSyntheaRoundTrip(t *testing.T) {
 		})
 		wantPatients, wantFailed = 2, 0
 	}
-	ctx := context.Background()
+	ctx := importing()
 	testbackends.Run(t, func(t *testing.T, s storage.Store) {
-		im := fhir.NewImporter(s, fhir.KeepOriginal())
+		im := fhir.NewImporter(access.Trusted(s), fhir.KeepOriginal())
 		require.NoError(t, im.ImportPaths(ctx, bundles...))
 		rep := im.Report()
 		// Synthea labels a LOINC code as SNOMED CT on three procedures and uses
@@ -106,7 +106,7 @@ func TestSyntheaRoundTrip(t *testing.T) {
 		}
 		assert.Equal(t, rep.Resources, total, "every resource is imported or reported unsupported")
 
-		again := fhir.NewImporter(s, fhir.KeepOriginal())
+		again := fhir.NewImporter(access.Trusted(s), fhir.KeepOriginal())
 		require.NoError(t, again.ImportPaths(ctx, bundles...))
 		assert.Empty(t, again.Report().Imported, "re-import creates nothing")
 		assert.Empty(t, again.Report().Updated, "re-import changes nothing")
@@ -119,7 +119,7 @@ func TestSyntheaRoundTrip(t *testing.T) {
 		assert.Equal(t, wantPatients, counts["Patient"])
 
 		fresh := memstore.New()
-		back := fhir.NewImporter(fresh, fhir.KeepOriginal())
+		back := fhir.NewImporter(access.Trusted(fresh), fhir.KeepOriginal())
 		require.NoError(t, back.ImportPaths(ctx, out))
 		if f := back.Report().Failed; len(f) > 0 {
 			t.Fatalf("%d exported resources fail to import again, the first: %+v", len(f), f[0])
@@ -181,10 +181,10 @@ func TestOfficialExamples(t *testing.T) {
 				}
 			}
 			seedReferenced(t, s, mine)
-			im := fhir.NewImporter(s)
+			im := fhir.NewImporter(access.Trusted(s))
 			n := 0
 			for _, f := range mine {
-				require.NoError(t, im.ImportFile(context.Background(), f))
+				require.NoError(t, im.ImportFile(importing(), f))
 				n++
 			}
 			rep := im.Report()
@@ -309,6 +309,13 @@ func FuzzImport(f *testing.F) {
 			}
 		}
 	})
+}
+
+// importing returns the context of an import run by a system principal:
+// importing an active order enters it in the patient's medication list, an
+// act that needs a principal and a guarded or trusted store.
+func importing() context.Context {
+	return access.WithPrincipal(context.Background(), access.Principal{Kind: access.System, ID: "importer"})
 }
 
 // seedReferenced registers, through the services, a minimal patient for every

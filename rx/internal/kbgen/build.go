@@ -58,6 +58,7 @@ type builder struct {
 	order    []string
 	used     map[string]bool // source IDs referenced
 	problems []string
+	vaStats  vaStats
 }
 
 func (b *builder) addIngredient(name, rxcui string, synonyms ...string) {
@@ -131,6 +132,11 @@ func build(dir string) (map[string]rx.Document, error) {
 		b.addIngredient(e.name, e.rxcui, e.synonyms...)
 	}
 
+	va, vaSt, err := b.vaDocument(dir)
+	if err != nil {
+		return nil, err
+	}
+	b.vaStats = vaSt
 	onc, err := b.oncDocument(dir, members)
 	if err != nil {
 		return nil, err
@@ -139,6 +145,7 @@ func build(dir string) (map[string]rx.Document, error) {
 	if err != nil {
 		return nil, err
 	}
+	labels := b.labelDocument()
 	classes := b.classDocument()
 	products := b.productDocument()
 	doses := b.doseDocument()
@@ -156,6 +163,7 @@ func build(dir string) (map[string]rx.Document, error) {
 	docs := map[string]rx.Document{
 		"sources.json": sources, "ingredients.json": ing, "onc.json": onc, "cyp.json": cyp,
 		"classes.json": classes, "products.json": products, "doses.json": doses,
+		"va.json": va, "labels.json": labels,
 	}
 	// The generated base must load: check it the way the package does.
 	all := make([]rx.Document, 0, len(docs))
@@ -218,7 +226,7 @@ func (b *builder) oncDocument(dir string, members table) (rx.Document, error) {
 		}
 		d.Interactions = append(d.Interactions, rx.Interaction{
 			ID: r["rule_id"], A: rx.Party{Class: r["class_a_id"]}, B: rx.Party{Class: r["class_b_id"]},
-			Severity: rx.Minor, Interruptive: false,
+			Severity: rx.Minor, Interruptive: false, Passive: true,
 			Summary: fmt.Sprintf("a known, usually manageable interaction between %s and %s, shown without interrupting the prescriber",
 				r["class_a_name"], r["class_b_name"]),
 			Mechanism:  "Class-level interaction that an expert panel judged safe to display passively",
@@ -389,7 +397,7 @@ func (b *builder) sourceDocument(dir string) (rx.Document, error) {
 		}
 		known[r["source_id"]] = rx.Source{ID: r["source_id"], Citation: r["citation"], URL: url, Licence: r["licence_or_terms"]}
 	}
-	for _, s := range ownSources {
+	for _, s := range append(ownSources, labelSources...) {
 		known[s.ID] = s
 	}
 	for id := range b.used {

@@ -26,6 +26,7 @@ var extraIngredients = []extraIngredient{
 	{"hydrocodone", "5489", nil},
 	{"hydromorphone", "3423", nil},
 	{"codeine", "2670", nil},
+	{"hydroxychloroquine", "5521", nil},
 	// Common international names of ingredients the corpus carries.
 	{"acetaminophen", "161", []string{"paracetamol"}},
 	{"aspirin", "1191", []string{"acetylsalicylic acid"}},

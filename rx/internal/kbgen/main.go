@@ -3,10 +3,14 @@
 // tables in this directory. Run it from the rx directory with go generate; the
 // files it writes are committed.
 //
-//	go run ./internal/kbgen -corpus ../../shared/corpus -out kb
+//	go run ./internal/kbgen -out kb
+//
+// The corpus is the -corpus flag, else $EHRKIT_CORPUS, else ../../shared/corpus
+// (the project's layout, relative to rx).
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -15,7 +19,7 @@ import (
 )
 
 func main() {
-	corpus := flag.String("corpus", os.Getenv("EHRKIT_CORPUS"), "corpus root (holds drugs/)")
+	corpus := flag.String("corpus", cmp.Or(os.Getenv("EHRKIT_CORPUS"), filepath.Join("..", "..", "shared", "corpus")), "corpus root (holds drugs/)")
 	out := flag.String("out", "kb", "directory to write the knowledge-base files to")
 	flag.Parse()
 	if err := run(*corpus, *out); err != nil {
