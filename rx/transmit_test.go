@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ehrkit/ehrkit"
+	"github.com/ehrkit/ehrkit/access"
 	"github.com/ehrkit/ehrkit/internal/testbackends"
 	"github.com/ehrkit/ehrkit/rx"
 	"github.com/ehrkit/ehrkit/storage"
@@ -349,5 +350,65 @@ func TestDispatcherDeadLetterCauses(t *testing.T) {
 		tr, err := svc.Transmission(ctx, ids[2])
 		require.NoError(t, err)
 		assert.Equal(t, rx.Accepted, tr.Status)
+	})
+}
+
+// TestRequeueGuarded: through the record guard an operator with the
+// transmission records lists and requeues dead letters, audited as
+// rx.requeue; a prescriber cannot.
+func TestRequeueGuarded(t *testing.T) {
+	runBackends(t, func(t *testing.T, raw storage.Store, clock *ehrkit.FakeClock) {
+		orders := []string{rx.MedicationRequestType, rx.ServiceRequestType, "Patient", "AllergyIntolerance", "Observation"}
+		policy, err := access.NewPolicy([]access.Role{
+			{Name: "prescriber", Scope: access.ScopeAll, Rules: []access.Rule{{Types: orders, Actions: access.Actions}}, Permissions: []access.Permission{access.PermRxSign}},
+			{Name: "operator", Scope: access.ScopeAll, Rules: []access.Rule{
+				{Types: []string{rx.MedicationRequestType}, Actions: []access.Action{access.Read, access.Search}},
+				{Types: []string{rx.TransmissionType, storage.CheckpointType}, Actions: []access.Action{access.Read, access.Search, access.Create, access.Update}},
+			}},
+			{Name: "auditor", Scope: access.ScopeAll, Permissions: []access.Permission{access.PermAuditRead}},
+		}, nil, nil)
+		require.NoError(t, err)
+		store := access.Guard(raw, policy, access.WithClock(clock))
+		svc := newService(t, store, clock)
+		prescriber := user("u-pres", "prescriber")
+		operator := access.WithPrincipal(context.Background(), access.Principal{Kind: access.System, ID: "rx-ops", Roles: []string{"operator"}})
+
+		o, err := svc.Draft(prescriber, medOrder("860975", ""))
+		require.NoError(t, err)
+		_, err = svc.Sign(prescriber, o.ID, "")
+		require.NoError(t, err)
+		ph := &refusing{pharmacy: newPharmacy(), code: "860975"}
+		d, err := rx.NewDispatcher(store, idEncoder{}, ph, rx.WithClock(clock))
+		require.NoError(t, err)
+		_, err = d.Poll(operator)
+		require.NoError(t, err)
+
+		_, err = svc.DeadLetters(prescriber)
+		require.ErrorIs(t, err, ehrkit.ErrPermission)
+		dead, err := svc.DeadLetters(operator)
+		require.NoError(t, err)
+		require.Len(t, dead, 1)
+		assert.Equal(t, o.ID, dead[0].ID)
+
+		_, err = svc.Requeue(prescriber, o.ID)
+		require.ErrorIs(t, err, ehrkit.ErrPermission)
+		ph.code = ""
+		_, err = svc.Requeue(operator, o.ID)
+		require.NoError(t, err)
+		_, err = d.Poll(operator)
+		require.NoError(t, err)
+		tr, err := svc.Transmission(operator, o.ID)
+		require.NoError(t, err)
+		assert.Equal(t, rx.Accepted, tr.Status)
+
+		require.NoError(t, store.Flush(context.Background()))
+		var requeues []string
+		for ev, err := range access.Accounting(user("u-aud", "auditor"), store, string(pat), t0, t0.Add(time.Hour)) {
+			require.NoError(t, err)
+			if ev.Action == rx.ActionRequeue && ev.Outcome == access.Success {
+				requeues = append(requeues, ev.Actor+" "+ev.Reason)
+			}
+		}
+		assert.Equal(t, []string{"rx-ops order " + o.ID}, requeues)
 	})
 }
