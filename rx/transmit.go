@@ -14,7 +14,9 @@ import (
 )
 
 // TopicPrescription is the change-feed topic of a signed prescription to
-// transmit. The event's Key is the transmission's idempotency key.
+// transmit. Its payload names the order; its Key is the transmission's
+// idempotency key, "rx.prescription/" and the order id, which the Dispatcher
+// derives from the order rather than take from the event.
 const TopicPrescription = "rx.prescription"
 
 // TransmissionType is the storage record type of transmissions.
@@ -25,7 +27,7 @@ type TransmissionStatus string
 
 // Transmission statuses.
 const (
-	Queued   TransmissionStatus = "queued"   // signed, waiting for the dispatcher
+	Queued   TransmissionStatus = "queued"   // signed or requeued, waiting for the dispatcher
 	Sent     TransmissionStatus = "sent"     // the pharmacy received it and has not answered yet
 	Accepted TransmissionStatus = "accepted" // the pharmacy accepted it
 	Rejected TransmissionStatus = "rejected" // the pharmacy refused it
