@@ -142,6 +142,18 @@
 // A signed prescription is queued for the pharmacy in the signing transaction
 // (the change feed is the outbox) and a Dispatcher transmits it with retries,
 // an idempotency key and a status.
+//
+// The Dispatcher acts only on what it reads: an event is sent only for a
+// signed, active medication order of the event's patient (CheckPrescription);
+// any other event is dropped and logged. rx holds no wire format: the wiring
+// gives the Dispatcher an Encoder (interop/fhir's PrescriptionEncoder,
+// interop/hl7v2's RDEEncoder) and a Pharmacy. A transient failure is retried
+// with the same key, Run waiting longer after each failure in a row up to a
+// limit; a permanent one (an error wrapped with Permanent, an encoding error,
+// an order stopped or put on hold before it went out) or transient failures
+// beyond the attempts allowed put the prescription in the dead-letter state
+// with its cause, and the Dispatcher moves on to later ones. Service.DeadLetters
+// lists them; Service.Requeue sends one again once the cause is fixed.
 package rx
 
 //go:generate go run ./internal/kbgen -out kb

@@ -25,6 +25,8 @@ type config struct {
 	ids      ehrkit.IDGenerator
 	log      *slog.Logger
 	attempts int
+	// maxBackoff bounds the Dispatcher's wait after failures in a row.
+	maxBackoff time.Duration
 }
 
 // WithClock sets the clock (default ehrkit.RealClock).
@@ -37,11 +39,15 @@ func WithIDs(g ehrkit.IDGenerator) Option { return func(cf *config) { cf.ids = g
 func WithLogger(l *slog.Logger) Option { return func(cf *config) { cf.log = l } }
 
 // WithMaxAttempts sets how many times a Dispatcher tries to deliver one
-// prescription before it records it as rejected (default 5).
+// prescription that fails transiently before it dead-letters it (default 5).
 func WithMaxAttempts(n int) Option { return func(cf *config) { cf.attempts = n } }
 
+// WithMaxBackoff sets the longest a Dispatcher's Run waits after failed
+// deliveries in a row (default 5 minutes).
+func WithMaxBackoff(d time.Duration) Option { return func(cf *config) { cf.maxBackoff = d } }
+
 func newConfig(opts []Option) config {
-	c := config{clock: ehrkit.RealClock{}, log: slog.New(slog.DiscardHandler), attempts: 5}
+	c := config{clock: ehrkit.RealClock{}, log: slog.New(slog.DiscardHandler), attempts: 5, maxBackoff: 5 * time.Minute}
 	for _, o := range opts {
 		o(&c)
 	}

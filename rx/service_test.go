@@ -453,7 +453,7 @@ func TestDispatcher(t *testing.T) {
 		// feed does not advance and the retry carries the same key.
 		ph.failNext = 1
 		crashing := &crashStore{Store: s}
-		d, err := rx.NewDispatcher(crashing, ph, rx.WithClock(clock))
+		d, err := rx.NewDispatcher(crashing, idEncoder{}, ph, rx.WithClock(clock))
 		require.NoError(t, err)
 		_, err = d.Poll(ctx)
 		require.Error(t, err)
@@ -469,7 +469,7 @@ func TestDispatcher(t *testing.T) {
 		require.Error(t, err)
 
 		// A new process replays the batch: nothing is sent twice.
-		d2, err := rx.NewDispatcher(s, ph, rx.WithClock(clock))
+		d2, err := rx.NewDispatcher(s, idEncoder{}, ph, rx.WithClock(clock))
 		require.NoError(t, err)
 		n, err := d2.Poll(ctx)
 		require.NoError(t, err)
@@ -494,7 +494,7 @@ func TestDispatcherGivesUp(t *testing.T) {
 	withSigned(t, []string{"197361"}, func(t *testing.T, s storage.Store, svc *rx.Service, clock *ehrkit.FakeClock, ctx context.Context, ids []string) {
 		ph := newPharmacy()
 		ph.down = true
-		d, err := rx.NewDispatcher(s, ph, rx.WithClock(clock), rx.WithMaxAttempts(2))
+		d, err := rx.NewDispatcher(s, idEncoder{}, ph, rx.WithClock(clock), rx.WithMaxAttempts(2))
 		require.NoError(t, err)
 		_, err = d.Poll(ctx)
 		require.Error(t, err)
@@ -502,13 +502,9 @@ func TestDispatcherGivesUp(t *testing.T) {
 		require.NoError(t, err)
 		tr, err := svc.Transmission(ctx, ids[0])
 		require.NoError(t, err)
-		assert.Equal(t, rx.Rejected, tr.Status)
+		assert.Equal(t, rx.DeadLetter, tr.Status)
 		assert.Equal(t, 2, tr.Attempts)
-		assert.Equal(t, "not delivered after 2 attempts", tr.Reason)
-
-		_, err = rx.NewDispatcher(s, ph, rx.WithMaxAttempts(0))
-		var ve *ehrkit.ValidationError
-		require.ErrorAs(t, err, &ve)
+		assert.Equal(t, "pharmacy: not delivered after 2 attempts: connection refused", tr.Cause)
 	})
 }
 
@@ -522,7 +518,7 @@ func (asyncPharmacy) Transmit(context.Context, rx.Prescription) (rx.Ack, error) 
 func TestPharmacyAnswerLater(t *testing.T) {
 	withSigned(t, []string{"197361"}, func(t *testing.T, s storage.Store, svc *rx.Service, clock *ehrkit.FakeClock, ctx context.Context, ids []string) {
 		o := rx.Order{ID: ids[0]}
-		d, err := rx.NewDispatcher(s, asyncPharmacy{}, rx.WithClock(clock))
+		d, err := rx.NewDispatcher(s, idEncoder{}, asyncPharmacy{}, rx.WithClock(clock))
 		require.NoError(t, err)
 		_, err = d.Poll(ctx)
 		require.NoError(t, err)

@@ -277,7 +277,11 @@ func (p *pharmacy) Transmit(_ context.Context, pr rx.Prescription) (rx.Ack, erro
 func (d *day) transmit(ctx context.Context) error {
 	d.at(9, 40)
 	ctx = as(ctx, dispatcher)
-	dispatch, err := rx.NewDispatcher(d.store, &pharmacy{received: map[string]rx.Ack{}}, rx.WithClock(d.clock))
+	enc, err := fhir.NewPrescriptionEncoder() // the pharmacy takes FHIR R4 MedicationRequests
+	if err != nil {
+		return err
+	}
+	dispatch, err := rx.NewDispatcher(d.store, enc, &pharmacy{received: map[string]rx.Ack{}}, rx.WithClock(d.clock))
 	if err != nil {
 		return err
 	}

@@ -101,4 +101,11 @@
 // the microsecond and decimals keep their written precision. References
 // round-trip when the referenced ids are FHIR ids (ValidID: letters, digits,
 // "-" and ".", at most 64 characters).
+//
+// # Prescriptions
+//
+// PrescriptionEncoder is the rx.Encoder an rx.Dispatcher is given to send
+// prescriptions as FHIR R4 MedicationRequests (application/fhir+json): the
+// mapping above without the order-state extension, validated like every
+// export.
 package fhir
