@@ -48,9 +48,10 @@ func via[S, T any](svc func(*Services) S, save func(S, context.Context, storage.
 
 func patients(s *Services) *patient.Service     { return s.Patients }
 func clinicalSvc(s *Services) *clinical.Service { return s.Clinical }
+func scheduleSvc(s *Services) *schedule.Service { return s.Schedule }
 
-// legacySave writes through a kind directly. TEMPORARY until schedule and rx
-// have their entry points.
+// legacySave writes through a kind directly. TEMPORARY until rx has its
+// entry points.
 func legacySave[T any](k storage.Kind[T]) saver[T] {
 	return func(ctx context.Context, tx storage.Tx, _ *Services, v T) (storage.Outcome, error) {
 		return k.Save(ctx, tx, &v, nil)
