@@ -34,14 +34,24 @@ var testPatients = func() []patient.ID {
 	return out
 }()
 
-// addPatients stores minimal patient records, in facility F1: the service
-// only checks that a patient exists and was not merged away.
+// mergedAway is a patient record of the fixture merged into p1.
+const mergedAway patient.ID = "merged"
+
+// addPatients stores minimal patient records, in facility F1, and the record
+// mergedAway: the service only checks that a patient exists and was not
+// merged away.
 func addPatients(t testing.TB, s storage.Store, ids ...patient.ID) {
 	t.Helper()
+	record := func(id patient.ID, data string) storage.Record {
+		return storage.Record{Type: patient.RecordType, ID: string(id), Compartment: string(id),
+			Terms: []storage.Term{{Name: access.FacilityTerm, Value: "F1"}}, Value: []byte(`{"v":1,"d":` + data + `}`)}
+	}
+	recs := []storage.Record{record(mergedAway, `{"id":"merged","link":[{"other":"p1","type":"replaced-by"}]}`)}
+	for _, id := range ids {
+		recs = append(recs, record(id, `{"id":"`+string(id)+`"}`))
+	}
 	require.NoError(t, s.Update(bg, func(tx storage.Tx) error {
-		for _, id := range ids {
-			rec := storage.Record{Type: patient.RecordType, ID: string(id), Compartment: string(id),
-				Terms: []storage.Term{{Name: access.FacilityTerm, Value: "F1"}}, Value: []byte(`{"v":1,"d":{"id":"` + string(id) + `"}}`)}
+		for _, rec := range recs {
 			if _, err := tx.Put(bg, rec, 0); err != nil {
 				return err
 			}
@@ -150,6 +160,8 @@ func TestBookRefusesBadInput(t *testing.T) {
 		{"outside availability", book("visit", "p1", at(monday, "11:45")), map[string]ehrkit.IssueCode{"start": ehrkit.IssueBusinessRule}},
 		{"on a weekend", book("visit", "p1", at(monday, "09:00").AddDate(0, 0, -2)), map[string]ehrkit.IssueCode{"start": ehrkit.IssueBusinessRule}},
 		{"in the past", book("visit", "p1", at(monday, "09:00").AddDate(0, 0, -7)), map[string]ehrkit.IssueCode{"start": ehrkit.IssueBusinessRule}},
+		{"no such patient", book("visit", "nobody", at(monday, "09:00")), map[string]ehrkit.IssueCode{"patient": ehrkit.IssueValue}},
+		{"merged-away patient", book("visit", mergedAway, at(monday, "09:00")), map[string]ehrkit.IssueCode{"patient": ehrkit.IssueBusinessRule}},
 		{"wrong kind of resource", book("consult", "p1", at(monday, "09:00"), roomA, drA), map[string]ehrkit.IssueCode{"resources[0].actor.type": ehrkit.IssueBusinessRule, "resources[1].actor.type": ehrkit.IssueBusinessRule}},
 	}
 	run(t, func(t *testing.T, f fixture) {
