@@ -45,7 +45,8 @@ func (s *Service) SaveSchedule(ctx context.Context, tx storage.Tx, sc Schedule) 
 // time of the replaced version is released, and offered to the waitlist when
 // it lies ahead. A booked appointment gets its reminders. Availability and
 // the clock are not checked: the sender's appointment is a fact, past or
-// future, and its resources need no schedule here yet.
+// future, and its resources need no schedule here yet. A refusal writes
+// nothing, so the caller's transaction may go on with other records.
 func (s *Service) SaveAppointment(ctx context.Context, tx storage.Tx, a Appointment) (storage.Outcome, error) {
 	if err := a.Validate(); err != nil {
 		return "", err
@@ -83,14 +84,10 @@ func (s *Service) enter(ctx context.Context, tx storage.Tx, a Appointment, previ
 	ls := newLedgerSet(tx)
 	kept := previous != nil && previous.occupies() && a.occupies() &&
 		previous.Start.Equal(a.Start) && slices.Equal(previous.Resources, a.Resources)
+	// The ledgers change in memory until flush: a refusal writes nothing.
 	if previous != nil && previous.occupies() {
 		for _, res := range previous.Resources {
 			if err := ls.remove(ctx, res, previous.booking()); err != nil {
-				return err
-			}
-		}
-		if !kept {
-			if err := s.emitFreed(ctx, tx, *previous); err != nil {
 				return err
 			}
 		}
@@ -107,6 +104,11 @@ func (s *Service) enter(ctx context.Context, tx storage.Tx, a Appointment, previ
 	}
 	if err := ls.flush(ctx, tx); err != nil {
 		return err
+	}
+	if previous != nil && previous.occupies() && !kept {
+		if err := s.emitFreed(ctx, tx, *previous); err != nil {
+			return err
+		}
 	}
 	wasBooked := previous != nil && previous.Status == Booked
 	same := wasBooked && a.Status == Booked && previous.Start.Equal(a.Start) && previous.Revision == a.Revision

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"time"
 
 	"github.com/ehrkit/ehrkit"
@@ -69,22 +68,9 @@ func NewService(store storage.Store, opts ...Option) *Service {
 const maxAttempts = 100
 
 // update runs fn in a transaction, retrying it when a concurrent writer made it
-// conflict. ErrSlotUnavailable is final.
+// conflict (ehrkit.Retry).
 func (s *Service) update(ctx context.Context, fn func(tx storage.Tx) error) error {
-	for attempt := 1; ; attempt++ {
-		err := s.store.Update(ctx, fn)
-		if err == nil || !errors.Is(err, ehrkit.ErrConflict) || errors.Is(err, ErrSlotUnavailable) || attempt == maxAttempts {
-			return err
-		}
-		s.log.DebugContext(ctx, "schedule: retrying after a write conflict", "attempt", attempt)
-		wait := time.NewTimer(time.Duration(rand.IntN(attempt*200)+1) * time.Microsecond)
-		select {
-		case <-ctx.Done():
-			wait.Stop()
-			return ctx.Err()
-		case <-wait.C:
-		}
-	}
+	return ehrkit.Retry(ctx, maxAttempts, func() error { return s.store.Update(ctx, fn) })
 }
 
 // PutType creates or replaces an appointment type.
