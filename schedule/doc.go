@@ -75,4 +75,24 @@
 // succeeded, so a crash in between resends the notice with the same idempotency
 // key. A reminder whose appointment was cancelled or moved is never sent: it is
 // checked against the appointment's current state at delivery time.
+//
+// # Permissions and references
+//
+// Book, Reschedule, Cancel and AcceptOffer are acts (access.Act) of the
+// permission access.PermScheduleBook for the appointment's patient: the
+// appointment, the day ledgers, reminders and waitlist entries are written in
+// the act's transaction and audited as the act, so no role needs to write
+// them directly (a patient portal books through Book, never by writing an
+// Appointment record). CheckIn, NoShow and Complete are record writes checked
+// by the store's guard. A booking or waitlist entry for a patient who does not
+// exist or was merged away is refused with a *ehrkit.ValidationError on
+// "patient".
+//
+// # Imports
+//
+// SaveAppointment and SaveSchedule store records as given inside the
+// caller's transaction (a FHIR import composes them with other domain
+// writes); an imported appointment takes its time in the day ledgers like a
+// booking, so its slot is not offered or booked again. AppointmentRecords
+// and ScheduleRecords are read-only views for exporters.
 package schedule

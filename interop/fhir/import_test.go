@@ -323,7 +323,7 @@ func importing() context.Context {
 }
 
 // seedReferenced registers, through the services, a minimal patient for every
-// Patient the resources of files name as subject or patient, and a minimal
+// Patient the resources of files name as subject, patient or participant, and a minimal
 // encounter of that patient for the Encounter they name.
 func seedReferenced(t *testing.T, s storage.Store, files []string) {
 	t.Helper()
@@ -350,6 +350,13 @@ func seedReferenced(t *testing.T, s storage.Store, files []string) {
 		}
 		seedDirectory(t, s, svc, top, idOf)
 		pid := cmp.Or(idOf(ref("subject"), "Patient"), idOf(ref("patient"), "Patient"))
+		var participants []struct {
+			Actor map[string]any `json:"actor"`
+		}
+		_ = json.Unmarshal(top["participant"], &participants) // an Appointment names its patient among them
+		for _, p := range participants {
+			pid = cmp.Or(pid, idOf(p.Actor, "Patient"))
+		}
 		if pid == "" {
 			continue
 		}

@@ -385,8 +385,9 @@ func (im *Importer) convert(codec *Codec, e Entry, refs *Refs) result {
 // write stores one batch in one transaction through the domain services,
 // retrying on conflict (another writer importing the same records), and
 // counts the outcome. A resource a service refuses (*ehrkit.ValidationError:
-// a patient that does not exist, an identifier held by another patient) is
-// reported and the rest of the batch is written.
+// a patient that does not exist, an identifier held by another patient; or
+// a business refusal wrapping ehrkit.ErrFailedPrecondition, such as a slot
+// already taken) is reported and the rest of the batch is written.
 func (im *Importer) write(ctx context.Context, source string, batch []result) error {
 	im.once.Do(func() {
 		if im.services == nil {
@@ -412,7 +413,7 @@ func (im *Importer) write(ctx context.Context, source string, batch []result) er
 					}
 					status, err = im.save(sctx, tx, r.value)
 					var ve *ehrkit.ValidationError
-					if errors.As(err, &ve) {
+					if errors.As(err, &ve) || errors.Is(err, ehrkit.ErrFailedPrecondition) {
 						refused[i] = validationIssues(r.typ, err)
 						outcome = append(outcome, "")
 						continue

@@ -649,8 +649,8 @@ func TestRoundTripGenerated(t *testing.T) {
 		}
 		roundTrip(t, records.Type()+"/"+string(kind), records, func(g *gen, i int) rx.Order { return genOrder(g, i, kind) }, sameFrequency)
 	}
-	roundTrip(t, "Appointment", schedule.Appointments.View(), genAppointment, nil)
-	roundTrip(t, "Schedule", schedule.Schedules.View(), genSchedule, nil)
+	roundTrip(t, "Appointment", schedule.AppointmentRecords, genAppointment, nil)
+	roundTrip(t, "Schedule", schedule.ScheduleRecords, genSchedule, nil)
 }
 
 // sameFrequency compares the frequency per day by value: FHIR carries it as a

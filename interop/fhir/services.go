@@ -51,11 +51,4 @@ func via[S, T any](svc func(*Services) S, save func(S, context.Context, storage.
 func patients(s *Services) *patient.Service     { return s.Patients }
 func clinicalSvc(s *Services) *clinical.Service { return s.Clinical }
 func orders(s *Services) *rx.Service            { return s.Orders }
-
-// legacySave writes through a kind directly. TEMPORARY until schedule has its
-// entry points.
-func legacySave[T any](k storage.Kind[T]) saver[T] {
-	return func(ctx context.Context, tx storage.Tx, _ *Services, v T) (storage.Outcome, error) {
-		return k.Save(ctx, tx, &v, nil)
-	}
-}
+func scheduleSvc(s *Services) *schedule.Service { return s.Schedule }
