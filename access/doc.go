@@ -7,8 +7,13 @@
 //   - Every call needs a Principal in the context (WithPrincipal); without
 //     one it fails with a *DeniedError wrapping ehrkit.ErrUnauthenticated.
 //   - A Policy maps roles to actions (read, search, create, update, delete)
-//     on record types, and to operation permissions (PermRxOverride,
-//     PermPatientMerge, ...) that services check with Require. A role's Scope
+//     on classes of records (ClassClinical, ClassDemographic, ...), and to
+//     operation permissions (PermRxOverride, PermPatientMerge, ...) that
+//     services check with Require and Act. Each domain package declares which
+//     of its record types belong to which class, and which change-feed topics
+//     come with them, in its Groups function; DefaultPolicy assembles the
+//     policy from those groups, so this package names no record type of the
+//     packages above it. A role's Scope
 //     limits the patient compartments it reaches: the portal patient's own,
 //     the principal's care team, the principal's facility (FacilityTerm), or
 //     all. DefaultPolicy ships physician, nurse, pharmacist, lab technician,

@@ -52,11 +52,13 @@ type Store struct {
 var _ storage.Store = (*Store)(nil)
 
 // Guard wraps store so that every call needs a principal (WithPrincipal)
-// allowed by policy (nil means DefaultPolicy) and leaves an audit event in
-// store.
+// allowed by policy and leaves an audit event in store. A nil policy is the
+// default roles without any record-type group: only the administrator and
+// the access package's own records are reachable, so callers normally pass
+// DefaultPolicy built from their domain packages' groups.
 func Guard(store storage.Store, policy *Policy, opts ...Option) *Store {
 	if policy == nil {
-		policy = DefaultPolicy()
+		policy = bareDefault()
 	}
 	g := &Store{inner: store, policy: policy, clock: ehrkit.RealClock{}, log: slog.New(slog.DiscardHandler), glass: time.Hour}
 	for _, o := range opts {

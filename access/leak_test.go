@@ -169,3 +169,57 @@ func TestChangeFeedNeverLeaksOtherPatients(t *testing.T) {
 		require.ErrorIs(t, err, ehrkit.ErrUnauthenticated)
 	})
 }
+
+// TestEmitIsCheckedAndAudited: an event is forged no more easily than a
+// record: the topic must come with a group the principal may write, the
+// compartment must be in reach, and every emit is audited.
+func TestEmitIsCheckedAndAudited(t *testing.T) {
+	noRoles := access.Principal{Kind: access.User, ID: "u-0", Facility: "F1"}
+	cases := []struct {
+		name  string
+		who   access.Principal
+		topic string
+		comp  string
+		want  access.Reason
+	}{
+		{"no roles", noRoles, "rx.prescription", "p1", access.ReasonRole},
+		{"a role without medication records", frontDesk, "rx.prescription", "p1", access.ReasonRole},
+		{"unknown role", stranger, "rx.prescription", "p1", access.ReasonRole},
+		{"another facility's patient", physician, "rx.prescription", "p2", access.ReasonScope},
+		{"a topic no group declares", physician, "billing.forged", "p1", access.ReasonRole},
+		{"the guard's own topics", admin, access.TopicBreakGlass, "p1", access.ReasonAppendOnly},
+		{"prescriber", physician, "rx.prescription", "p1", ""},
+		{"front desk, registration", frontDesk, "patient.registered", "p3", ""},
+		{"administrator, any topic", admin, "billing.forged", "p2", ""},
+	}
+	eachBackend(t, func(t *testing.T, e env) {
+		seedPatients(t, e.inner)
+		for i, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				ctx := as(tc.who)
+				key := fmt.Sprintf("key-%d", i)
+				err := e.g.Update(ctx, func(tx storage.Tx) error {
+					return tx.Emit(ctx, storage.Event{Topic: tc.topic, Key: key, Compartment: tc.comp, Payload: []byte(`{"order":"o1"}`)})
+				})
+				assert.Equal(t, tc.want, reasonOf(t, err))
+				var emitted bool
+				for _, ch := range feed(t, context.Background(), e.inner, 100) {
+					emitted = emitted || ch.Kind == storage.ChangeEvent && ch.Key == key
+				}
+				assert.Equal(t, tc.want == "", emitted, "in the feed")
+				ev := last(t, e.inner)
+				assert.Equal(t, "emit", ev.Action)
+				assert.Equal(t, tc.who.ID, ev.Actor)
+				assert.Equal(t, tc.comp, ev.Patient)
+				assert.Equal(t, []string{"event:" + tc.topic + "/" + key}, ev.Results)
+				if tc.want == "" {
+					assert.Equal(t, access.Success, ev.Outcome)
+				} else {
+					assert.Equal(t, access.Denied, ev.Outcome)
+					assert.Equal(t, string(tc.want), ev.Reason)
+				}
+			})
+		}
+		require.NoError(t, access.Verify(context.Background(), e.inner))
+	})
+}

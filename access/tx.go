@@ -231,13 +231,35 @@ func (t *guardTx) Delete(ctx context.Context, typ, id string, expect int64) erro
 	return nil
 }
 
-// Emit appends an event to the change feed. Topics starting with "access."
-// are the guard's own and refused.
+// Emit appends an event to the change feed if the principal may emit its
+// topic: a role of the principal must be allowed to write a record type of a
+// group that declares the topic, and reach the event's compartment (scope,
+// consent, or a break-the-glass grant). Topics starting with "access." are the
+// guard's own and refused. The event is audited in the transaction, like a
+// write.
 func (t *guardTx) Emit(ctx context.Context, e storage.Event) error {
+	ev := t.g.event(ctx, t.p, "emit")
+	ev.Patient, ev.Results = e.Compartment, []string{describeEvent(e)}
 	if strings.HasPrefix(e.Topic, "access.") {
-		ev := t.g.event(ctx, t.p, "emit")
-		ev.Patient = e.Compartment
 		return t.deny(ev, decision{reason: ReasonAppendOnly}, nil)
 	}
-	return t.tx.Emit(ctx, e)
+	d := decision{reason: ReasonRole}
+	var err error
+	if roles := t.g.policy.emitters(t.p, e.Topic); len(roles) > 0 {
+		d, err = t.c.compartment(ctx, roles, target{compartment: e.Compartment})
+	}
+	if err != nil || d.reason != "" {
+		return t.deny(ev, d, err)
+	}
+	if err := t.tx.Emit(ctx, e); err != nil {
+		return err
+	}
+	ev.Grant = d.grant
+	t.log = append(t.log, txEvent{Event: ev})
+	return nil
+}
+
+// describeEvent names a feed event in audit results: "event:topic/key".
+func describeEvent(e storage.Event) string {
+	return describeChange(storage.Change{Kind: storage.ChangeEvent, Topic: e.Topic, Key: e.Key})
 }

@@ -94,7 +94,11 @@ func run(ctx context.Context, path string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	store := access.Guard(raw, access.DefaultPolicy(), access.WithClock(clock))
+	policy, err := access.DefaultPolicy(patient.Groups(), clinical.Groups(), schedule.Groups(), rx.Groups())
+	if err != nil {
+		return errors.Join(err, raw.Close())
+	}
+	store := access.Guard(raw, policy, access.WithClock(clock))
 	defer store.Close()
 	fmt.Fprintf(out, "store: SQLite %s, guarded by the default access policy\n", path)
 
