@@ -277,7 +277,12 @@ func errOnly(err error) error {
 }
 
 // query runs q narrowed to the principal's compartments through r and keeps
-// the records the principal may see, noting them in ev.
+// the records the principal may see, noting them in ev. The page's cursor is
+// made from the last record kept, never from one left out (a cursor carries
+// its record's sort key: an SSN, a birth date); a page whose records are all
+// left out is not returned, the query reads on until it has a record to
+// return or reaches the end, so the cursor also never tells that hidden
+// records follow.
 func (g *Store) query(ctx context.Context, c *checker, r storage.Reader, q storage.Query, ev *Event) (storage.Page, error) {
 	ev.Type, ev.Patient = q.Type, q.Compartment
 	narrowed, reason, err := c.narrow(ctx, q)
@@ -287,26 +292,38 @@ func (g *Store) query(ctx context.Context, c *checker, r storage.Reader, q stora
 	if reason != "" {
 		return storage.Page{}, errDenied(reason)
 	}
-	page, err := r.Query(ctx, narrowed)
-	if err != nil {
-		return storage.Page{}, err
-	}
-	kept := page.Records[:0:0]
-	for _, rec := range page.Records {
-		d, err := c.record(ctx, Search, recordTarget(rec))
+	for {
+		page, err := r.Query(ctx, narrowed)
 		if err != nil {
 			return storage.Page{}, err
 		}
-		if d.reason == "" {
-			kept = append(kept, rec)
-			ev.Results = append(ev.Results, storage.Describe(rec))
-			if d.grant != "" {
-				ev.Grant = d.grant
+		kept := page.Records[:0:0]
+		lastKept := false
+		for _, rec := range page.Records {
+			d, err := c.record(ctx, Search, recordTarget(rec))
+			if err != nil {
+				return storage.Page{}, err
+			}
+			lastKept = d.reason == ""
+			if lastKept {
+				kept = append(kept, rec)
+				ev.Results = append(ev.Results, storage.Describe(rec))
+				if d.grant != "" {
+					ev.Grant = d.grant
+				}
 			}
 		}
+		switch {
+		case page.Next == "" || lastKept:
+		case len(kept) > 0:
+			page.Next = storage.EncodeCursor(narrowed, storage.PositionOf(kept[len(kept)-1], narrowed.SortBy))
+		default:
+			narrowed.Cursor = page.Next
+			continue
+		}
+		page.Records = kept
+		return page, nil
 	}
-	page.Records = kept
-	return page, nil
 }
 
 // narrow adds the principal's compartment restriction to q, or returns why

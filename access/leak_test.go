@@ -2,6 +2,7 @@ package access_test
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"testing"
 
@@ -66,10 +67,12 @@ func TestSearchNeverLeaksOtherPatients(t *testing.T) {
 			want  []string
 			pages int
 		}{
-			// The portal user's query is narrowed to p1 in the store, so every
-			// page is full and no cursor points past another patient's record.
-			{"portal, no compartment", portal1, storage.Query{Type: "Observation", Limit: 4}, want["p1"], 5},
-			{"portal, own compartment", portal1, storage.Query{Type: "Observation", Compartment: "p1", Limit: 4}, want["p1"], 5},
+			// The portal user's query is narrowed to p1 in the store, so its
+			// pages cover p1's 20 records only (60 would take 15 pages of 4);
+			// the one page that ends on a hidden record is resumed after its
+			// last visible one, hence 6 pages rather than 5.
+			{"portal, no compartment", portal1, storage.Query{Type: "Observation", Limit: 4}, want["p1"], 6},
+			{"portal, own compartment", portal1, storage.Query{Type: "Observation", Compartment: "p1", Limit: 4}, want["p1"], 6},
 			{"portal, sorted by update, descending", portal1, storage.Query{Type: "Observation", SortBy: storage.SortUpdated, Desc: true, Limit: 7}, nil, 0},
 			{"pharmacist, facility F1 only", pharmacist, storage.Query{Type: "Observation", Limit: 9}, append(append([]string{}, want["p1"]...), want["p3"]...), 0},
 			{"physician of another facility, care team", physician2, storage.Query{Type: "Observation", Compartment: "p1", Limit: 5}, want["p1*"], 0},
@@ -221,5 +224,77 @@ func TestEmitIsCheckedAndAudited(t *testing.T) {
 			})
 		}
 		require.NoError(t, access.Verify(context.Background(), e.inner))
+	})
+}
+
+// TestCursorRevealsNothingHidden: a cursor carries the sort key of the record
+// it resumes after, so it must be made from a record the principal sees.
+func TestCursorRevealsNothingHidden(t *testing.T) {
+	frontDesk2 := access.Principal{Kind: access.User, ID: "fd-2", Roles: []string{access.RoleFrontDesk}, Facility: "F2"}
+	secrets := []string{"123-45-6789", "1961-07-04", "F10.20", "F32.1", "555-0199"}
+	with := func(r storage.Record, terms ...string) storage.Record {
+		for i := 0; i < len(terms); i += 2 {
+			r.Terms = append(r.Terms, storage.Term{Name: terms[i], Value: terms[i+1]})
+		}
+		return r
+	}
+	eachBackend(t, func(t *testing.T, e env) {
+		seed(t, e.inner,
+			with(rec("Patient", "p1", "p1"), "ssn", secrets[0], "birthdate", secrets[1], "phone", secrets[4]),
+			rec("Patient", "p2", "p2"), rec("Patient", "p3", "p3"),
+			with(rec("Condition", "c1", "p1"), "code", secrets[3]),
+			with(rec("Observation", "o1", "p1"), "code", "8480-6"),
+			with(rec("Observation", "o2", "p1", access.LabelPart2), "code", secrets[2]),
+			with(rec("Observation", "o3", "p1"), "code", "8867-4"),
+			with(rec("Observation", "o4", "p1", access.LabelPart2), "code", secrets[2]+"x"),
+			with(rec("Observation", "o5", "p1"), "code", "0000-0"),
+		)
+		// pagesAudited pages through q as who, checking each cursor and
+		// each page's audit event, and returns the ids seen.
+		pagesAudited := func(t *testing.T, who access.Principal, q storage.Query) []string {
+			var ids []string
+			for {
+				page, err := e.g.Query(as(who), q)
+				require.NoError(t, err)
+				var results []string
+				for _, r := range page.Records {
+					ids = append(ids, r.ID)
+					results = append(results, r.Type+"/"+r.ID)
+				}
+				ev := last(t, e.inner)
+				assert.Equal(t, "search", ev.Action)
+				assert.Equal(t, results, ev.Results, "the audit lists what was returned")
+				if page.Next == "" {
+					return ids
+				}
+				assert.NotEmpty(t, page.Records, "no cursor after a page of hidden records only")
+				raw, err := base64.RawURLEncoding.DecodeString(page.Next)
+				require.NoError(t, err)
+				for _, s := range secrets {
+					assert.NotContains(t, string(raw), s)
+				}
+				q.Cursor = page.Next
+			}
+		}
+		t.Run("foreign front desk", func(t *testing.T) {
+			for _, q := range []storage.Query{
+				{Compartment: "p1", SortBy: "code", Limit: 1},
+				{Compartment: "p1", SortBy: "code", Desc: true, Limit: 2},
+				{Type: "Patient", Compartment: "p1", SortBy: "ssn", Limit: 1},
+			} {
+				assert.Empty(t, pagesAudited(t, frontDesk2, q), "%+v", q)
+			}
+			assert.Equal(t, []string{"p2"}, pagesAudited(t, frontDesk2, storage.Query{Type: "Patient", SortBy: "birthdate", Limit: 1}))
+		})
+		t.Run("labelled records among visible ones", func(t *testing.T) {
+			for _, q := range []storage.Query{
+				{Type: "Observation", Compartment: "p1", SortBy: "code", Limit: 1},
+				{Type: "Observation", Compartment: "p1", SortBy: "code", Limit: 2},
+				{Type: "Observation", Compartment: "p1", SortBy: "code", Desc: true, Limit: 2},
+				{Type: "Observation", SortBy: "code", Limit: 3},
+			} {
+				assert.ElementsMatch(t, []string{"o1", "o3", "o5"}, pagesAudited(t, physician, q), "%+v", q)
+			}
+		})
 	})
 }
