@@ -298,3 +298,70 @@ func TestCursorRevealsNothingHidden(t *testing.T) {
 		})
 	})
 }
+
+// TestCreateIsScopedByTheCompartment: a new record belongs to its patient's
+// facility and consent, not to the writer's facility.
+func TestCreateIsScopedByTheCompartment(t *testing.T) {
+	physicianF2 := access.Principal{Kind: access.User, ID: "dr-3", Roles: []string{access.RolePhysician}, Facility: "F2"}
+	eachBackend(t, func(t *testing.T, e env) {
+		seedPatients(t, e.inner)
+		ctx := as(frontDesk)
+		put := func(ctx context.Context, r storage.Record) error {
+			return e.g.Update(ctx, func(tx storage.Tx) error {
+				_, err := tx.Put(ctx, r, storage.Any)
+				return err
+			})
+		}
+		bare := func(typ, id, comp string) storage.Record {
+			r := rec(typ, id, comp)
+			r.Terms = nil // the guard stamps the facility
+			return r
+		}
+
+		// Front desk of F1 cannot lock F2's physicians out of F2's patient.
+		err := access.SetConsent(ctx, e.g, access.Consent{Patient: "p2", DenyRoles: []string{access.RolePhysician}})
+		assert.Equal(t, access.ReasonScope, reasonOf(t, err))
+		forged := consentRec("p2")
+		forged.Value = []byte(`{"v":1,"d":{"patient":"p2","denyRoles":["physician"]}}`)
+		forged.Terms = []storage.Term{{Name: access.FacilityTerm, Value: "F1"}}
+		assert.Equal(t, access.ReasonScope, reasonOf(t, put(ctx, forged)), "naming the writer's facility does not help")
+		_, err = e.inner.Get(context.Background(), access.ConsentType, "p2")
+		require.ErrorIs(t, err, ehrkit.ErrNotFound)
+		_, err = e.g.Get(as(physicianF2), "Patient", "p2")
+		require.NoError(t, err, "F2's physician still reads F2's patient")
+
+		// Its own patient's consent it may set; the record is stamped with the
+		// patient's facility.
+		require.NoError(t, access.SetConsent(ctx, e.g, access.Consent{Patient: "p3", DenyRoles: []string{access.RoleNurse}}))
+
+		// A nurse cannot chart into a chart she cannot read: another
+		// facility's patient, or one whose consent denies her role.
+		nurseF1 := nurse
+		nurseF1.CareTeam = nil
+		assert.Equal(t, access.ReasonScope, reasonOf(t, put(as(nurseF1), bare("Observation", "o-p2", "p2"))))
+		assert.Equal(t, access.ReasonConsent, reasonOf(t, put(as(nurseF1), bare("Observation", "o-p3", "p3"))))
+		withF1 := bare("Observation", "o-p2b", "p2")
+		withF1.Terms = []storage.Term{{Name: access.FacilityTerm, Value: "F1"}}
+		assert.Equal(t, access.ReasonScope, reasonOf(t, put(as(nurseF1), withF1)))
+		assert.Equal(t, access.ReasonScope, reasonOf(t, put(as(physicianF2), bare("Observation", "o-p1", "p1"))))
+
+		// Allowed creates take the compartment's facility.
+		require.NoError(t, put(as(nurseF1), bare("Observation", "o-p1", "p1")))
+		require.NoError(t, put(as(physician2), bare("Observation", "o-p1-f2", "p1")), "care team reaches the patient at any facility")
+		for id, want := range map[string]string{"o-p1": "F1", "o-p1-f2": "F1"} {
+			r, err := e.inner.Get(context.Background(), "Observation", id)
+			require.NoError(t, err)
+			assert.Contains(t, r.Terms, storage.Term{Name: access.FacilityTerm, Value: want}, id)
+		}
+		r, err := e.inner.Get(context.Background(), access.ConsentType, "p3")
+		require.NoError(t, err)
+		assert.Contains(t, r.Terms, storage.Term{Name: access.FacilityTerm, Value: "F1"})
+
+		// A new patient belongs to the facility registering it.
+		require.NoError(t, put(ctx, bare("Patient", "p9", "p9")))
+		require.NoError(t, put(ctx, bare("Coverage", "cov-9", "p9")))
+		r, err = e.inner.Get(context.Background(), "Coverage", "cov-9")
+		require.NoError(t, err)
+		assert.Contains(t, r.Terms, storage.Term{Name: access.FacilityTerm, Value: "F1"})
+	})
+}

@@ -156,8 +156,15 @@ func (t *guardTx) current(ctx context.Context, typ, id string) (storage.Record, 
 // Put writes a record the principal may create or update: for an update both
 // the version replaced and the new one must be allowed, so a record cannot be
 // moved into or out of a compartment the principal does not reach. A record
+// entering a patient compartment (created in it, or moved into it) must also
+// be allowed for the compartment as a whole — its facility (that of its root
+// record, RootType) and its consent — not only for the facility the record
+// names: a writer cannot place records in a chart it may not read. (A
+// compartment whose root record does not exist yet is the writer's: the
+// records of a registration may come before the patient record.) A record
 // without a FacilityTerm keeps the facility of the version it replaces or, if
-// new, gets the principal's.
+// new, gets its compartment's (the principal's for a record of no
+// compartment, or for a compartment's root record).
 func (t *guardTx) Put(ctx context.Context, rec storage.Record, expect int64) (storage.Record, error) {
 	if err := storage.ValidateRecord(rec); err != nil {
 		return storage.Record{}, err
@@ -178,13 +185,31 @@ func (t *guardTx) Put(ctx context.Context, rec storage.Record, expect int64) (st
 			return storage.Record{}, t.deny(ev, d, err)
 		}
 	}
+	entering := rec.Compartment != "" && (!exists || cur.Compartment != rec.Compartment) && !isRoot(rec)
+	home := facilityOf(cur)
+	if entering {
+		// The compartment's facility; a compartment whose root record does
+		// not exist yet is being registered, by the writer.
+		f, registered, err := t.c.lookup(ctx, target{compartment: rec.Compartment})
+		if err != nil {
+			return storage.Record{}, err
+		}
+		if home = f; !registered {
+			home = t.p.Facility
+		}
+	}
 	if facilityOf(rec) == "" {
-		if f := cmp.Or(facilityOf(cur), t.p.Facility); f != "" {
+		if f := cmp.Or(home, t.p.Facility); f != "" {
 			rec.Terms = append(slices.Clip(rec.Terms), storage.Term{Name: FacilityTerm, Value: f})
 		}
 	}
 	ev.Patient = rec.Compartment
 	d, err := t.c.record(ctx, a, recordTarget(rec))
+	if err == nil && d.reason == "" && entering {
+		// A record entering a compartment is scoped by the compartment as a
+		// whole (its facility, its consent), whatever facility it names.
+		d, err = t.c.record(ctx, a, target{typ: rec.Type, compartment: rec.Compartment, labels: rec.Labels, facility: home, facilityKnown: true})
+	}
 	if err != nil || d.reason != "" {
 		return storage.Record{}, t.deny(ev, d, err)
 	}
@@ -263,3 +288,7 @@ func (t *guardTx) Emit(ctx context.Context, e storage.Event) error {
 func describeEvent(e storage.Event) string {
 	return describeChange(storage.Change{Kind: storage.ChangeEvent, Topic: e.Topic, Key: e.Key})
 }
+
+// isRoot reports whether rec is the root record of its compartment
+// (RootType, id the compartment's).
+func isRoot(rec storage.Record) bool { return rec.Type == RootType && rec.ID == rec.Compartment }
