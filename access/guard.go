@@ -213,20 +213,32 @@ func (g *Store) Get(ctx context.Context, typ, id string) (storage.Record, error)
 }
 
 // GetVersion returns one version of a record the principal may read, after
-// auditing the read.
+// auditing the read. Both that version and the current one (the latest, if
+// the record was deleted, every version) must be readable: a label added
+// later, such as sensitive, also covers what was written before it.
 func (g *Store) GetVersion(ctx context.Context, typ, id string, version int64) (storage.Record, error) {
 	recs, err := g.read(ctx, string(Read), typ, id, func() ([]storage.Record, error) {
 		rec, err := g.inner.GetVersion(ctx, typ, id, version)
-		return []storage.Record{rec}, err
+		if err != nil {
+			return nil, err
+		}
+		cur, err := g.inner.Get(ctx, typ, id)
+		if errors.Is(err, ehrkit.ErrNotFound) {
+			// Deleted: a tombstone carries no labels, so every version counts.
+			hist, err := g.inner.History(ctx, typ, id)
+			return append(hist, rec), err
+		}
+		return []storage.Record{cur, rec}, err
 	})
 	if err != nil {
 		return storage.Record{}, err
 	}
-	return recs[0], nil
+	return recs[len(recs)-1], nil
 }
 
 // History returns every version of a record when the principal may read all
-// of them, after auditing the read.
+// of them (so none is returned that a later label covers), after auditing
+// the read.
 func (g *Store) History(ctx context.Context, typ, id string) ([]storage.Record, error) {
 	return g.read(ctx, "history", typ, id, func() ([]storage.Record, error) {
 		return g.inner.History(ctx, typ, id)

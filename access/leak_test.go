@@ -365,3 +365,47 @@ func TestCreateIsScopedByTheCompartment(t *testing.T) {
 		assert.Contains(t, r.Terms, storage.Term{Name: access.FacilityTerm, Value: "F1"})
 	})
 }
+
+// TestVersionsBeforeALabel: a label added in a later version covers the
+// versions written before it.
+func TestVersionsBeforeALabel(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e env) {
+		seedPatients(t, e.inner)
+		seed(t, e.inner, rec("Observation", "o1", "p1"))
+		seed(t, e.inner, rec("Observation", "o1", "p1", access.LabelSensitive))
+		seed(t, e.inner, rec("Observation", "o2", "p1", access.LabelSensitive))
+		seed(t, e.inner, rec("Observation", "o2", "p1"))
+		seed(t, e.inner, rec("Observation", "o3", "p1"))
+		seed(t, e.inner, rec("Observation", "o3", "p1", access.LabelSensitive))
+		require.NoError(t, e.inner.Update(context.Background(), func(tx storage.Tx) error {
+			return tx.Delete(context.Background(), "Observation", "o3", storage.Any)
+		}))
+
+		// The nurse may not read sensitive records, the physician may.
+		for _, id := range []string{"o1", "o3"} {
+			_, err := e.g.GetVersion(as(nurse), "Observation", id, 1)
+			assert.Equal(t, access.ReasonSensitive, reasonOf(t, err), "%s v1 written before the label", id)
+			ev := last(t, e.inner)
+			assert.Equal(t, access.Denied, ev.Outcome)
+			_, err = e.g.History(as(nurse), "Observation", id)
+			assert.Equal(t, access.ReasonSensitive, reasonOf(t, err))
+		}
+		_, err := e.g.Get(as(nurse), "Observation", "o1")
+		assert.Equal(t, access.ReasonSensitive, reasonOf(t, err))
+		_, err = e.g.GetVersion(as(nurse), "Observation", "o2", 1)
+		assert.Equal(t, access.ReasonSensitive, reasonOf(t, err), "a labelled version stays labelled")
+		got, err := e.g.GetVersion(as(nurse), "Observation", "o2", 2)
+		require.NoError(t, err, "the label was removed in v2")
+		assert.Equal(t, int64(2), got.Version)
+
+		got, err = e.g.GetVersion(as(physician), "Observation", "o1", 1)
+		require.NoError(t, err)
+		assert.Equal(t, int64(1), got.Version)
+		ev := last(t, e.inner)
+		assert.Equal(t, access.Success, ev.Outcome)
+		assert.Equal(t, int64(1), ev.Version, "the audit names the version read")
+		hist, err := e.g.History(as(physician), "Observation", "o3")
+		require.NoError(t, err)
+		assert.Len(t, hist, 3)
+	})
+}
