@@ -229,7 +229,7 @@ func (c *checker) consented(ctx context.Context, roles []*role, compartment stri
 		case err != nil:
 			return "", err
 		default:
-			v, err := Consents.Decode(rec)
+			v, err := consents.Decode(rec)
 			if err != nil {
 				return "", err
 			}
