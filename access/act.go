@@ -3,6 +3,7 @@ package access
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/ehrkit/ehrkit/storage"
 )
@@ -180,8 +181,20 @@ func (a *actTx) Delete(ctx context.Context, typ, id string, expect int64) error 
 	return nil
 }
 
-// Emit emits as the guarded transaction does.
-func (a *actTx) Emit(ctx context.Context, e storage.Event) error { return a.t.Emit(ctx, e) }
+// Emit emits an event of the act's compartments unchecked (audited as the
+// act); any other event is checked as the guarded transaction checks it.
+func (a *actTx) Emit(ctx context.Context, e storage.Event) error {
+	if !a.covers(e.Compartment) || strings.HasPrefix(e.Topic, "access.") {
+		return a.t.Emit(ctx, e)
+	}
+	if err := a.t.tx.Emit(ctx, e); err != nil {
+		return err
+	}
+	ev := a.t.g.event(ctx, a.t.p, "emit")
+	ev.Patient, ev.Results, ev.Reason = e.Compartment, []string{describeEvent(e)}, "act "+string(a.perm)
+	a.t.log = append(a.t.log, txEvent{Event: ev})
+	return nil
+}
 
 // reserved reports record types that only the guard writes (audit events,
 // break-the-glass grants): an act never writes them unchecked.
