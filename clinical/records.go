@@ -168,7 +168,11 @@ func (s *Service) recordObservations(ctx context.Context, tx storage.Tx, obs []O
 		if o.Issued.IsZero() {
 			o.Issued = s.now()
 		}
-		out[i] = s.ranges.fillFlags(o)
+		ranges, err := s.rangesFor(ctx, tx, o.Patient, o.Effective)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = ranges.fillFlags(o)
 		prefix := ""
 		if len(obs) > 1 {
 			prefix = ehrkit.Index("observations", i)

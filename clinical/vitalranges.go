@@ -1,10 +1,14 @@
 package clinical
 
 import (
+	"context"
+	"errors"
 	"slices"
 	"time"
 
 	"github.com/ehrkit/ehrkit"
+	"github.com/ehrkit/ehrkit/patient"
+	"github.com/ehrkit/ehrkit/storage"
 	"github.com/shopspring/decimal"
 )
 
@@ -235,4 +239,25 @@ func (r VitalRanges) dropComputed(o, computed Observation) Observation {
 		}
 	}
 	return o
+}
+
+// rangesFor returns the ranges to flag a patient's vital signs taken at `at`
+// against, read in r: the ranges WithVitalRanges set, else those of the
+// patient's age, else (no birth date, no such patient: the reference check
+// reports that) the service's default adult ranges.
+func (s *Service) rangesFor(ctx context.Context, r storage.Reader, p patient.ID, at time.Time) (VitalRanges, error) {
+	if s.fixed || !storage.ValidID(string(p)) {
+		return s.ranges, nil
+	}
+	birth, err := patient.BirthDate(ctx, r, p)
+	switch {
+	case errors.Is(err, ehrkit.ErrNotFound):
+		return s.ranges, nil
+	case err != nil:
+		return nil, err
+	}
+	if ranges, ok := VitalRangesForAge(birth, ehrkit.DateOf(at)); ok {
+		return ranges, nil
+	}
+	return s.ranges, nil
 }

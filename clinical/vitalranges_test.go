@@ -4,7 +4,11 @@ import (
 	"testing"
 
 	"github.com/ehrkit/ehrkit"
+	"github.com/ehrkit/ehrkit/access"
 	"github.com/ehrkit/ehrkit/clinical"
+	"github.com/ehrkit/ehrkit/internal/testbackends"
+	"github.com/ehrkit/ehrkit/patient"
+	"github.com/ehrkit/ehrkit/storage"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -157,4 +161,31 @@ func TestSenderFlagKept(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, []string{"LL"}, fixedHR.Interpretation)
 	}, clinical.WithVitalRanges(clinical.AdultVitalRanges()))
+}
+
+// TestServiceFlagsByAge: without WithVitalRanges the service flags each
+// patient's vital signs against the ranges of their age, on every backend.
+func TestServiceFlagsByAge(t *testing.T) {
+	clock := ehrkit.NewFakeClock(fixed)
+	testbackends.RunClock(t, clock, func(t *testing.T, s storage.Store) {
+		ctx := access.WithPrincipal(t.Context(), physician)
+		require.NoError(t, s.Update(ctx, func(tx storage.Tx) error {
+			for id, birth := range map[string]string{"infant": "2025-12-01", "adult": "1970-01-01"} {
+				rec := storage.Record{Type: patient.RecordType, ID: id, Compartment: id,
+					Value: []byte(`{"v":1,"d":{"id":"` + id + `","birthDate":"` + birth + `"}}`)}
+				if _, err := tx.Put(ctx, rec, 0); err != nil {
+					return err
+				}
+			}
+			return nil
+		}))
+		svc := clinical.NewService(trusted(s), clinical.WithClock(clock), clinical.WithIDs(&ehrkit.SeqIDs{Prefix: "v-"}))
+		flag := func(p patient.ID) []string {
+			obs, err := svc.RecordVitals(ctx, p, "", clinical.Vitals{HeartRate: qp("150", "/min")})
+			require.NoError(t, err)
+			return obs[0].Interpretation
+		}
+		assert.Equal(t, []string{"N"}, flag("infant"), "PALS: 100-190 /min at 3 months to 2 years")
+		assert.Equal(t, []string{"HH"}, flag("adult"), "MERIT: > 140 /min")
+	})
 }
