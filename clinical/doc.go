@@ -19,14 +19,21 @@
 //     vital signs (kg, g, [lb_av], [oz_av]; m, cm, mm, [in_i], [ft_i]; Cel,
 //     [degF], K; mm[Hg], kPa; /min, /h; %; kg/m2).
 //   - VitalSignOf, Vitals.Observations, DeriveBMI and VitalRanges.Flag: the
-//     LOINC vital signs panel and configurable adult ranges.
+//     LOINC vital signs panel, adult ranges (ACC/AHA 2017 blood pressure) and
+//     age-specific ones (VitalRangesForAge, PALS 2020), critical tiers (LL,
+//     HH), comparators ("<90"), plausibility limits that refuse impossible
+//     values, ClassifyBloodPressure (ACC/AHA 2017 categories and crisis) and
+//     Disagreements between a sender's flag, which is kept, and the computed
+//     one.
 //   - BMI, EGFR (CKD-EPI 2021, race-free) and CHA2DS2VASc: calculators with
 //     their published formula and source named.
 //   - Note.Sign, AddAddendum and Amend: a draft is signed once, then only
 //     addenda and signed amendments change it.
 //   - FormDefinition.Check, Score and Extract: responses checked against
 //     their form with every problem at its item path, scores, and extraction
-//     into observations. BuiltinForm ships an adult intake form and PHQ-9.
+//     into observations. BuiltinForm ships an adult intake form and PHQ-9;
+//     SafetyFindings reports answers that need attention whatever the total
+//     (PHQ-9 item 9).
 //
 // Service adds persistence (one storage.Kind per type, the patient as the
 // compartment, index terms for code, date, status, encounter and category),
