@@ -146,7 +146,7 @@ var parseRejected = map[string]string{
 
 // issueCode matches an issue ending in a FHIR issue-type code: a domain rule
 // of ehrkit refused the resource, naming the field.
-var issueCode = regexp.MustCompile(`^[A-Za-z]+(\.[A-Za-z]+(\[\d+\])?)*: .+ \((required|value|code-invalid|invariant|duplicate|business-rule)\)$`)
+var issueCode = regexp.MustCompile(`^[A-Za-z]+(\.[A-Za-z]+(\[(\d+|x)\])*)*: .+ \((required|value|code-invalid|invariant|duplicate|business-rule)\)$`)
 
 // fewerImport is how many official examples of a type import where fewer
 // than half do, with the domain rule that refuses the others.
