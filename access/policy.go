@@ -37,6 +37,7 @@ const (
 	PermClinicalAmend Permission = "clinical.amend" // amend signed clinical data
 	PermLabRelease    Permission = "lab.release"    // verify and release a lab result
 	PermBillingPost   Permission = "billing.post"   // post charges and payments
+	PermScheduleBook  Permission = "schedule.book"  // book, move and cancel appointments
 	// PermBreakGlass lets a principal request emergency access (BreakGlass).
 	PermBreakGlass Permission = "access.break-glass"
 	// PermAuditRead lets a principal read the audit trail and break-glass
@@ -435,11 +436,11 @@ func DefaultRoles() []Role {
 			{Classes: []Class{ClassClinical, ClassCharting, ClassMedication, ClassDiagnosticOrder}, Types: consent, Actions: Actions()},
 			{Classes: []Class{ClassDemographic, ClassRegistry, ClassScheduling}, Actions: readWrite},
 			{Classes: []Class{ClassDirectory, ClassTransmission, ClassCoverage}, Actions: readSearch},
-		}, Permissions: []Permission{PermRxSign, PermRxOverride, PermNoteSign, PermClinicalAmend, PermLabRelease, PermBreakGlass, PermSensitive, PermBehavioralHealth}},
+		}, Permissions: []Permission{PermRxSign, PermRxOverride, PermNoteSign, PermClinicalAmend, PermLabRelease, PermBreakGlass, PermSensitive, PermBehavioralHealth, PermScheduleBook}},
 		{Name: RoleNurse, Scope: ScopeCareTeam | ScopeFacility, Rules: []Rule{
 			{Classes: []Class{ClassClinical, ClassMedication, ClassDiagnosticOrder, ClassTransmission, ClassDemographic, ClassScheduling, ClassDirectory}, Actions: readSearch},
 			{Classes: []Class{ClassCharting}, Actions: readWrite},
-		}, Permissions: []Permission{PermBreakGlass}},
+		}, Permissions: []Permission{PermBreakGlass, PermScheduleBook}},
 		{Name: RolePharmacist, Scope: ScopeFacility, Rules: []Rule{
 			{Classes: []Class{ClassMedicationReview, ClassMedication, ClassTransmission, ClassDemographic, ClassCoverage, ClassDirectory}, Actions: readSearch},
 			{Classes: []Class{ClassMedication}, Actions: readWrite},
@@ -451,7 +452,7 @@ func DefaultRoles() []Role {
 		{Name: RoleFrontDesk, Scope: ScopeFacility, Rules: []Rule{
 			{Classes: []Class{ClassDemographic, ClassRegistry, ClassScheduling, ClassCoverage}, Types: consent, Actions: readWrite},
 			{Classes: []Class{ClassDirectory}, Actions: readSearch},
-		}, Permissions: []Permission{PermPatientMerge}},
+		}, Permissions: []Permission{PermPatientMerge, PermScheduleBook}},
 		{Name: RoleBiller, Scope: ScopeFacility, Rules: []Rule{
 			{Classes: []Class{ClassBilling, ClassCoverage}, Actions: readWrite},
 			{Classes: []Class{ClassDemographic, ClassBillable, ClassDirectory}, Actions: readSearch},
@@ -461,10 +462,10 @@ func DefaultRoles() []Role {
 		{Name: RolePatient, Scope: ScopeOwn, Rules: []Rule{
 			{Classes: []Class{ClassDemographic, ClassClinical, ClassMedication, ClassDiagnosticOrder, ClassScheduling, ClassCoverage, ClassStatement, ClassDirectory}, Actions: readSearch},
 			{Types: consent, Actions: readWrite},
-		}},
+		}, Permissions: []Permission{PermScheduleBook}},
 		{Name: RoleAdministrator, Scope: ScopeAll, Rules: []Rule{
 			{Types: []string{"*"}, Actions: Actions()},
-		}, Permissions: []Permission{PermRxSign, PermRxOverride, PermRxDispense, PermPatientMerge, PermNoteSign, PermClinicalAmend, PermLabRelease, PermBillingPost, PermBreakGlass, PermAuditRead, PermSensitive, PermBehavioralHealth, PermPart2}},
+		}, Permissions: []Permission{PermRxSign, PermRxOverride, PermRxDispense, PermPatientMerge, PermNoteSign, PermClinicalAmend, PermLabRelease, PermBillingPost, PermScheduleBook, PermBreakGlass, PermAuditRead, PermSensitive, PermBehavioralHealth, PermPart2}},
 		{Name: RolePrivacy, Scope: ScopeAll, Rules: []Rule{
 			{Classes: []Class{ClassDemographic}, Types: consent, Actions: readSearch},
 		}, Permissions: []Permission{PermAuditRead}},
@@ -490,7 +491,7 @@ func DefaultSensitive() map[string]Permission {
 // sensitive labels (DefaultSensitive) over the record-type groups given, one
 // list per domain package:
 //
-//	policy, err := access.DefaultPolicy(patient.Groups(), clinical.Groups(), schedule.Groups(), rx.Groups())
+//	policy, err := access.DefaultPolicy(patient.Groups(), directory.Groups(), clinical.Groups(), schedule.Groups(), rx.Groups())
 //
 // A record type no group declares is reachable by the administrator only.
 func DefaultPolicy(groups ...[]Group) (*Policy, error) {

@@ -108,11 +108,21 @@ func (s *Service) UpdateAllergy(ctx context.Context, id string, fn func(*Allergy
 
 // Allergies returns the patient's allergies and intolerances.
 func (s *Service) Allergies(ctx context.Context, p patient.ID) ([]AllergyIntolerance, error) {
-	return list(ctx, s, allergies, p)
+	return ListAllergies(ctx, s.store, p)
+}
+
+// ListAllergies returns the patient's allergies and intolerances as read in
+// r, oldest first. Packages above clinical call it with the transaction of
+// the act a check guards (rx signs an order against them), so the check
+// holds when the act commits.
+func ListAllergies(ctx context.Context, r storage.Reader, p patient.ID) ([]AllergyIntolerance, error) {
+	return listIn(ctx, r, allergies, p)
 }
 
 // RecordObservation validates and stores an observation, flagging vital signs
-// against the service's ranges. The id is generated when empty.
+// against the service's ranges where the sender gave no interpretation (a
+// sender's flag is kept; see VitalRanges.Disagreements). The id is generated
+// when empty.
 func (s *Service) RecordObservation(ctx context.Context, o Observation) (Observation, error) {
 	var out Observation
 	err := s.store.Update(ctx, func(tx storage.Tx) error {
@@ -166,7 +176,11 @@ func (s *Service) recordObservations(ctx context.Context, tx storage.Tx, obs []O
 		if o.Issued.IsZero() {
 			o.Issued = s.now()
 		}
-		out[i] = s.ranges.FlagObservation(o)
+		ranges, err := s.rangesFor(ctx, tx, o.Patient, o.Effective)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = ranges.fillFlags(o)
 		prefix := ""
 		if len(obs) > 1 {
 			prefix = ehrkit.Index("observations", i)
@@ -185,13 +199,15 @@ func (s *Service) recordObservations(ctx context.Context, tx storage.Tx, obs []O
 }
 
 // UpdateObservation applies fn (a correction, or marking it entered in error)
-// and writes the observation back atomically; flags are recomputed.
+// and writes the observation back atomically; flags ehrkit computed are
+// recomputed, flags a sender gave are kept.
 func (s *Service) UpdateObservation(ctx context.Context, id string, fn func(*Observation) error) (Observation, error) {
 	o, _, err := modify(ctx, s, observations, observationKey, id, func(o *Observation) error {
+		computed := s.ranges.FlagObservation(*o)
 		if err := fn(o); err != nil {
 			return err
 		}
-		*o = s.ranges.FlagObservation(*o)
+		*o = s.ranges.fillFlags(s.ranges.dropComputed(*o, computed))
 		return nil
 	})
 	return o, err
@@ -205,10 +221,16 @@ func (s *Service) Observation(ctx context.Context, id string) (Observation, erro
 // Observations returns the patient's observations coded system|code (every
 // observation when code is the zero Coding), oldest first.
 func (s *Service) Observations(ctx context.Context, p patient.ID, code ehrkit.Coding) ([]Observation, error) {
+	return ListObservations(ctx, s.store, p, code)
+}
+
+// ListObservations returns the patient's observations with the code (all of
+// them when code is zero) as read in r, oldest first; see ListAllergies.
+func ListObservations(ctx context.Context, r storage.Reader, p patient.ID, code ehrkit.Coding) ([]Observation, error) {
 	if code.IsZero() {
-		return list(ctx, s, observations, p)
+		return listIn(ctx, r, observations, p)
 	}
-	return list(ctx, s, observations, p, storage.Filter{Term: termCode, Op: storage.Eq, Value: code.Token()})
+	return listIn(ctx, r, observations, p, storage.Filter{Term: termCode, Op: storage.Eq, Value: code.Token()})
 }
 
 // AddProcedure records a procedure.

@@ -21,7 +21,10 @@ type Service struct {
 	ids    ehrkit.IDGenerator
 	log    *slog.Logger
 	ranges VitalRanges
-	meds   MedicationSource
+	// fixed is true when WithVitalRanges chose the ranges: they then apply
+	// whatever the patient's age.
+	fixed bool
+	meds  MedicationSource
 }
 
 // Option configures a Service.
@@ -36,8 +39,10 @@ func WithIDs(g ehrkit.IDGenerator) Option { return func(s *Service) { s.ids = g 
 // WithLogger sets the logger (opaque ids only are logged).
 func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
 
-// WithVitalRanges replaces the adult ranges vital signs are flagged against.
-func WithVitalRanges(r VitalRanges) Option { return func(s *Service) { s.ranges = r } }
+// WithVitalRanges sets the ranges vital signs are flagged against, for every
+// patient. Without it, each patient's ranges follow their age
+// (VitalRangesForAge), the adult ones when the age cannot be told.
+func WithVitalRanges(r VitalRanges) Option { return func(s *Service) { s.ranges, s.fixed = r, true } }
 
 // WithMedications sets where Summary finds the patient's active medications
 // (the rx package provides one).
@@ -154,13 +159,18 @@ func modify[T any, P validator[T]](ctx context.Context, s *Service, k storage.Ki
 // list returns every record of kind k in the patient's compartment matching
 // filters, in timeline order.
 func list[T any](ctx context.Context, s *Service, k storage.Kind[T], p patient.ID, filters ...storage.Filter) ([]T, error) {
+	return listIn(ctx, s.store, k, p, filters...)
+}
+
+// listIn is list reading from r.
+func listIn[T any](ctx context.Context, r storage.Reader, k storage.Kind[T], p patient.ID, filters ...storage.Filter) ([]T, error) {
 	if !storage.ValidID(string(p)) {
 		var is ehrkit.Issues
 		is.Add("patient", ehrkit.IssueValue, "malformed patient id")
 		return nil, is.Err()
 	}
 	var out []T
-	for v, err := range k.All(ctx, s.store, storage.Query{Compartment: string(p), Filters: filters, SortBy: termDate, Limit: storage.MaxLimit}) {
+	for v, err := range k.All(ctx, r, storage.Query{Compartment: string(p), Filters: filters, SortBy: termDate, Limit: storage.MaxLimit}) {
 		if err != nil {
 			return nil, err
 		}

@@ -10,8 +10,9 @@ import (
 )
 
 // ErrSlotUnavailable reports that a slot is taken: a resource is busy or the
-// session is full. It wraps ehrkit.ErrConflict.
-var ErrSlotUnavailable = fmt.Errorf("schedule: slot unavailable: %w", ehrkit.ErrConflict)
+// session is full. It wraps ehrkit.ErrFailedPrecondition: a refusal, not a
+// version race, so a retry loop ends on it.
+var ErrSlotUnavailable = fmt.Errorf("schedule: slot unavailable: %w", ehrkit.ErrFailedPrecondition)
 
 // Booking is one commitment of a resource as the slot rules see it: an
 // appointment that is booked or checked in, or a waitlist offer held until

@@ -40,7 +40,7 @@ func TestImportRunsDomainRules(t *testing.T) {
 	testbackends.Run(t, func(t *testing.T, s storage.Store) {
 		src := strings.Join([]string{
 			`{"resourceType":"Patient","id":"p1","name":[{"family":"Imported"}]}`,
-			heartRate("hr-high", "p1", "150", ""),
+			heartRate("hr-high", "p1", "120", ""),
 			heartRate("hr-sent", "p1", "150", "N"),
 			heartRate("hr-orphan", "nobody", "70", ""),
 		}, "\n")
