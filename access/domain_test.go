@@ -2,6 +2,8 @@ package access_test
 
 import (
 	"context"
+	"errors"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -154,5 +156,68 @@ func TestMergeThroughTheGuard(t *testing.T) {
 		_, err = reg.Merge(nurseCtx, c.ID, b.ID)
 		require.ErrorIs(t, err, ehrkit.ErrPermission)
 		require.NoError(t, access.Verify(context.Background(), e.inner))
+	})
+}
+
+// TestMergeRacingClinicalWrites: clinical writes that race a merge through
+// the guard either commit before it (and are moved) or see the merge and are
+// refused; none is left behind in the retired patient. Every guarded write
+// transaction appends to the audit chain, so the racing transactions
+// conflict on its head and the loser runs again, re-checking the patient.
+func TestMergeRacingClinicalWrites(t *testing.T) {
+	eachBackendWith(t, domainPolicy(t), func(t *testing.T, e env) {
+		desk := as(frontDesk)
+		reg, err := patient.NewService(e.g, patient.WithClock(e.clock), patient.WithIDs(&ehrkit.SeqIDs{Prefix: "pat-"}))
+		require.NoError(t, err)
+		chart := clinical.NewService(e.g, clinical.WithClock(e.clock))
+		person := func(given string) patient.Patient {
+			return patient.Patient{Names: []ehrkit.HumanName{{Use: "official", Family: "Costa", Given: []string{given}}},
+				BirthDate: ehrkit.MustDate("1975-05-06"), Gender: patient.GenderMale}
+		}
+		a, err := reg.Register(desk, person("Rui"))
+		require.NoError(t, err)
+		b, err := reg.Register(desk, person("Ruy"), patient.AllowDuplicate())
+		require.NoError(t, err)
+		doctor := physician
+		doctor.CareTeam = []string{string(a.ID), string(b.ID)}
+		dr := as(doctor)
+
+		const writers = 6
+		var wg sync.WaitGroup
+		written := make(chan string, writers)
+		wg.Add(writers + 1)
+		go func() {
+			defer wg.Done()
+			_, err := reg.Merge(desk, a.ID, b.ID)
+			assert.NoError(t, err)
+		}()
+		for range writers {
+			go func() {
+				defer wg.Done()
+				got, err := chart.AddAllergy(dr, clinical.AllergyIntolerance{Patient: a.ID, ClinicalStatus: "active",
+					Code: ehrkit.Concept(ehrkit.SystemRxNorm, "7980", "Penicillin G")})
+				var ve *ehrkit.ValidationError
+				switch {
+				case err == nil:
+					written <- got.ID
+				case errors.As(err, &ve):
+					assert.True(t, ve.Has("patient", ehrkit.IssueBusinessRule), "%v", err)
+				default:
+					assert.NoError(t, err)
+				}
+			}()
+		}
+		wg.Wait()
+		close(written)
+		for id := range written {
+			r, err := e.inner.Get(context.Background(), clinical.AllergyType, id)
+			require.NoError(t, err)
+			assert.Equal(t, string(b.ID), r.Compartment, "allergy %s follows the merge", id)
+		}
+		left, err := e.inner.Query(context.Background(), storage.Query{Compartment: string(a.ID), Limit: storage.MaxLimit})
+		require.NoError(t, err)
+		for _, r := range left.Records {
+			assert.Equal(t, patient.RecordType, r.Type, "left behind: %s/%s", r.Type, r.ID)
+		}
 	})
 }

@@ -193,7 +193,6 @@ type Policy struct {
 	order     []string
 	sensitive map[string]Permission
 	shared    map[string]bool
-	topics    map[string]bool // every topic a group declares
 }
 
 type role struct {
@@ -206,13 +205,12 @@ type role struct {
 // classes indexes the groups by class.
 type classes map[Class][]Group
 
-// compileGroups checks groups and indexes them by class; shared collects the
-// shared types and topics every declared topic.
-func compileGroups(v *ehrkit.Issues, groups [][]Group) (classes, map[string]bool, map[string]bool) {
+// compileGroups checks groups, indexes them by class and returns the shared
+// types.
+func compileGroups(v *ehrkit.Issues, groups [][]Group) (classes, map[string]bool) {
 	byClass := classes{}
 	shared := map[string]bool{storage.CheckpointType: true}
 	declared := map[string]bool{} // type -> shared, for the types seen
-	topics := map[string]bool{}
 	for i, list := range groups {
 		for j, gr := range list {
 			path := ehrkit.Index(ehrkit.Index("groups", i), j)
@@ -234,12 +232,11 @@ func compileGroups(v *ehrkit.Issues, groups [][]Group) (classes, map[string]bool
 				tp := ehrkit.Index(path+".topics", k)
 				v.Check(topic != "", tp, ehrkit.IssueRequired, "empty topic")
 				v.Check(!strings.HasPrefix(topic, "access."), tp, ehrkit.IssueValue, "topic of the access package")
-				topics[topic] = true
 			}
 			byClass[gr.Class] = append(byClass[gr.Class], Group{Class: gr.Class, Types: slices.Clone(gr.Types), Topics: slices.Clone(gr.Topics), Shared: gr.Shared})
 		}
 	}
-	return byClass, shared, topics
+	return byClass, shared
 }
 
 // NewPolicy checks and compiles roles, the sensitive labels (label ->
@@ -249,8 +246,8 @@ func compileGroups(v *ehrkit.Issues, groups [][]Group) (classes, map[string]bool
 // *ehrkit.ValidationError.
 func NewPolicy(roles []Role, sensitive map[string]Permission, groups ...[]Group) (*Policy, error) {
 	var v ehrkit.Issues
-	byClass, shared, topics := compileGroups(&v, groups)
-	p := &Policy{roles: map[string]*role{}, sensitive: map[string]Permission{}, shared: shared, topics: topics}
+	byClass, shared := compileGroups(&v, groups)
+	p := &Policy{roles: map[string]*role{}, sensitive: map[string]Permission{}, shared: shared}
 	for i, r := range roles {
 		path := ehrkit.Index("roles", i)
 		v.Required(path+".name", r.Name != "")

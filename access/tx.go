@@ -17,9 +17,13 @@ import (
 // event commit together or not at all. Denials, and the reads of a
 // transaction that did not commit, are audited after it ended.
 //
-// Every audited transaction advances the chain head, so concurrent
-// transactions may collide on it; Update then runs fn again (at most 40
-// times), like any optimistic transaction: fn must have no effect outside tx.
+// Every audited transaction advances the chain head, taken when the
+// transaction starts, so audited transactions that overlap in time collide on
+// it and the later one runs fn again (at most 40 times), like any optimistic
+// transaction: fn must have no effect outside tx. This makes the guarded
+// transactions that write serializable with each other: what fn read (a
+// patient not merged yet, a consent) still holds when it commits, whichever
+// records the competing transactions wrote.
 // Inside fn use tx, never the store itself: on single-writer backends a store
 // call waiting for its audit write would wait for fn.
 func (g *Store) Update(ctx context.Context, fn func(tx storage.Tx) error) error {
@@ -34,16 +38,20 @@ func (g *Store) Update(ctx context.Context, fn func(tx storage.Tx) error) error 
 		var head Head
 		err := g.inner.Update(ctx, func(tx storage.Tx) error {
 			t.tx, t.c = tx, g.checker(p, tx)
+			// The head is taken before fn runs: if another audited
+			// transaction commits while fn runs, the positions this one
+			// appends at are taken and it runs again (see Update).
+			h, err := g.chain.headIn(ctx, tx)
+			if err != nil {
+				return err
+			}
 			if err := fn(t); err != nil {
 				return err
 			}
 			if len(t.log) == 0 {
 				return nil
 			}
-			h, err := g.chain.headIn(ctx, tx)
-			if err == nil {
-				head, err = appendEvents(ctx, tx, h, t.events())
-			}
+			head, err = appendEvents(ctx, tx, h, t.events())
 			t.chainConflict = errors.Is(err, ehrkit.ErrConflict)
 			return err
 		})

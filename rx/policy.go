@@ -3,10 +3,12 @@ package rx
 import "github.com/ehrkit/ehrkit/access"
 
 // Groups returns the record-type groups of ordering for an access policy
-// (access.DefaultPolicy): medication orders and the prescription topic are
-// medication records (and transmissions), laboratory and imaging requests diagnostic orders,
-// transmissions the delivery state of prescriptions, and order sets shared
-// reference data. Each call returns fresh slices.
+// (access.DefaultPolicy): medication orders are medication records,
+// laboratory and imaging requests diagnostic orders, transmissions the
+// delivery state of prescriptions, order sets shared reference data, and the
+// per-patient medication ledger internal (only signing, an act, writes it).
+// The prescription topic comes with both orders and transmissions. Each call
+// returns fresh slices.
 func Groups() []access.Group {
 	return []access.Group{
 		{Class: access.ClassMedication, Types: []string{MedicationRequestType}, Topics: []string{TopicPrescription}},
@@ -15,5 +17,6 @@ func Groups() []access.Group {
 		// the delivery state (an operator requeuing a dead letter) emits it.
 		{Class: access.ClassTransmission, Types: []string{TransmissionType}, Topics: []string{TopicPrescription}},
 		{Class: access.ClassDirectory, Types: []string{OrderSetType}, Shared: true},
+		{Class: access.ClassInternal, Types: []string{ledgerType}},
 	}
 }
