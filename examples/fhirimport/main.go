@@ -10,7 +10,7 @@
 //	 "unchanged": {...}, "unsupported": {"Goal": n, ...}, "unmapped": {...},
 //	 "failed": [{"source": "file", "entry": i, "type": "...", "issues": ["..."]}]}
 //
-// In "failed", entry numbers where the failure was found: the Bundle entry
+// In "failed", entry says where the failure was found: the Bundle entry
 // (0-based) or the NDJSON line (1-based); a single resource in a .json file is
 // entry 1. A failure of a file as a whole (not JSON, not a Bundle, entries
 // that are not a list) has entry -1, and the text report prints it as
@@ -27,8 +27,9 @@
 // Importing the corpus's Synthea folder (24 patient Bundles, fhir/synthea
 // under EHRKIT_CORPUS) into a new store reads 4307 resources and exits with
 // status 1: 6 resources fail with invalid codes (code-invalid), 3
-// Observations with a category code outside the FHIR observation-category
-// code system and 3 Procedures whose code is not a SNOMED CT identifier. The
+// Observations whose category "vital-sign" is not in the FHIR
+// observation-category code system (whose code is "vital-signs") and 3
+// Procedures whose code under the SNOMED CT system is a LOINC code. The
 // report lists each with its file and entry; everything else is imported
 // (types ehrkit does not model, such as Claim, are counted as unsupported).
 // TestSyntheaCorpus checks these figures.
