@@ -17,7 +17,7 @@
 // "warnings" with their issues instead of failing; structural problems still
 // fail. Strict is the default.
 //
-// In "failed", entry numbers where the failure was found: the Bundle entry
+// In "failed", entry says where the failure was found: the Bundle entry
 // (0-based) or the NDJSON line (1-based); a single resource in a .json file is
 // entry 1. A failure of a file as a whole (not JSON, not a Bundle, entries
 // that are not a list) has entry -1, and the text report prints it as
