@@ -105,6 +105,9 @@ func parse(data []byte, o Options) (*File, error) {
 		f.TransferSyntax = ts.String()
 	} else {
 		p.pos = dataStart(data)
+		if p.pos < 0 {
+			return nil, &Error{Message: "not a DICOM file: no DICM prefix and no data set header"}
+		}
 		f.TransferSyntax = guessSyntax(data[p.pos:])
 	}
 	switch f.TransferSyntax {
@@ -130,7 +133,7 @@ func parse(data []byte, o Options) (*File, error) {
 // dataStart finds where a data set without File Meta group starts: at 0,
 // or after up to 7 stray bytes (a pad byte left behind by a tool that cut
 // the group off) before the first header whose group is a plausible first
-// group (0x0008 to 0x0028, read either way round).
+// group (0x0008 to 0x0028, read either way round); -1 when there is none.
 func dataStart(data []byte) int {
 	for k := 0; k < 8 && k+8 <= len(data); k++ {
 		le, be := binary.LittleEndian.Uint16(data[k:]), binary.BigEndian.Uint16(data[k:])
@@ -138,7 +141,7 @@ func dataStart(data []byte) int {
 			return k
 		}
 	}
-	return 0
+	return -1
 }
 
 func plausibleGroup(g uint16) bool { return g >= 0x0008 && g <= 0x0028 && g%2 == 0 }
