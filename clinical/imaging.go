@@ -110,6 +110,7 @@ func (s *ImagingStudy) deriveCounts() {
 // Validate checks the study: status, the DICOM UIDs of the study, its series
 // and instances (PS3.5 §9: digits and dots, at most 64 characters, no empty
 // or zero-led component), unique within the study, and the modality codes.
+// A SOP class may be given as a URI, "urn:oid:" and the UID.
 func (s *ImagingStudy) Validate() error {
 	var is ehrkit.Issues
 	is.Required("patient", s.Patient != "")
@@ -139,7 +140,7 @@ func (s *ImagingStudy) Validate() error {
 			checkUID(&is, q+".uid", in.UID)
 			is.Check(!seen[in.UID], q+".uid", ehrkit.IssueDuplicate, "instance listed twice")
 			seen[in.UID] = true
-			checkUID(&is, q+".sopClass.code", in.SOPClass.Code)
+			checkUID(&is, q+".sopClass.code", strings.TrimPrefix(in.SOPClass.Code, "urn:oid:"))
 			is.Check(in.Number >= 0, q+".number", ehrkit.IssueValue, "must not be negative")
 		}
 	}

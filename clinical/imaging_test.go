@@ -17,7 +17,7 @@ func mrStudy() clinical.ImagingStudy {
 		Modalities: []ehrkit.Coding{mr},
 		Series: []clinical.ImagingSeries{
 			{UID: "1.2.3.4.1", Number: 1, Modality: mr, Instances: []clinical.ImagingInstance{{UID: "1.2.3.4.1.1", SOPClass: mrImage, Number: 1}, {UID: "1.2.3.4.1.2", SOPClass: mrImage, Number: 2}}},
-			{UID: "1.2.3.4.2", Number: 2, Modality: mr, Instances: []clinical.ImagingInstance{{UID: "1.2.3.4.2.1", SOPClass: mrImage, Number: 1}}},
+			{UID: "1.2.3.4.2", Number: 2, Modality: mr, Instances: []clinical.ImagingInstance{{UID: "1.2.3.4.2.1", SOPClass: ehrkit.Coding{System: "urn:ietf:rfc:3986", Code: "urn:oid:" + mrImage.Code}, Number: 1}}},
 		}}
 }
 
