@@ -15,7 +15,8 @@ type File struct {
 	Elements       []Element
 	TransferSyntax string
 	// Reader names what read the data set: "suyashkumar/dicom" or, where
-	// that library fails on a valid file, "ehrkit" (see the package docs).
+	// that library fails on a valid file or is not given it (a data set
+	// without File Meta group), "ehrkit" (see the package docs).
 	Reader string
 }
 
@@ -72,6 +73,9 @@ func Read(r io.Reader, o Options) (*File, error) {
 	f, err := parse(data, o)
 	if err != nil {
 		return nil, err
+	}
+	if len(f.Meta) == 0 {
+		return f, nil // the library misreads a bare data set (see the package docs)
 	}
 	if lib, ok := readWithLibrary(data, f); ok {
 		f.Elements, f.Reader = lib, "suyashkumar/dicom"
