@@ -3,6 +3,7 @@ package rx
 import (
 	"cmp"
 	"context"
+	"errors"
 	"slices"
 
 	"github.com/ehrkit/ehrkit"
@@ -110,6 +111,34 @@ func (ol *openLedger) medications() []ehrkit.Coding {
 		}
 	}
 	return out
+}
+
+// doses returns the doses of the orders on the list, read in the act's
+// transaction, for the daily dose summed across orders. An order the act
+// cannot read (one of a compartment merged in, kept under its former
+// patient) contributes its code to the interaction checks only.
+func (ol *openLedger) doses(ctx context.Context) ([]Proposed, error) {
+	var out []Proposed
+	seen := map[string]bool{}
+	for _, st := range ol.ledgers {
+		for _, e := range st.l.Entries {
+			if seen[e.Order] {
+				continue
+			}
+			seen[e.Order] = true
+			o, _, err := medicationRequests.Get(ctx, ol.act, e.Order)
+			switch {
+			case errors.Is(err, ehrkit.ErrNotFound) || errors.Is(err, ehrkit.ErrPermission):
+				continue
+			case err != nil:
+				return nil, err
+			}
+			if onList(&o) {
+				out = append(out, o.Medication.proposed())
+			}
+		}
+	}
+	return out, nil
 }
 
 // set puts o on the patient's own list or takes it off every list, as its
