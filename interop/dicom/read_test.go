@@ -203,7 +203,9 @@ func FuzzRead(f *testing.F) {
 }
 
 // TestBoundedMemory reads each corpus file and checks what it allocated
-// stays within a small multiple of the file's size.
+// stays within a small multiple of the file's size (plus 4 MiB of slack for
+// the inflater of deflated files and the race detector's bookkeeping): a
+// reader that trusts a hostile length allocates hundreds of megabytes.
 func TestBoundedMemory(t *testing.T) {
 	dir := corpus(t, "dicom")
 	files, _ := filepath.Glob(filepath.Join(dir, "pydicom", "*.dcm"))
@@ -214,6 +216,6 @@ func TestBoundedMemory(t *testing.T) {
 		runtime.ReadMemStats(&before)
 		_, _ = ReadFile(path, Options{})
 		runtime.ReadMemStats(&after)
-		assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(8*info.Size()+1<<20), filepath.Base(path))
+		assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(8*info.Size()+4<<20), filepath.Base(path))
 	}
 }
