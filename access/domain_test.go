@@ -149,6 +149,13 @@ func TestMergeThroughTheGuard(t *testing.T) {
 			Code:      ehrkit.Concept(ehrkit.SystemLOINC, "8867-4", "Heart rate"), DataAbsentReason: "not-performed"})
 		requireIssues(t, err, issue{"patient", ehrkit.IssueBusinessRule})
 
+		// Unmerge as the front desk puts the allergy back.
+		_, err = reg.Unmerge(desk, a.ID)
+		require.NoError(t, err)
+		back, err := e.inner.Get(context.Background(), clinical.AllergyType, allergy.ID)
+		require.NoError(t, err)
+		assert.Equal(t, string(a.ID), back.Compartment)
+
 		// A nurse may not merge at all.
 		nurseCtx := as(access.Principal{Kind: access.User, ID: "rn-2", Roles: []string{access.RoleNurse}, Facility: "F1"})
 		c, err := reg.Register(desk, person("Anne"), patient.AllowDuplicate())

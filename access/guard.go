@@ -208,22 +208,28 @@ func (g *Store) Get(ctx context.Context, typ, id string) (storage.Record, error)
 // later, such as sensitive, also covers what was written before it.
 func (g *Store) GetVersion(ctx context.Context, typ, id string, version int64) (storage.Record, error) {
 	recs, err := g.read(ctx, string(Read), typ, id, func() ([]storage.Record, error) {
-		rec, err := g.inner.GetVersion(ctx, typ, id, version)
-		if err != nil {
-			return nil, err
-		}
-		cur, err := g.inner.Get(ctx, typ, id)
-		if errors.Is(err, ehrkit.ErrNotFound) {
-			// Deleted: a tombstone carries no labels, so every version counts.
-			hist, err := g.inner.History(ctx, typ, id)
-			return append(hist, rec), err
-		}
-		return []storage.Record{cur, rec}, err
+		return g.versionAndCurrent(ctx, typ, id, version)
 	})
 	if err != nil {
 		return storage.Record{}, err
 	}
 	return recs[len(recs)-1], nil
+}
+
+// versionAndCurrent returns the records a read of one version is checked
+// against: the current version (every version, if the record was deleted: a
+// tombstone carries no labels), then the version asked for.
+func (g *Store) versionAndCurrent(ctx context.Context, typ, id string, version int64) ([]storage.Record, error) {
+	rec, err := g.inner.GetVersion(ctx, typ, id, version)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := g.inner.Get(ctx, typ, id)
+	if errors.Is(err, ehrkit.ErrNotFound) {
+		hist, err := g.inner.History(ctx, typ, id)
+		return append(hist, rec), err
+	}
+	return []storage.Record{cur, rec}, err
 }
 
 // History returns every version of a record when the principal may read all

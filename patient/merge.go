@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ehrkit/ehrkit"
+	"github.com/ehrkit/ehrkit/access"
 	"github.com/ehrkit/ehrkit/storage"
 )
 
@@ -337,16 +338,18 @@ func (s *Service) Unmerge(ctx context.Context, source ID) (MergeRecord, error) {
 	if err := s.authorize(ctx, m.Source, m.Target); err != nil {
 		return MergeRecord{}, err
 	}
-	before := make([]storage.Record, len(m.Records))
-	for i, r := range m.Records {
-		if before[i], err = s.store.GetVersion(ctx, r.Type, r.ID, r.Before); err != nil {
-			return MergeRecord{}, err
-		}
-	}
 	err = s.update(ctx, func(tx storage.Tx) error {
 		tx, err := act(ctx, tx, m)
 		if err != nil {
 			return err
+		}
+		// The versions to restore are read as part of the act, so an
+		// unmerge puts back records its caller may not read (allergies).
+		before := make([]storage.Record, len(m.Records))
+		for i, r := range m.Records {
+			if before[i], err = access.GetVersion(ctx, tx, r.Type, r.ID, r.Before); err != nil {
+				return err
+			}
 		}
 		cur, version, err := merges.Get(ctx, tx, m.ID)
 		if err != nil {
