@@ -1,9 +1,6 @@
 package ehrkit
 
-import (
-	"fmt"
-	"regexp"
-)
+import "regexp"
 
 var (
 	icd10cmRe = regexp.MustCompile(`^[A-Z][0-9][0-9AB](\.[0-9A-Z]{1,4})?$`)
@@ -20,12 +17,14 @@ var (
 // dash, Mod-10 check digit; answer, group and part codes such as "LA6568-5" by
 // syntax only), CPT, HCPCS Level II, RxNorm (numeric RXCUI), SNOMED CT
 // (numeric SCTID with a valid Verhoeff check digit) and NPI (Luhn check with
-// prefix 80840). Codes of other systems are accepted as they are.
+// prefix 80840). Codes of other systems are accepted as they are. A code that
+// breaks its system's syntax fails with a *ValidationError (wrapping
+// ErrInvalid) whose one issue is at path "code" with IssueCodeInvalid.
 func CheckCode(system, code string) error {
 	switch system {
 	case SystemICD10CM:
 		if !icd10cmRe.MatchString(code) {
-			return fmt.Errorf("not an ICD-10-CM code")
+			return invalidCode("not an ICD-10-CM code")
 		}
 	case SystemLOINC:
 		if loincLxRe.MatchString(code) {
@@ -33,33 +32,40 @@ func CheckCode(system, code string) error {
 		}
 		m := loincRe.FindStringSubmatch(code)
 		if m == nil {
-			return fmt.Errorf("not a LOINC code (digits-checkdigit)")
+			return invalidCode("not a LOINC code (digits-checkdigit)")
 		}
 		if LuhnDigit(m[1]) != int(m[2][0]-'0') {
-			return fmt.Errorf("LOINC check digit does not match")
+			return invalidCode("LOINC check digit does not match")
 		}
 	case SystemCPT:
 		if !cptRe.MatchString(code) {
-			return fmt.Errorf("not a CPT code")
+			return invalidCode("not a CPT code")
 		}
 	case SystemHCPCS:
 		if !hcpcsRe.MatchString(code) && !cptRe.MatchString(code) {
-			return fmt.Errorf("not a HCPCS code")
+			return invalidCode("not a HCPCS code")
 		}
 	case SystemRxNorm:
 		if !rxnormRe.MatchString(code) {
-			return fmt.Errorf("not an RxNorm concept id")
+			return invalidCode("not an RxNorm concept id")
 		}
 	case SystemSNOMED:
 		if !snomedRe.MatchString(code) || !verhoeffValid(code) {
-			return fmt.Errorf("not a SNOMED CT identifier")
+			return invalidCode("not a SNOMED CT identifier")
 		}
 	case SystemNPI:
 		if !ValidNPI(code) {
-			return fmt.Errorf("not a valid NPI")
+			return invalidCode("not a valid NPI")
 		}
 	}
 	return nil
+}
+
+// invalidCode is CheckCode's error: one code-invalid issue at "code".
+func invalidCode(msg string) error {
+	var v Issues
+	v.Add("code", IssueCodeInvalid, "%s", msg)
+	return v.Err()
 }
 
 // LuhnDigit returns the Luhn (Mod-10) check digit to append to a string of

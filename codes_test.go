@@ -38,7 +38,13 @@ func TestCheckCode(t *testing.T) {
 			assert.NoError(t, ehrkit.CheckCode(tc.system, code), "%s %q is valid", tc.system, code)
 		}
 		for _, code := range tc.bad {
-			assert.Error(t, ehrkit.CheckCode(tc.system, code), "%s %q is invalid", tc.system, code)
+			err := ehrkit.CheckCode(tc.system, code)
+			assert.ErrorIs(t, err, ehrkit.ErrInvalid, "%s %q is invalid", tc.system, code)
+			var ve *ehrkit.ValidationError
+			if assert.ErrorAs(t, err, &ve, "%s %q", tc.system, code) {
+				assert.True(t, ve.Has("code", ehrkit.IssueCodeInvalid), "%s %q names the code", tc.system, code)
+				assert.Len(t, ve.Issues, 1)
+			}
 		}
 	}
 	assert.True(t, ehrkit.ValidNPI("1234567893"))

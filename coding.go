@@ -41,9 +41,7 @@ func (c Coding) Validate() error {
 	var v Issues
 	v.Required("code", strings.TrimSpace(c.Code) != "")
 	if c.Code != "" {
-		if err := CheckCode(c.System, c.Code); err != nil {
-			v.Add("code", IssueCodeInvalid, "%s", err.Error())
-		}
+		v.Merge("", CheckCode(c.System, c.Code))
 	}
 	return v.Err()
 }

@@ -185,7 +185,7 @@ func (d Date) MarshalJSON() ([]byte, error) {
 func (d *Date) UnmarshalJSON(b []byte) error {
 	var s *string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return err
+		return fmt.Errorf("%w: date: %w", ErrInvalid, err)
 	}
 	if s == nil || *s == "" {
 		*d = Date{}

@@ -168,7 +168,7 @@ func TestDateJSON(t *testing.T) {
 	assert.Equal(t, ehrkit.YearOnly(2001), out.Onset)
 
 	for _, bad := range []string{`{"birth":"1970-02-30"}`, `{"birth":19700101}`, `{"birth":"May 1970"}`} {
-		assert.Error(t, json.Unmarshal([]byte(bad), &out), bad)
+		assert.ErrorIs(t, json.Unmarshal([]byte(bad), &out), ehrkit.ErrInvalid, bad)
 	}
 	err = json.Unmarshal([]byte(`{"birth":"1970-02-30"}`), &out)
 	assert.ErrorIs(t, err, ehrkit.ErrInvalid)

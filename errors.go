@@ -6,18 +6,30 @@ import (
 	"strings"
 )
 
-// Sentinel errors. Every error returned by an ehrkit package wraps exactly one of
-// these, so callers classify failures with errors.Is and never with message text.
+// Sentinel errors. Callers classify failures with errors.Is, never with message
+// text. ehrkit's typed errors wrap them as follows: *ValidationError (every
+// Validate method and CheckCode) wraps ErrInvalid; *storage.Error wraps the
+// sentinel of its Kind (ErrNotFound for a missing record, ErrConflict for a
+// stale expected version, ...) or storage.ErrClosed; *access.DeniedError
+// wraps ErrPermission, or ErrUnauthenticated without a principal; business
+// refusals (patient.IdentifierInUseError, patient.DuplicateError,
+// schedule.ErrSlotUnavailable, rx.AlertsError, a state transition not allowed)
+// wrap ErrFailedPrecondition. A failure of the store itself (a lost
+// connection, a full disk) or a cancelled context may wrap none of them.
 var (
 	// ErrNotFound reports that a requested record or version does not exist.
 	ErrNotFound = errors.New("ehrkit: not found")
-	// ErrConflict reports a concurrent modification (a stale expected version) or a
-	// uniqueness violation.
+	// ErrConflict reports a lost optimistic race: a write named a version
+	// (none, for a create) that another writer had already replaced. It is
+	// retryable, and it is the only error Retry runs its function again for;
+	// a business refusal never wraps it.
 	ErrConflict = errors.New("ehrkit: conflict")
 	// ErrInvalid reports input that breaks a rule; see ValidationError for details.
 	ErrInvalid = errors.New("ehrkit: invalid")
-	// ErrFailedPrecondition reports an operation not allowed in the current state,
-	// such as signing an order that is not a draft.
+	// ErrFailedPrecondition reports an operation refused in the current state:
+	// signing an order that is not a draft, an identifier that belongs to
+	// another patient, a certain duplicate, a slot already taken. Running the
+	// operation again gives the same answer until the state changes.
 	ErrFailedPrecondition = errors.New("ehrkit: failed precondition")
 	// ErrPermission reports that the principal may not perform the operation.
 	ErrPermission = errors.New("ehrkit: permission denied")

@@ -1,9 +1,11 @@
 package ehrkit_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -89,4 +91,39 @@ func TestSentinels(t *testing.T) {
 			assert.Equal(t, i == j, errors.Is(a, b), "%v vs %v", a, b)
 		}
 	}
+}
+
+// Every validator of the root package fails with an error wrapping
+// ErrInvalid; those checking a value with fields are a *ValidationError
+// naming the offending field.
+func TestValidatorsWrapErrInvalid(t *testing.T) {
+	cases := []struct {
+		name string
+		err  error
+		path string // "" for errors that name no field
+		code ehrkit.IssueCode
+	}{
+		{"CheckCode", ehrkit.CheckCode(ehrkit.SystemLOINC, "2345-8"), "code", ehrkit.IssueCodeInvalid},
+		{"Coding", ehrkit.Coding{System: ehrkit.SystemICD10CM, Code: "i10"}.Validate(), "code", ehrkit.IssueCodeInvalid},
+		{"CodeableConcept", ehrkit.CodeableConcept{Coding: []ehrkit.Coding{{System: ehrkit.SystemSNOMED}}}.Validate(), "coding[0].code", ehrkit.IssueRequired},
+		{"Identifier", ehrkit.Identifier{Value: "1"}.Validate(), "system", ehrkit.IssueRequired},
+		{"Period", ehrkit.Period{Start: time.Unix(10, 0), End: time.Unix(5, 0)}.Validate(), "end", ehrkit.IssueInvariant},
+		{"HumanName", ehrkit.HumanName{Family: "x", Use: "alias"}.Validate(), "use", ehrkit.IssueCodeInvalid},
+		{"ContactPoint", ehrkit.ContactPoint{System: "pigeon", Value: "x"}.Validate(), "system", ehrkit.IssueCodeInvalid},
+		{"Date", ehrkit.NewDate(2023, time.February, 30).Validate(), "", ehrkit.IssueValue},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			require.ErrorIs(t, tc.err, ehrkit.ErrInvalid)
+			var ve *ehrkit.ValidationError
+			require.ErrorAs(t, tc.err, &ve)
+			assert.True(t, ve.Has(tc.path, tc.code), "issues: %v", ve.Issues)
+		})
+	}
+	_, err := ehrkit.ParseDate("1970-13")
+	assert.ErrorIs(t, err, ehrkit.ErrInvalid, "ParseDate")
+	var d ehrkit.Date
+	assert.ErrorIs(t, json.Unmarshal([]byte(`true`), &d), ehrkit.ErrInvalid, "Date.UnmarshalJSON")
+	var q ehrkit.Quantity
+	assert.ErrorIs(t, json.Unmarshal([]byte(`{"value":[]}`), &q), ehrkit.ErrInvalid, "Quantity.UnmarshalJSON")
 }

@@ -18,9 +18,15 @@ import (
 // exceptions: business refusals (an identifier in use, a slot taken, a
 // certain duplicate) wrap ErrFailedPrecondition and end the loop at once.
 func Retry(ctx context.Context, attempts int, fn func() error) error {
+	return RetryIf(ctx, attempts, func(err error) bool { return errors.Is(err, ErrConflict) }, fn)
+}
+
+// RetryIf is Retry for a caller that retries only some conflicts: fn runs
+// again while retryable reports true for its error (never for nil).
+func RetryIf(ctx context.Context, attempts int, retryable func(error) bool, fn func() error) error {
 	for attempt := 1; ; attempt++ {
 		err := fn()
-		if err == nil || !errors.Is(err, ErrConflict) || attempt >= attempts {
+		if err == nil || !retryable(err) || attempt >= attempts {
 			return err
 		}
 		limit := min(time.Duration(1<<min(attempt, 10))*20*time.Microsecond, 10*time.Millisecond)

@@ -54,3 +54,25 @@ func TestRetry(t *testing.T) {
 		assert.True(t, errors.Is(err, context.Canceled) && errors.Is(err, ehrkit.ErrConflict))
 	})
 }
+
+func TestRetryIf(t *testing.T) {
+	raced := fmt.Errorf("audit head: %w", ehrkit.ErrConflict)
+	stale := fmt.Errorf("stale version: %w", ehrkit.ErrConflict)
+	onlyRaces := func(err error) bool { return errors.Is(err, raced) }
+	results := []error{raced, raced, stale, nil}
+	calls := 0
+	err := ehrkit.RetryIf(context.Background(), 10, onlyRaces, func() error {
+		calls++
+		return results[calls-1]
+	})
+	assert.Equal(t, 3, calls, "a conflict the predicate refuses ends the loop")
+	assert.ErrorIs(t, err, stale)
+
+	calls = 0
+	err = ehrkit.RetryIf(context.Background(), 2, onlyRaces, func() error {
+		calls++
+		return raced
+	})
+	assert.Equal(t, 2, calls)
+	assert.ErrorIs(t, err, raced)
+}

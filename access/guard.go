@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"math/rand/v2"
 	"slices"
 	"strings"
 	"time"
@@ -111,7 +110,7 @@ func (g *Store) audit(evs ...Event) error {
 // appendWith runs fn and appends evs in one transaction of the inner store,
 // retrying when another transaction advanced the audit chain first.
 func (g *Store) appendWith(ctx context.Context, fn func(tx storage.Tx) error, evs ...Event) error {
-	for attempt := 1; ; attempt++ {
+	return ehrkit.RetryIf(ctx, maxAttempts, isChainConflict, func() error {
 		var head Head
 		err := g.inner.Update(ctx, func(tx storage.Tx) error {
 			if fn != nil {
@@ -128,20 +127,11 @@ func (g *Store) appendWith(ctx context.Context, fn func(tx storage.Tx) error, ev
 		})
 		if err == nil {
 			g.chain.committed(head)
-			return nil
+		} else if isChainConflict(err) {
+			g.chain.forget()
 		}
-		if !isChainConflict(err) || attempt == maxAttempts || ctx.Err() != nil {
-			return err
-		}
-		g.chain.forget()
-		backoff(attempt)
-	}
-}
-
-// backoff sleeps a random time growing with the attempt, up to 10ms.
-func backoff(attempt int) {
-	limit := min(time.Duration(1<<min(attempt, 10))*20*time.Microsecond, 10*time.Millisecond)
-	time.Sleep(rand.N(limit) + time.Microsecond)
+		return err
+	})
 }
 
 // begin fills ev (which names its action and target) with the principal of

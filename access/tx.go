@@ -28,7 +28,8 @@ func (g *Store) Update(ctx context.Context, fn func(tx storage.Tx) error) error 
 	if err != nil {
 		return err
 	}
-	for attempt := 1; ; attempt++ {
+	raced := false // the last attempt lost the race for the audit chain head
+	return ehrkit.RetryIf(ctx, maxAttempts, func(error) bool { return raced }, func() error {
 		t := &guardTx{g: g, p: p}
 		var head Head
 		err := g.inner.Update(ctx, func(tx storage.Tx) error {
@@ -49,8 +50,8 @@ func (g *Store) Update(ctx context.Context, fn func(tx storage.Tx) error) error 
 		if err == nil && len(t.log) > 0 {
 			g.chain.committed(head)
 		}
-		retry := err != nil && (t.chainConflict || isChainConflict(err)) && attempt < maxAttempts && ctx.Err() == nil
-		if retry {
+		raced = err != nil && (t.chainConflict || isChainConflict(err))
+		if raced {
 			g.chain.forget()
 		}
 		after := t.denials
@@ -58,13 +59,11 @@ func (g *Store) Update(ctx context.Context, fn func(tx storage.Tx) error) error 
 			after = append(t.reads(), after...)
 		}
 		if aerr := g.audit(after...); aerr != nil {
+			raced = false
 			return errors.Join(err, aerr)
 		}
-		if !retry {
-			return err
-		}
-		backoff(attempt)
-	}
+		return err
+	})
 }
 
 // txEvent is an audit event waiting for the end of a transaction.

@@ -198,9 +198,7 @@ func validateItem(is *ehrkit.Issues, path string, it *FormItem, index map[string
 	}
 	if it.Unit != "" {
 		is.Check(it.Type == ItemNumber, path+".unit", ehrkit.IssueStructure, "only number items have a unit")
-		if err := CheckUnit(it.Unit); err != nil {
-			is.Add(path+".unit", ehrkit.IssueCodeInvalid, "not a UCUM unit: %v", err)
-		}
+		is.Merge(path, CheckUnit(it.Unit))
 	}
 	is.Check(it.Type != ItemNumber || it.Unit != "", path+".unit", ehrkit.IssueRequired, "a number item needs a unit")
 	is.Check(it.Min == nil || it.Max == nil || !it.Max.LessThan(*it.Min), path+".max", ehrkit.IssueInvariant, "is below min")

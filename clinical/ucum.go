@@ -39,7 +39,20 @@ var ucumAtoms = map[string]bool{
 // ehrkit knows: terms joined by "." and "/", optional metric prefixes,
 // integer exponents ("m2", "s-1"), parentheses, integer factors and curly-brace
 // annotations ("{score}", "mL/min/{1.73_m2}"). The empty string is not a unit.
+// A unit it refuses fails with a *ehrkit.ValidationError (wrapping
+// ehrkit.ErrInvalid) whose one issue is at path "unit" with
+// ehrkit.IssueCodeInvalid, its message saying where the expression breaks.
 func CheckUnit(unit string) error {
+	if err := parseUnit(unit); err != nil {
+		var v ehrkit.Issues
+		v.Add("unit", ehrkit.IssueCodeInvalid, "not a UCUM unit: %v", err)
+		return v.Err()
+	}
+	return nil
+}
+
+// parseUnit checks the syntax of a unit expression.
+func parseUnit(unit string) error {
 	if unit == "" {
 		return fmt.Errorf("empty unit")
 	}

@@ -27,7 +27,12 @@ func TestCheckUnit(t *testing.T) {
 		"kg m", "bpm", "beats/min", "kmin", "Kg", "2-", "kg.{a{b}", "mm[Hg]x", "()",
 	}
 	for _, u := range invalid {
-		assert.Error(t, clinical.CheckUnit(u), u)
+		err := clinical.CheckUnit(u)
+		assert.ErrorIs(t, err, ehrkit.ErrInvalid, u)
+		var ve *ehrkit.ValidationError
+		if assert.ErrorAs(t, err, &ve, u) {
+			assert.True(t, ve.Has("unit", ehrkit.IssueCodeInvalid), "%q names the unit", u)
+		}
 	}
 }
 

@@ -102,8 +102,8 @@ func checkQuantity(q ehrkit.Quantity) error {
 	var is ehrkit.Issues
 	if q.Unit == "" {
 		is.Add("unit", ehrkit.IssueRequired, "is required")
-	} else if err := CheckUnit(q.Unit); err != nil {
-		is.Add("unit", ehrkit.IssueCodeInvalid, "not a UCUM unit: %v", err)
+	} else {
+		is.Merge("", CheckUnit(q.Unit))
 	}
 	is.Check(q.Comparator == "" || oneOf(q.Comparator, "<", "<=", ">=", ">"), "comparator", ehrkit.IssueCodeInvalid, "unknown comparator")
 	return is.Err()

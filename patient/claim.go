@@ -9,15 +9,13 @@ import (
 	"github.com/ehrkit/ehrkit/storage"
 )
 
-// ClaimIdentifiers keeps the identifier key records of p inside tx, as
-// Register and Update do: p becomes the holder of each of its identifiers, and
-// the identifiers of previous (the version being replaced, nil for a new
-// record) that p no longer carries are released. Loaders that write patient
-// records in their own transactions (the FHIR importer) call it beside the
-// write, so identifiers stay unique whatever path a patient came in by. An
-// identifier held by another patient fails with *IdentifierInUseError before
-// anything is written.
-func ClaimIdentifiers(ctx context.Context, tx storage.Tx, p Patient, previous *Patient) error {
+// claimIdentifiers keeps the identifier key records of p inside tx for Save,
+// as Register and Update do: p becomes the holder of each of its identifiers,
+// and the identifiers of previous (the version being replaced, nil for a new
+// record) that p no longer carries are released. An identifier held by
+// another patient fails with *IdentifierInUseError before anything is
+// written.
+func claimIdentifiers(ctx context.Context, tx storage.Tx, p Patient, previous *Patient) error {
 	for i, ident := range p.Identifiers {
 		holder, _, err := identifierKeys.Get(ctx, tx, identifierKeyID(ident.Token()))
 		switch {

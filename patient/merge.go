@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"slices"
@@ -310,8 +311,10 @@ func sameAddress(a, b ehrkit.Address) bool {
 // had before, as a new version, and the merge record is marked unmerged. If
 // any of those records changed since the merge (a later update of the target,
 // a moved record edited), nothing is written and the error wraps
-// ehrkit.ErrConflict: the later change would be lost. Records created in the
-// target's compartment after the merge stay with the target. It fails with
+// ehrkit.ErrFailedPrecondition (the later change would be lost; trying again
+// cannot succeed). A merge reverted meanwhile fails the same way. Records
+// created in the target's compartment after the merge stay with the target.
+// It fails with
 // ehrkit.ErrNotFound when source has no merge in force.
 func (s *Service) Unmerge(ctx context.Context, source ID) (MergeRecord, error) {
 	ms, _, err := merges.Query(ctx, s.store, storage.Query{Filters: []storage.Filter{
@@ -334,17 +337,24 @@ func (s *Service) Unmerge(ctx context.Context, source ID) (MergeRecord, error) {
 			return MergeRecord{}, err
 		}
 	}
-	err = s.store.Update(ctx, func(tx storage.Tx) error {
+	err = s.update(ctx, func(tx storage.Tx) error {
 		cur, version, err := merges.Get(ctx, tx, m.ID)
 		if err != nil {
 			return err
 		}
 		if cur.Status != MergeActive {
-			return storage.Conflict("unmerge", MergeRecordType, m.ID, version, version)
+			return fmt.Errorf("patient: merge %s is %s: %w", m.ID, cur.Status, ehrkit.ErrFailedPrecondition)
 		}
 		for i, r := range m.Records {
 			rec := before[i]
 			rec.Version, rec.Updated = 0, time.Time{}
+			now, err := tx.Get(ctx, r.Type, r.ID)
+			if err != nil && !errors.Is(err, ehrkit.ErrNotFound) {
+				return err
+			}
+			if err != nil || now.Version != r.After {
+				return fmt.Errorf("patient: unmerge %s: %s/%s changed since the merge: %w", m.ID, r.Type, r.ID, ehrkit.ErrFailedPrecondition)
+			}
 			written, err := tx.Put(ctx, rec, r.After)
 			if err != nil {
 				return err

@@ -72,6 +72,18 @@ type Contact struct {
 	Period       ehrkit.Period            `json:"period,omitzero"`
 }
 
+// String hides the contact: a name, phones and an address are PHI.
+func (c Contact) String() string { return "Contact(redacted)" }
+
+// GoString hides the contact.
+func (c Contact) GoString() string { return "patient.Contact{/* redacted */}" }
+
+// Format redacts the contact for every verb; see ehrkit.FormatRedacted.
+func (c Contact) Format(f fmt.State, verb rune) { ehrkit.FormatRedacted(f, verb, c) }
+
+// LogValue logs that a contact was redacted.
+func (c Contact) LogValue() slog.Value { return slog.StringValue(c.String()) }
+
 // Is reports whether the contact has the given relationship code
 // (RelationshipEmergency, RelationshipNextOfKin).
 func (c Contact) Is(code string) bool {
@@ -84,7 +96,8 @@ func (c Contact) Is(code string) bool {
 }
 
 // Patient is a person receiving care (shaped after FHIR R4 Patient). It holds
-// PHI: String and LogValue show the id only.
+// PHI: String, GoString, every fmt verb and LogValue show the id (and
+// version) only; encoding/json still writes every field.
 type Patient struct {
 	ID      ID        `json:"id"`
 	Version int64     `json:"-"` // version read from the store; Update expects it
@@ -109,6 +122,14 @@ type Patient struct {
 
 // String shows the id only: patients carry PHI.
 func (p Patient) String() string { return fmt.Sprintf("Patient/%s", p.ID) }
+
+// GoString shows the id and version only.
+func (p Patient) GoString() string {
+	return fmt.Sprintf("patient.Patient{ID:%q, Version:%d /* PHI redacted */}", p.ID, p.Version)
+}
+
+// Format shows the id only, for every verb; see ehrkit.FormatRedacted.
+func (p Patient) Format(f fmt.State, verb rune) { ehrkit.FormatRedacted(f, verb, p) }
 
 // LogValue logs the id and version only.
 func (p Patient) LogValue() slog.Value {

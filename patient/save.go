@@ -18,12 +18,12 @@ import (
 // or left (storage.Kind.Save); no MRN is assigned and no duplicate check runs:
 // the caller brings the patient's identity. Merge links are kept as sent.
 func (s *Service) Save(ctx context.Context, tx storage.Tx, p Patient) (storage.Outcome, error) {
-	if err := p.Validate(); err != nil {
+	if err := ehrkit.Tolerate(ctx, p.Validate()); err != nil {
 		return "", err
 	}
 	p.Version = 0
 	outcome, err := patients.Save(ctx, tx, &p, func(previous *Patient) error {
-		err := ClaimIdentifiers(ctx, tx, p, previous)
+		err := claimIdentifiers(ctx, tx, p, previous)
 		var inUse *IdentifierInUseError
 		if errors.As(err, &inUse) {
 			var v ehrkit.Issues

@@ -6,10 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/storage"
@@ -90,7 +88,8 @@ func NewService(store storage.Store, opts ...Option) (*Service, error) {
 func (s *Service) MRN() MRNFormat { return s.mrn }
 
 // IdentifierInUseError reports that an identifier (system|value) already
-// belongs to another patient. It wraps ehrkit.ErrConflict. The identifier value
+// belongs to another patient. It wraps ehrkit.ErrFailedPrecondition (a
+// refusal, not a race: trying again gives the same answer). The identifier value
 // is not shown: it may be a national id.
 type IdentifierInUseError struct {
 	Index   int    // position in the patient's identifiers
@@ -102,11 +101,12 @@ func (e *IdentifierInUseError) Error() string {
 	return fmt.Sprintf("patient: identifier[%d] of system %s already belongs to Patient/%s", e.Index, e.System, e.Patient)
 }
 
-// Unwrap makes errors.Is(err, ehrkit.ErrConflict) true.
-func (e *IdentifierInUseError) Unwrap() error { return ehrkit.ErrConflict }
+// Unwrap makes errors.Is(err, ehrkit.ErrFailedPrecondition) true.
+func (e *IdentifierInUseError) Unwrap() error { return ehrkit.ErrFailedPrecondition }
 
 // DuplicateError reports that Register found certain duplicates of the
-// candidate; pass AllowDuplicate to register anyway. It wraps ehrkit.ErrConflict.
+// candidate; pass AllowDuplicate to register anyway. It wraps
+// ehrkit.ErrFailedPrecondition.
 type DuplicateError struct {
 	Matches []Match // the certain matches, best first
 }
@@ -119,8 +119,8 @@ func (e *DuplicateError) Error() string {
 	return fmt.Sprintf("patient: candidate is a certain duplicate of %v", ids)
 }
 
-// Unwrap makes errors.Is(err, ehrkit.ErrConflict) true.
-func (e *DuplicateError) Unwrap() error { return ehrkit.ErrConflict }
+// Unwrap makes errors.Is(err, ehrkit.ErrFailedPrecondition) true.
+func (e *DuplicateError) Unwrap() error { return ehrkit.ErrFailedPrecondition }
 
 // RegisterOption changes one Register call.
 type RegisterOption func(*registerConfig)
@@ -308,24 +308,10 @@ func emit(ctx context.Context, tx storage.Tx, topic string, id ID, version int64
 	})
 }
 
-// update runs fn in a transaction, trying again (with a short random pause)
-// when the commit loses an optimistic race; an *IdentifierInUseError is final.
+// update runs fn in a transaction, trying again (ehrkit.Retry) when the
+// commit loses an optimistic race.
 func (s *Service) update(ctx context.Context, fn func(tx storage.Tx) error) error {
-	var err error
-	for attempt := range s.attempts {
-		err = s.store.Update(ctx, fn)
-		var inUse *IdentifierInUseError
-		if !errors.Is(err, ehrkit.ErrConflict) || errors.As(err, &inUse) {
-			return err
-		}
-		pause := time.Duration(rand.Int64N(int64(time.Millisecond) * int64(min(attempt+1, 10))))
-		select {
-		case <-ctx.Done():
-			return errors.Join(err, ctx.Err())
-		case <-time.After(pause):
-		}
-	}
-	return err
+	return ehrkit.Retry(ctx, s.attempts, func() error { return s.store.Update(ctx, fn) })
 }
 
 // Update writes p as the next version of its record. p.Version must be the

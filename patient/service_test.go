@@ -133,7 +133,8 @@ func TestRegisterIdentifierInUse(t *testing.T) {
 		_, err = svc.Register(ctx, b, AllowDuplicate())
 		var inUse *IdentifierInUseError
 		require.ErrorAs(t, err, &inUse)
-		assert.ErrorIs(t, err, ehrkit.ErrConflict)
+		assert.ErrorIs(t, err, ehrkit.ErrFailedPrecondition, "a refusal")
+		assert.NotErrorIs(t, err, ehrkit.ErrConflict, "not a retryable race")
 		assert.Equal(t, 1, inUse.Index)
 		assert.Equal(t, first.ID, inUse.Patient)
 		assert.NotContains(t, err.Error(), ssn.Value)
@@ -178,7 +179,8 @@ func TestRegisterRefusesCertainDuplicate(t *testing.T) {
 		_, err = svc.Register(ctx, again)
 		var dup *DuplicateError
 		require.ErrorAs(t, err, &dup)
-		assert.ErrorIs(t, err, ehrkit.ErrConflict)
+		assert.ErrorIs(t, err, ehrkit.ErrFailedPrecondition, "a refusal")
+		assert.NotErrorIs(t, err, ehrkit.ErrConflict, "not a retryable race")
 		require.Len(t, dup.Matches, 1)
 		assert.Equal(t, first.ID, dup.Matches[0].Patient.ID)
 		assert.Equal(t, LevelCertain, dup.Matches[0].Level)
@@ -230,6 +232,8 @@ func TestUpdateRules(t *testing.T) {
 			var inUse *IdentifierInUseError
 			require.ErrorAs(t, err, &inUse)
 			assert.Equal(t, p.ID, inUse.Patient)
+			assert.ErrorIs(t, err, ehrkit.ErrFailedPrecondition)
+			assert.NotErrorIs(t, err, ehrkit.ErrConflict)
 
 			// p gives the SSN up; then other may take it.
 			cur, err := svc.Get(ctx, p.ID)
@@ -306,6 +310,7 @@ func TestConcurrentSameIdentifierOneWins(t *testing.T) {
 			case err == nil:
 				ok++
 			case errors.As(err, &inUse):
+				assert.NotErrorIs(t, err, ehrkit.ErrConflict, "the loser of the race is refused, not left to retry")
 			default:
 				t.Errorf("unexpected error: %v", err)
 			}

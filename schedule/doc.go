@@ -27,6 +27,21 @@
 // that still has room. A schedule may allow overbooking: Schedule.Overbook extra
 // patients per session, used only when a request asks for it explicitly.
 //
+// Slots lie on a grid: in each stretch where every resource is available, the
+// first start follows the type's buffer before, and each next one is a whole
+// block (buffers and appointment) later. Book accepts any start whose block
+// fits, on the grid or not. An appointment with its buffers lasts at most 24
+// hours. Rules must be DAILY or coarser, without BYHOUR, BYMINUTE or
+// BYSECOND (the times come from Open and Close), and UNTIL is read as the
+// last day, inclusive. An open-ended rule that began years ago costs no more
+// than a new one: the search moves its start forward by whole periods, which
+// selects the same days.
+//
+// Schedule.Validate and the other validators return one
+// *ehrkit.ValidationError naming every bad field, for example timeZone (an
+// unknown zone), availability[1].rule (an RRULE that does not parse) or
+// availability[0].close (before open).
+//
 // # Service
 //
 // Service persists schedules, types and appointments in a storage.Store and
@@ -35,6 +50,10 @@
 //	proposed -> booked | cancelled           (a waitlist offer held for a patient)
 //	booked   -> checked-in | noshow | cancelled   (Reschedule keeps it booked)
 //	checked-in -> fulfilled
+//
+// A booking outside availability is refused with a start issue; a slot that
+// is taken fails with ErrSlotUnavailable; a move the life cycle does not allow
+// fails with ehrkit.ErrFailedPrecondition.
 //
 // Booking is atomic on every backend. Each booking writes a ledger record per
 // resource and UTC day it occupies, with the version it read; the ledger lists

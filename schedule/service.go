@@ -67,8 +67,8 @@ func NewService(store storage.Store, opts ...Option) *Service {
 // conflict with a concurrent writer.
 const maxAttempts = 100
 
-// update runs fn in a transaction, retrying it when a concurrent writer made it
-// conflict (ehrkit.Retry).
+// update runs fn in a transaction, retrying it (ehrkit.Retry) when a
+// concurrent writer made it conflict.
 func (s *Service) update(ctx context.Context, fn func(tx storage.Tx) error) error {
 	return ehrkit.Retry(ctx, maxAttempts, func() error { return s.store.Update(ctx, fn) })
 }

@@ -10,8 +10,8 @@ import (
 )
 
 // ErrSlotUnavailable reports that a slot is taken: a resource is busy or the
-// session is full. It is a business refusal, not a version race: it wraps
-// ehrkit.ErrFailedPrecondition, so retry loops (ehrkit.Retry) end at once.
+// session is full. It wraps ehrkit.ErrFailedPrecondition: a refusal, not a
+// version race, so a retry loop ends on it.
 var ErrSlotUnavailable = fmt.Errorf("schedule: slot unavailable: %w", ehrkit.ErrFailedPrecondition)
 
 // Booking is one commitment of a resource as the slot rules see it: an
