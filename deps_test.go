@@ -81,6 +81,9 @@ func checkDep(t *testing.T, pkg, dep string) {
 	if strings.HasPrefix(dep, "github.com/google/fhir/") && !strings.HasPrefix(pkg, "interop/fhir") {
 		t.Errorf("%s imports %s: google/fhir/go is imported only in interop/fhir", pkg, dep)
 	}
+	if strings.HasPrefix(dep, "github.com/suyashkumar/dicom") && !strings.HasPrefix(pkg, "interop/dicom") {
+		t.Errorf("%s imports %s: suyashkumar/dicom is imported only in interop/dicom", pkg, dep)
+	}
 	if !strings.HasPrefix(dep, module) {
 		return
 	}

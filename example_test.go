@@ -14,6 +14,7 @@ import (
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/access"
 	"github.com/ehrkit/ehrkit/clinical"
+	"github.com/ehrkit/ehrkit/directory"
 	"github.com/ehrkit/ehrkit/patient"
 	"github.com/ehrkit/ehrkit/rx"
 	"github.com/ehrkit/ehrkit/schedule"
@@ -63,7 +64,11 @@ func Example_acrossServices() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	store := access.Guard(db, access.DefaultPolicy(), access.WithClock(clock))
+	policy, err := access.DefaultPolicy(patient.Groups(), directory.Groups(), clinical.Groups(), schedule.Groups(), rx.Groups())
+	if err != nil {
+		log.Fatal(err)
+	}
+	store := access.Guard(db, policy, access.WithClock(clock))
 	defer store.Close()
 
 	registry, _ := patient.NewService(store, patient.WithClock(clock))

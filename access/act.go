@@ -3,6 +3,7 @@ package access
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/ehrkit/ehrkit/storage"
 )
@@ -180,9 +181,93 @@ func (a *actTx) Delete(ctx context.Context, typ, id string, expect int64) error 
 	return nil
 }
 
-// Emit emits as the guarded transaction does.
-func (a *actTx) Emit(ctx context.Context, e storage.Event) error { return a.t.Emit(ctx, e) }
+// Emit emits an event of the act's compartments unchecked (audited as the
+// act); any other event is checked as the guarded transaction checks it.
+func (a *actTx) Emit(ctx context.Context, e storage.Event) error {
+	if !a.covers(e.Compartment) || strings.HasPrefix(e.Topic, "access.") {
+		return a.t.Emit(ctx, e)
+	}
+	if err := a.t.tx.Emit(ctx, e); err != nil {
+		return err
+	}
+	ev := a.t.g.event(ctx, a.t.p, "emit")
+	ev.Patient, ev.Results, ev.Reason = e.Compartment, []string{describeEvent(e)}, "act "+string(a.perm)
+	a.t.log = append(a.t.log, txEvent{Event: ev})
+	return nil
+}
 
 // reserved reports record types that only the guard writes (audit events,
 // break-the-glass grants): an act never writes them unchecked.
 func reserved(typ string) bool { return typ == AuditEventType || typ == GrantType }
+
+// GetVersion returns one version of a record (tombstones included) for the
+// service working in tx, which may need a past version a transaction cannot
+// read (an unmerge restores what a merge rewrote). Inside an act (Act) a
+// version whose compartment, and the current version's, are the act's is
+// read unchecked and audited as the act; in any other guarded transaction it
+// is checked as Store.GetVersion checks it; in a trusted store's transaction
+// it is read from that store. Past versions never change, so reading one
+// outside the transaction is exact. Any other transaction is refused with
+// ReasonUntrusted.
+func GetVersion(ctx context.Context, tx storage.Tx, typ, id string, version int64) (storage.Record, error) {
+	p, ok := PrincipalFrom(ctx)
+	if !ok {
+		return storage.Record{}, &DeniedError{Action: string(Read), Type: typ, ID: id, Reason: ReasonUnauthenticated}
+	}
+	for {
+		switch x := tx.(type) {
+		case *actTx:
+			return x.getVersion(ctx, typ, id, version)
+		case *guardTx:
+			return x.getVersion(ctx, typ, id, version)
+		case systemTx:
+			return x.store.GetVersion(ctx, typ, id, version)
+		case TxUnwrapper:
+			tx = x.Unwrap()
+		default:
+			return storage.Record{}, &DeniedError{Principal: p.ID, Action: string(Read), Type: typ, ID: id, Reason: ReasonUntrusted}
+		}
+	}
+}
+
+// getVersion reads a version of the act's compartments unchecked; any other
+// is checked as the guarded transaction checks it.
+func (a *actTx) getVersion(ctx context.Context, typ, id string, version int64) (storage.Record, error) {
+	rec, err := a.t.g.inner.GetVersion(ctx, typ, id, version)
+	if err != nil {
+		return storage.Record{}, err
+	}
+	cur, exists, err := a.t.current(ctx, typ, id)
+	if err != nil {
+		return storage.Record{}, err
+	}
+	if !a.covers(rec.Compartment) || exists && !a.covers(cur.Compartment) || reserved(typ) {
+		return a.t.getVersion(ctx, typ, id, version)
+	}
+	a.record(ctx, Read, rec, true)
+	return rec, nil
+}
+
+// getVersion reads a version as Store.GetVersion does, auditing the read in
+// the transaction.
+func (t *guardTx) getVersion(ctx context.Context, typ, id string, version int64) (storage.Record, error) {
+	ev := t.g.event(ctx, t.p, string(Read))
+	ev.Type, ev.ID = typ, id
+	if d, err := t.c.record(ctx, Read, target{typ: typ, id: id}); err != nil || d.reason != "" {
+		return storage.Record{}, t.deny(ev, d, err)
+	}
+	recs, err := t.g.versionAndCurrent(ctx, typ, id, version)
+	if err != nil {
+		return storage.Record{}, err
+	}
+	for _, rec := range recs {
+		ev.Patient, ev.Version = rec.Compartment, rec.Version
+		d, err := t.c.record(ctx, Read, recordTarget(rec))
+		if err != nil || d.reason != "" {
+			return storage.Record{}, t.deny(ev, d, err)
+		}
+		ev.Grant = d.grant
+	}
+	t.log = append(t.log, txEvent{Event: ev, read: true})
+	return recs[len(recs)-1], nil
+}

@@ -72,3 +72,43 @@ func TestAct(t *testing.T) {
 		require.NoError(t, access.Verify(ctx, e.inner))
 	})
 }
+
+// TestGetVersionInTx: a past version read for a transaction is unchecked
+// inside an act of its compartment, checked in any other guarded
+// transaction, and refused on a transaction neither guarded nor trusted.
+func TestGetVersionInTx(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e env) {
+		seedPatients(t, e.inner)
+		seed(t, e.inner, rec("AllergyIntolerance", "al1", "p3"))
+		seed(t, e.inner, rec("AllergyIntolerance", "al1", "p3"))
+		ctx := as(frontDesk)
+		err := e.g.Update(ctx, func(tx storage.Tx) error {
+			_, err := access.GetVersion(ctx, tx, "AllergyIntolerance", "al1", 1)
+			return err
+		})
+		assert.Equal(t, access.ReasonRole, reasonOf(t, err), "the front desk may not read allergies")
+		var got storage.Record
+		require.NoError(t, e.g.Update(ctx, func(tx storage.Tx) error {
+			act, err := access.Act(ctx, tx, access.PermPatientMerge, "p3")
+			if err != nil {
+				return err
+			}
+			got, err = access.GetVersion(ctx, act, "AllergyIntolerance", "al1", 1)
+			return err
+		}))
+		assert.Equal(t, int64(1), got.Version)
+		ev := last(t, e.inner)
+		assert.Equal(t, "act "+string(access.PermPatientMerge), ev.Reason)
+
+		require.NoError(t, access.Trusted(e.inner).Update(ctx, func(tx storage.Tx) error {
+			got, err = access.GetVersion(ctx, tx, "AllergyIntolerance", "al1", 2)
+			return err
+		}))
+		assert.Equal(t, int64(2), got.Version)
+		err = e.inner.Update(ctx, func(tx storage.Tx) error {
+			_, err := access.GetVersion(ctx, tx, "AllergyIntolerance", "al1", 1)
+			return err
+		})
+		assert.Equal(t, access.ReasonUntrusted, reasonOf(t, err))
+	})
+}

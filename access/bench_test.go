@@ -69,7 +69,7 @@ func BenchmarkOverhead(b *testing.B) {
 	for _, backend := range testbackends.All() {
 		b.Run(backend.Name, func(b *testing.B) {
 			inner := benchStore(b, backend)
-			guarded := access.Guard(inner, nil)
+			guarded := access.Guard(inner, testPolicy(b))
 			for _, r := range reads {
 				ctx := access.WithPrincipal(context.Background(), r.who)
 				b.Run(r.name, func(b *testing.B) {
@@ -136,7 +136,7 @@ func BenchmarkParallelGet(b *testing.B) {
 			for _, st := range []struct {
 				name string
 				s    storage.Store
-			}{{"plain", inner}, {"guarded", access.Guard(inner, nil)}} {
+			}{{"plain", inner}, {"guarded", access.Guard(inner, testPolicy(b))}} {
 				b.Run("Get/"+st.name, func(b *testing.B) {
 					b.SetParallelism(4)
 					b.RunParallel(func(pb *testing.PB) {

@@ -2,7 +2,10 @@ package access
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/storage"
@@ -11,6 +14,12 @@ import (
 // TopicBreakGlass is the change-feed topic of break-the-glass grants; a
 // privacy officer's notifier consumes it. Its payload is the Grant as JSON.
 const TopicBreakGlass = "access.break-glass"
+
+// MinBreakGlassReason is the least number of characters (Unicode code
+// points, leading and trailing space not counted) of a break-the-glass reason:
+// enough for a few words ("cardiac arrest"), so that the privacy officer
+// reviewing the grant reads why, not a placeholder.
+const MinBreakGlassReason = 10
 
 // Grant is a break-the-glass grant: emergency access of one principal to one
 // patient's records, for a limited time.
@@ -36,7 +45,9 @@ var grants = storage.Kind[Grant]{
 
 // BreakGlass grants the principal in ctx emergency access to patient's
 // records for the store's break-the-glass duration (WithBreakGlassDuration).
-// The principal needs PermBreakGlass and a reason. While the grant lasts, the
+// The principal needs PermBreakGlass, the patient's root record (RootType)
+// must exist, and the reason must have MinBreakGlassReason characters or
+// more once trimmed. While the grant lasts, the
 // principal's roles reach the patient's compartment whatever their scope,
 // sensitive labels and consent; record types and actions the roles do not
 // allow stay denied. The grant is stored, audited (purpose ETREAT), and
@@ -51,10 +62,21 @@ func (g *Store) BreakGlass(ctx context.Context, patient, reason string) (Grant, 
 	var v ehrkit.Issues
 	v.Required("patient", patient != "")
 	v.Check(patient == "" || storage.ValidID(patient), "patient", ehrkit.IssueValue, "malformed patient id")
+	reason = strings.TrimSpace(reason)
 	v.Required("reason", reason != "")
+	v.Check(reason == "" || utf8.RuneCountInString(reason) >= MinBreakGlassReason, "reason", ehrkit.IssueValue,
+		"a reason needs at least %d characters", MinBreakGlassReason)
+	if storage.ValidID(patient) {
+		if _, err := g.inner.Get(ctx, RootType, patient); errors.Is(err, ehrkit.ErrNotFound) {
+			v.Add("patient", ehrkit.IssueValue, "no such patient")
+		} else if err != nil {
+			return Grant{}, err
+		}
+	}
 	if err := v.Err(); err != nil {
 		return Grant{}, err
 	}
+	ev.Reason = reason
 	now := g.now()
 	gr := Grant{ID: g.ids.NewID(), Principal: p.ID, Patient: patient, Reason: reason, Granted: now, Expires: now.Add(g.glass)}
 	ev.Grant = gr.ID

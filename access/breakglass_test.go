@@ -25,11 +25,21 @@ func TestBreakGlass(t *testing.T) {
 
 		_, err = e.g.BreakGlass(ctx, "", "")
 		requireIssues(t, err, issue{"patient", ehrkit.IssueRequired}, issue{"reason", ehrkit.IssueRequired})
+		_, err = e.g.BreakGlass(ctx, "p2", " \t\n ")
+		requireIssues(t, err, issue{"reason", ehrkit.IssueRequired})
+		_, err = e.g.BreakGlass(ctx, "p2", "   urgent   ")
+		requireIssues(t, err, issue{"reason", ehrkit.IssueValue})
+		_, err = e.g.BreakGlass(ctx, "nobody", "unresponsive in the emergency department")
+		requireIssues(t, err, issue{"patient", ehrkit.IssueValue})
+		_, err = e.g.BreakGlass(ctx, "bad id!", "ok")
+		requireIssues(t, err, issue{"patient", ehrkit.IssueValue}, issue{"reason", ehrkit.IssueValue})
+		_, err = e.g.Get(ctx, "Observation", "o2")
+		require.Equal(t, access.ReasonScope, reasonOf(t, err), "no grant was made")
 
 		_, err = e.g.BreakGlass(as(biller), "p2", "curious")
 		assert.Equal(t, access.ReasonRole, reasonOf(t, err), "a role without the break-the-glass permission")
 
-		grant, err := e.g.BreakGlass(ctx, "p2", "unresponsive in the emergency department")
+		grant, err := e.g.BreakGlass(ctx, "p2", "  unresponsive in the emergency department\n")
 		require.NoError(t, err)
 		assert.Equal(t, access.Grant{ID: "grant-000001", Principal: nurse.ID, Patient: "p2", Reason: "unresponsive in the emergency department",
 			Granted: start, Expires: start.Add(time.Hour)}, grant)

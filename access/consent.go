@@ -38,9 +38,9 @@ func (c Consent) Validate() error {
 	return v.Err()
 }
 
-// Consents stores Consent values: record type ConsentType, id and compartment
+// consents stores Consent values: record type ConsentType, id and compartment
 // the patient id.
-var Consents = storage.Kind[Consent]{
+var consents = storage.Kind[Consent]{
 	Type: ConsentType, Version: 1,
 	Meta: func(c *Consent) storage.Meta { return storage.Meta{ID: c.Patient, Compartment: c.Patient} },
 }
@@ -53,7 +53,7 @@ func SetConsent(ctx context.Context, store storage.Store, c Consent) error {
 		return err
 	}
 	return store.Update(ctx, func(tx storage.Tx) error {
-		_, err := Consents.Put(ctx, tx, &c, storage.Any)
+		_, err := consents.Put(ctx, tx, &c, storage.Any)
 		return err
 	})
 }
@@ -61,7 +61,7 @@ func SetConsent(ctx context.Context, store storage.Store, c Consent) error {
 // checkConsentRecord rejects a Consent record that would not decode or
 // validate, so a bad write cannot lock a patient's records.
 func checkConsentRecord(rec storage.Record) error {
-	c, err := Consents.Decode(rec)
+	c, err := consents.Decode(rec)
 	if err != nil {
 		return err
 	}

@@ -181,21 +181,27 @@ func (c *checker) scope(ctx context.Context, roles []*role, t *target) (Reason, 
 }
 
 // facility looks up the facility of a target known only by its metadata: the
-// record's version when the target is a record, else the compartment's
-// Patient record.
+// record's version when the target is a record, else the compartment's root
+// record.
 func (c *checker) facility(ctx context.Context, t target) (string, error) {
-	typ, id := "Patient", t.compartment
+	f, _, err := c.lookup(ctx, t)
+	return f, err
+}
+
+// lookup is facility, also reporting whether the record looked up exists.
+func (c *checker) lookup(ctx context.Context, t target) (string, bool, error) {
+	typ, id := RootType, t.compartment
 	if t.typ != "" && t.id != "" {
 		typ, id = t.typ, t.id
 	}
 	rec, err := c.r.Get(ctx, typ, id)
 	if errors.Is(err, ehrkit.ErrNotFound) {
-		return "", nil
+		return "", false, nil
 	}
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
-	return facilityOf(rec), nil
+	return facilityOf(rec), true, nil
 }
 
 // sensitive returns ReasonSensitive if a label needs a permission the
@@ -223,7 +229,7 @@ func (c *checker) consented(ctx context.Context, roles []*role, compartment stri
 		case err != nil:
 			return "", err
 		default:
-			v, err := Consents.Decode(rec)
+			v, err := consents.Decode(rec)
 			if err != nil {
 				return "", err
 			}

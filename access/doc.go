@@ -1,7 +1,8 @@
 // Package access enforces who may read and write patient data, and keeps a
 // tamper-evident audit trail of every access.
 //
-//	store := access.Guard(sqlite, access.DefaultPolicy(), access.WithClock(clock))
+//	policy, err := access.DefaultPolicy(patient.Groups(), directory.Groups(), clinical.Groups(), schedule.Groups(), rx.Groups())
+//	store := access.Guard(sqlite, policy, access.WithClock(clock))
 //	ctx = access.WithPrincipal(ctx, access.Principal{Kind: access.User, ID: "dr-1",
 //		Roles: []string{access.RolePhysician}, Facility: "F1", Practitioner: "prac-1"})
 //	ctx = access.WithPurpose(ctx, access.PurposeTreatment) // recorded in every audit event
@@ -19,18 +20,23 @@
 //     refusal wraps ehrkit.ErrPermission and names its Reason (role,
 //     compartment, sensitive, consent, ...). Refusals are audited too.
 //   - A Policy maps roles to actions (read, search, create, update, delete)
-//     on record types, and to operation permissions (PermRxSign,
-//     PermRxOverride, PermPatientMerge, PermNoteSign, ...; vendors define
-//     their own Permission values). A role's Scope limits the patient
-//     compartments it reaches: the portal patient's own (ScopeOwn), the
-//     principal's care team (ScopeCareTeam), the principal's facility
-//     (ScopeFacility, by the records' FacilityTerm), or all (ScopeAll).
-//     Records of no compartment (practitioners, the medication catalogue) are
-//     governed by the type and action rules alone. DefaultPolicy ships
-//     physician, nurse, pharmacist, lab technician, front desk, biller,
-//     patient (portal), administrator, privacy officer and integration (system
-//     principals) roles; DefaultRoles returns them to adapt, and NewPolicy
-//     reports every problem of a custom policy in one *ehrkit.ValidationError.
+//     on classes of records (ClassClinical, ClassDemographic, ...), and to
+//     operation permissions (PermRxSign, PermRxOverride, PermPatientMerge,
+//     PermScheduleBook, ...; vendors define their own Permission values) that
+//     services check with Require and Act. Each domain package declares which
+//     of its record types belong to which class, and which change-feed topics
+//     come with them, in its Groups function; DefaultPolicy assembles the
+//     policy from those groups, so this package names no record type of the
+//     packages above it. A role's Scope limits the patient compartments it
+//     reaches: the portal patient's own (ScopeOwn), the principal's care team
+//     (ScopeCareTeam), the principal's facility (ScopeFacility, by the
+//     records' FacilityTerm), or all (ScopeAll). Records of no compartment
+//     (practitioners, the medication catalogue) are governed by the class and
+//     action rules alone. DefaultPolicy ships physician, nurse, pharmacist,
+//     lab technician, front desk, biller, patient (portal), administrator,
+//     privacy officer and integration (system principals) roles; DefaultRoles
+//     returns them to adapt, and NewPolicy reports every problem of a custom
+//     policy in one *ehrkit.ValidationError.
 //   - Records labelled sensitive (LabelSensitive, LabelBehavioralHealth,
 //     LabelPart2) need an extra permission. A patient's Consent (SetConsent)
 //     refuses named principals or roles; it binds users, never the patient

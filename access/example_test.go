@@ -16,13 +16,19 @@ import (
 func Example() {
 	clock := ehrkit.NewFakeClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	inner := memstore.New(memstore.WithClock(clock))
-	store := access.Guard(inner, access.DefaultPolicy(), access.WithClock(clock))
+	// The policy is assembled from the record-type groups each domain
+	// package declares (patient.Groups() and so on); here one group.
+	policy, err := access.DefaultPolicy([]access.Group{{Class: access.ClassDemographic, Types: []string{"Patient"}}})
+	if err != nil {
+		panic(err)
+	}
+	store := access.Guard(inner, policy, access.WithClock(clock))
 	defer store.Close()
 
 	// A front-desk clerk registers a patient at facility F1.
 	clerk := access.WithPrincipal(context.Background(), access.Principal{
 		Kind: access.User, ID: "clerk-7", Roles: []string{access.RoleFrontDesk}, Facility: "F1"})
-	err := store.Update(clerk, func(tx storage.Tx) error {
+	err = store.Update(clerk, func(tx storage.Tx) error {
 		_, err := tx.Put(clerk, storage.Record{Type: "Patient", ID: "p1", Compartment: "p1", Value: []byte(`{}`)}, 0)
 		return err
 	})

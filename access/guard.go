@@ -51,11 +51,13 @@ type Store struct {
 var _ storage.Store = (*Store)(nil)
 
 // Guard wraps store so that every call needs a principal (WithPrincipal)
-// allowed by policy (nil means DefaultPolicy) and leaves an audit event in
-// store.
+// allowed by policy and leaves an audit event in store. A nil policy is the
+// default roles without any record-type group: only the administrator and
+// the access package's own records are reachable, so callers normally pass
+// DefaultPolicy built from their domain packages' groups.
 func Guard(store storage.Store, policy *Policy, opts ...Option) *Store {
 	if policy == nil {
-		policy = DefaultPolicy()
+		policy = bareDefault()
 	}
 	g := &Store{inner: store, policy: policy, clock: ehrkit.RealClock{}, log: slog.New(slog.DiscardHandler), glass: time.Hour}
 	for _, o := range opts {
@@ -201,20 +203,38 @@ func (g *Store) Get(ctx context.Context, typ, id string) (storage.Record, error)
 }
 
 // GetVersion returns one version of a record the principal may read, after
-// auditing the read.
+// auditing the read. Both that version and the current one (the latest, if
+// the record was deleted, every version) must be readable: a label added
+// later, such as sensitive, also covers what was written before it.
 func (g *Store) GetVersion(ctx context.Context, typ, id string, version int64) (storage.Record, error) {
 	recs, err := g.read(ctx, string(Read), typ, id, func() ([]storage.Record, error) {
-		rec, err := g.inner.GetVersion(ctx, typ, id, version)
-		return []storage.Record{rec}, err
+		return g.versionAndCurrent(ctx, typ, id, version)
 	})
 	if err != nil {
 		return storage.Record{}, err
 	}
-	return recs[0], nil
+	return recs[len(recs)-1], nil
+}
+
+// versionAndCurrent returns the records a read of one version is checked
+// against: the current version (every version, if the record was deleted: a
+// tombstone carries no labels), then the version asked for.
+func (g *Store) versionAndCurrent(ctx context.Context, typ, id string, version int64) ([]storage.Record, error) {
+	rec, err := g.inner.GetVersion(ctx, typ, id, version)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := g.inner.Get(ctx, typ, id)
+	if errors.Is(err, ehrkit.ErrNotFound) {
+		hist, err := g.inner.History(ctx, typ, id)
+		return append(hist, rec), err
+	}
+	return []storage.Record{cur, rec}, err
 }
 
 // History returns every version of a record when the principal may read all
-// of them, after auditing the read.
+// of them (so none is returned that a later label covers), after auditing
+// the read.
 func (g *Store) History(ctx context.Context, typ, id string) ([]storage.Record, error) {
 	return g.read(ctx, "history", typ, id, func() ([]storage.Record, error) {
 		return g.inner.History(ctx, typ, id)
@@ -265,7 +285,12 @@ func errOnly(err error) error {
 }
 
 // query runs q narrowed to the principal's compartments through r and keeps
-// the records the principal may see, noting them in ev.
+// the records the principal may see, noting them in ev. The page's cursor is
+// made from the last record kept, never from one left out (a cursor carries
+// its record's sort key: an SSN, a birth date); a page whose records are all
+// left out is not returned, the query reads on until it has a record to
+// return or reaches the end, so the cursor also never tells that hidden
+// records follow.
 func (g *Store) query(ctx context.Context, c *checker, r storage.Reader, q storage.Query, ev *Event) (storage.Page, error) {
 	ev.Type, ev.Patient = q.Type, q.Compartment
 	narrowed, reason, err := c.narrow(ctx, q)
@@ -275,26 +300,38 @@ func (g *Store) query(ctx context.Context, c *checker, r storage.Reader, q stora
 	if reason != "" {
 		return storage.Page{}, errDenied(reason)
 	}
-	page, err := r.Query(ctx, narrowed)
-	if err != nil {
-		return storage.Page{}, err
-	}
-	kept := page.Records[:0:0]
-	for _, rec := range page.Records {
-		d, err := c.record(ctx, Search, recordTarget(rec))
+	for {
+		page, err := r.Query(ctx, narrowed)
 		if err != nil {
 			return storage.Page{}, err
 		}
-		if d.reason == "" {
-			kept = append(kept, rec)
-			ev.Results = append(ev.Results, storage.Describe(rec))
-			if d.grant != "" {
-				ev.Grant = d.grant
+		kept := page.Records[:0:0]
+		lastKept := false
+		for _, rec := range page.Records {
+			d, err := c.record(ctx, Search, recordTarget(rec))
+			if err != nil {
+				return storage.Page{}, err
+			}
+			lastKept = d.reason == ""
+			if lastKept {
+				kept = append(kept, rec)
+				ev.Results = append(ev.Results, storage.Describe(rec))
+				if d.grant != "" {
+					ev.Grant = d.grant
+				}
 			}
 		}
+		switch {
+		case page.Next == "" || lastKept:
+		case len(kept) > 0:
+			page.Next = storage.EncodeCursor(narrowed, storage.PositionOf(kept[len(kept)-1], narrowed.SortBy))
+		default:
+			narrowed.Cursor = page.Next
+			continue
+		}
+		page.Records = kept
+		return page, nil
 	}
-	page.Records = kept
-	return page, nil
 }
 
 // narrow adds the principal's compartment restriction to q, or returns why

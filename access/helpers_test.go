@@ -26,13 +26,50 @@ type env struct {
 	clock   *ehrkit.FakeClock
 }
 
-// eachBackend runs fn in a subtest per backend with a fresh guarded store.
+// testGroups stand for the record-type groups the domain packages declare
+// (patient.Groups() and the others; domain_test.go uses the real ones), with
+// FHIR record types of packages still to come (billing, laboratory).
+func testGroups() []access.Group {
+	return []access.Group{
+		{Class: access.ClassDemographic, Types: []string{"Patient", "RelatedPerson"}, Topics: []string{"patient.registered"}},
+		{Class: access.ClassClinical, Types: []string{"Encounter", "Condition", "Observation", "AllergyIntolerance", "Procedure", "Immunization", "DocumentReference", "CarePlan"}},
+		{Class: access.ClassCharting, Types: []string{"Observation", "AllergyIntolerance", "Immunization", "MedicationAdministration"}},
+		{Class: access.ClassResult, Types: []string{"Observation", "Specimen", "DiagnosticReport"}},
+		{Class: access.ClassMedication, Types: []string{"MedicationRequest", "MedicationDispense", "MedicationAdministration"}, Topics: []string{"rx.prescription"}},
+		{Class: access.ClassDiagnosticOrder, Types: []string{"ServiceRequest"}},
+		{Class: access.ClassMedicationReview, Types: []string{"AllergyIntolerance", "Condition", "Observation"}},
+		{Class: access.ClassScheduling, Types: []string{"Appointment"}, Topics: []string{"schedule.reminder"}},
+		{Class: access.ClassScheduling, Types: []string{"Schedule", "Slot"}, Shared: true},
+		{Class: access.ClassCoverage, Types: []string{"Coverage"}},
+		{Class: access.ClassBilling, Types: []string{"Account", "Claim", "Invoice"}},
+		{Class: access.ClassStatement, Types: []string{"Account", "Invoice"}},
+		{Class: access.ClassBillable, Types: []string{"Encounter", "Procedure", "Condition", "Appointment"}},
+		{Class: access.ClassDirectory, Types: []string{"Practitioner", "Location", "Questionnaire"}, Shared: true},
+	}
+}
+
+// testPolicy is the default policy over testGroups.
+func testPolicy(t testing.TB) *access.Policy {
+	t.Helper()
+	p, err := access.DefaultPolicy(testGroups())
+	require.NoError(t, err)
+	return p
+}
+
+// eachBackend runs fn in a subtest per backend with a fresh store guarded by
+// testPolicy.
 func eachBackend(t *testing.T, fn func(t *testing.T, e env)) {
+	eachBackendWith(t, testPolicy(t), fn)
+}
+
+// eachBackendWith runs fn in a subtest per backend with a fresh store
+// guarded by policy.
+func eachBackendWith(t *testing.T, policy *access.Policy, fn func(t *testing.T, e env)) {
 	for _, b := range testbackends.All() {
 		t.Run(b.Name, func(t *testing.T) {
 			clock := ehrkit.NewFakeClock(start)
 			inner := b.Open(t, clock)
-			g := access.Guard(inner, nil, access.WithClock(clock), access.WithIDs(&ehrkit.SeqIDs{Prefix: "grant-"}))
+			g := access.Guard(inner, policy, access.WithClock(clock), access.WithIDs(&ehrkit.SeqIDs{Prefix: "grant-"}))
 			fn(t, env{backend: b, inner: inner, g: g, clock: clock})
 		})
 	}
@@ -68,6 +105,13 @@ func rec(typ, id, comp string, labels ...string) storage.Record {
 	if f := facilities[comp]; f != "" {
 		r.Terms = []storage.Term{{Name: access.FacilityTerm, Value: f}}
 	}
+	return r
+}
+
+// consentRec builds a valid Consent record of patient comp that denies no one.
+func consentRec(comp string) storage.Record {
+	r := rec(access.ConsentType, comp, comp)
+	r.Value = []byte(`{"v":1,"d":{"patient":"` + comp + `"}}`)
 	return r
 }
 

@@ -2,6 +2,7 @@ package access
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/storage"
@@ -19,8 +20,8 @@ const (
 	Delete Action = "delete" // Delete
 )
 
-// Actions lists every record action.
-var Actions = []Action{Read, Search, Create, Update, Delete}
+// Actions returns every record action, in a slice of the caller's.
+func Actions() []Action { return []Action{Read, Search, Create, Update, Delete} }
 
 // Permission is an operation-level permission: an act that is more than a
 // record write, checked with Require. Vendors may define their own.
@@ -82,13 +83,96 @@ const (
 // FacilityTerm is the index term naming the facility a record belongs to.
 // Domain packages may set it; when a record written through a guarded store
 // carries none, the guard keeps the one of the version it replaces or, for a
-// new record, stamps the writer's Principal.Facility. The facility of a patient
-// compartment as a whole (for Require and feed events) is the one of the
-// compartment's "Patient" record.
+// new record of a patient compartment, stamps the compartment's facility;
+// records of no compartment, and the first record of a compartment, get the
+// writer's Principal.Facility. The facility of a patient compartment as a
+// whole (for creates, Require and feed events) is the one of the
+// compartment's root record (RootType).
 const FacilityTerm = "_facility"
 
-// Rule grants actions on record types. "*" in Types means every type.
+// RootType is the record type that roots a patient compartment, as in FHIR's
+// Patient compartment: the record of this type whose id is the compartment's
+// gives the compartment its facility, and break-the-glass needs it to exist.
+const RootType = "Patient"
+
+// Class names a category of records by what they are for, so that roles are
+// granted by purpose rather than by record type: each domain package declares
+// which of its record types belong to which class (Group), and the policy is
+// assembled from those declarations. A record type may belong to several
+// classes. Vendors may define classes of their own.
+type Class string
+
+// Classes of the default roles.
+const (
+	// ClassDemographic is who the patient is: the patient record, related
+	// persons. Front desk and clinicians write it.
+	ClassDemographic Class = "demographic"
+	// ClassRegistry is the bookkeeping of the patient registry written beside
+	// demographics: identifier claims, number counters, merges.
+	ClassRegistry Class = "registry"
+	// ClassClinical is the chart: encounters, problems, observations,
+	// allergies, procedures, notes, care plans. Physicians write it; nurses
+	// and the patient read it.
+	ClassClinical Class = "clinical"
+	// ClassCharting is what nursing staff record at the bedside: vital signs
+	// and other observations, allergies, immunizations, administrations.
+	ClassCharting Class = "charting"
+	// ClassResult is what laboratory staff record: specimens, result
+	// observations, reports.
+	ClassResult Class = "result"
+	// ClassMedication is medication orders and what follows them:
+	// administrations, dispenses, statements. Physicians write orders,
+	// pharmacists review and dispense, nurses read them.
+	ClassMedication Class = "medication"
+	// ClassDiagnosticOrder is laboratory and imaging requests: physicians
+	// write them, laboratory staff read them.
+	ClassDiagnosticOrder Class = "diagnostic-order"
+	// ClassMedicationReview is what a pharmacist reads beside the orders to
+	// check them: allergies, problems, observations.
+	ClassMedicationReview Class = "medication-review"
+	// ClassScheduling is the patient's appointments, waitlist entries and
+	// reminders.
+	ClassScheduling Class = "scheduling"
+	// ClassCoverage is the patient's insurance coverage.
+	ClassCoverage Class = "coverage"
+	// ClassBilling is accounts, charges, claims, invoices and payments.
+	ClassBilling Class = "billing"
+	// ClassStatement is what the patient sees of billing: accounts, invoices.
+	ClassStatement Class = "statement"
+	// ClassBillable is what billing codes from: encounters, procedures,
+	// problems, appointments.
+	ClassBillable Class = "billable"
+	// ClassDirectory is reference data every staff role reads: practitioners,
+	// organizations, locations, schedules, form definitions, order sets.
+	ClassDirectory Class = "directory"
+	// ClassTransmission is the delivery state of messages to other systems
+	// (prescriptions sent to pharmacies): integration principals write it,
+	// clinicians read it.
+	ClassTransmission Class = "transmission"
+	// ClassInternal is bookkeeping that services write only inside acts
+	// (Act), such as ledgers that make a safety check atomic with its act:
+	// no default role but the administrator writes it directly.
+	ClassInternal Class = "internal"
+)
+
+// Group declares record types of one class, as the domain package that owns
+// them sees them. Topics are the change-feed topics (Tx.Emit) that come with
+// the group's records: a principal may emit one only with a role that may
+// create or update a record type of a group declaring it. Shared types belong
+// to no patient (practitioners, schedules): searching them is never narrowed
+// to the principal's compartments. A Group is a plain value; packages return
+// fresh slices of them, so nothing a caller changes affects another policy.
+type Group struct {
+	Class  Class
+	Types  []string
+	Topics []string
+	Shared bool
+}
+
+// Rule grants actions on the record types of classes and on record types
+// named directly. "*" in Types means every type.
 type Rule struct {
+	Classes []Class
 	Types   []string
 	Actions []Action
 }
@@ -115,47 +199,61 @@ type role struct {
 	Role
 	grants map[string]map[Action]bool // type or "*" -> actions
 	perms  map[Permission]bool
+	topics map[string]bool // topics the role may emit
+}
+
+// classes indexes the groups by class.
+type classes map[Class][]Group
+
+// compileGroups checks groups, indexes them by class and returns the shared
+// types.
+func compileGroups(v *ehrkit.Issues, groups [][]Group) (classes, map[string]bool) {
+	byClass := classes{}
+	shared := map[string]bool{storage.CheckpointType: true}
+	declared := map[string]bool{} // type -> shared, for the types seen
+	for i, list := range groups {
+		for j, gr := range list {
+			path := ehrkit.Index(ehrkit.Index("groups", i), j)
+			v.Check(gr.Class != "", path+".class", ehrkit.IssueRequired, "a group names its class")
+			v.Check(len(gr.Types) > 0, path+".types", ehrkit.IssueRequired, "a group names at least one type")
+			for k, t := range gr.Types {
+				tp := ehrkit.Index(path+".types", k)
+				v.Check(storage.ValidType(t), tp, ehrkit.IssueValue, "malformed record type")
+				v.Check(!reserved(t) && t != ConsentType, tp, ehrkit.IssueValue, "record type of the access package")
+				if was, seen := declared[t]; seen && was != gr.Shared {
+					v.Add(tp, ehrkit.IssueInvariant, "declared both shared and patient-owned")
+				}
+				declared[t] = gr.Shared
+				if gr.Shared {
+					shared[t] = true
+				}
+			}
+			for k, topic := range gr.Topics {
+				tp := ehrkit.Index(path+".topics", k)
+				v.Check(topic != "", tp, ehrkit.IssueRequired, "empty topic")
+				v.Check(!strings.HasPrefix(topic, "access."), tp, ehrkit.IssueValue, "topic of the access package")
+			}
+			byClass[gr.Class] = append(byClass[gr.Class], Group{Class: gr.Class, Types: slices.Clone(gr.Types), Topics: slices.Clone(gr.Topics), Shared: gr.Shared})
+		}
+	}
+	return byClass, shared
 }
 
 // NewPolicy checks and compiles roles, the sensitive labels (label ->
-// permission needed to see a record carrying it) and the shared record types
-// (types whose records belong to no patient, such as Practitioner: searching
-// them is never narrowed to the principal's compartments). Every problem is
-// reported in one *ehrkit.ValidationError.
-func NewPolicy(roles []Role, sensitive map[string]Permission, shared []string) (*Policy, error) {
+// permission needed to see a record carrying it) and the record-type groups
+// the domain packages declare (each package's Groups), which give the
+// classes of the roles' rules their types. Every problem is reported in one
+// *ehrkit.ValidationError.
+func NewPolicy(roles []Role, sensitive map[string]Permission, groups ...[]Group) (*Policy, error) {
 	var v ehrkit.Issues
-	p := &Policy{roles: map[string]*role{}, sensitive: map[string]Permission{}, shared: map[string]bool{}}
-	for i, t := range shared {
-		v.Check(storage.ValidType(t), ehrkit.Index("shared", i), ehrkit.IssueValue, "malformed record type")
-		p.shared[t] = true
-	}
+	byClass, shared := compileGroups(&v, groups)
+	p := &Policy{roles: map[string]*role{}, sensitive: map[string]Permission{}, shared: shared}
 	for i, r := range roles {
 		path := ehrkit.Index("roles", i)
 		v.Required(path+".name", r.Name != "")
 		v.Check(p.roles[r.Name] == nil, path+".name", ehrkit.IssueDuplicate, "role defined twice")
 		v.Check(r.Scope <= ScopeOwn|ScopeCareTeam|ScopeFacility|ScopeAll, path+".scope", ehrkit.IssueValue, "unknown scope bits")
-		c := &role{Role: r, grants: map[string]map[Action]bool{}, perms: map[Permission]bool{}}
-		for j, rule := range r.Rules {
-			rp := ehrkit.Index(path+".rules", j)
-			v.Check(len(rule.Types) > 0, rp+".types", ehrkit.IssueRequired, "a rule names at least one type")
-			v.Check(len(rule.Actions) > 0, rp+".actions", ehrkit.IssueRequired, "a rule names at least one action")
-			for k, a := range rule.Actions {
-				v.Check(slices.Contains(Actions, a), ehrkit.Index(rp+".actions", k), ehrkit.IssueCodeInvalid, "unknown action")
-			}
-			for k, t := range rule.Types {
-				v.Check(t == "*" || storage.ValidType(t), ehrkit.Index(rp+".types", k), ehrkit.IssueValue, "malformed record type")
-				if c.grants[t] == nil {
-					c.grants[t] = map[Action]bool{}
-				}
-				for _, a := range rule.Actions {
-					c.grants[t][a] = true
-				}
-			}
-		}
-		for k, perm := range r.Permissions {
-			v.Check(perm != "", ehrkit.Index(path+".permissions", k), ehrkit.IssueRequired, "empty permission")
-			c.perms[perm] = true
-		}
+		c := compileRole(&v, path, r, byClass)
 		if r.Name != "" && p.roles[r.Name] == nil {
 			p.roles[r.Name] = c
 			p.order = append(p.order, r.Name)
@@ -172,11 +270,69 @@ func NewPolicy(roles []Role, sensitive map[string]Permission, shared []string) (
 	return p, nil
 }
 
-// Roles returns the roles of the policy in definition order.
+// compileRole checks one role and expands its classes into record types.
+func compileRole(v *ehrkit.Issues, path string, r Role, byClass classes) *role {
+	c := &role{Role: cloneRole(r), grants: map[string]map[Action]bool{}, perms: map[Permission]bool{}, topics: map[string]bool{}}
+	grant := func(t string, acts []Action) {
+		if c.grants[t] == nil {
+			c.grants[t] = map[Action]bool{}
+		}
+		for _, a := range acts {
+			c.grants[t][a] = true
+		}
+	}
+	for j, rule := range r.Rules {
+		rp := ehrkit.Index(path+".rules", j)
+		v.Check(len(rule.Types)+len(rule.Classes) > 0, rp+".types", ehrkit.IssueRequired, "a rule names at least one class or type")
+		v.Check(len(rule.Actions) > 0, rp+".actions", ehrkit.IssueRequired, "a rule names at least one action")
+		for k, a := range rule.Actions {
+			v.Check(slices.Contains(Actions(), a), ehrkit.Index(rp+".actions", k), ehrkit.IssueCodeInvalid, "unknown action")
+		}
+		for k, cl := range rule.Classes {
+			v.Check(cl != "", ehrkit.Index(rp+".classes", k), ehrkit.IssueRequired, "empty class")
+			for _, gr := range byClass[cl] {
+				for _, t := range gr.Types {
+					grant(t, rule.Actions)
+				}
+			}
+		}
+		for k, t := range rule.Types {
+			v.Check(t == "*" || storage.ValidType(t), ehrkit.Index(rp+".types", k), ehrkit.IssueValue, "malformed record type")
+			grant(t, rule.Actions)
+		}
+	}
+	for k, perm := range r.Permissions {
+		v.Check(perm != "", ehrkit.Index(path+".permissions", k), ehrkit.IssueRequired, "empty permission")
+		c.perms[perm] = true
+	}
+	for _, list := range byClass {
+		for _, gr := range list {
+			if slices.ContainsFunc(gr.Types, func(t string) bool { return c.allows(t, Create) || c.allows(t, Update) }) {
+				for _, topic := range gr.Topics {
+					c.topics[topic] = true
+				}
+			}
+		}
+	}
+	return c
+}
+
+// cloneRole copies r so that the policy shares no slice with its caller.
+func cloneRole(r Role) Role {
+	out := r
+	out.Permissions = slices.Clone(r.Permissions)
+	out.Rules = make([]Rule, len(r.Rules))
+	for i, rule := range r.Rules {
+		out.Rules[i] = Rule{Classes: slices.Clone(rule.Classes), Types: slices.Clone(rule.Types), Actions: slices.Clone(rule.Actions)}
+	}
+	return out
+}
+
+// Roles returns the roles of the policy in definition order (copies).
 func (p *Policy) Roles() []Role {
 	out := make([]Role, len(p.order))
 	for i, name := range p.order {
-		out[i] = p.roles[name].Role
+		out[i] = cloneRole(p.roles[name].Role)
 	}
 	return out
 }
@@ -188,9 +344,20 @@ func (p *Policy) Sensitive(label string) (Permission, bool) {
 	return perm, ok
 }
 
-// grants reports whether the role allows action on typ.
+// Shared reports whether records of typ belong to no patient (a group
+// declared it shared, or it is the feed checkpoint type).
+func (p *Policy) Shared(typ string) bool { return p.shared[typ] }
+
+// allows reports whether the role allows action on typ.
 func (r *role) allows(typ string, a Action) bool {
 	return r.grants[typ][a] || r.grants["*"][a]
+}
+
+// emits reports whether the role may emit topic: a group it may write
+// declares the topic, or it may write every type (any topic but the access
+// package's own).
+func (r *role) emits(topic string) bool {
+	return r.topics[topic] || r.grants["*"][Create] || r.grants["*"][Update]
 }
 
 // rolesFor returns the principal's roles that allow action on typ (any type
@@ -218,6 +385,17 @@ func (r *role) allowsAny(a Action) bool {
 	return false
 }
 
+// emitters returns the principal's roles that may emit topic.
+func (p *Policy) emitters(pr Principal, topic string) []*role {
+	var out []*role
+	for _, name := range pr.Roles {
+		if r := p.roles[name]; r != nil && r.emits(topic) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // holds returns the principal's roles holding perm.
 func (p *Policy) holds(pr Principal, perm Permission) []*role {
 	var out []*role
@@ -228,36 +406,6 @@ func (p *Policy) holds(pr Principal, perm Permission) []*role {
 	}
 	return out
 }
-
-// Record-type groups of the default policy.
-var (
-	clinicalTypes = []string{
-		"Encounter", "EpisodeOfCare", "Condition", "Observation", "AllergyIntolerance", "Procedure",
-		"Immunization", "DiagnosticReport", "DocumentReference", "Composition", "ClinicalImpression",
-		"CarePlan", "CareTeam", "FamilyMemberHistory", "Flag", "Goal", "ServiceRequest", "Specimen",
-		"ImagingStudy", "QuestionnaireResponse", "RiskAssessment",
-	}
-	medicationTypes = []string{
-		"MedicationRequest", "MedicationStatement", "MedicationAdministration", "MedicationDispense",
-	}
-	labTypes   = []string{"ServiceRequest", "Specimen", "Observation", "DiagnosticReport"}
-	schedTypes = []string{"Appointment", "Schedule", "Slot", "AppointmentType", "ScheduleLedger", "WaitlistEntry", "AppointmentReminder"}
-	// registryTypes are the records the patient registry keeps beside
-	// Patient: identifier claims, the MRN counter, merges.
-	registryTypes = []string{"PatientIdentifier", "PatientCounter", "PatientMerge"}
-	billingTypes  = []string{"Account", "ChargeItem", "Claim", "ClaimResponse", "Coverage", "Invoice", "PaymentNotice", "PaymentReconciliation", "ExplanationOfBenefit"}
-	directory     = []string{"Practitioner", "PractitionerRole", "Organization", "Location", "HealthcareService", "Medication", "Questionnaire", "PlanDefinition"}
-	transmissions = []string{"RxTransmission"}
-	demographics  = []string{"Patient", "RelatedPerson"}
-	readSearch    = []Action{Read, Search}
-	readWrite     = []Action{Read, Search, Create, Update}
-	allActions    = Actions
-	sensitiveDefs = map[string]Permission{
-		LabelSensitive:        PermSensitive,
-		LabelBehavioralHealth: PermBehavioralHealth,
-		LabelPart2:            PermPart2,
-	}
-)
 
 // Default role names.
 const (
@@ -271,66 +419,88 @@ const (
 	RoleAdministrator = "administrator"
 	RolePrivacy       = "privacy-officer"
 	// RoleIntegration is for system principals moving orders between
-	// systems, such as the prescription dispatcher: it reads medication
-	// orders and writes their transmission records.
+	// systems, such as the prescription dispatcher: it reads orders and
+	// writes their transmission records and feed checkpoints.
 	RoleIntegration = "integration"
 )
 
-func cat(groups ...[]string) []string { return slices.Concat(groups...) }
-
-// DefaultRoles returns the roles of DefaultPolicy, to extend or adapt.
+// DefaultRoles returns the roles of DefaultPolicy, to extend or adapt. Their
+// rules name classes (and the access package's own Consent type); the record
+// types come from the groups a policy is built with.
 func DefaultRoles() []Role {
+	readSearch := []Action{Read, Search}
+	readWrite := []Action{Read, Search, Create, Update}
+	consent := []string{ConsentType}
 	return []Role{
 		{Name: RolePhysician, Scope: ScopeCareTeam | ScopeFacility, Rules: []Rule{
-			{Types: cat(clinicalTypes, medicationTypes, []string{ConsentType}), Actions: allActions},
-			{Types: cat(demographics, registryTypes, schedTypes), Actions: readWrite},
-			{Types: cat(directory, transmissions, []string{"Coverage"}), Actions: readSearch},
+			{Classes: []Class{ClassClinical, ClassCharting, ClassMedication, ClassDiagnosticOrder}, Types: consent, Actions: Actions()},
+			{Classes: []Class{ClassDemographic, ClassRegistry, ClassScheduling}, Actions: readWrite},
+			{Classes: []Class{ClassDirectory, ClassTransmission, ClassCoverage}, Actions: readSearch},
 		}, Permissions: []Permission{PermRxSign, PermRxOverride, PermNoteSign, PermClinicalAmend, PermLabRelease, PermBreakGlass, PermSensitive, PermBehavioralHealth, PermScheduleBook}},
 		{Name: RoleNurse, Scope: ScopeCareTeam | ScopeFacility, Rules: []Rule{
-			{Types: cat(clinicalTypes, medicationTypes, transmissions, demographics, schedTypes, directory), Actions: readSearch},
-			{Types: []string{"Observation", "MedicationAdministration", "Immunization", "AllergyIntolerance", "Flag", "Specimen"}, Actions: readWrite},
+			{Classes: []Class{ClassClinical, ClassMedication, ClassDiagnosticOrder, ClassTransmission, ClassDemographic, ClassScheduling, ClassDirectory}, Actions: readSearch},
+			{Classes: []Class{ClassCharting}, Actions: readWrite},
 		}, Permissions: []Permission{PermBreakGlass, PermScheduleBook}},
 		{Name: RolePharmacist, Scope: ScopeFacility, Rules: []Rule{
-			{Types: cat(medicationTypes, transmissions, []string{"AllergyIntolerance", "Condition", "Observation", "Patient", "Coverage"}, directory), Actions: readSearch},
-			{Types: []string{"MedicationRequest", "MedicationDispense"}, Actions: readWrite},
+			{Classes: []Class{ClassMedicationReview, ClassMedication, ClassTransmission, ClassDemographic, ClassCoverage, ClassDirectory}, Actions: readSearch},
+			{Classes: []Class{ClassMedication}, Actions: readWrite},
 		}, Permissions: []Permission{PermRxDispense, PermRxOverride}},
 		{Name: RoleLabTechnician, Scope: ScopeFacility, Rules: []Rule{
-			{Types: cat([]string{"Patient"}, labTypes, directory), Actions: readSearch},
-			{Types: []string{"Specimen", "Observation", "DiagnosticReport"}, Actions: readWrite},
+			{Classes: []Class{ClassDemographic, ClassDiagnosticOrder, ClassDirectory}, Actions: readSearch},
+			{Classes: []Class{ClassResult}, Actions: readWrite},
 		}, Permissions: []Permission{PermLabRelease}},
 		{Name: RoleFrontDesk, Scope: ScopeFacility, Rules: []Rule{
-			{Types: cat(demographics, registryTypes, schedTypes, []string{"Coverage", ConsentType}), Actions: readWrite},
-			{Types: directory, Actions: readSearch},
+			{Classes: []Class{ClassDemographic, ClassRegistry, ClassScheduling, ClassCoverage}, Types: consent, Actions: readWrite},
+			{Classes: []Class{ClassDirectory}, Actions: readSearch},
 		}, Permissions: []Permission{PermPatientMerge, PermScheduleBook}},
 		{Name: RoleBiller, Scope: ScopeFacility, Rules: []Rule{
-			{Types: billingTypes, Actions: readWrite},
-			{Types: cat(demographics, []string{"Encounter", "Procedure", "Condition", "Appointment"}, directory), Actions: readSearch},
+			{Classes: []Class{ClassBilling, ClassCoverage}, Actions: readWrite},
+			{Classes: []Class{ClassDemographic, ClassBillable, ClassDirectory}, Actions: readSearch},
 		}, Permissions: []Permission{PermBillingPost}},
+		// The portal reads its own chart and schedule; it books through the
+		// schedule service (an act), never by writing appointments itself.
 		{Name: RolePatient, Scope: ScopeOwn, Rules: []Rule{
-			{Types: cat(demographics, clinicalTypes, medicationTypes, schedTypes, []string{"Coverage", "Account", "Invoice"}, directory), Actions: readSearch},
-			{Types: []string{ConsentType}, Actions: readWrite},
+			{Classes: []Class{ClassDemographic, ClassClinical, ClassMedication, ClassDiagnosticOrder, ClassScheduling, ClassCoverage, ClassStatement, ClassDirectory}, Actions: readSearch},
+			{Types: consent, Actions: readWrite},
 		}, Permissions: []Permission{PermScheduleBook}},
 		{Name: RoleAdministrator, Scope: ScopeAll, Rules: []Rule{
-			{Types: []string{"*"}, Actions: allActions},
+			{Types: []string{"*"}, Actions: Actions()},
 		}, Permissions: []Permission{PermRxSign, PermRxOverride, PermRxDispense, PermPatientMerge, PermNoteSign, PermClinicalAmend, PermLabRelease, PermBillingPost, PermScheduleBook, PermBreakGlass, PermAuditRead, PermSensitive, PermBehavioralHealth, PermPart2}},
 		{Name: RolePrivacy, Scope: ScopeAll, Rules: []Rule{
-			{Types: cat(demographics, []string{ConsentType}), Actions: readSearch},
+			{Classes: []Class{ClassDemographic}, Types: consent, Actions: readSearch},
 		}, Permissions: []Permission{PermAuditRead}},
 		{Name: RoleIntegration, Scope: ScopeFacility, Rules: []Rule{
-			{Types: []string{"MedicationRequest", "Patient"}, Actions: readSearch},
-			{Types: cat(transmissions, []string{storage.CheckpointType}), Actions: readWrite},
+			{Classes: []Class{ClassMedication, ClassDemographic}, Actions: readSearch},
+			{Classes: []Class{ClassTransmission}, Types: []string{storage.CheckpointType}, Actions: readWrite},
 		}},
 	}
 }
 
-// DefaultPolicy returns the default roles (see DefaultRoles) with the default
-// sensitive labels (LabelSensitive needs PermSensitive, LabelBehavioralHealth
-// PermBehavioralHealth and LabelPart2 PermPart2) and the directory types
-// (Practitioner, PractitionerRole, Organization, Location, HealthcareService,
-// Medication, Questionnaire, PlanDefinition, Schedule, Slot, AppointmentType,
-// ScheduleLedger, and feed checkpoints) as shared types.
-func DefaultPolicy() *Policy {
-	p, err := NewPolicy(DefaultRoles(), sensitiveDefs, slices.Concat(directory, []string{"Schedule", "Slot", "AppointmentType", "ScheduleLedger", storage.CheckpointType}))
+// DefaultSensitive returns the default sensitive labels: LabelSensitive
+// needs PermSensitive, LabelBehavioralHealth PermBehavioralHealth and
+// LabelPart2 PermPart2.
+func DefaultSensitive() map[string]Permission {
+	return map[string]Permission{
+		LabelSensitive:        PermSensitive,
+		LabelBehavioralHealth: PermBehavioralHealth,
+		LabelPart2:            PermPart2,
+	}
+}
+
+// DefaultPolicy returns the default roles (DefaultRoles) with the default
+// sensitive labels (DefaultSensitive) over the record-type groups given, one
+// list per domain package:
+//
+//	policy, err := access.DefaultPolicy(patient.Groups(), directory.Groups(), clinical.Groups(), schedule.Groups(), rx.Groups())
+//
+// A record type no group declares is reachable by the administrator only.
+func DefaultPolicy(groups ...[]Group) (*Policy, error) {
+	return NewPolicy(DefaultRoles(), DefaultSensitive(), groups...)
+}
+
+// bareDefault is DefaultPolicy without groups, for Guard with a nil policy.
+func bareDefault() *Policy {
+	p, err := DefaultPolicy()
 	if err != nil {
 		panic(err) // the default roles are fixed: a failure is a bug in this package
 	}

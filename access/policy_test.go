@@ -50,14 +50,7 @@ func TestRoleTypeAction(t *testing.T) {
 		sens  = access.ReasonSensitive
 		app   = access.ReasonAppendOnly
 	)
-	cases := []struct {
-		who    access.Principal
-		action access.Action
-		typ    string
-		comp   string
-		labels []string
-		want   access.Reason
-	}{
+	cases := []roleCase{
 		{physician, access.Read, "Observation", "p1", nil, ok},
 		{physician, access.Read, "Observation", "p3", nil, ok}, // own facility, not care team
 		{physician, access.Read, "Observation", "p2", nil, scope},
@@ -98,7 +91,8 @@ func TestRoleTypeAction(t *testing.T) {
 		{portal1, access.Read, "Observation", "p1", nil, ok},
 		{portal1, access.Search, "MedicationRequest", "p1", nil, ok},
 		{portal1, access.Read, "Appointment", "p1", nil, ok},
-		{portal1, access.Create, "Appointment", "p1", nil, role}, // only through schedule.Book
+		{portal1, access.Create, "Appointment", "p1", nil, role}, // books through the schedule service only
+		{portal1, access.Update, "Appointment", "p1", nil, role},
 		{portal1, access.Read, "Observation", "p2", nil, scope},
 		{portal1, access.Read, "Appointment", "p2", nil, scope},
 		{portal1, access.Update, "Observation", "p1", nil, role},
@@ -110,35 +104,36 @@ func TestRoleTypeAction(t *testing.T) {
 		{privacy, access.Read, "Observation", "p1", nil, role},
 		{system, access.Update, "Observation", "p2", nil, ok},
 		{stranger, access.Read, "Patient", "p3", nil, role},
-		// Records the domain packages keep beside the FHIR-shaped ones.
-		{frontDesk, access.Create, "PatientIdentifier", "p3", nil, ok},
-		{frontDesk, access.Update, "PatientCounter", "", nil, ok},
-		{frontDesk, access.Create, "PatientMerge", "p3", nil, ok},
-		{physician, access.Create, "PatientIdentifier", "p1", nil, ok},
-		{nurse, access.Create, "PatientIdentifier", "p1", nil, role},
-		{frontDesk, access.Create, "AppointmentType", "", nil, ok},
-		{frontDesk, access.Update, "ScheduleLedger", "", nil, ok},
-		{frontDesk, access.Create, "WaitlistEntry", "p3", nil, ok},
-		{frontDesk, access.Create, "AppointmentReminder", "p3", nil, ok},
-		{nurse, access.Read, "ScheduleLedger", "", nil, ok},
-		{physician, access.Read, "Questionnaire", "", nil, ok},
-		{nurse, access.Search, "Questionnaire", "", nil, ok},
-		{physician, access.Create, "Questionnaire", "", nil, role},
-		{physician, access.Read, "PlanDefinition", "", nil, ok},
-		{physician, access.Update, "PlanDefinition", "", nil, role},
-		{physician, access.Read, "RxTransmission", "p1", nil, ok},
-		{physician, access.Create, "RxTransmission", "p1", nil, role},
-		{nurse, access.Search, "RxTransmission", "p1", nil, ok},
-		{pharmacist, access.Read, "RxTransmission", "p3", nil, ok},
-		{dispatcher, access.Read, "MedicationRequest", "p3", nil, ok},
-		{dispatcher, access.Create, "RxTransmission", "p3", nil, ok},
-		{dispatcher, access.Update, "RxTransmission", "p3", nil, ok},
-		{dispatcher, access.Update, "RxTransmission", "p2", nil, scope},
 		{dispatcher, access.Update, storage.CheckpointType, "", nil, ok},
+		{dispatcher, access.Read, "MedicationRequest", "p3", nil, ok},
 		{dispatcher, access.Update, "MedicationRequest", "p3", nil, role},
 		{dispatcher, access.Read, "Observation", "p3", nil, role},
+		{biller, access.Create, "Coverage", "p3", nil, ok},
+		{frontDesk, access.Update, "Coverage", "p3", nil, ok},
+		{portal1, access.Read, "Invoice", "p1", nil, ok},
+		{portal1, access.Read, "Claim", "p1", nil, role},
+		{pharmacist, access.Read, "AllergyIntolerance", "p3", nil, ok},
+		{nurse, access.Create, "MedicationAdministration", "p1", nil, ok},
+		{stranger, access.Read, "Practitioner", "", nil, role},
+		{labTech, access.Read, "Practitioner", "", nil, ok},
 	}
-	eachBackend(t, func(t *testing.T, e env) {
+	roleCases(t, testPolicy(t), cases)
+}
+
+// roleCase is one access through the guard and the denial reason expected.
+type roleCase struct {
+	who    access.Principal
+	action access.Action
+	typ    string
+	comp   string
+	labels []string
+	want   access.Reason
+}
+
+// roleCases runs every case on every backend under policy and checks the
+// outcome and its audit event.
+func roleCases(t *testing.T, policy *access.Policy, cases []roleCase) {
+	eachBackendWith(t, policy, func(t *testing.T, e env) {
 		seedPatients(t, e.inner)
 		for i, tc := range cases {
 			name := fmt.Sprintf("%s/%s/%s/%s%v", tc.who.ID, tc.action, tc.typ, tc.comp, tc.labels)
@@ -166,12 +161,21 @@ func TestRoleTypeAction(t *testing.T) {
 
 func TestNewPolicyReportsEveryProblem(t *testing.T) {
 	_, err := access.NewPolicy([]access.Role{
-		{Name: "a", Rules: []access.Rule{{Types: []string{"bad type"}, Actions: []access.Action{"peek"}}}},
+		{Name: "a", Rules: []access.Rule{{Types: []string{"bad type"}, Classes: []access.Class{""}, Actions: []access.Action{"peek"}}}},
 		{Name: "a", Permissions: []access.Permission{""}},
 		{Rules: []access.Rule{{}}},
-	}, map[string]access.Permission{"bad label!": ""}, []string{"lower"})
+	}, map[string]access.Permission{"bad label!": ""},
+		[]access.Group{
+			{Types: []string{"lower"}, Topics: []string{"", "access.forged"}},
+			{Class: access.ClassDirectory, Types: []string{"Practitioner"}, Shared: true},
+		},
+		[]access.Group{
+			{Class: access.ClassClinical},
+			{Class: access.ClassClinical, Types: []string{"Practitioner", access.AuditEventType}},
+		})
 	requireIssues(t, err,
 		issue{"roles[0].rules[0].types[0]", ehrkit.IssueValue},
+		issue{"roles[0].rules[0].classes[0]", ehrkit.IssueRequired},
 		issue{"roles[0].rules[0].actions[0]", ehrkit.IssueCodeInvalid},
 		issue{"roles[1].name", ehrkit.IssueDuplicate},
 		issue{"roles[1].permissions[0]", ehrkit.IssueRequired},
@@ -180,12 +184,18 @@ func TestNewPolicyReportsEveryProblem(t *testing.T) {
 		issue{"roles[2].rules[0].actions", ehrkit.IssueRequired},
 		issue{"sensitive", ehrkit.IssueValue},
 		issue{"sensitive", ehrkit.IssueRequired},
-		issue{"shared[0]", ehrkit.IssueValue},
+		issue{"groups[0][0].class", ehrkit.IssueRequired},
+		issue{"groups[0][0].types[0]", ehrkit.IssueValue},
+		issue{"groups[0][0].topics[0]", ehrkit.IssueRequired},
+		issue{"groups[0][0].topics[1]", ehrkit.IssueValue},
+		issue{"groups[1][0].types", ehrkit.IssueRequired},
+		issue{"groups[1][1].types[0]", ehrkit.IssueInvariant},
+		issue{"groups[1][1].types[1]", ehrkit.IssueValue},
 	)
 }
 
 func TestDefaultPolicy(t *testing.T) {
-	p := access.DefaultPolicy()
+	p := testPolicy(t)
 	var names []string
 	for _, r := range p.Roles() {
 		names = append(names, r.Name)
@@ -197,4 +207,59 @@ func TestDefaultPolicy(t *testing.T) {
 	assert.Equal(t, access.PermPart2, perm)
 	_, ok = p.Sensitive("routine")
 	assert.False(t, ok)
+	assert.True(t, p.Shared("Practitioner"))
+	assert.True(t, p.Shared(storage.CheckpointType))
+	assert.False(t, p.Shared("Observation"))
+}
+
+// TestPolicyExportsNothingMutable changes everything a caller can reach and
+// finds the policies built before and after unchanged.
+func TestPolicyExportsNothingMutable(t *testing.T) {
+	acts := access.Actions()
+	acts[0] = "peek"
+	assert.Equal(t, access.Read, access.Actions()[0])
+
+	groups := testGroups()
+	roles := access.DefaultRoles()
+	p, err := access.NewPolicy(roles, access.DefaultSensitive(), groups)
+	require.NoError(t, err)
+	// The caller's slices are copied: changing them afterwards changes nothing.
+	groups[2].Types[0] = "Claim"
+	roles[1].Rules[1].Actions[0] = access.Delete
+	p.Roles()[1].Rules[0].Classes[0] = access.ClassBilling
+	// Nor does a policy built later from changed defaults.
+	defaults := access.DefaultRoles()
+	defaults[0].Permissions = nil
+	_, err = access.DefaultPolicy(groups)
+	require.NoError(t, err)
+	assert.Equal(t, access.DefaultRoles(), p.Roles())
+
+	eachBackendWith(t, p, func(t *testing.T, e env) {
+		seedPatients(t, e.inner)
+		nurseCase := []struct {
+			typ  string
+			a    access.Action
+			want access.Reason
+		}{
+			{"Observation", access.Create, ""},
+			{"Claim", access.Create, access.ReasonRole},
+			{"Observation", access.Delete, access.ReasonRole},
+			{"Encounter", access.Read, ""},
+		}
+		for i, tc := range nurseCase {
+			err := do(as(nurse), t, e, tc.a, rec(tc.typ, fmt.Sprintf("m%d", i), "p1"))
+			assert.Equal(t, tc.want, reasonOf(t, err), "%s %s", tc.a, tc.typ)
+		}
+	})
+}
+
+// TestGuardWithoutPolicy: a nil policy is the default roles over no group, so
+// only the administrator reaches records of types no group declared.
+func TestGuardWithoutPolicy(t *testing.T) {
+	eachBackendWith(t, nil, func(t *testing.T, e env) {
+		seedPatients(t, e.inner)
+		assert.Equal(t, access.ReasonRole, reasonOf(t, do(as(physician), t, e, access.Read, rec("Observation", "o1", "p1"))))
+		assert.NoError(t, do(as(admin), t, e, access.Read, rec("Observation", "o2", "p1")))
+		assert.NoError(t, do(as(frontDesk), t, e, access.Create, consentRec("p3")), "the access package's own types need no group")
+	})
 }

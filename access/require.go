@@ -40,11 +40,14 @@ func (s *systemStore) Unwrap() storage.Store { return s.Store }
 
 // Update runs fn in a transaction that Note recognises as trusted.
 func (s *systemStore) Update(ctx context.Context, fn func(tx storage.Tx) error) error {
-	return s.Store.Update(ctx, func(tx storage.Tx) error { return fn(systemTx{tx}) })
+	return s.Store.Update(ctx, func(tx storage.Tx) error { return fn(systemTx{Tx: tx, store: s.Store}) })
 }
 
 // systemTx is a transaction of a trusted store.
-type systemTx struct{ storage.Tx }
+type systemTx struct {
+	storage.Tx
+	store storage.Store // the trusted store, for GetVersion
+}
 
 // Require checks that the principal in ctx holds the operation permission
 // perm for the patient compartment ("" for none).

@@ -17,9 +17,13 @@ import (
 // event commit together or not at all. Denials, and the reads of a
 // transaction that did not commit, are audited after it ended.
 //
-// Every audited transaction advances the chain head, so concurrent
-// transactions may collide on it; Update then runs fn again (at most 40
-// times), like any optimistic transaction: fn must have no effect outside tx.
+// Every audited transaction advances the chain head, taken when the
+// transaction starts, so audited transactions that overlap in time collide on
+// it and the later one runs fn again (at most 40 times), like any optimistic
+// transaction: fn must have no effect outside tx. This makes the guarded
+// transactions that write serializable with each other: what fn read (a
+// patient not merged yet, a consent) still holds when it commits, whichever
+// records the competing transactions wrote.
 // Inside fn use tx, never the store itself: on single-writer backends a store
 // call waiting for its audit write would wait for fn.
 func (g *Store) Update(ctx context.Context, fn func(tx storage.Tx) error) error {
@@ -34,16 +38,20 @@ func (g *Store) Update(ctx context.Context, fn func(tx storage.Tx) error) error 
 		var head Head
 		err := g.inner.Update(ctx, func(tx storage.Tx) error {
 			t.tx, t.c = tx, g.checker(p, tx)
+			// The head is taken before fn runs: if another audited
+			// transaction commits while fn runs, the positions this one
+			// appends at are taken and it runs again (see Update).
+			h, err := g.chain.headIn(ctx, tx)
+			if err != nil {
+				return err
+			}
 			if err := fn(t); err != nil {
 				return err
 			}
 			if len(t.log) == 0 {
 				return nil
 			}
-			h, err := g.chain.headIn(ctx, tx)
-			if err == nil {
-				head, err = appendEvents(ctx, tx, h, t.events())
-			}
+			head, err = appendEvents(ctx, tx, h, t.events())
 			t.chainConflict = errors.Is(err, ehrkit.ErrConflict)
 			return err
 		})
@@ -155,8 +163,15 @@ func (t *guardTx) current(ctx context.Context, typ, id string) (storage.Record, 
 // Put writes a record the principal may create or update: for an update both
 // the version replaced and the new one must be allowed, so a record cannot be
 // moved into or out of a compartment the principal does not reach. A record
+// entering a patient compartment (created in it, or moved into it) must also
+// be allowed for the compartment as a whole — its facility (that of its root
+// record, RootType) and its consent — not only for the facility the record
+// names: a writer cannot place records in a chart it may not read. (A
+// compartment whose root record does not exist yet is the writer's: the
+// records of a registration may come before the patient record.) A record
 // without a FacilityTerm keeps the facility of the version it replaces or, if
-// new, gets the principal's.
+// new, gets its compartment's (the principal's for a record of no
+// compartment, or for a compartment's root record).
 func (t *guardTx) Put(ctx context.Context, rec storage.Record, expect int64) (storage.Record, error) {
 	if err := storage.ValidateRecord(rec); err != nil {
 		return storage.Record{}, err
@@ -177,13 +192,31 @@ func (t *guardTx) Put(ctx context.Context, rec storage.Record, expect int64) (st
 			return storage.Record{}, t.deny(ev, d, err)
 		}
 	}
+	entering := rec.Compartment != "" && (!exists || cur.Compartment != rec.Compartment) && !isRoot(rec)
+	home := facilityOf(cur)
+	if entering {
+		// The compartment's facility; a compartment whose root record does
+		// not exist yet is being registered, by the writer.
+		f, registered, err := t.c.lookup(ctx, target{compartment: rec.Compartment})
+		if err != nil {
+			return storage.Record{}, err
+		}
+		if home = f; !registered {
+			home = t.p.Facility
+		}
+	}
 	if facilityOf(rec) == "" {
-		if f := cmp.Or(facilityOf(cur), t.p.Facility); f != "" {
+		if f := cmp.Or(home, t.p.Facility); f != "" {
 			rec.Terms = append(slices.Clip(rec.Terms), storage.Term{Name: FacilityTerm, Value: f})
 		}
 	}
 	ev.Patient = rec.Compartment
 	d, err := t.c.record(ctx, a, recordTarget(rec))
+	if err == nil && d.reason == "" && entering {
+		// A record entering a compartment is scoped by the compartment as a
+		// whole (its facility, its consent), whatever facility it names.
+		d, err = t.c.record(ctx, a, target{typ: rec.Type, compartment: rec.Compartment, labels: rec.Labels, facility: home, facilityKnown: true})
+	}
 	if err != nil || d.reason != "" {
 		return storage.Record{}, t.deny(ev, d, err)
 	}
@@ -230,13 +263,39 @@ func (t *guardTx) Delete(ctx context.Context, typ, id string, expect int64) erro
 	return nil
 }
 
-// Emit appends an event to the change feed. Topics starting with "access."
-// are the guard's own and refused.
+// Emit appends an event to the change feed if the principal may emit its
+// topic: a role of the principal must be allowed to write a record type of a
+// group that declares the topic, and reach the event's compartment (scope,
+// consent, or a break-the-glass grant). Topics starting with "access." are the
+// guard's own and refused. The event is audited in the transaction, like a
+// write.
 func (t *guardTx) Emit(ctx context.Context, e storage.Event) error {
+	ev := t.g.event(ctx, t.p, "emit")
+	ev.Patient, ev.Results = e.Compartment, []string{describeEvent(e)}
 	if strings.HasPrefix(e.Topic, "access.") {
-		ev := t.g.event(ctx, t.p, "emit")
-		ev.Patient = e.Compartment
 		return t.deny(ev, decision{reason: ReasonAppendOnly}, nil)
 	}
-	return t.tx.Emit(ctx, e)
+	d := decision{reason: ReasonRole}
+	var err error
+	if roles := t.g.policy.emitters(t.p, e.Topic); len(roles) > 0 {
+		d, err = t.c.compartment(ctx, roles, target{compartment: e.Compartment})
+	}
+	if err != nil || d.reason != "" {
+		return t.deny(ev, d, err)
+	}
+	if err := t.tx.Emit(ctx, e); err != nil {
+		return err
+	}
+	ev.Grant = d.grant
+	t.log = append(t.log, txEvent{Event: ev})
+	return nil
 }
+
+// describeEvent names a feed event in audit results: "event:topic/key".
+func describeEvent(e storage.Event) string {
+	return describeChange(storage.Change{Kind: storage.ChangeEvent, Topic: e.Topic, Key: e.Key})
+}
+
+// isRoot reports whether rec is the root record of its compartment
+// (RootType, id the compartment's).
+func isRoot(rec storage.Record) bool { return rec.Type == RootType && rec.ID == rec.Compartment }

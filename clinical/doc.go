@@ -52,13 +52,18 @@
 //     8310-5, height 8302-2, weight 29463-7, BMI 39156-5, blood pressure panel
 //     85354-9 with systolic 8480-6 and diastolic 8462-4, SpO2 2708-6 and
 //     59408-5, head circumference 9843-4). Units are kept as entered.
-//   - VitalRanges.Flag and AdultVitalRanges: H, L or N against inclusive
-//     normal ranges, converted to the range's unit. Defaults: heart rate
-//     60–100 /min, respiratory rate 12–20 /min, temperature 36.1–37.8 Cel,
-//     SpO2 95–100 %, systolic 90–120 and diastolic 60–80 mm[Hg], BMI
+//   - VitalRanges.Flag, AdultVitalRanges and VitalRangesForAge: H, L or N
+//     against inclusive normal ranges, and LL or HH beyond critical tiers,
+//     converted to the range's unit, comparators ("<90") included. Adult
+//     defaults: heart rate 60–100 /min, respiratory rate 12–20 /min,
+//     temperature 36.1–37.8 Cel, SpO2 95–100 %, systolic 90–119 and diastolic
+//     60–79 mm[Hg] (2017 ACC/AHA guideline: 120/80 is elevated), BMI
 //     18.5–24.9 (Sapra et al., Vital Sign Assessment, StatPearls NBK553213;
-//     2017 ACC/AHA hypertension guideline; WHO adult BMI classes). There are
-//     no critical bands in the defaults; WithVitalRanges replaces them.
+//     WHO adult BMI classes); children's ranges follow their age (PALS 2020).
+//     Plausibility limits refuse impossible values (SpO2 over 100 %);
+//     ClassifyBloodPressure gives the ACC/AHA 2017 category (crisis
+//     included); Disagreements reports where a sender's flag, which is kept,
+//     differs from the computed one. WithVitalRanges replaces the ranges.
 //   - BMI (kg/m², one decimal; checked against the CDC adult BMI examples),
 //     EGFR (CKD-EPI 2021 race-free creatinine equation, Inker et al., NEJM
 //     2021;385:1737-49; adults; a whole number in mL/min/{1.73_m2}) and
@@ -66,7 +71,8 @@
 //   - Note.Sign, AddAddendum and Amend: only drafts are edited or signed;
 //     signed notes take addenda; an amendment replaces the text, is signed,
 //     and names the stored version it supersedes.
-//   - FormDefinition.Check, Score and Extract, below.
+//   - FormDefinition.Check, Score and Extract, below. SafetyFindings reports
+//     answers that need attention whatever the total (PHQ-9 item 9).
 //
 // # Service
 //

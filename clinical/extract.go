@@ -80,7 +80,11 @@ func (f *FormDefinition) Extract(r *FormResponse) ([]Observation, error) {
 					category = CategorySurvey
 				}
 				for _, a := range it.Answers {
-					out = append(out, base(def.Code, category, a))
+					o := base(def.Code, category, a)
+					if safetyAnswer(def, a) {
+						o.Interpretation = []string{InterpretationCriticalAbnormal}
+					}
+					out = append(out, o)
 				}
 			}
 		}
@@ -97,4 +101,43 @@ func (f *FormDefinition) Extract(r *FormResponse) ([]Observation, error) {
 		out = append(out, o)
 	}
 	return out, nil
+}
+
+// InterpretationCriticalAbnormal is FHIR v3-ObservationInterpretation "AA",
+// set on an extracted answer that is a safety finding.
+const InterpretationCriticalAbnormal = "AA"
+
+// SafetyFinding is an answer that needs attention whatever the total: an
+// item with SafetyAt answered at or above it.
+type SafetyFinding struct {
+	LinkID string
+	Text   string
+	Score  int
+}
+
+// SafetyFindings returns the safety findings of a response: every answer of
+// an item with SafetyAt that scores at least that much. A PHQ-9 with a total
+// of 3 and item 9 answered "several days" has one.
+func (f *FormDefinition) SafetyFindings(r *FormResponse) []SafetyFinding {
+	var out []SafetyFinding
+	f.walk(func(_ string, def *FormItem) {
+		if def.SafetyAt == nil {
+			return
+		}
+		for _, a := range findAnswers(def.LinkID, [][]ResponseItem{r.Items}) {
+			if o := optionOf(def, a.Concept); o != nil && o.Score != nil && *o.Score >= *def.SafetyAt {
+				out = append(out, SafetyFinding{LinkID: def.LinkID, Text: def.Text, Score: *o.Score})
+			}
+		}
+	})
+	return out
+}
+
+// safetyAnswer reports whether an answer of def is a safety finding.
+func safetyAnswer(def *FormItem, a Value) bool {
+	if def.SafetyAt == nil {
+		return false
+	}
+	o := optionOf(def, a.Concept)
+	return o != nil && o.Score != nil && *o.Score >= *def.SafetyAt
 }

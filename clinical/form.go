@@ -69,6 +69,11 @@ type FormItem struct {
 	Extract  bool       `json:"extract,omitempty"`
 	Category string     `json:"category,omitempty"`
 	Items    []FormItem `json:"items,omitempty"`
+	// SafetyAt makes an answer scoring at least this much a safety finding
+	// whatever the form's total (PHQ-9 item 9, thoughts of self-harm): the
+	// extracted observation is flagged critical ("AA") and SafetyFindings
+	// lists it.
+	SafetyAt *int `json:"safetyAt,omitempty"`
 }
 
 // AnswerOption is one permitted answer of a choice item, with the ordinal
@@ -193,6 +198,7 @@ func validateItem(is *ehrkit.Issues, path string, it *FormItem, index map[string
 	is.Check(it.Type == ItemGroup || len(it.Items) == 0, path+".items", ehrkit.IssueStructure, "only groups hold items")
 	is.Check(it.Type == ItemChoice || len(it.Options) == 0, path+".options", ehrkit.IssueStructure, "only choice items have options")
 	is.Check(it.Type != ItemChoice || len(it.Options) > 0, path+".options", ehrkit.IssueRequired, "a choice item needs options")
+	is.Check(it.SafetyAt == nil || (len(it.Options) > 0 && allScored(it.Options)), path+".safetyAt", ehrkit.IssueInvariant, "a safety threshold needs scored options")
 	for i, o := range it.Options {
 		is.Merge(ehrkit.Index(path+".options", i)+".coding", o.Coding.Validate())
 	}

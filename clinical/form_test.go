@@ -246,3 +246,36 @@ func FuzzFormResponse(f *testing.F) {
 		assert.Equal(t, err == nil, xerr == nil)
 	})
 }
+
+// TestPHQ9SafetyItem: item 9 (thoughts of self-harm) answered above "not at
+// all" is a safety finding whatever the total (Kroenke 2001; PHQ-9
+// instructions: any positive answer calls for a suicide-risk assessment).
+func TestPHQ9SafetyItem(t *testing.T) {
+	phq := builtin(t, clinical.FormPHQ9)
+	tests := []struct {
+		name     string
+		scores   []int
+		findings int
+	}{
+		{"total 1, item 9 several days", []int{0, 0, 0, 0, 0, 0, 0, 0, 1}, 1},
+		{"total 3, item 9 nearly every day", []int{0, 0, 0, 0, 0, 0, 0, 0, 3}, 1},
+		{"total 18, item 9 not at all", []int{3, 3, 2, 2, 2, 2, 2, 2, 0}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := phq9Response(tt.scores...)
+			found := phq.SafetyFindings(&r)
+			require.Len(t, found, tt.findings)
+			obs, err := phq.Extract(&r)
+			require.NoError(t, err)
+			item9 := obs[8]
+			require.True(t, item9.Code.Has(ehrkit.SystemLOINC, "44260-8"))
+			if tt.findings > 0 {
+				assert.Equal(t, "phq9-9", found[0].LinkID)
+				assert.Equal(t, []string{clinical.InterpretationCriticalAbnormal}, item9.Interpretation)
+			} else {
+				assert.Empty(t, item9.Interpretation)
+			}
+		})
+	}
+}

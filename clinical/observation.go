@@ -112,5 +112,6 @@ func checkFit(code ehrkit.CodeableConcept, v Value) error {
 	}
 	dim, ok := UnitDimension(v.Quantity.Unit)
 	is.Check(ok && dim == vs.Dimension, "quantity.unit", ehrkit.IssueValue, "unit does not measure %s", vs.Dimension)
+	is.Merge("", checkPlausible(vs.Code, v.Quantity))
 	return is.Err()
 }

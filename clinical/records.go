@@ -120,7 +120,9 @@ func ListAllergies(ctx context.Context, r storage.Reader, p patient.ID) ([]Aller
 }
 
 // RecordObservation validates and stores an observation, flagging vital signs
-// against the service's ranges. The id is generated when empty.
+// against the service's ranges where the sender gave no interpretation (a
+// sender's flag is kept; see VitalRanges.Disagreements). The id is generated
+// when empty.
 func (s *Service) RecordObservation(ctx context.Context, o Observation) (Observation, error) {
 	var out Observation
 	err := s.store.Update(ctx, func(tx storage.Tx) error {
@@ -174,7 +176,11 @@ func (s *Service) recordObservations(ctx context.Context, tx storage.Tx, obs []O
 		if o.Issued.IsZero() {
 			o.Issued = s.now()
 		}
-		out[i] = s.ranges.FlagObservation(o)
+		ranges, err := s.rangesFor(ctx, tx, o.Patient, o.Effective)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = ranges.fillFlags(o)
 		prefix := ""
 		if len(obs) > 1 {
 			prefix = ehrkit.Index("observations", i)
@@ -193,13 +199,15 @@ func (s *Service) recordObservations(ctx context.Context, tx storage.Tx, obs []O
 }
 
 // UpdateObservation applies fn (a correction, or marking it entered in error)
-// and writes the observation back atomically; flags are recomputed.
+// and writes the observation back atomically; flags ehrkit computed are
+// recomputed, flags a sender gave are kept.
 func (s *Service) UpdateObservation(ctx context.Context, id string, fn func(*Observation) error) (Observation, error) {
 	o, _, err := modify(ctx, s, observations, observationKey, id, func(o *Observation) error {
+		computed := s.ranges.FlagObservation(*o)
 		if err := fn(o); err != nil {
 			return err
 		}
-		*o = s.ranges.FlagObservation(*o)
+		*o = s.ranges.fillFlags(s.ranges.dropComputed(*o, computed))
 		return nil
 	})
 	return o, err

@@ -73,10 +73,15 @@ func (s *Service) SaveAllergy(ctx context.Context, tx storage.Tx, a AllergyIntol
 }
 
 // SaveObservation stores an observation as given (see the Save methods). Vital
-// signs are flagged against the service's ranges where the sender gave no
-// interpretation; an interpretation the sender gave is kept as sent.
+// signs are flagged against the ranges of the patient's age (or those
+// WithVitalRanges set) where the sender gave no interpretation; an
+// interpretation the sender gave is kept as sent.
 func (s *Service) SaveObservation(ctx context.Context, tx storage.Tx, o Observation) (storage.Outcome, error) {
-	return save(ctx, tx, observations, observationKey, &o, func(o *Observation) { *o = s.ranges.fillFlags(*o) })
+	ranges, err := s.rangesFor(ctx, tx, o.Patient, o.Effective)
+	if err != nil {
+		return "", err
+	}
+	return save(ctx, tx, observations, observationKey, &o, func(o *Observation) { *o = ranges.fillFlags(*o) })
 }
 
 // SaveProcedure stores a procedure as given (see the Save methods).

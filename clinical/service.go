@@ -21,7 +21,10 @@ type Service struct {
 	ids    ehrkit.IDGenerator
 	log    *slog.Logger
 	ranges VitalRanges
-	meds   MedicationSource
+	// fixed is true when WithVitalRanges chose the ranges: they then apply
+	// whatever the patient's age.
+	fixed bool
+	meds  MedicationSource
 }
 
 // Option configures a Service.
@@ -36,8 +39,10 @@ func WithIDs(g ehrkit.IDGenerator) Option { return func(s *Service) { s.ids = g 
 // WithLogger sets the logger (opaque ids only are logged).
 func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
 
-// WithVitalRanges replaces the adult ranges vital signs are flagged against.
-func WithVitalRanges(r VitalRanges) Option { return func(s *Service) { s.ranges = r } }
+// WithVitalRanges sets the ranges vital signs are flagged against, for every
+// patient. Without it, each patient's ranges follow their age
+// (VitalRangesForAge), the adult ones when the age cannot be told.
+func WithVitalRanges(r VitalRanges) Option { return func(s *Service) { s.ranges, s.fixed = r, true } }
 
 // WithMedications sets where Summary finds the patient's active medications
 // (the rx package provides one).

@@ -210,7 +210,9 @@ func TestServiceNotes(t *testing.T) {
 func TestServiceNotesGuarded(t *testing.T) {
 	clock := ehrkit.NewFakeClock(fixed)
 	testbackends.RunClock(t, clock, func(t *testing.T, raw storage.Store) {
-		guarded := access.Guard(raw, nil, access.WithClock(clock))
+		policy, err := access.DefaultPolicy(patient.Groups(), clinical.Groups())
+		require.NoError(t, err)
+		guarded := access.Guard(raw, policy, access.WithClock(clock))
 		e := newEnv(t, raw, clock)
 		svc := clinical.NewService(guarded, clinical.WithClock(clock), clinical.WithIDs(&ehrkit.SeqIDs{Prefix: "g-"}))
 		n, err := svc.CreateNote(e.ctx, clinical.Note{Patient: "p1", Type: loinc(clinical.LOINCProgressNote, ""), Author: ehrkit.Ref("Practitioner", "prac-1"), Text: "Seen."})

@@ -229,9 +229,13 @@ var convertible = map[string]struct {
 	"mm[Hg]":  {DimPressure, d("1"), d("0")},
 	"kPa":     {DimPressure, d("1000").Div(d("133.322")), d("0")},
 	"/min":    {DimRate, d("1"), d("0")},
-	"/h":      {DimRate, d("1").Div(d("60")), d("0")},
-	"%":       {DimFraction, d("1"), d("0")},
-	"kg/m2":   {DimMassPerArea, d("1"), d("0")},
+	// LOINC's example units for heart and respiratory rate: an annotation is
+	// a unit of 1 in UCUM, so these are /min.
+	"{beats}/min":   {DimRate, d("1"), d("0")},
+	"{breaths}/min": {DimRate, d("1"), d("0")},
+	"/h":            {DimRate, d("1").Div(d("60")), d("0")},
+	"%":             {DimFraction, d("1"), d("0")},
+	"kg/m2":         {DimMassPerArea, d("1"), d("0")},
 }
 
 func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }

@@ -56,11 +56,15 @@ func VitalSignOf(code ehrkit.CodeableConcept) (VitalSign, bool) {
 	return vs, ok
 }
 
-// Bounds is an inclusive normal range in a vital sign's unit; a zero bound is
-// open.
+// Bounds is an inclusive normal range in a vital sign's unit, with optional
+// critical limits beyond which a value is critically low or high (FHIR "LL"
+// and "HH"); a zero bound is open.
 type Bounds struct {
 	Low, High decimal.Decimal
 	Unit      string
+	// CriticalLow and CriticalHigh: a value below CriticalLow is "LL", above
+	// CriticalHigh "HH".
+	CriticalLow, CriticalHigh decimal.Decimal
 }
 
 // VitalRanges maps a vital sign's LOINC code to its normal range.
@@ -68,49 +72,118 @@ type VitalRanges map[string]Bounds
 
 // AdultVitalRanges returns the default adult resting ranges: heart rate
 // 60-100 /min, respiratory rate 12-20 /min, temperature 36.1-37.8 Cel, oxygen
-// saturation 95-100 %, systolic 90-120 and diastolic 60-80 mm[Hg], BMI
-// 18.5-24.9 kg/m2. Sources: Sapra A et al., "Vital Sign Assessment", StatPearls
-// (NCBI Bookshelf NBK553213) for pulse, respiration, temperature and SpO2;
-// Whelton PK et al., 2017 ACC/AHA Hypertension Guideline (normal < 120/80); WHO
-// adult BMI classification (normal 18.5-24.9). Callers override any of them.
+// saturation 95-100 %, systolic below 120 and diastolic below 80 mm[Hg] (the
+// 2017 ACC/AHA "normal" category: 120 systolic is already "elevated", 80
+// diastolic stage 1), BMI 18.5-24.9 kg/m2. Sources: Sapra A et al., "Vital Sign
+// Assessment", StatPearls (NCBI Bookshelf NBK553213) for pulse, respiration,
+// temperature and SpO2; Whelton PK et al., 2017 ACC/AHA Hypertension
+// Guideline, Hypertension 2018;71:e13-e115 (normal < 120/80, hypertensive
+// crisis > 180 and/or > 120); WHO adult BMI classification (normal 18.5-24.9).
+// Critical limits follow the MERIT medical-emergency-team calling criteria
+// (Hillman K et al., Lancet 2005;365:2091-97: heart rate < 40 or > 140,
+// respiratory rate < 5 or > 36, systolic < 90, SpO2 < 90 %) and the ACC/AHA
+// crisis thresholds. Callers override any of them.
 func AdultVitalRanges() VitalRanges {
 	return VitalRanges{
-		LOINCHeartRate:        {d("60"), d("100"), "/min"},
-		LOINCRespiratoryRate:  {d("12"), d("20"), "/min"},
-		LOINCBodyTemperature:  {d("36.1"), d("37.8"), "Cel"},
-		LOINCOxygenSaturation: {d("95"), d("100"), "%"},
-		LOINCPulseOximetry:    {d("95"), d("100"), "%"},
-		LOINCSystolic:         {d("90"), d("120"), "mm[Hg]"},
-		LOINCDiastolic:        {d("60"), d("80"), "mm[Hg]"},
-		LOINCBMI:              {d("18.5"), d("24.9"), "kg/m2"},
+		LOINCHeartRate:        {Low: d("60"), High: d("100"), Unit: "/min", CriticalLow: d("40"), CriticalHigh: d("140")},
+		LOINCRespiratoryRate:  {Low: d("12"), High: d("20"), Unit: "/min", CriticalLow: d("5"), CriticalHigh: d("36")},
+		LOINCBodyTemperature:  {Low: d("36.1"), High: d("37.8"), Unit: "Cel"},
+		LOINCOxygenSaturation: {Low: d("95"), High: d("100"), Unit: "%", CriticalLow: d("90")},
+		LOINCPulseOximetry:    {Low: d("95"), High: d("100"), Unit: "%", CriticalLow: d("90")},
+		LOINCSystolic:         {Low: d("90"), High: d("119"), Unit: "mm[Hg]", CriticalLow: d("90"), CriticalHigh: d("180")},
+		LOINCDiastolic:        {Low: d("60"), High: d("79"), Unit: "mm[Hg]", CriticalHigh: d("120")},
+		LOINCBMI:              {Low: d("18.5"), High: d("24.9"), Unit: "kg/m2"},
 	}
 }
 
 // Interpretation codes (FHIR v3-ObservationInterpretation).
 const (
-	InterpretationLow    = "L"
-	InterpretationHigh   = "H"
-	InterpretationNormal = "N"
+	InterpretationCriticalLow  = "LL"
+	InterpretationLow          = "L"
+	InterpretationHigh         = "H"
+	InterpretationCriticalHigh = "HH"
+	InterpretationNormal       = "N"
 )
 
 // Flag interprets a quantity against the range for a vital sign code:
-// InterpretationLow, InterpretationHigh or InterpretationNormal; "" when there
-// is no range for the code or the unit cannot be converted to the range's.
+// InterpretationCriticalLow, InterpretationLow, InterpretationNormal,
+// InterpretationHigh or InterpretationCriticalHigh; "" when there is no range
+// for the code, the unit cannot be converted to the range's, or a comparator
+// leaves the category open ("<90" systolic is low, "<130" may be anything).
 func (r VitalRanges) Flag(code string, q ehrkit.Quantity) string {
 	b, ok := r[code]
 	if !ok {
 		return ""
 	}
 	v, err := Convert(q, b.Unit)
-	switch {
-	case err != nil:
+	if err != nil {
 		return ""
-	case !b.Low.IsZero() && v.Value.LessThan(b.Low):
+	}
+	switch q.Comparator {
+	case "<", "<=":
+		return b.below(v.Value, q.Comparator == "<")
+	case ">", ">=":
+		return b.above(v.Value, q.Comparator == ">")
+	}
+	return b.category(v.Value)
+}
+
+// category returns the interpretation of a value.
+func (b Bounds) category(v decimal.Decimal) string {
+	switch {
+	case !b.CriticalLow.IsZero() && v.LessThan(b.CriticalLow):
+		return InterpretationCriticalLow
+	case !b.Low.IsZero() && v.LessThan(b.Low):
 		return InterpretationLow
-	case !b.High.IsZero() && v.Value.GreaterThan(b.High):
+	case !b.CriticalHigh.IsZero() && v.GreaterThan(b.CriticalHigh):
+		return InterpretationCriticalHigh
+	case !b.High.IsZero() && v.GreaterThan(b.High):
 		return InterpretationHigh
 	}
 	return InterpretationNormal
+}
+
+// under reports whether every value below v (strictly, or up to v) is below
+// the limit.
+func under(v, limit decimal.Decimal, strict bool) bool {
+	return v.LessThan(limit) || (strict && v.Equal(limit))
+}
+
+// below returns the category of every value below v, "" when they span more
+// than one.
+func (b Bounds) below(v decimal.Decimal, strict bool) string {
+	switch {
+	case !b.CriticalLow.IsZero():
+		if under(v, b.CriticalLow, strict) {
+			return InterpretationCriticalLow
+		}
+	case !b.Low.IsZero():
+		if under(v, b.Low, strict) {
+			return InterpretationLow
+		}
+	case b.High.IsZero() || !v.GreaterThan(b.High):
+		return InterpretationNormal
+	}
+	return ""
+}
+
+// above returns the category of every value above v, "" when they span more
+// than one.
+func (b Bounds) above(v decimal.Decimal, strict bool) string {
+	over := func(limit decimal.Decimal) bool { return v.GreaterThan(limit) || (strict && v.Equal(limit)) }
+	switch {
+	case !b.CriticalHigh.IsZero():
+		if over(b.CriticalHigh) {
+			return InterpretationCriticalHigh
+		}
+	case !b.High.IsZero():
+		if over(b.High) {
+			return InterpretationHigh
+		}
+	case b.Low.IsZero() || !v.LessThan(b.Low):
+		return InterpretationNormal
+	}
+	return ""
 }
 
 // FlagObservation returns o with Interpretation set on its value and on each

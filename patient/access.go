@@ -21,6 +21,14 @@ func (s *Service) authorize(ctx context.Context, source, target ID) error {
 	return nil
 }
 
+// act returns the transaction in which a merge or unmerge moves the records
+// of both compartments (access.Act): moving them is the act the principal was
+// allowed, not a write of each record, so every record moves whoever merges
+// (a front desk's merge moves allergies too), audited as the act.
+func act(ctx context.Context, tx storage.Tx, m MergeRecord) (storage.Tx, error) {
+	return access.Act(ctx, tx, access.PermPatientMerge, string(m.Source), string(m.Target))
+}
+
 // note writes the semantic audit event of a merge or unmerge on both
 // compartments, in the transaction of the change (a no-op on an unguarded
 // store). The detail holds ids only.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ehrkit/ehrkit"
+	"github.com/ehrkit/ehrkit/access"
 	"github.com/ehrkit/ehrkit/storage"
 )
 
@@ -89,7 +90,9 @@ var merges = storage.Kind[MergeRecord]{
 // merged into another, ehrkit.ErrInvalid when source and target are the same,
 // and ehrkit.ErrConflict when a record changed while the merge ran. When the
 // access package's operation permissions are in use, the caller needs
-// "patient.merge" on both compartments and the merge is audited on both.
+// "patient.merge" on both compartments and the merge is audited on both; the
+// records move as part of the act (access.Act), so the merge moves every
+// record of the source whatever the caller may read.
 func (s *Service) Merge(ctx context.Context, source, target ID) (MergeRecord, error) {
 	if source == target || source == "" || target == "" {
 		var v ehrkit.Issues
@@ -115,6 +118,10 @@ func (s *Service) Merge(ctx context.Context, source, target ID) (MergeRecord, er
 }
 
 func (s *Service) merge(ctx context.Context, tx storage.Tx, source, target ID) (MergeRecord, error) {
+	tx, err := act(ctx, tx, MergeRecord{Source: source, Target: target})
+	if err != nil {
+		return MergeRecord{}, err
+	}
 	src, srcVersion, err := patients.Get(ctx, tx, string(source))
 	if err != nil {
 		return MergeRecord{}, err
@@ -331,13 +338,19 @@ func (s *Service) Unmerge(ctx context.Context, source ID) (MergeRecord, error) {
 	if err := s.authorize(ctx, m.Source, m.Target); err != nil {
 		return MergeRecord{}, err
 	}
-	before := make([]storage.Record, len(m.Records))
-	for i, r := range m.Records {
-		if before[i], err = s.store.GetVersion(ctx, r.Type, r.ID, r.Before); err != nil {
-			return MergeRecord{}, err
-		}
-	}
 	err = s.update(ctx, func(tx storage.Tx) error {
+		tx, err := act(ctx, tx, m)
+		if err != nil {
+			return err
+		}
+		// The versions to restore are read as part of the act, so an
+		// unmerge puts back records its caller may not read (allergies).
+		before := make([]storage.Record, len(m.Records))
+		for i, r := range m.Records {
+			if before[i], err = access.GetVersion(ctx, tx, r.Type, r.ID, r.Before); err != nil {
+				return err
+			}
+		}
 		cur, version, err := merges.Get(ctx, tx, m.ID)
 		if err != nil {
 			return err

@@ -265,7 +265,9 @@ func TestRepointJSON(t *testing.T) {
 
 func TestMergeNeedsPermissionAndIsAudited(t *testing.T) {
 	testbackends.RunClock(t, ehrkit.NewFakeClock(testStart), func(t *testing.T, s storage.Store) {
-		guarded := access.Guard(s, nil, access.WithClock(ehrkit.NewFakeClock(testStart)))
+		policy, err := access.DefaultPolicy(Groups())
+		require.NoError(t, err)
+		guarded := access.Guard(s, policy, access.WithClock(ehrkit.NewFakeClock(testStart)))
 		ctx := admin()
 		svc := newTestService(t, guarded)
 		a, err := svc.Register(ctx, person("Ana", "Silva", "1980-01-02", GenderFemale))

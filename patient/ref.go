@@ -31,3 +31,15 @@ func CheckRef(ctx context.Context, r storage.Reader, id ID, path string, is *ehr
 	}
 	return nil
 }
+
+// BirthDate returns, read in r, the birth date of the patient with the id
+// (zero when not recorded); ehrkit.ErrNotFound when there is no such patient.
+// Domain packages above patient use it for age-dependent rules (vital-sign
+// ranges, dose limits) within the transaction of their write.
+func BirthDate(ctx context.Context, r storage.Reader, id ID) (ehrkit.Date, error) {
+	p, _, err := patients.Get(ctx, r, string(id))
+	if err != nil {
+		return ehrkit.Date{}, err
+	}
+	return p.BirthDate, nil
+}

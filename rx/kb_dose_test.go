@@ -1,10 +1,12 @@
 package rx_test
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/rx"
+	"github.com/ehrkit/ehrkit/storage"
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -124,4 +126,46 @@ func TestNormalizeRoute(t *testing.T) {
 	for in, want := range map[string]string{"PO": "oral", "oral": "oral", "26643006": "oral", "IV": "intravenous", " im ": "intramuscular", "Nasal": "nasal"} {
 		assert.Equal(t, want, rx.NormalizeRoute(in), in)
 	}
+}
+
+// TestServiceSumsActiveDoses: at draft and at signing the service gives the
+// engine the doses of the patient's active orders, so a second acetaminophen
+// product that takes the day over 4 g (FDA OTC acetaminophen label) is
+// flagged, on every backend.
+func TestServiceSumsActiveDoses(t *testing.T) {
+	runBackends(t, func(t *testing.T, s storage.Store, clock *ehrkit.FakeClock) {
+		svc := newService(t, s, clock)
+		ctx := user("u-1", "attending")
+		tylenol := medOrder("161", "acetaminophen")
+		tylenol.Medication.Dose, tylenol.Medication.FrequencyPerDay = ehrkit.Qty("1000", "mg"), decimal.NewFromInt(4)
+		first, err := svc.Draft(ctx, tylenol)
+		require.NoError(t, err)
+		_, err = svc.Sign(ctx, first.ID, "")
+		require.NoError(t, err)
+
+		percocet := medOrder("1049221", "oxycodone / acetaminophen")
+		percocet.Medication.Dose, percocet.Medication.FrequencyPerDay = ehrkit.Qty("2", "{tablet}"), decimal.NewFromInt(6)
+		second, err := svc.Draft(ctx, percocet)
+		require.NoError(t, err)
+		assert.NotEmpty(t, firedOn(second.Alerts, "ADULT-ACETAMINOPHEN/cumulative"), "at draft: %v", second.Alerts)
+
+		signed, err := svc.Sign(ctx, second.ID, "")
+		var ae *rx.AlertsError
+		if errors.As(err, &ae) {
+			assert.NotEmpty(t, firedOn(ae.Alerts, "ADULT-ACETAMINOPHEN/cumulative"), "at signing: %v", ae.Alerts)
+			return
+		}
+		require.NoError(t, err)
+		assert.NotEmpty(t, firedOn(signed.Alerts, "ADULT-ACETAMINOPHEN/cumulative"), "at signing: %v", signed.Alerts)
+	})
+}
+
+func firedOn(alerts []rx.Alert, rule string) []rx.Alert {
+	var out []rx.Alert
+	for _, a := range alerts {
+		if a.Rule == rule {
+			out = append(out, a)
+		}
+	}
+	return out
 }

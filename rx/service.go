@@ -178,12 +178,14 @@ func (s *Service) draft(ctx context.Context, orders []Order, set string) ([]Orde
 			return err
 		}
 		var active []ehrkit.Coding
+		var doses []Proposed
 		for _, o := range listed {
 			if onList(&o) {
 				active = append(active, o.Medication.Medication)
+				doses = append(doses, o.Medication.proposed())
 			}
 		}
-		if err := s.checkAll(ctx, tx, orders, active); err != nil {
+		if err := s.checkAll(ctx, tx, orders, active, doses); err != nil {
 			return err
 		}
 		for i := range orders {
@@ -217,9 +219,11 @@ func prefix(n, i int) string {
 }
 
 // checkAll runs the engine on the medication orders among orders (all of one
-// patient), against the active medications and the patient's record as read
-// in r, and stores each one's alerts on it.
-func (s *Service) checkAll(ctx context.Context, r storage.Reader, orders []Order, active []ehrkit.Coding) error {
+// patient), against the active medications (codes, and the doses of those
+// whose orders could be read: Input.ActiveOrders, for the daily dose summed
+// across orders) and the patient's record as read in r, and stores each
+// one's alerts on it.
+func (s *Service) checkAll(ctx context.Context, r storage.Reader, orders []Order, active []ehrkit.Coding, activeOrders []Proposed) error {
 	var idx []int
 	var proposed []Proposed
 	for i, o := range orders {
@@ -235,7 +239,7 @@ func (s *Service) checkAll(ctx context.Context, r storage.Reader, orders []Order
 	if err != nil {
 		return err
 	}
-	in.Active, in.Orders = active, proposed
+	in.Active, in.ActiveOrders, in.Orders = active, activeOrders, proposed
 	res := Check(s.kb, in)
 	for _, k := range idx {
 		orders[k].Alerts = []Alert{}
@@ -430,7 +434,11 @@ func (s *Service) sign(ctx context.Context, tx storage.Tx, id, overrideReason st
 			return Order{}, err
 		}
 		checked := []Order{o}
-		if err := s.checkAll(ctx, tx, checked, list.medications()); err != nil {
+		doses, err := list.doses(ctx)
+		if err != nil {
+			return Order{}, err
+		}
+		if err := s.checkAll(ctx, tx, checked, list.medications(), doses); err != nil {
 			return Order{}, err
 		}
 		o.Alerts = checked[0].Alerts

@@ -208,12 +208,12 @@ func TestDraftValidation(t *testing.T) {
 // attending who may do both.
 func overridePolicy(t *testing.T) *access.Policy {
 	types := []string{rx.MedicationRequestType, rx.ServiceRequestType, "Patient", "AllergyIntolerance", "Observation"}
-	rules := []access.Rule{{Types: types, Actions: access.Actions}}
+	rules := []access.Rule{{Types: types, Actions: access.Actions()}}
 	p, err := access.NewPolicy([]access.Role{
 		{Name: "prescriber", Scope: access.ScopeAll, Rules: rules, Permissions: []access.Permission{access.PermRxSign}},
 		{Name: "attending", Scope: access.ScopeAll, Rules: rules, Permissions: []access.Permission{access.PermRxSign, access.PermRxOverride}},
 		{Name: "auditor", Scope: access.ScopeAll, Permissions: []access.Permission{access.PermAuditRead}},
-	}, nil, []string{storage.CheckpointType})
+	}, nil, rx.Groups())
 	require.NoError(t, err)
 	return p
 }

@@ -360,13 +360,13 @@ func TestRequeueGuarded(t *testing.T) {
 	runBackends(t, func(t *testing.T, raw storage.Store, clock *ehrkit.FakeClock) {
 		orders := []string{rx.MedicationRequestType, rx.ServiceRequestType, "Patient", "AllergyIntolerance", "Observation"}
 		policy, err := access.NewPolicy([]access.Role{
-			{Name: "prescriber", Scope: access.ScopeAll, Rules: []access.Rule{{Types: orders, Actions: access.Actions}}, Permissions: []access.Permission{access.PermRxSign}},
+			{Name: "prescriber", Scope: access.ScopeAll, Rules: []access.Rule{{Types: orders, Actions: access.Actions()}}, Permissions: []access.Permission{access.PermRxSign}},
 			{Name: "operator", Scope: access.ScopeAll, Rules: []access.Rule{
 				{Types: []string{rx.MedicationRequestType}, Actions: []access.Action{access.Read, access.Search}},
 				{Types: []string{rx.TransmissionType, storage.CheckpointType}, Actions: []access.Action{access.Read, access.Search, access.Create, access.Update}},
 			}},
 			{Name: "auditor", Scope: access.ScopeAll, Permissions: []access.Permission{access.PermAuditRead}},
-		}, nil, nil)
+		}, nil, rx.Groups())
 		require.NoError(t, err)
 		store := access.Guard(raw, policy, access.WithClock(clock))
 		svc := newService(t, store, clock)

@@ -11,6 +11,7 @@ import (
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/access"
 	"github.com/ehrkit/ehrkit/internal/testbackends"
+	"github.com/ehrkit/ehrkit/patient"
 	"github.com/ehrkit/ehrkit/storage"
 )
 
@@ -36,7 +37,9 @@ func TestBookIsAnAct(t *testing.T) {
 	testbackends.RunClock(t, clock, func(t *testing.T, raw storage.Store) {
 		clock.Set(start0)
 		addPatients(t, raw, "p1", "p2")
-		guarded := access.Guard(raw, access.DefaultPolicy(), access.WithClock(clock))
+		policy, err := access.DefaultPolicy(patient.Groups(), Groups())
+		require.NoError(t, err)
+		guarded := access.Guard(raw, policy, access.WithClock(clock))
 		svc := NewService(guarded, WithClock(clock), WithIDs(&ehrkit.SeqIDs{Prefix: "a-"}))
 		desk := as(deskF1)
 		require.NoError(t, svc.PutSchedule(desk, sched(drA, "UTC", weekdays("09:00", "12:00"))))

@@ -121,8 +121,8 @@ func TestBookAndFreeSlots(t *testing.T) {
 		// The consult needs the room too; the practitioner is busy at 09:30.
 		_, err = f.svc.Book(ctx, book("consult", "p2", at(monday, "09:30"), drA, roomA))
 		require.ErrorIs(t, err, ErrSlotUnavailable)
-		require.ErrorIs(t, err, ehrkit.ErrFailedPrecondition)
-		require.NotErrorIs(t, err, ehrkit.ErrConflict, "a business refusal, not a version race")
+		require.ErrorIs(t, err, ehrkit.ErrFailedPrecondition, "a refusal")
+		require.NotErrorIs(t, err, ehrkit.ErrConflict, "not a retryable race")
 		c, err := f.svc.Book(ctx, book("consult", "p2", at(monday, "10:00"), drA, roomA))
 		require.NoError(t, err)
 		slots, err = f.svc.FreeSlots(ctx, SlotQuery{Type: "visit", Resources: []ehrkit.Reference{drA}, Start: monday, End: monday.Add(24 * time.Hour)})

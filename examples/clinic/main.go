@@ -37,6 +37,7 @@ import (
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/access"
 	"github.com/ehrkit/ehrkit/clinical"
+	"github.com/ehrkit/ehrkit/directory"
 	"github.com/ehrkit/ehrkit/examples/internal/storeflag"
 	"github.com/ehrkit/ehrkit/patient"
 	"github.com/ehrkit/ehrkit/rx"
@@ -122,7 +123,11 @@ func play(ctx context.Context, path string, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("open %s: %w", path, err)
 	}
-	store := access.Guard(raw, access.DefaultPolicy(), access.WithClock(clock))
+	policy, err := access.DefaultPolicy(patient.Groups(), directory.Groups(), clinical.Groups(), schedule.Groups(), rx.Groups())
+	if err != nil {
+		return errors.Join(err, raw.Close())
+	}
+	store := access.Guard(raw, policy, access.WithClock(clock))
 	defer store.Close()
 	fmt.Fprintf(out, "store: SQLite %s, guarded by the default access policy\n", path)
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -175,38 +176,60 @@ func corpus(t *testing.T, sub string) string {
 }
 
 // TestSyntheaCorpus checks what the program's documentation says importing
-// the corpus's Synthea folder reports: 4307 resources read, 6 failing with
-// invalid codes, exit status 1. Under the race detector (which slows the FHIR
-// parser about tenfold) it imports only the two Bundles holding the failures.
+// the corpus's Synthea folder reports: 4307 resources read, 140 failing with
+// invalid codes (3 Observations, 3 Procedures, 134 Practitioners), exit
+// status 1; with -lenient the same 140 are warnings and the exit status is 0.
+// Under the race detector (which slows the FHIR parser about tenfold) it
+// imports only the two Bundles holding the observation and procedure
+// failures.
 func TestSyntheaCorpus(t *testing.T) {
 	dir := corpus(t, filepath.Join("fhir", "synthea"))
 	paths := []string{dir}
+	want := map[string]int{"Observation": 3, "Procedure": 3, "Practitioner": 134}
 	if raceEnabled {
 		paths = []string{
 			filepath.Join(dir, "Cathryn_Windler_5b477e00-ba36-4786-b672-a2816b3b9149.json"),
 			filepath.Join(dir, "Vicenta_Maggio_456879da-8654-413e-b211-6308d9815586.json"),
 		}
+		want["Practitioner"] = 4
 	}
-	var out, errb bytes.Buffer
-	code := run(context.Background(), append([]string{"-db", filepath.Join(t.TempDir(), "x.db"), "-json"}, paths...), &out, &errb)
-	assert.Equal(t, 1, code, errb.String())
-	var rep struct {
-		Resources int `json:"resources"`
-		Failed    []struct {
-			Type   string   `json:"type"`
-			Issues []string `json:"issues"`
-		} `json:"failed"`
+	for _, lenient := range []bool{false, true} {
+		t.Run(fmt.Sprintf("lenient=%v", lenient), func(t *testing.T) {
+			args := []string{"-db", filepath.Join(t.TempDir(), "x.db"), "-json"}
+			if lenient {
+				args = append(args, "-lenient")
+			}
+			var out, errb bytes.Buffer
+			code := run(context.Background(), append(args, paths...), &out, &errb)
+			type listed []struct {
+				Type   string   `json:"type"`
+				Issues []string `json:"issues"`
+			}
+			var rep struct {
+				Resources int    `json:"resources"`
+				Failed    listed `json:"failed"`
+				Warnings  listed `json:"warnings"`
+			}
+			require.NoError(t, json.Unmarshal(out.Bytes(), &rep), errb.String())
+			if !raceEnabled {
+				assert.Equal(t, 4307, rep.Resources)
+			}
+			problems := rep.Failed
+			if lenient {
+				assert.Equal(t, 0, code, errb.String())
+				assert.Empty(t, rep.Failed)
+				problems = rep.Warnings
+			} else {
+				assert.Equal(t, 1, code, errb.String())
+				assert.Empty(t, rep.Warnings)
+			}
+			types := map[string]int{}
+			for _, f := range problems {
+				types[f.Type]++
+				require.Len(t, f.Issues, 1)
+				assert.Contains(t, f.Issues[0], "(code-invalid)")
+			}
+			assert.Equal(t, want, types)
+		})
 	}
-	require.NoError(t, json.Unmarshal(out.Bytes(), &rep))
-	if !raceEnabled {
-		assert.Equal(t, 4307, rep.Resources)
-	}
-	require.Len(t, rep.Failed, 6)
-	types := map[string]int{}
-	for _, f := range rep.Failed {
-		types[f.Type]++
-		require.Len(t, f.Issues, 1)
-		assert.Contains(t, f.Issues[0], "(code-invalid)")
-	}
-	assert.Equal(t, map[string]int{"Observation": 3, "Procedure": 3}, types)
 }

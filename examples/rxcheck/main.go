@@ -10,7 +10,9 @@
 // The output is {"alerts": [...], "unresolved": [...]}: every alert carries
 // kind, severity, interruptive, codes (RxCUIs), message, mechanism, management
 // and source; unresolved lists the codings that matched no drug. The optional
-// input field "date" (YYYY-MM-DD) sets the day of the check, today by default.
+// input field "date" (YYYY-MM-DD) sets the day of the check, today by default;
+// "activeOrders" (shaped like "orders") lists active medications with their
+// doses, which count towards each ingredient's cumulative daily dose.
 // Flags: -kb DIR checks against the knowledge-base files in DIR (ehrkit
 // format) merged with the shipped base; -suppress ID[,ID...] turns rules off;
 // -pretty indents the output. A dose whose unit cannot be converted to the

@@ -527,7 +527,7 @@ func validationIssues(typ string, err error) []string {
 	}
 	out := make([]string, len(ve.Issues))
 	for i, is := range ve.Issues {
-		out[i] = fmt.Sprintf("%s: %s (%s)", ehrkit.JoinPath(typ, is.Path), is.Message, is.Code)
+		out[i] = fmt.Sprintf("%s: %s (%s)", ehrkit.JoinPath(typ, fhirPath(typ, is.Path)), is.Message, is.Code)
 	}
 	return out
 }

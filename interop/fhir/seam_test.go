@@ -40,7 +40,7 @@ func TestImportRunsDomainRules(t *testing.T) {
 	testbackends.Run(t, func(t *testing.T, s storage.Store) {
 		src := strings.Join([]string{
 			`{"resourceType":"Patient","id":"p1","name":[{"family":"Imported"}]}`,
-			heartRate("hr-high", "p1", "150", ""),
+			heartRate("hr-high", "p1", "120", ""),
 			heartRate("hr-sent", "p1", "150", "N"),
 			heartRate("hr-orphan", "nobody", "70", ""),
 		}, "\n")
@@ -51,7 +51,7 @@ func TestImportRunsDomainRules(t *testing.T) {
 		require.Len(t, rep.Failed, 1)
 		assert.Equal(t, 4, rep.Failed[0].Entry)
 		require.Len(t, rep.Failed[0].Issues, 1)
-		assert.True(t, strings.HasPrefix(rep.Failed[0].Issues[0], "Observation.patient:"), rep.Failed[0].Issues)
+		assert.True(t, strings.HasPrefix(rep.Failed[0].Issues[0], "Observation.subject:"), rep.Failed[0].Issues)
 
 		svc := clinical.NewService(access.Trusted(s))
 		high, err := svc.Observation(ctx, "hr-high")
