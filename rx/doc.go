@@ -49,9 +49,22 @@
 // them, checks medication orders at draft and again at signing, and refuses to
 // sign an order with interruptive alerts unless an override with a reason is
 // given by a principal holding the override permission; the override is stored
-// with the order. A signed prescription is queued for the pharmacy in the
-// signing transaction (the change feed is the outbox) and a Dispatcher
-// transmits it with retries, an idempotency key and a status.
+// with the order. The check at signing runs inside the transaction that
+// activates the order, against the patient's medication list as a ledger
+// record holds it: every act that changes the list (signing; completing,
+// cancelling or stopping an active order; importing an active order with
+// SaveOrder) rewrites the ledger with the version it read, so two orders
+// signed at once for one patient conflict and the one that retries is checked
+// against the other. Orders naming a patient that does not exist or was merged
+// away, or an encounter that is not the patient's, are refused with an
+// *ehrkit.ValidationError naming the field. A signed prescription is queued
+// for the pharmacy in the signing transaction (the change feed is the outbox)
+// and a Dispatcher transmits it with retries, an idempotency key and a status.
+//
+// SaveOrder is the transaction-scoped entry point of importers and feeds;
+// MedicationRequestRecords and ServiceRequestRecords are read-only views of
+// the stored orders. The Service is also the clinical.MedicationSource of a
+// clinical summary (ActiveMedications).
 package rx
 
 //go:generate go run ./internal/kbgen -corpus ../../shared/corpus -out kb
