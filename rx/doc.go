@@ -128,20 +128,21 @@
 // sign an order with interruptive alerts unless an override with a reason is
 // given by a principal holding the override permission; the override is stored
 // with the order. The check at signing runs inside the transaction that
-// activates the order, against the patient's medication ledger: a record
-// listing the active and on-hold orders that every act changing that list
-// rewrites with the version it read. Two interacting orders signed at the
-// same time for one patient therefore conflict, and the one that retries is
-// checked against the other. Orders naming a patient who does not exist or
-// was merged away are refused, naming the field.
+// activates the order, against the patient's medication list as a ledger
+// record holds it: every act that changes the list (signing; completing,
+// cancelling or stopping an active order; importing an active order with
+// SaveOrder) rewrites the ledger with the version it read, so two orders
+// signed at once for one patient conflict and the one that retries is checked
+// against the other. Orders naming a patient that does not exist or was merged
+// away, or an encounter that is not the patient's, are refused with an
+// *ehrkit.ValidationError naming the field. A signed prescription is queued
+// for the pharmacy in the signing transaction (the change feed is the outbox)
+// and a Dispatcher transmits it with retries, an idempotency key and a status.
 //
-// SaveOrder is the transaction-scoped entry point for importers and feeds: it
-// stores an order as given inside the caller's transaction, with the same
-// referential checks, and keeps the medication ledger in step.
-//
-// A signed prescription is queued for the pharmacy in the signing transaction
-// (the change feed is the outbox) and a Dispatcher transmits it with retries,
-// an idempotency key and a status.
+// SaveOrder is the transaction-scoped entry point of importers and feeds;
+// MedicationRequestRecords and ServiceRequestRecords are read-only views of
+// the stored orders. The Service is also the clinical.MedicationSource of a
+// clinical summary (ActiveMedications).
 //
 // The Dispatcher acts only on what it reads: an event is sent only for a
 // signed, active medication order of the event's patient (CheckPrescription);

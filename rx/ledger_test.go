@@ -3,6 +3,7 @@ package rx_test
 import (
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/access"
@@ -273,5 +274,29 @@ func TestActiveMedications(t *testing.T) {
 			Code:   ehrkit.Concept(ehrkit.SystemRxNorm, simvastatin, "Simvastatin 20 MG Oral Tablet"),
 			Dosage: "1 tablet oral 2 per day", Since: signed.Signed, Source: ehrkit.Ref(rx.MedicationRequestType, d.ID),
 		}}, summary.Medications)
+	})
+}
+
+// TestAuthoredSorts: the authored term sorts as the times do, a whole second
+// and a fraction of one included.
+func TestAuthoredSorts(t *testing.T) {
+	runBackends(t, func(t *testing.T, s storage.Store, clock *ehrkit.FakeClock) {
+		svc := newService(t, s, clock)
+		ctx := user("u-dr", "physician")
+		want := []string{"z", "y", "x", "w"} // authored in this order: the reverse of id order
+		for i, step := range []time.Duration{0, 500 * time.Millisecond, 499*time.Millisecond + time.Microsecond, 11 * time.Second} {
+			clock.Advance(step)
+			o := labOrder()
+			o.ID = want[i]
+			_, err := svc.Draft(ctx, o)
+			require.NoError(t, err)
+		}
+		page, err := s.Query(ctx, storage.Query{Type: rx.ServiceRequestType, Compartment: string(pat), SortBy: rx.TermAuthored})
+		require.NoError(t, err)
+		var got []string
+		for _, rec := range page.Records {
+			got = append(got, rec.ID)
+		}
+		assert.Equal(t, want, got)
 	})
 }
