@@ -46,7 +46,7 @@ func TestImportOrders(t *testing.T) {
 		rep := im.Report()
 		assert.Equal(t, map[string]int{"Patient": 1, "MedicationRequest": 1}, rep.Imported)
 		require.Len(t, rep.Failed, 2)
-		for i, field := range []string{"subject", "encounter"} // FHIR element paths {
+		for i, field := range []string{"subject", "encounter"} { // FHIR element paths
 			assert.Equal(t, 3+i, rep.Failed[i].Entry)
 			require.Len(t, rep.Failed[i].Issues, 1)
 			assert.True(t, strings.HasPrefix(rep.Failed[i].Issues[0], "MedicationRequest."+field+":"), rep.Failed[i].Issues)
