@@ -183,4 +183,3 @@ func (s *Service) Report(ctx context.Context, id string) (Report, error) {
 	r, _, err := reports.Get(ctx, s.store, id)
 	return r, err
 }
-

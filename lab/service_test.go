@@ -86,7 +86,7 @@ func TestSaveReport(t *testing.T) {
 		e := newEnv(t, s, clock)
 		bmp := lab.Report{ID: "r1", Patient: e.p, Status: lab.ReportFinal, Code: loinc("24323-8"), Effective: t0, Placer: "ord-1", Filler: "F100",
 			Results: []lab.Result{
-				potassium("", "6.5"),                        // critical, no sender flag: computed HH
+				potassium("", "6.5"), // critical, no sender flag: computed HH
 				{Code: loinc(lab.LOINCSodium), Value: qty("150", "mmol/L"), Status: clinical.ObservationFinal, Interpretation: []string{"N"}}, // sender says N, ehrkit H
 				{Code: loinc(lab.LOINCGlucose), Value: qty("90", "mg/dL"), Status: clinical.ObservationPreliminary},
 			}}
