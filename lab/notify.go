@@ -3,8 +3,10 @@ package lab
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 
+	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/access"
 	"github.com/ehrkit/ehrkit/clinical"
 	"github.com/ehrkit/ehrkit/patient"
@@ -65,7 +67,12 @@ func (s *Service) notify(ctx context.Context, tx storage.Tx, r Report, res Resul
 		now := s.now()
 		a := Alert{ID: res.ID + "." + string(res.Status), Patient: r.Patient, Report: r.ID, Result: res.ID, Flag: n.Flag,
 			To: r.Requester, Status: AlertOpen, Raised: now, Due: now.Add(s.escalate)}
-		if _, err := alerts.Save(ctx, tx, &a, nil); err != nil {
+		// A result sent again keeps its alert, acknowledged or not.
+		if _, _, err := alerts.Get(ctx, tx, a.ID); errors.Is(err, ehrkit.ErrNotFound) {
+			if _, err := alerts.Put(ctx, tx, &a, 0); err != nil {
+				return err
+			}
+		} else if err != nil {
 			return err
 		}
 		n.Alert = a.ID
