@@ -81,3 +81,28 @@ func storageAll(t *testing.T, s storage.Store, typ string) func(func(storage.Rec
 		}
 	}
 }
+
+// TestDiagnosticReportMatchesOrder imports a lab ServiceRequest and a
+// DiagnosticReport based on it: the report is matched to the order and its
+// requester is the order's.
+func TestDiagnosticReportMatchesOrder(t *testing.T) {
+	s := memstore.New()
+	im := fhir.NewImporter(access.Trusted(s))
+	ndjson := `{"resourceType":"Patient","id":"p1","name":[{"family":"Rivera","given":["Ana"]}],"gender":"female","birthDate":"1970-05-01"}
+{"resourceType":"Practitioner","id":"dr1","name":[{"family":"Osler"}]}
+{"resourceType":"ServiceRequest","id":"sr1","status":"active","intent":"order","category":[{"coding":[{"system":"http://snomed.info/sct","code":"108252007"}]}],"code":{"coding":[{"system":"http://loinc.org","code":"2823-3"}]},"subject":{"reference":"Patient/p1"},"requester":{"reference":"Practitioner/dr1"},"authoredOn":"2026-03-01T08:00:00Z"}
+{"resourceType":"DiagnosticReport","id":"dr-1","status":"final","basedOn":[{"reference":"ServiceRequest/sr1"}],"code":{"coding":[{"system":"http://loinc.org","code":"2823-3"}]},"subject":{"reference":"Patient/p1"},"effectiveDateTime":"2026-03-01T09:00:00Z"}
+`
+	require.NoError(t, im.ImportNDJSON(importing(), bytes.NewReader([]byte(ndjson)), "test"))
+	require.Empty(t, im.Report().Failed)
+	require.Equal(t, 1, im.Report().Imported["DiagnosticReport"])
+	var r lab.Report
+	for rec, err := range storageAll(t, s, lab.ReportType) {
+		require.NoError(t, err)
+		r, err = lab.ReportRecords.Decode(rec)
+		require.NoError(t, err)
+	}
+	assert.False(t, r.Unsolicited)
+	assert.Equal(t, r.Placer, r.Order)
+	assert.NotEmpty(t, r.Requester)
+}
