@@ -5,6 +5,7 @@ import (
 
 	"github.com/ehrkit/ehrkit/clinical"
 	"github.com/ehrkit/ehrkit/directory"
+	"github.com/ehrkit/ehrkit/lab"
 	"github.com/ehrkit/ehrkit/patient"
 	"github.com/ehrkit/ehrkit/rx"
 	"github.com/ehrkit/ehrkit/schedule"
@@ -23,10 +24,12 @@ type Services struct {
 	Clinical  *clinical.Service
 	Schedule  *schedule.Service
 	Orders    *rx.Service
+	Lab       *lab.Service
 }
 
 // NewServices returns the services over store with their default options
-// (the shipped drug knowledge base for orders). Build Services yourself to
+// (the shipped drug knowledge base for orders; lab reports matched to rx's
+// laboratory orders by placer number). Build Services yourself to
 // give them a clock, id generator, vital ranges or knowledge base of your own.
 func NewServices(store storage.Store) (*Services, error) {
 	patients, err := patient.NewService(store)
@@ -37,7 +40,9 @@ func NewServices(store storage.Store) (*Services, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Services{Patients: patients, Directory: directory.NewService(store), Clinical: clinical.NewService(store), Schedule: schedule.NewService(store), Orders: orders}, nil
+	chart := clinical.NewService(store)
+	return &Services{Patients: patients, Directory: directory.NewService(store), Clinical: chart, Schedule: schedule.NewService(store), Orders: orders,
+		Lab: lab.NewService(store, chart, lab.WithOrders(labOrders{}))}, nil
 }
 
 // via adapts a service's entry point (a method expression such as
