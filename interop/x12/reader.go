@@ -25,6 +25,9 @@ const (
 	LenientControlNumbers
 	// LenientStructure skips the implementation-guide loop checks.
 	LenientStructure
+	// LenientSetControlNumber reports SE02 ≠ ST02 as a warning instead of an
+	// error (LenientControlNumbers includes it).
+	LenientSetControlNumber
 )
 
 // Option configures a Reader.
@@ -372,7 +375,7 @@ func (r *Reader) envelope(s Segment) error {
 				}
 			}
 			if s.Element(2) != r.env.Set {
-				if err := r.soft(LenientControlNumbers, r.fail(id, 2, "SE02 does not match ST02")); err != nil {
+				if err := r.soft(LenientControlNumbers|LenientSetControlNumber, r.fail(id, 2, "SE02 does not match ST02")); err != nil {
 					return err
 				}
 			}
