@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"strconv"
+	"strings"
 )
 
 // Leniency names one relaxation of strict reading. Combine with |.
@@ -287,7 +288,7 @@ func (r *Reader) split(raw []byte) (Segment, error) {
 	el := make([]string, 0, n)
 	all := string(raw)
 	for {
-		i := bytes.IndexByte([]byte(all), r.delim.Element)
+		i := strings.IndexByte(all, r.delim.Element)
 		if i < 0 {
 			el = append(el, all)
 			break
