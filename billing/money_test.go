@@ -40,7 +40,7 @@ func TestMoneyRound(t *testing.T) {
 		{"2.345", "USD", "2.35"},   // half away from zero
 		{"-2.345", "USD", "-2.35"}, // half away from zero, negative
 		{"2.344", "USD", "2.34"},
-		{"1234.5", "JPY", "1235"},   // no minor unit
+		{"1234.5", "JPY", "1235"},  // no minor unit
 		{"1.2345", "BHD", "1.235"}, // three minor digits
 	}
 	for _, tt := range tests {
