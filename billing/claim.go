@@ -83,6 +83,7 @@ type Claim struct {
 	PlaceOfService     string          `json:"placeOfService"`
 	Diagnoses          []ehrkit.Coding `json:"diagnoses"` // ICD-10-CM, at most 12 (X12 HI)
 	Charges            []Charge        `json:"charges"`
+	Payments           []Payment       `json:"payments,omitempty"`
 }
 
 // Total is the sum of the line charges.
