@@ -41,18 +41,31 @@ func Groups() []access.Group {
 
 // Payment is money received against a claim: an insurance payment (the
 // reference is the check or EFT trace number, TRN02 of an 835) or a patient
-// payment (the receipt or card reference), with any contractual adjustment
-// written off with it.
+// payment (the receipt or card reference), with the payer's adjustments.
 type Payment struct {
-	Reference  string    `json:"reference"`
-	Payer      string    `json:"payer"` // payer id, or "patient"
-	Amount     Money     `json:"amount"`
-	Adjustment Money     `json:"adjustment"`
-	Posted     time.Time `json:"posted"`
+	Reference   string       `json:"reference"`
+	Payer       string       `json:"payer"` // payer id, or "patient"
+	Amount      Money        `json:"amount"`
+	Adjustments []Adjustment `json:"adjustments,omitempty"`
+	Posted      time.Time    `json:"posted"`
 }
 
+// Adjustment is a payer's claim adjustment (X12 CAS): a group code (CO
+// contractual obligation, PR patient responsibility, OA other, PI payer
+// initiated, CR correction), a CARC reason code and the amount.
+type Adjustment struct {
+	Group  string `json:"group"`
+	Reason string `json:"reason"`
+	Amount Money  `json:"amount"`
+}
+
+// PatientResponsibility is the group code of adjustments the patient owes:
+// they move the amount to the patient rather than writing it off.
+const PatientResponsibility = "PR"
+
 // Balance is what remains due on the claim: its total less payments and
-// adjustments, exact.
+// the adjustments written off, exact. Patient-responsibility adjustments (PR)
+// stay in the balance: the patient owes them.
 func (c Claim) Balance() (Money, error) {
 	b, err := c.Total()
 	if err != nil {
@@ -62,8 +75,11 @@ func (c Claim) Balance() (Money, error) {
 		if b, err = b.Sub(p.Amount); err != nil {
 			return Money{}, err
 		}
-		if !p.Adjustment.Amount.IsZero() || p.Adjustment.Currency != "" {
-			if b, err = b.Sub(p.Adjustment); err != nil {
+		for _, a := range p.Adjustments {
+			if a.Group == PatientResponsibility {
+				continue
+			}
+			if b, err = b.Sub(a.Amount); err != nil {
 				return Money{}, err
 			}
 		}
@@ -244,13 +260,13 @@ func (s *Service) PostPayment(ctx context.Context, claimID string, p Payment) (C
 		}
 		var v ehrkit.Issues
 		v.Check(p.Amount.Currency == c.Currency, "amount", ehrkit.IssueValue, "currency differs from the claim's")
-		v.Check(p.Adjustment.Currency == "" || p.Adjustment.Currency == c.Currency, "adjustment", ehrkit.IssueValue, "currency differs from the claim's")
+		for i, a := range p.Adjustments {
+			v.Check(a.Amount.Currency == c.Currency, ehrkit.Index("adjustments", i)+".amount", ehrkit.IssueValue, "currency differs from the claim's")
+			v.Required(ehrkit.Index("adjustments", i)+".group", a.Group != "")
+		}
 		v.Check(c.Status != ClaimDraft && c.Status != ClaimValidated, "status", ehrkit.IssueBusinessRule, "payments post to submitted claims")
 		if err := v.Err(); err != nil {
 			return err
-		}
-		if p.Adjustment.Currency == "" {
-			p.Adjustment = Money{Amount: decimal.Zero, Currency: c.Currency}
 		}
 		p.Posted = s.clock.Now().UTC().Truncate(time.Microsecond)
 		c.Payments = append(c.Payments, p)

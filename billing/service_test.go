@@ -75,7 +75,8 @@ func TestClaimLifecycle(t *testing.T) {
 		_, err = svc.Transition(ctx, created.ID, billing.ClaimAccepted)
 		require.NoError(t, err)
 
-		insurer := billing.Payment{Reference: "EFT-778", Payer: "PAYER1", Amount: usd(t, "100.01"), Adjustment: usd(t, "9.99")}
+		insurer := billing.Payment{Reference: "EFT-778", Payer: "PAYER1", Amount: usd(t, "100.01"),
+			Adjustments: []billing.Adjustment{{Group: "CO", Reason: "45", Amount: usd(t, "9.99")}, {Group: "PR", Reason: "2", Amount: usd(t, "20.00")}}}
 		for range 2 { // the 835 is re-sent
 			got, err = svc.PostPayment(ctx, created.ID, insurer)
 			require.NoError(t, err)
@@ -83,7 +84,7 @@ func TestClaimLifecycle(t *testing.T) {
 		require.Len(t, got.Payments, 1, "same trace posts once")
 		bal, err := got.Balance()
 		require.NoError(t, err)
-		assert.Equal(t, "33.00 USD", bal.String(), "143.00 - 100.01 - 9.99")
+		assert.Equal(t, "33.00 USD", bal.String(), "143.00 - 100.01 - 9.99 written off; the 20.00 co-insurance stays due")
 
 		got, err = svc.PostPayment(ctx, created.ID, billing.Payment{Reference: "R-1", Payer: "patient", Amount: usd(t, "33")})
 		require.NoError(t, err)
