@@ -1,5 +1,6 @@
 // Package billing holds the money side of a practice: amounts in exact
-// decimal with an ISO 4217 currency, charges and their syntax checks.
+// decimal with an ISO 4217 currency, charges, fee schedules, coverage,
+// claims with their lifecycle and scrubber, payments and balances.
 //
 // # Money
 //
@@ -19,4 +20,17 @@
 // descriptions. A charge's CPT / HCPCS Level II code is checked by syntax
 // ([ehrkit.CheckCode]); the integrator loads its payers' fee schedules, whose
 // entries carry codes and prices only.
+//
+// # Claims, coverage and payments
+//
+// A [Claim] moves draft → validated → submitted → accepted / rejected →
+// paid / denied → appealed ([CanTransition]). [Scrub] lists every problem a
+// payer would reject before submission. [Price] finds a payer's fee on a
+// service date. The [Service] stores claims and coverages in the patient's
+// compartment (SaveClaim and SaveCoverage are its transaction-scoped entry
+// points: the patient, subscriber and payer organization are checked in the
+// caller's transaction) and posts payments with the billing.post permission,
+// idempotently by reference (a check or EFT trace); [Claim.Balance] is exact
+// and keeps patient-responsibility adjustments due. [Groups] declares the
+// record types for the access policy.
 package billing

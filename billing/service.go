@@ -33,10 +33,13 @@ var claims = storage.Kind[Claim]{
 var ClaimRecords = claims.View()
 
 // Groups returns the record-type groups of billing for an access policy
-// (access.DefaultPolicy): claims are billing records. Each call returns
-// fresh slices.
+// (access.DefaultPolicy): claims are billing records, coverages the
+// patient's insurance. Each call returns fresh slices.
 func Groups() []access.Group {
-	return []access.Group{{Class: access.ClassBilling, Types: []string{ClaimType}}}
+	return []access.Group{
+		{Class: access.ClassBilling, Types: []string{ClaimType}},
+		{Class: access.ClassCoverage, Types: []string{CoverageType}},
+	}
 }
 
 // Payment is money received against a claim: an insurance payment (the

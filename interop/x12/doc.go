@@ -25,5 +25,8 @@
 //
 // A [Writer] emits segments with the delimiters of its choosing and
 // maintains the envelopes: control numbers and the SE01, GE01 and IEA01
-// counts are computed, never typed by the caller.
+// counts are computed, never typed by the caller. [Write837P] writes stored
+// billing claims as an 837P and [Claims837P] reads them back; [Payments835]
+// reads the claim payments of an 835 and [Post835] posts them through the
+// billing service.
 package x12
