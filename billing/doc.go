@@ -1,0 +1,36 @@
+// Package billing holds the money side of a practice: amounts in exact
+// decimal with an ISO 4217 currency, charges, fee schedules, coverage,
+// claims with their lifecycle and scrubber, payments and balances.
+//
+// # Money
+//
+// A [Money] is a shopspring/decimal amount with a currency; arithmetic never
+// passes through floating point, and amounts of different currencies never
+// mix (the operations return an error). One rounding rule applies
+// everywhere: [Money.Round] rounds half away from zero to the currency's
+// ISO 4217 minor unit (2 places for USD and EUR, 0 for JPY, 3 for BHD), and a
+// computed amount (a percentage of a fee, a split) is rounded once, when it
+// becomes a charge, payment or balance line. Formatting for people goes
+// through golang.org/x/text (currency symbols and the number conventions of
+// a language).
+//
+// # Procedure codes
+//
+// CPT is licensed by the American Medical Association: ehrkit ships no CPT
+// descriptions. A charge's CPT / HCPCS Level II code is checked by syntax
+// ([ehrkit.CheckCode]); the integrator loads its payers' fee schedules, whose
+// entries carry codes and prices only.
+//
+// # Claims, coverage and payments
+//
+// A [Claim] moves draft → validated → submitted → accepted / rejected →
+// paid / denied → appealed ([CanTransition]). [Scrub] lists every problem a
+// payer would reject before submission. [Price] finds a payer's fee on a
+// service date. The [Service] stores claims and coverages in the patient's
+// compartment (SaveClaim and SaveCoverage are its transaction-scoped entry
+// points: the patient, subscriber and payer organization are checked in the
+// caller's transaction) and posts payments with the billing.post permission,
+// idempotently by reference (a check or EFT trace); [Claim.Balance] is exact
+// and keeps patient-responsibility adjustments due. [Groups] declares the
+// record types for the access policy.
+package billing

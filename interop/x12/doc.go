@@ -1,0 +1,32 @@
+// Package x12 reads and writes ASC X12 5010 interchanges as used in US health
+// care billing: 837P/837I claims, 835 remittance, 270/271 eligibility, 276/277
+// claim status, 834 enrolment and the 999 / 277CA acknowledgements.
+//
+// A [Reader] streams segments from an [io.Reader]: it holds one segment at a
+// time, so an interchange of any size never sits in memory. The delimiters
+// come from the fixed-length ISA segment of each interchange. Reading is
+// strict by default: the ISA must be exactly 106 characters, every segment
+// must sit inside its envelope, the mandatory elements of the common segments
+// must be present, and the envelope trailers must agree with their headers —
+// ISA13 = IEA02, GS06 = GE02, ST02 = SE02, and IEA01, GE01 and SE01 must count
+// the groups, sets and segments actually present. A transaction set whose
+// implementation guide the package knows (837P, 005010X222A2 and its A1
+// predecessor) is also checked against the guide's loop structure: segment
+// order within a loop and the required loops and segments.
+//
+// Leniencies are named ([Leniency]) and off by default: whitespace between
+// segments beyond one line break, trailer counts and control numbers that
+// disagree (reported as warnings instead of errors).
+//
+// Every failure is an [*Error] naming the segment ID, its position (the
+// segment's zero-based index in its interchange, ISA being 0) and the element
+// number; an error never contains element values, which may be protected
+// health information. Errors match [ehrkit.ErrInvalid] with errors.Is.
+//
+// A [Writer] emits segments with the delimiters of its choosing and
+// maintains the envelopes: control numbers and the SE01, GE01 and IEA01
+// counts are computed, never typed by the caller. [Write837P] writes stored
+// billing claims as an 837P and [Claims837P] reads them back; [Payments835]
+// reads the claim payments of an 835 and [Post835] posts them through the
+// billing service.
+package x12
