@@ -13,8 +13,10 @@ import (
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/access"
+	"github.com/ehrkit/ehrkit/billing"
 	"github.com/ehrkit/ehrkit/clinical"
 	"github.com/ehrkit/ehrkit/directory"
+	"github.com/ehrkit/ehrkit/lab"
 	"github.com/ehrkit/ehrkit/patient"
 	"github.com/ehrkit/ehrkit/rx"
 	"github.com/ehrkit/ehrkit/schedule"
@@ -64,7 +66,7 @@ func Example_acrossServices() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	policy, err := access.DefaultPolicy(patient.Groups(), directory.Groups(), clinical.Groups(), schedule.Groups(), rx.Groups())
+	policy, err := access.DefaultPolicy(patient.Groups(), directory.Groups(), clinical.Groups(), schedule.Groups(), rx.Groups(), lab.Groups(), billing.Groups())
 	if err != nil {
 		log.Fatal(err)
 	}

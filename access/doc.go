@@ -1,7 +1,7 @@
 // Package access enforces who may read and write patient data, and keeps a
 // tamper-evident audit trail of every access.
 //
-//	policy, err := access.DefaultPolicy(patient.Groups(), directory.Groups(), clinical.Groups(), schedule.Groups(), rx.Groups())
+//	policy, err := access.DefaultPolicy(patient.Groups(), directory.Groups(), clinical.Groups(), schedule.Groups(), rx.Groups(), lab.Groups(), billing.Groups())
 //	store := access.Guard(sqlite, policy, access.WithClock(clock))
 //	ctx = access.WithPrincipal(ctx, access.Principal{Kind: access.User, ID: "dr-1",
 //		Roles: []string{access.RolePhysician}, Facility: "F1", Practitioner: "prac-1"})

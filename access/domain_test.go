@@ -11,8 +11,10 @@ import (
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/access"
+	"github.com/ehrkit/ehrkit/billing"
 	"github.com/ehrkit/ehrkit/clinical"
 	"github.com/ehrkit/ehrkit/directory"
+	"github.com/ehrkit/ehrkit/lab"
 	"github.com/ehrkit/ehrkit/patient"
 	"github.com/ehrkit/ehrkit/rx"
 	"github.com/ehrkit/ehrkit/schedule"
@@ -23,7 +25,7 @@ import (
 // declare.
 func domainPolicy(t testing.TB) *access.Policy {
 	t.Helper()
-	p, err := access.DefaultPolicy(patient.Groups(), directory.Groups(), clinical.Groups(), schedule.Groups(), rx.Groups())
+	p, err := access.DefaultPolicy(patient.Groups(), directory.Groups(), clinical.Groups(), schedule.Groups(), rx.Groups(), lab.Groups(), billing.Groups())
 	require.NoError(t, err)
 	return p
 }

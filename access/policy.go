@@ -491,7 +491,7 @@ func DefaultSensitive() map[string]Permission {
 // sensitive labels (DefaultSensitive) over the record-type groups given, one
 // list per domain package:
 //
-//	policy, err := access.DefaultPolicy(patient.Groups(), directory.Groups(), clinical.Groups(), schedule.Groups(), rx.Groups())
+//	policy, err := access.DefaultPolicy(patient.Groups(), directory.Groups(), clinical.Groups(), schedule.Groups(), rx.Groups(), lab.Groups(), billing.Groups())
 //
 // A record type no group declares is reachable by the administrator only.
 func DefaultPolicy(groups ...[]Group) (*Policy, error) {

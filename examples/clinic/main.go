@@ -36,9 +36,11 @@ import (
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/access"
+	"github.com/ehrkit/ehrkit/billing"
 	"github.com/ehrkit/ehrkit/clinical"
 	"github.com/ehrkit/ehrkit/directory"
 	"github.com/ehrkit/ehrkit/examples/internal/storeflag"
+	"github.com/ehrkit/ehrkit/lab"
 	"github.com/ehrkit/ehrkit/patient"
 	"github.com/ehrkit/ehrkit/rx"
 	"github.com/ehrkit/ehrkit/schedule"
@@ -123,7 +125,7 @@ func play(ctx context.Context, path string, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("open %s: %w", path, err)
 	}
-	policy, err := access.DefaultPolicy(patient.Groups(), directory.Groups(), clinical.Groups(), schedule.Groups(), rx.Groups())
+	policy, err := access.DefaultPolicy(patient.Groups(), directory.Groups(), clinical.Groups(), schedule.Groups(), rx.Groups(), lab.Groups(), billing.Groups())
 	if err != nil {
 		return errors.Join(err, raw.Close())
 	}
