@@ -68,30 +68,8 @@ func or(s, def string) string {
 	return s
 }
 
-// escape escapes the delimiters (| ^ ~ \ &) and line breaks in a text value
-// with the HL7 v2 escape sequences (v2.5.1 chapter 2, 2.7).
-func escape(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch r {
-		case '|':
-			b.WriteString(`\F\`)
-		case '^':
-			b.WriteString(`\S\`)
-		case '~':
-			b.WriteString(`\R\`)
-		case '\\':
-			b.WriteString(`\E\`)
-		case '&':
-			b.WriteString(`\T\`)
-		case '\r', '\n':
-			b.WriteString(`\.br\`)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
+// escape escapes a text value for the standard delimiters.
+func escape(s string) string { return StandardDelimiters.EscapeText(s) }
 
 // ts renders a time as an HL7 DTM in UTC.
 func ts(t time.Time) string { return t.UTC().Format("20060102150405") + "+0000" }
