@@ -16,7 +16,9 @@ var (
 // (letter, two characters, optional dot and up to four more), LOINC (number,
 // dash, Mod-10 check digit; answer, group and part codes such as "LA6568-5" by
 // syntax only), CPT, HCPCS Level II, RxNorm (numeric RXCUI), SNOMED CT
-// (numeric SCTID with a valid Verhoeff check digit) and NPI (Luhn check with
+// (numeric SCTID with a valid Verhoeff check digit and the partition
+// identifier of a concept, 00 or 10: SNOMED CT Technical Implementation
+// Guide, SCTID data type) and NPI (Luhn check with
 // prefix 80840). Codes of other systems are accepted as they are. A code that
 // breaks its system's syntax fails with a *ValidationError (wrapping
 // ErrInvalid) whose one issue is at path "code" with IssueCodeInvalid.
@@ -52,6 +54,9 @@ func CheckCode(system, code string) error {
 	case SystemSNOMED:
 		if !snomedRe.MatchString(code) || !verhoeffValid(code) {
 			return invalidCode("not a SNOMED CT identifier")
+		}
+		if p := code[len(code)-3 : len(code)-1]; p != "00" && p != "10" {
+			return invalidCode("not a SNOMED CT concept identifier (partition " + p + ")")
 		}
 	case SystemNPI:
 		if !ValidNPI(code) {
@@ -89,10 +94,12 @@ func LuhnDigit(digits string) int {
 	return (10 - sum%10) % 10
 }
 
-// ValidNPI reports whether npi is ten digits passing the Luhn check with the
-// 80840 prefix (CMS NPI check-digit rule).
+// ValidNPI reports whether npi is ten digits starting with 1 or 2 and
+// passing the Luhn check with the 80840 prefix (CMS, NPI standard: the first
+// digit is 1 or 2, the last a check digit over the prefix 80840 and the first
+// nine digits).
 func ValidNPI(npi string) bool {
-	if len(npi) != 10 {
+	if len(npi) != 10 || (npi[0] != '1' && npi[0] != '2') {
 		return false
 	}
 	for i := 0; i < len(npi); i++ {

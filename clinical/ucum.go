@@ -203,6 +203,9 @@ const (
 	DimRate        Dimension = "rate"     // events per time
 	DimFraction    Dimension = "fraction" // percent
 	DimMassPerArea Dimension = "mass/area"
+	DimVolume      Dimension = "volume"
+	DimMassConc    Dimension = "mass/volume"  // mass concentration
+	DimNumberConc  Dimension = "count/volume" // number concentration (cell counts)
 )
 
 // convertible gives each convertible unit its dimension and its value in the
@@ -216,6 +219,8 @@ var convertible = map[string]struct {
 }{
 	"kg":      {DimMass, d("1"), d("0")},
 	"g":       {DimMass, d("0.001"), d("0")},
+	"mg":      {DimMass, d("0.000001"), d("0")},
+	"ug":      {DimMass, d("0.000000001"), d("0")},
 	"[lb_av]": {DimMass, d("0.45359237"), d("0")},
 	"[oz_av]": {DimMass, d("0.028349523125"), d("0")},
 	"m":       {DimLength, d("1"), d("0")},
@@ -235,7 +240,29 @@ var convertible = map[string]struct {
 	"{breaths}/min": {DimRate, d("1"), d("0")},
 	"/h":            {DimRate, d("1").Div(d("60")), d("0")},
 	"%":             {DimFraction, d("1"), d("0")},
+	"1":             {DimFraction, d("100"), d("0")}, // the dimensionless unit: 1 is 100 %
 	"kg/m2":         {DimMassPerArea, d("1"), d("0")},
+	// Metric prefixes (UCUM §2.2: m 10^-3, u 10^-6, d 10^-1) on the litre.
+	"L":  {DimVolume, d("1"), d("0")},
+	"dL": {DimVolume, d("0.1"), d("0")},
+	"mL": {DimVolume, d("0.001"), d("0")},
+	"uL": {DimVolume, d("0.000001"), d("0")},
+	// Mass concentrations, canonical g/L. Mass to amount of substance
+	// (mg/dL to mmol/L) needs the analyte's molar mass and is not converted.
+	"g/L":   {DimMassConc, d("1"), d("0")},
+	"g/dL":  {DimMassConc, d("10"), d("0")},
+	"mg/dL": {DimMassConc, d("0.01"), d("0")},
+	"mg/L":  {DimMassConc, d("0.001"), d("0")},
+	"ug/mL": {DimMassConc, d("0.001"), d("0")},
+	"ng/mL": {DimMassConc, d("0.000001"), d("0")},
+	// Number concentrations, canonical 10*9/L (10^3 per microlitre is 10^9
+	// per litre, the SI form of a cell count).
+	"10*9/L":   {DimNumberConc, d("1"), d("0")},
+	"10*3/uL":  {DimNumberConc, d("1"), d("0")},
+	"10*3/mm3": {DimNumberConc, d("1"), d("0")},
+	"10*12/L":  {DimNumberConc, d("1000"), d("0")},
+	"10*6/uL":  {DimNumberConc, d("1000"), d("0")},
+	"/uL":      {DimNumberConc, d("0.001"), d("0")},
 }
 
 func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }

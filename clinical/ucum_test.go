@@ -76,6 +76,17 @@ func TestConvert(t *testing.T) {
 		{qty("120", "mm[Hg]"), "kPa", "15.99864"},
 		{qty("2500", "g"), "kg", "2.5"},
 		{qty("72", "/min"), "/min", "72"},
+		// Metric prefixes and the dimensionless unit (UCUM §2.2, §3.2).
+		{qty("500", "mg"), "g", "0.5"},
+		{qty("250", "ug"), "mg", "0.25"},
+		{qty("1.5", "L"), "mL", "1500"},
+		{qty("0.97", "1"), "%", "97"},
+		{qty("45", "%"), "1", "0.45"},
+		{qty("7.2", "10*3/uL"), "10*9/L", "7.2"},
+		{qty("4.5", "10*6/uL"), "10*12/L", "4.5"},
+		{qty("250", "10*3/uL"), "/uL", "250000"},
+		{qty("13.5", "g/dL"), "g/L", "135"},
+		{qty("90", "mg/dL"), "g/L", "0.9"},
 	}
 	for _, tt := range tests {
 		got, err := clinical.Convert(tt.from, tt.to)

@@ -77,7 +77,7 @@ func TestValidate(t *testing.T) {
 
 func seed(t *testing.T, ctx context.Context, d *directory.Service) (directory.Practitioner, directory.Organization, directory.Location) {
 	t.Helper()
-	org, err := d.Organizations.Create(ctx, directory.Organization{Active: true, Name: "Saint Mary Clinic", Identifiers: []ehrkit.Identifier{npiID(npi("987654321"))}})
+	org, err := d.Organizations.Create(ctx, directory.Organization{Active: true, Name: "Saint Mary Clinic", Identifiers: []ehrkit.Identifier{npiID(npi("287654321"))}})
 	require.NoError(t, err)
 	room, err := d.Locations.Create(ctx, directory.Location{
 		Status: directory.LocationActive, Name: "Room 4", Organization: org.ID,
@@ -219,7 +219,7 @@ func TestConcurrentClaims(t *testing.T) {
 		for i := range n {
 			wg.Go(func() {
 				_, errs[i] = d.Practitioners.Create(ctx, directory.Practitioner{
-					Names: []ehrkit.HumanName{{Family: "Claim" + strconv.Itoa(i)}}, Identifiers: []ehrkit.Identifier{npiID(npi("555000111"))},
+					Names: []ehrkit.HumanName{{Family: "Claim" + strconv.Itoa(i)}}, Identifiers: []ehrkit.Identifier{npiID(npi("155500011"))},
 				})
 			})
 		}
@@ -237,7 +237,7 @@ func TestConcurrentClaims(t *testing.T) {
 			}
 		}
 		require.Equal(t, 1, won)
-		found, _, err := d.Practitioners.Search(ctx, directory.Query{NPI: npi("555000111")})
+		found, _, err := d.Practitioners.Search(ctx, directory.Query{NPI: npi("155500011")})
 		require.NoError(t, err)
 		require.Len(t, found, 1)
 	})
