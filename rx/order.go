@@ -148,6 +148,10 @@ type ImagingDetail struct {
 	Procedure ehrkit.Coding `json:"procedure"`         // procedure code (LOINC, CPT, SNOMED CT)
 	Modality  string        `json:"modality"`          // DICOM modality code: CT, MR, US, CR, DX, NM, PT, MG, XA
 	BodySite  ehrkit.Coding `json:"bodySite,omitzero"` // SNOMED CT body structure
+	// Accession is the accession number the imaging department gives the
+	// request (DICOM (0008,0050)); a study arriving with it completes the
+	// order (CompleteImaging).
+	Accession string `json:"accession,omitempty"`
 }
 
 // ReferralDetail is a referral to another service or specialty.

@@ -98,3 +98,44 @@ func (m *MedicationDetail) dosage() string {
 	}
 	return strings.Join(parts, " ")
 }
+
+// CompleteImaging completes, inside the caller's transaction, the patient's
+// active imaging order with the given accession number: the entry point of an
+// imaging feed (interop/dicom) when a study arrives. It returns the completed
+// order and true, or false when no active imaging order of the patient has
+// that accession (a study nobody here ordered, or one already completed); an
+// accession held by several active orders completes none and is refused with
+// an *ehrkit.ValidationError on "accession".
+func (s *Service) CompleteImaging(ctx context.Context, tx storage.Tx, p patient.ID, accession string) (Order, bool, error) {
+	if accession == "" {
+		return Order{}, false, nil
+	}
+	page, err := tx.Query(ctx, storage.Query{Type: ServiceRequestType, Compartment: string(p), Limit: 2, Filters: []storage.Filter{
+		{Term: TermAccession, Op: storage.Eq, Value: accession}, {Term: TermStatus, Op: storage.Eq, Value: string(Active)},
+	}})
+	if err != nil {
+		return Order{}, false, err
+	}
+	switch len(page.Records) {
+	case 0:
+		return Order{}, false, nil
+	case 1:
+	default:
+		var is ehrkit.Issues
+		is.Add("accession", ehrkit.IssueBusinessRule, "held by more than one active imaging order")
+		return Order{}, false, is.Err()
+	}
+	rec := page.Records[0]
+	o, err := serviceRequests.Decode(rec)
+	if err != nil {
+		return Order{}, false, err
+	}
+	if o.Kind != KindImaging {
+		return Order{}, false, nil
+	}
+	o.Status, o.StatusReason, o.StatusChanged = Completed, "imaging study received", s.cfg.now()
+	if _, err := serviceRequests.Put(ctx, tx, &o, rec.Version); err != nil {
+		return Order{}, false, err
+	}
+	return o, true, nil
+}

@@ -65,13 +65,18 @@ const (
 	TermKind      = "kind"
 	TermRequester = "requester"
 	TermAuthored  = "authored"
+	TermAccession = "accession" // an imaging order's accession number
 )
 
 func orderMeta(o *Order) storage.Meta {
-	return storage.Meta{ID: o.ID, Compartment: string(o.Patient), Terms: []storage.Term{
+	terms := []storage.Term{
 		{Name: TermStatus, Value: string(o.Status)}, {Name: TermKind, Value: string(o.Kind)},
 		{Name: TermRequester, Value: o.Requester}, {Name: TermAuthored, Value: o.Authored.UTC().Format(storage.TimeLayout)},
-	}}
+	}
+	if o.Imaging != nil && o.Imaging.Accession != "" {
+		terms = append(terms, storage.Term{Name: TermAccession, Value: o.Imaging.Accession})
+	}
+	return storage.Meta{ID: o.ID, Compartment: string(o.Patient), Terms: terms}
 }
 
 var (

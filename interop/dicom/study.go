@@ -11,6 +11,7 @@ import (
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/clinical"
 	"github.com/ehrkit/ehrkit/patient"
+	"github.com/ehrkit/ehrkit/rx"
 	"github.com/ehrkit/ehrkit/storage"
 )
 
@@ -143,10 +144,14 @@ func dateTime(da, tm, offset string) time.Time {
 // up among the registry's identifiers of System, and a confident match (one
 // patient, whose birth date and sex do not contradict the files) gets the
 // study through clinical's SaveImagingStudy. No patient is ever created.
+// With Orders set, a study whose accession number is that of the patient's
+// active imaging order completes the order in the same transaction
+// (rx.Service.CompleteImaging).
 type Importer struct {
 	Store    storage.Store
 	Patients *patient.Service
 	Clinical *clinical.Service
+	Orders   *rx.Service // optional
 	// System is the identifier system the Patient IDs of the files belong to
 	// (the facility's MRN system, say).
 	System string
@@ -163,12 +168,15 @@ type Refusal struct {
 type Report struct {
 	Stored  map[string]storage.Outcome
 	Refused []Refusal
+	// Completed maps a stored study's record id to the imaging order it
+	// completed.
+	Completed map[string]string
 }
 
 // Import matches and stores the studies; a storage or validation failure
 // stops it with the error.
 func (im *Importer) Import(ctx context.Context, studies []Study) (Report, error) {
-	rep := Report{Stored: map[string]storage.Outcome{}}
+	rep := Report{Stored: map[string]storage.Outcome{}, Completed: map[string]string{}}
 	for _, s := range studies {
 		p, reason, err := im.match(ctx, s)
 		if err != nil {
@@ -182,6 +190,14 @@ func (im *Importer) Import(ctx context.Context, studies []Study) (Report, error)
 		st.Patient = p
 		err = im.Store.Update(ctx, func(tx storage.Tx) error {
 			out, err := im.Clinical.SaveImagingStudy(ctx, tx, st)
+			if err != nil || im.Orders == nil {
+				rep.Stored[st.ID] = out
+				return err
+			}
+			o, done, err := im.Orders.CompleteImaging(ctx, tx, p, st.Accession)
+			if done {
+				rep.Completed[st.ID] = o.ID
+			}
 			rep.Stored[st.ID] = out
 			return err
 		})

@@ -10,6 +10,7 @@ import (
 	"github.com/ehrkit/ehrkit/clinical"
 	"github.com/ehrkit/ehrkit/internal/testbackends"
 	"github.com/ehrkit/ehrkit/patient"
+	"github.com/ehrkit/ehrkit/rx"
 	"github.com/ehrkit/ehrkit/storage"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -108,5 +109,50 @@ func TestImport(t *testing.T) {
 		rep, err = im.Import(ctx, studies)
 		require.NoError(t, err)
 		assert.Equal(t, map[string]storage.Outcome{studies[0].ID: storage.Unchanged}, rep.Stored)
+	})
+}
+
+// TestImportCompletesImagingOrder: a study arriving with the accession
+// number of the patient's active imaging order completes that order in the
+// transaction that stores the study, on every backend; an order with another
+// accession stays active.
+func TestImportCompletesImagingOrder(t *testing.T) {
+	ctx := access.WithPrincipal(context.Background(), access.Principal{Kind: access.System, ID: "modality"})
+	files := corpusFiles(t, "1.dcm")
+	studies, err := Studies(files)
+	require.NoError(t, err)
+	study := studies[0]
+	if study.Accession == "" {
+		study.Accession = "ACC-0001" // the corpus file carries none: the RIS's number
+	}
+	testbackends.Run(t, func(t *testing.T, s storage.Store) {
+		store := access.Trusted(s)
+		patients, err := patient.NewService(store)
+		require.NoError(t, err)
+		p, err := patients.Register(ctx, patient.Patient{Names: []ehrkit.HumanName{{Family: "Test", Given: []string{"Pat"}}}, Gender: patient.GenderFemale,
+			Identifiers: []ehrkit.Identifier{{System: mrn, Value: files[0].Get(TagPatientID)}}})
+		require.NoError(t, err)
+		orders, err := rx.NewService(store, rx.Shipped())
+		require.NoError(t, err)
+		imaging := func(accession string) rx.Order {
+			o, err := orders.Draft(ctx, rx.Order{Patient: p.ID, Kind: rx.KindImaging, Requester: "dr-1", Imaging: &rx.ImagingDetail{
+				Procedure: ehrkit.Coding{System: ehrkit.SystemLOINC, Code: "24558-9", Display: "MR Brain"}, Modality: "MR", Accession: accession}})
+			require.NoError(t, err)
+			o, err = orders.Sign(ctx, o.ID, "")
+			require.NoError(t, err)
+			require.Equal(t, rx.Active, o.Status)
+			return o
+		}
+		mine, other := imaging(study.Accession), imaging("ACC-9999")
+		im := &Importer{Store: store, Patients: patients, Clinical: clinical.NewService(store), Orders: orders, System: mrn}
+		rep, err := im.Import(ctx, []Study{study})
+		require.NoError(t, err)
+		assert.Equal(t, map[string]string{study.ID: mine.ID}, rep.Completed)
+		got, err := orders.Get(ctx, mine.ID)
+		require.NoError(t, err)
+		assert.Equal(t, rx.Completed, got.Status)
+		got, err = orders.Get(ctx, other.ID)
+		require.NoError(t, err)
+		assert.Equal(t, rx.Active, got.Status)
 	})
 }

@@ -290,8 +290,11 @@ func medicationRequestTo(o *rx.Order) (fMedicationRequest, error) {
 // ---- ServiceRequest (lab, imaging and referral orders)
 
 const (
-	snomedLabProcedure     = "108252007"
-	snomedImaging          = "363679005"
+	snomedLabProcedure = "108252007"
+	snomedImaging      = "363679005"
+	// accessionType is the v2-0203 identifier type of an accession number,
+	// the identifier an imaging order carries as ServiceRequest.identifier.
+	accessionType          = "ACSN"
 	snomedReferral         = "3457005"
 	systemDICOMModality    = "http://dicom.nema.org/resources/ontology/DCM"
 	systemServiceReqTarget = "http://snomed.info/sct"
@@ -301,6 +304,7 @@ type fServiceRequest struct {
 	ResourceType string        `json:"resourceType"`
 	ID           string        `json:"id,omitempty"`
 	Extension    []fExtension  `json:"extension,omitempty"`
+	Identifier   []fIdentifier `json:"identifier,omitempty"`
 	Status       string        `json:"status"`
 	Intent       string        `json:"intent"`
 	Category     []fConcept    `json:"category,omitempty"`
@@ -353,6 +357,11 @@ func serviceRequestFrom(f *fServiceRequest, id string, rs *Refs) (rx.Order, erro
 		if len(f.BodySite) > 0 && len(f.BodySite[0].Coding) > 0 {
 			o.Imaging.BodySite = toCoding(f.BodySite[0].Coding[0])
 		}
+		for _, id := range f.Identifier {
+			if codeIn(id.Type, ehrkit.SystemV2Tables) == accessionType {
+				o.Imaging.Accession = id.Value
+			}
+		}
 	case cat != snomedReferral && (cat == snomedLabProcedure || first.System == ehrkit.SystemLOINC):
 		o.Kind = rx.KindLab
 		o.Lab = &rx.LabDetail{Test: first}
@@ -387,6 +396,9 @@ func serviceRequestTo(o *rx.Order) (fServiceRequest, error) {
 		}
 		if !o.Imaging.BodySite.IsZero() {
 			f.BodySite = []fConcept{{Coding: []fCoding{fromCoding(o.Imaging.BodySite)}}}
+		}
+		if o.Imaging.Accession != "" {
+			f.Identifier = []fIdentifier{{Type: coded(ehrkit.SystemV2Tables, accessionType), Value: o.Imaging.Accession}}
 		}
 	case o.Referral != nil:
 		f.Category, f.Code = category(snomedReferral), &fConcept{Coding: []fCoding{fromCoding(o.Referral.Specialty)}}
