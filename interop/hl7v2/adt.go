@@ -276,7 +276,7 @@ type ADTHandler struct {
 }
 
 // Handle answers one message with its ACK (the ACK's control id is the
-// message's with "-ACK" appended):
+// message's with "-ACK" appended, "ACK" when the message has none):
 //
 //   - AA when the message was applied;
 //   - AE with an ERR per problem when the patient is invalid (the ERR names
@@ -286,9 +286,11 @@ type ADTHandler struct {
 //   - AR for a message that does not parse or a type other than ADT^A01,
 //     A04, A08 and A40 (ERR-3 200).
 //
-// A08 on a patient already registered keeps what the message does not
-// carry: identifiers not sent (an MRN assigned by the registry) and merge
-// links.
+// The patient is the current one holding one of the PID-3 identifiers (its
+// id is kept), else the one PatientFromPID names. A08 on a patient already
+// registered keeps what the message does not carry: identifiers not sent (an
+// MRN assigned by the registry) and merge links; a record merged into
+// another is not updated (AE naming PID-3).
 func (h *ADTHandler) Handle(ctx context.Context, data []byte) []byte {
 	msg, err := Parse(data)
 	if err != nil {
@@ -321,7 +323,7 @@ func (h *ADTHandler) ack(msg *Message, code AckCode, errs ...AckError) []byte {
 	if h.Clock != nil {
 		now = h.Clock.Now()
 	}
-	return Ack(msg, code, msg.ControlID()+"-ACK", now, errs...).Encode()
+	return Ack(msg, code, strings.TrimPrefix(msg.ControlID()+"-ACK", "-"), now, errs...).Encode()
 }
 
 // find returns the id of the current patient holding one of ids, or "".
@@ -360,6 +362,11 @@ func (h *ADTHandler) register(ctx context.Context, msg *Message) error {
 			cur, err := patient.Records.Decode(rec)
 			if err != nil {
 				return err
+			}
+			if cur.ReplacedBy() != "" {
+				var v ehrkit.Issues
+				v.Add("PID-3", ehrkit.IssueBusinessRule, "the patient was merged into another record")
+				return v.Err()
 			}
 			keep(&p, cur)
 		}
@@ -446,12 +453,10 @@ func ackErrors(msg *Message, err error) []AckError {
 func position(msg *Message, path string) Error {
 	name, rest, _ := strings.Cut(path, "-")
 	pos := Error{Segment: name}
-	if _, ok := msg.Segment(name, 1); ok {
-		for i, s := range msg.Segments {
-			if s.Name == name {
-				pos.SegmentIndex = i + 1
-				break
-			}
+	for i, s := range msg.Segments {
+		if s.Name == name {
+			pos.SegmentIndex = i + 1
+			break
 		}
 	}
 	field, rest, _ := strings.Cut(rest, ".")

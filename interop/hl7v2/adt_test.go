@@ -162,6 +162,11 @@ func TestADTCorpusRegisterUpdateMerge(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, hl7v2.RecordID(ehrkit.Identifier{System: "BCBS", Value: "12345"}), merged.ReplacedBy())
 
+		// An update of the merged record is refused: the survivor is updated instead.
+		code, errs = ackOf(t, h.Handle(ctx, adt("A08", "u", "1||56789^^^BCBS^MR||Test^Tess||20180205|F")))
+		assert.Equal(t, hl7v2.AE, code)
+		assert.Equal(t, []string{"PID^3^3^^^"}, errs)
+
 		// Merging again: the prior identifier now belongs to the surviving patient.
 		code, errs = ackOf(t, h.Handle(ctx, a40))
 		assert.Equal(t, hl7v2.AE, code)
@@ -201,6 +206,11 @@ func TestADTFixtures(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, []string{"ANNE"}, p.Names[0].Given)
 		assert.Equal(t, len(reg.Identifiers), len(p.Identifiers))
+
+		// Identifiers of two different patients: AE naming the second, nothing written.
+		code, errs = ackOf(t, h.Handle(ctx, adt("A08", "3b", "1||A1^^^HOSP^MR~B2^^^HOSP^MR||ROE^JANE||19700101|F")))
+		assert.Equal(t, hl7v2.AE, code)
+		assert.Equal(t, []string{"PID^3^3^2^^"}, errs)
 
 		// Invalid patient: AE naming the PID fields, nothing written.
 		code, errs = ackOf(t, h.Handle(ctx, adt("A08", "4", "1||A1^^^HOSP^MR||^JANE||1970|X")))
