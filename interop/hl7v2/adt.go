@@ -24,8 +24,10 @@ const SystemIdentifierType = "http://terminology.hl7.org/CodeSystem/v2-0203"
 //   - PID-3 (CX, repeating) → identifiers. The value is CX-1 and the system
 //     comes from the assigning authority CX-4: "urn:oid:<universal id>" when
 //     CX-4.2 is set and CX-4.3 is "ISO", else the namespace id CX-4.1 as
-//     sent, else the universal id as sent. CX-5 becomes the identifier type
-//     (table 0203). An identifier without an authority is refused.
+//     sent, else the universal id as sent; an identifier without an
+//     authority is the sending facility's (MSH-4, read the same way), and
+//     refused when MSH-4 is empty too. CX-5 becomes the identifier type
+//     (table 0203).
 //   - PID-5 (XPN) → names: family (FN.1), given (XPN-2 and XPN-3), suffix
 //     (XPN-4 and the degree XPN-6), prefix (XPN-5) and use from XPN-7 (table
 //     0200, as the HL7 v2-to-FHIR ConceptMap maps it: L official, D and A
@@ -56,7 +58,7 @@ func PatientFromPID(msg *Message) (patient.Patient, error) {
 	}
 	var v ehrkit.Issues
 	p := patient.Patient{Active: true}
-	ids, err := identifiers(seg.Field(3), "PID-3")
+	ids, err := identifiers(seg.Field(3), "PID-3", sendingFacility(msg))
 	v.Merge("", err)
 	p.Identifiers = ids
 	v.Check(len(ids) > 0 || err != nil, "PID-3", ehrkit.IssueRequired, "is required")
@@ -147,22 +149,18 @@ var nameUses = map[string]string{"L": "official", "D": "usual", "A": "usual", "M
 
 var addressUses = map[string]string{"H": "home", "B": "work", "O": "work", "C": "temp", "BA": "old"}
 
-// identifiers maps a repeating CX field; field names it in errors ("PID-3").
-func identifiers(f Field, field string) ([]ehrkit.Identifier, error) {
+// identifiers maps a repeating CX field; field names it in errors ("PID-3")
+// and fallback is the system of identifiers without an assigning authority.
+func identifiers(f Field, field, fallback string) ([]ehrkit.Identifier, error) {
 	var v ehrkit.Issues
 	var out []ehrkit.Identifier
 	for i, r := range f.Repetitions() {
 		path := fmt.Sprintf("%s[%d]", field, i+1)
 		value := strings.TrimSpace(r.Component(1).Text())
 		auth := r.Component(4)
-		system := ""
-		switch ns, uid, typ := auth.Sub(1), auth.Sub(2), auth.Sub(3); {
-		case uid != "" && strings.EqualFold(typ, "ISO"):
-			system = "urn:oid:" + uid
-		case ns != "":
-			system = ns
-		default:
-			system = uid
+		system := hdSystem(auth.Sub(1), auth.Sub(2), auth.Sub(3))
+		if system == "" {
+			system = fallback
 		}
 		v.Required(path+".1", value != "")
 		v.Check(system != "", path+".4", ehrkit.IssueRequired, "identifier has no assigning authority")
@@ -228,6 +226,25 @@ func telecom(r Rep, use string) (ehrkit.ContactPoint, bool) {
 		}
 	}
 	return ehrkit.ContactPoint{System: system, Value: value, Use: use}, value != ""
+}
+
+// hdSystem is the identifier system an HD (hierarchic designator) names:
+// "urn:oid:<universal id>" for an ISO universal id, else the namespace id,
+// else the universal id as sent; "" when the HD is empty.
+func hdSystem(namespace, universal, typ string) string {
+	switch {
+	case universal != "" && strings.EqualFold(typ, "ISO"):
+		return "urn:oid:" + universal
+	case namespace != "":
+		return namespace
+	}
+	return universal
+}
+
+// sendingFacility is the system MSH-4 names, the assigning authority of
+// identifiers sent without one.
+func sendingFacility(msg *Message) string {
+	return hdSystem(msg.Get("MSH-4.1"), msg.Get("MSH-4.2"), msg.Get("MSH-4.3"))
 }
 
 // words returns the non-empty trimmed strings.
@@ -401,7 +418,7 @@ func (h *ADTHandler) merge(ctx context.Context, msg *Message) error {
 		v.Add("MRG", ehrkit.IssueRequired, "an A40 needs an MRG segment")
 		return v.Err()
 	}
-	sourceIDs, err := identifiers(mrg.Field(1), "MRG-1")
+	sourceIDs, err := identifiers(mrg.Field(1), "MRG-1", sendingFacility(msg))
 	if err != nil {
 		return err
 	}

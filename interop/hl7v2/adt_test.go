@@ -76,6 +76,16 @@ func TestPatientFromPIDCorpusA04(t *testing.T) {
 	}, p.Telecom)
 }
 
+func TestPatientFromPIDCorpusNoAuthority(t *testing.T) {
+	// PID-3 "MRN12345^5^M11^^MR^Special Hospital" has no CX-4; MSH-4 is RDX.
+	p, err := hl7v2.PatientFromPID(mustParse(t, converterMessage(t, "ADT04-251.hl7")))
+	require.NoError(t, err)
+	assert.Equal(t, "RDX|MRN12345", p.Identifiers[0].Token())
+	assert.Equal(t, ehrkit.HumanName{Family: "Doe", Given: []string{"Jane"}}, p.Names[0])
+	assert.Equal(t, ehrkit.MustDate("1978-01-01"), p.BirthDate)
+	assert.Equal(t, patient.GenderFemale, p.Gender)
+}
+
 func TestPatientFromPIDFixtures(t *testing.T) {
 	p, err := hl7v2.PatientFromPID(mustParse(t, adt("A04", "1", "1||MRN1^^^HOSP&1.2.3&ISO^MR||DOE^JANE||1970|F|||^^Springfield^IL^62701^^H||^PRN^PH^^1^217^5550100^12~^NET^Internet^jane@example.org")))
 	require.NoError(t, err)
@@ -90,7 +100,13 @@ func TestPatientFromPIDFixtures(t *testing.T) {
 	assert.Equal(t, ehrkit.YearMonth(1970, time.March), p.BirthDate)
 	assert.Equal(t, patient.GenderUnknown, p.Gender)
 
-	_, err = hl7v2.PatientFromPID(mustParse(t, adt("A04", "1", "1||MRN1~MRN2^^^HOSP||DOE^JANE||19701340|X")))
+	// Without CX-4 the sending facility (MSH-4) is the assigning authority.
+	p, err = hl7v2.PatientFromPID(mustParse(t, adt("A04", "1", "1||MRN1~MRN2^^^OTHER||DOE^JANE")))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"HOSP|MRN1", "OTHER|MRN2"}, []string{p.Identifiers[0].Token(), p.Identifiers[1].Token()})
+
+	noFacility := strings.Replace(string(adt("A04", "1", "1||MRN1~MRN2^^^HOSP||DOE^JANE||19701340|X")), "|REG|HOSP|", "|REG||", 1)
+	_, err = hl7v2.PatientFromPID(mustParse(t, []byte(noFacility)))
 	assert.Equal(t, []string{"PID-3[1].4", "PID-7", "PID-8"}, issuePaths(t, err))
 
 	_, err = hl7v2.PatientFromPID(mustParse(t, adt("A04", "1", "1||MRN1^^^HOSP||DOE^JANE||1970|F||||||5550100~ABC^WPN^PH")))
