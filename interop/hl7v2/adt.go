@@ -284,8 +284,8 @@ func dtmDate(s string) (ehrkit.Date, error) {
 // the MRG patient into the PID patient. Its Handle method is a Handler for
 // Server.Serve. The registration of one message is one transaction.
 type ADTHandler struct {
-	// Patients is the registry; Store is the store it was made over (the
-	// transaction's store, guarded the same way).
+	// Patients is the registry and Store the store the service was made
+	// over: registrations run in its transactions.
 	Patients *patient.Service
 	Store    storage.Store
 	// Clock stamps the ACKs; nil means ehrkit.RealClock.
