@@ -3,6 +3,7 @@ package hl7v2_test
 import (
 	"context"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -255,5 +256,43 @@ func TestADTFixtures(t *testing.T) {
 		assert.Equal(t, []string{"MSH^1^9^^^"}, errs)
 		code, _ = ackOf(t, h.Handle(ctx, []byte("not hl7")))
 		assert.Equal(t, hl7v2.AR, code)
+	})
+}
+
+// The handler serves MLLP: an A04 and an A08 on one connection are answered
+// in order and applied.
+func TestADTOverMLLP(t *testing.T) {
+	testbackends.Run(t, func(t *testing.T, s storage.Store) {
+		h := newADT(t, s)
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		ctx, cancel := context.WithCancel(access.WithPrincipal(context.Background(), access.Principal{Kind: access.System, ID: "adt-feed"}))
+		done := make(chan error, 1)
+		go func() { done <- hl7v2.Server{IdleTimeout: 5 * time.Second}.Serve(ctx, ln, h.Handle) }()
+		c, err := net.Dial("tcp", ln.Addr().String())
+		require.NoError(t, err)
+		defer c.Close()
+		r := hl7v2.NewMLLPReader(c, 0)
+		for i, m := range [][]byte{
+			adt("A04", "m1", "1||A1^^^HOSP^MR||DOE^JANE||19700101|F"),
+			adt("A08", "m2", "1||A1^^^HOSP^MR||DOE^JANET||19700101|F"),
+		} {
+			require.NoError(t, hl7v2.WriteMLLP(c, m))
+			ack, err := r.ReadMessage()
+			require.NoError(t, err)
+			am := mustParse(t, ack)
+			assert.Equal(t, "AA", am.Get("MSA-1"), i)
+			assert.Equal(t, mustParse(t, m).ControlID(), am.Get("MSA-2"))
+		}
+		p, err := h.Patients.Get(ctx, hl7v2.RecordID(ehrkit.Identifier{System: "HOSP", Value: "A1"}))
+		require.NoError(t, err)
+		assert.Equal(t, []string{"JANET"}, p.Names[0].Given)
+		cancel()
+		select {
+		case err := <-done:
+			assert.NoError(t, err)
+		case <-time.After(5 * time.Second):
+			t.Fatal("Serve did not drain")
+		}
 	})
 }
