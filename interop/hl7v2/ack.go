@@ -26,13 +26,14 @@ const (
 	CodeDataType           = 102
 	CodeTableValue         = 103
 	CodeUnsupportedMessage = 200
+	CodeUnknownKey         = 204
 	CodeApplicationError   = 207
 )
 
 var errorCodeText = map[int]string{
 	CodeSegmentSequence: "Segment sequence error", CodeRequiredMissing: "Required field missing",
 	CodeDataType: "Data type error", CodeTableValue: "Table value not found",
-	CodeUnsupportedMessage: "Unsupported message type", CodeApplicationError: "Application internal error",
+	CodeUnsupportedMessage: "Unsupported message type", CodeUnknownKey: "Unknown key identifier", CodeApplicationError: "Application internal error",
 }
 
 // AckError is one ERR segment: where (a position like an *Error's), the

@@ -17,6 +17,15 @@
 // mode with ERR segments; MLLPReader, WriteMLLP and Server.Serve carry
 // messages over TCP.
 //
+// PatientFromPID maps a PID segment to a patient.Patient (identifiers with
+// their assigning authority as system, names, birth date at its precision,
+// sex, addresses, phones), naming PID fields in its validation errors.
+// ADTHandler applies ADT^A01, A04 and A08 to the patient registry
+// (patient.Service.Save, one transaction per message) and ADT^A40 as a
+// merge (patient.Service.Merge), answering AA, AE with ERR segments naming
+// the PID or MRG field, or AR for other message types; its Handle method
+// serves as the Handler of Server.Serve.
+//
 // RDEEncoder is the rx.Encoder of HL7 v2.5.1: it renders a signed
 // prescription as a pharmacy/treatment encoded order (RDE^O11) for an
 // rx.Dispatcher. Only opaque ids go into the patient segment; the pharmacy
