@@ -16,6 +16,7 @@ const (
 	ProcedureType    = "Procedure"
 	ImmunizationType = "Immunization"
 	CarePlanType     = "CarePlan"
+	GoalType         = "Goal"
 	NoteType         = "DocumentReference"
 	FormType         = "Questionnaire"
 	FormResponseType = "QuestionnaireResponse"
@@ -116,6 +117,20 @@ var carePlans = storage.Kind[CarePlan]{Type: CarePlanType, Version: 1, Meta: fun
 	var t terms
 	t.common(cp.Encounter, cp.Status, cp.Period.Start)
 	return meta(cp.ID, string(cp.Patient), t)
+}}
+
+var goals = storage.Kind[PatientGoal]{Type: GoalType, Version: 1, Meta: func(g *PatientGoal) storage.Meta {
+	var t terms
+	var start time.Time
+	if !g.Start.IsZero() {
+		start = g.Start.Start(time.UTC)
+	}
+	t.common("", g.LifecycleStatus, start)
+	t.concept(termCode, g.Description)
+	for _, c := range g.Categories {
+		t.concept(termCategory, c)
+	}
+	return meta(g.ID, string(g.Patient), t)
 }}
 
 var notes = storage.Kind[Note]{Type: NoteType, Version: 1, Meta: func(n *Note) storage.Meta {

@@ -11,7 +11,7 @@ import "github.com/ehrkit/ehrkit/access"
 // fresh slices.
 func Groups() []access.Group {
 	return []access.Group{
-		{Class: access.ClassClinical, Types: []string{EncounterType, ConditionType, AllergyType, ObservationType, ProcedureType, ImmunizationType, CarePlanType, NoteType, FormResponseType}},
+		{Class: access.ClassClinical, Types: []string{EncounterType, ConditionType, AllergyType, ObservationType, ProcedureType, ImmunizationType, CarePlanType, GoalType, NoteType, FormResponseType}},
 		{Class: access.ClassCharting, Types: []string{ObservationType, AllergyType, ImmunizationType}},
 		{Class: access.ClassResult, Types: []string{ObservationType}},
 		{Class: access.ClassMedicationReview, Types: []string{AllergyType, ConditionType, ObservationType}},

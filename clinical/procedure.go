@@ -97,6 +97,7 @@ type CarePlan struct {
 	Addresses  []ehrkit.Reference       `json:"addresses,omitempty"` // Conditions
 	Author     ehrkit.Reference         `json:"author,omitzero"`
 	Goals      []Goal                   `json:"goals,omitempty"`
+	GoalRefs   []ehrkit.Reference       `json:"goalRefs,omitempty"` // PatientGoals recorded on their own
 	Activities []Activity               `json:"activities,omitempty"`
 	Note       string                   `json:"note,omitempty"`
 }
@@ -122,7 +123,7 @@ type Activity struct {
 }
 
 // Validate checks the care plan, its goals and activities; activity goal
-// indexes must point at goals of the plan.
+// indexes must point at goals of the plan, goal references at Goals.
 func (cp *CarePlan) Validate() error {
 	var is ehrkit.Issues
 	is.Required("patient", cp.Patient != "")
@@ -137,16 +138,12 @@ func (cp *CarePlan) Validate() error {
 	}
 	for i, g := range cp.Goals {
 		p := ehrkit.Index("goals", i)
-		checkCode(&is, p+".lifecycleStatus", g.LifecycleStatus, true, "proposed", "planned", "accepted", "active", "on-hold", "completed", "cancelled", "entered-in-error", "rejected")
+		checkCode(&is, p+".lifecycleStatus", g.LifecycleStatus, true, goalStatuses...)
 		is.Merge(p+".description", g.Description.Validate())
-		if !g.Measure.IsZero() {
-			is.Merge(p+".measure", g.Measure.Validate())
-		}
-		is.Check(g.Target == nil || !g.Measure.IsZero(), p+".measure", ehrkit.IssueRequired, "a target needs a measure")
-		if g.Target != nil {
-			is.Merge(p+".target", checkQuantity(*g.Target))
-		}
-		is.Merge(p+".due", g.Due.Validate())
+		checkTarget(&is, p, g.Measure, g.Target, g.Due, "target")
+	}
+	for i, r := range cp.GoalRefs {
+		is.Check(r.Type == GoalType && r.ID != "", ehrkit.Index("goalRefs", i), ehrkit.IssueValue, "must reference a Goal")
 	}
 	for i, a := range cp.Activities {
 		p := ehrkit.Index("activities", i)

@@ -51,6 +51,12 @@ func (cp CarePlan) String() string { return CarePlanType + "/" + cp.ID }
 // LogValue logs the care plan's type and id only.
 func (cp CarePlan) LogValue() slog.Value { return redacted(CarePlanType, cp.ID) }
 
+// String names the goal without its content.
+func (g PatientGoal) String() string { return GoalType + "/" + g.ID }
+
+// LogValue logs the goal's type and id only.
+func (g PatientGoal) LogValue() slog.Value { return redacted(GoalType, g.ID) }
+
 // String names the note without its content.
 func (n Note) String() string { return NoteType + "/" + n.ID }
 

@@ -19,6 +19,7 @@ var (
 	ProcedureRecords    = procedures.View()
 	ImmunizationRecords = immunizations.View()
 	CarePlanRecords     = carePlans.View()
+	GoalRecords         = goals.View()
 	FormResponseRecords = responses.View()
 	NoteRecords         = notes.View()
 )
@@ -97,6 +98,12 @@ func (s *Service) SaveImmunization(ctx context.Context, tx storage.Tx, im Immuni
 // SaveCarePlan stores a care plan as given (see the Save methods).
 func (s *Service) SaveCarePlan(ctx context.Context, tx storage.Tx, cp CarePlan) (storage.Outcome, error) {
 	return save(ctx, tx, carePlans, carePlanKey, &cp, nil)
+}
+
+// SaveGoal stores a goal recorded on its own as given (see the Save
+// methods).
+func (s *Service) SaveGoal(ctx context.Context, tx storage.Tx, g PatientGoal) (storage.Outcome, error) {
+	return save(ctx, tx, goals, goalKey, &g, nil)
 }
 
 // SaveFormResponse stores a questionnaire response as given (see the Save

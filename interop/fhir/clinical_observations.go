@@ -339,83 +339,8 @@ type fPlanDetail struct {
 	Goal            []fReference `json:"goal,omitempty"`
 }
 
-// fGoal is a Goal contained in its CarePlan: ehrkit keeps a plan's goals
-// inside the plan.
-type fGoal struct {
-	ResourceType    string        `json:"resourceType"`
-	ID              string        `json:"id"`
-	LifecycleStatus string        `json:"lifecycleStatus"`
-	Description     *fConcept     `json:"description"`
-	Subject         *fReference   `json:"subject"`
-	Target          []fGoalTarget `json:"target,omitempty"`
-}
-
-type fGoalTarget struct {
-	Measure        *fConcept  `json:"measure,omitempty"`
-	DetailQuantity *fQuantity `json:"detailQuantity,omitempty"`
-	DueDate        string     `json:"dueDate,omitempty"`
-}
-
 // goalID is the local id of the i-th goal contained in a plan.
 func goalID(i int) string { return fmt.Sprintf("goal%d", i+1) }
-
-// planGoals reads the contained Goals a CarePlan references, in the order of
-// CarePlan.goal, and returns them with their index by local reference
-// ("#goal1"). References to Goals outside the plan are not modelled.
-func planGoals(f *fCarePlan) ([]clinical.Goal, map[string]int, error) {
-	contained := map[string]*fGoal{}
-	for i := range f.Contained {
-		if f.Contained[i].ResourceType == "Goal" {
-			contained["#"+f.Contained[i].ID] = &f.Contained[i]
-		}
-	}
-	var goals []clinical.Goal
-	index := map[string]int{}
-	for _, r := range f.Goal {
-		g, ok := contained[r.Reference]
-		if _, dup := index[r.Reference]; !ok || dup {
-			continue
-		}
-		goal := clinical.Goal{LifecycleStatus: g.LifecycleStatus, Description: toConcept(g.Description)}
-		if len(g.Target) > 0 {
-			t := g.Target[0]
-			goal.Measure = toConcept(t.Measure)
-			if t.DetailQuantity != nil {
-				q, err := toQuantity(t.DetailQuantity)
-				if err != nil {
-					return nil, nil, err
-				}
-				goal.Target = &q
-			}
-			var err error
-			if goal.Due, err = dateOf(t.DueDate); err != nil {
-				return nil, nil, err
-			}
-		}
-		index[r.Reference] = len(goals)
-		goals = append(goals, goal)
-	}
-	return goals, index, nil
-}
-
-// fromGoals renders a plan's goals as contained Goals and the references to them.
-func fromGoals(cp *clinical.CarePlan) ([]fGoal, []fReference) {
-	var contained []fGoal
-	var refs []fReference
-	for i, g := range cp.Goals {
-		fg := fGoal{ResourceType: "Goal", ID: goalID(i), LifecycleStatus: g.LifecycleStatus, Description: fromConcept(g.Description), Subject: patientRef(cp.Patient)}
-		t := fGoalTarget{Measure: fromConcept(g.Measure), DueDate: g.Due.String()}
-		if g.Target != nil {
-			t.DetailQuantity = fromQuantity(*g.Target)
-		}
-		if t != (fGoalTarget{}) {
-			fg.Target = []fGoalTarget{t}
-		}
-		contained = append(contained, fg)
-		refs = append(refs, fReference{Reference: "#" + fg.ID})
-	}
-	return contained, refs
-}
 
 func carePlanFrom(f *fCarePlan, id string, rs *Refs) (clinical.CarePlan, error) {
 	cp := clinical.CarePlan{
@@ -427,11 +352,11 @@ func carePlanFrom(f *fCarePlan, id string, rs *Refs) (clinical.CarePlan, error) 
 	if cp.Period, err = toPeriod(f.Period); err != nil {
 		return cp, err
 	}
-	goals, goalIndex, err := planGoals(f)
+	goals, goalIndex, goalRefs, err := planGoals(f, rs)
 	if err != nil {
 		return cp, err
 	}
-	cp.Goals = goals
+	cp.Goals, cp.GoalRefs = goals, goalRefs
 	for _, a := range f.Activity {
 		if a.Detail == nil {
 			continue

@@ -17,7 +17,7 @@ func Example() {
 	store := memstore.New()
 	source := `{"resourceType":"Patient","id":"p1","name":[{"family":"Müller-Lüdenscheidt","given":["José"]}],"birthDate":"1970-05"}
 {"resourceType":"Condition","id":"c1","clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-clinical","code":"active"}]},"code":{"coding":[{"system":"http://hl7.org/fhir/sid/icd-10-cm","code":"E11.9"}]},"subject":{"reference":"Patient/p1"}}
-{"resourceType":"Goal","id":"g1","lifecycleStatus":"active","description":{"text":"walk daily"},"subject":{"reference":"Patient/p1"}}
+{"resourceType":"Basic","id":"b1","code":{"text":"walk daily"},"subject":{"reference":"Patient/p1"}}
 {"resourceType":"Condition","id":"c2","code":{"coding":[{"system":"http://hl7.org/fhir/sid/icd-10-cm","code":"NOT-A-CODE"}]},"subject":{"reference":"Patient/p1"}}`
 
 	im := fhir.NewImporter(store)
@@ -40,7 +40,7 @@ func Example() {
 	}
 	// Output:
 	// imported: map[Condition:1 Patient:1]
-	// unsupported: map[Goal:1]
+	// unsupported: map[Basic:1]
 	// failed: line 4 Condition Condition.code.coding[0].code: not an ICD-10-CM code (code-invalid); Condition.clinicalStatus: is required (required)
 	// {"active":true,"birthDate":"1970-05","id":"p1","name":[{"family":"Müller-Lüdenscheidt","given":["José"]}],"resourceType":"Patient"}
 }

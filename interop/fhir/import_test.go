@@ -77,7 +77,9 @@ func TestSyntheaRoundTrip(t *testing.T) {
 	// category "vital-sign" (not a FHIR code) on three observations and gives
 	// practitioners NPIs without a valid check digit: terminology problems a
 	// lenient import keeps as sent, with a warning naming the field.
-	wantPatients, wantWarned, wantImaging := 23, 140, 14
+	// Synthea sends its goals as Goal resources of their own, which the
+	// CarePlans reference.
+	wantPatients, wantWarned, wantImaging, wantGoals := 23, 140, 14, 31
 	if raceEnabled {
 		// Under the race detector the whole corpus takes minutes per backend:
 		// take the two smallest bundles (names with diacritics, one
@@ -87,7 +89,7 @@ func TestSyntheaRoundTrip(t *testing.T) {
 			base := filepath.Base(f)
 			return !strings.HasPrefix(base, "Agustin_") && !strings.HasPrefix(base, "Gustavo_")
 		})
-		wantPatients, wantWarned, wantImaging = 2, 2, 0
+		wantPatients, wantWarned, wantImaging, wantGoals = 2, 2, 0, 0
 	}
 	ctx := importing()
 	testbackends.Run(t, func(t *testing.T, s storage.Store) {
@@ -102,6 +104,8 @@ func TestSyntheaRoundTrip(t *testing.T) {
 		}
 		assert.Equal(t, wantPatients, rep.Imported["Patient"])
 		assert.Equal(t, wantImaging, rep.Imported["ImagingStudy"])
+		assert.Equal(t, wantGoals, rep.Imported["Goal"])
+		assert.Zero(t, rep.Unsupported["Goal"])
 		total := len(rep.Failed)
 		for _, m := range []map[string]int{rep.Imported, rep.Updated, rep.Unchanged, rep.Unsupported} {
 			for _, n := range m {
@@ -222,7 +226,7 @@ func TestImportReportsFailures(t *testing.T) {
 		`{"resourceType":"Patient","id":"bad2","name":[{"family":"Bad"}],"birthDate":"1970-13-01"}`,
 		`not json`,
 		`{"resourceType":"Patient","id":"noname","gender":"male"}`,
-		`{"resourceType":"Goal","id":"g1","lifecycleStatus":"active","description":{"text":"walk"},"subject":{"reference":"Patient/ok1"}}`,
+		`{"resourceType":"Basic","id":"b1","code":{"text":"walk"},"subject":{"reference":"Patient/ok1"}}`,
 		``,
 		`{"resourceType":"Patient","id":"ok2","name":[{"family":"Zweite"}]}`,
 	}, "\n")
@@ -232,7 +236,7 @@ func TestImportReportsFailures(t *testing.T) {
 	rep := im.Report()
 	assert.Equal(t, 7, rep.Resources)
 	assert.Equal(t, map[string]int{"Patient": 2}, rep.Imported)
-	assert.Equal(t, map[string]int{"Goal": 1}, rep.Unsupported)
+	assert.Equal(t, map[string]int{"Basic": 1}, rep.Unsupported)
 	var lines []int
 	for _, f := range rep.Failed {
 		assert.Equal(t, "test.ndjson", f.Source)
@@ -283,6 +287,7 @@ func FuzzImport(f *testing.F) {
 		`{"resourceType":"Procedure","id":"pr","status":"completed","subject":{"reference":"Group/g"}}`,
 		`{"resourceType":"Immunization","id":"im","status":"completed","vaccineCode":{"text":"x"},"patient":{"reference":"Patient/p"},"occurrenceDateTime":"2020","protocolApplied":[{"doseNumberPositiveInt":0}]}`,
 		`{"resourceType":"CarePlan","id":"cp","status":"active","intent":"plan","subject":{"reference":"Patient/p"},"goal":[{"reference":"#g"}],"contained":[{"resourceType":"Goal","id":"g","lifecycleStatus":"active","description":{"text":"x"},"subject":{"reference":"Patient/p"},"target":[{"detailQuantity":{"value":1,"code":"no such unit"}}]}]}`,
+		`{"resourceType":"Goal","id":"g","lifecycleStatus":"hoped","description":{"text":"x"},"subject":{"reference":"Patient/p"},"startDate":"2020-02-30","target":[{"detailQuantity":{"value":1,"unit":"kg"}}]}`,
 		`{"resourceType":"MedicationRequest","id":"mr","status":"active","intent":"order","subject":{"reference":"Patient/p"},"extension":[{"url":"https://ehrkit.dev/fhir/StructureDefinition/order-state","valueString":"{not json"}]}`,
 		`{"resourceType":"ServiceRequest","id":"sr","status":"stopped","intent":"order","subject":{"reference":"Patient/p"}}`,
 		`{"resourceType":"Appointment","id":"ap","status":"booked","start":"2020-01-01T10:00:00Z","end":"2020-01-01T09:00:00Z","participant":[{"actor":{"reference":"Patient/p"},"status":"accepted"}],"extension":[{"url":"https://ehrkit.dev/fhir/StructureDefinition/appointment-state","valueString":"{\"bufferBefore\":-9223372036854775808}"}]}`,

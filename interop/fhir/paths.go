@@ -29,6 +29,10 @@ var fhirPathRules = map[string][]pathRule{
 	},
 	"Procedure":    {{"patient", "subject"}, {"performed", "performed[x]"}, {"reasons[*]", "reasonCode[*]"}},
 	"Immunization": {{"occurrence", "occurrence[x]"}},
+	"Goal": {
+		{"patient", "subject"}, {"categories[*]", "category[*]"}, {"start", "startDate"},
+		{"targets[*].detail", "target[*].detailQuantity"}, {"targets[*].due", "target[*].dueDate"}, {"targets[*]", "target[*]"},
+	},
 	"Encounter": {
 		{"patient", "subject"}, {"class", "class.code"}, {"participants[*]", "participant[*]"},
 		{"diagnoses[*]", "diagnosis[*]"}, {"reasons[*]", "reasonCode[*]"},
