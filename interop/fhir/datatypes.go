@@ -301,3 +301,23 @@ func readExtension(exts []fExtension, url string, v any) error {
 	}
 	return nil
 }
+
+// personFrom converts the elements a Patient and a Practitioner share:
+// identifiers, names, addresses and the birth date.
+func personFrom(ids []fIdentifier, names []fHumanName, addrs []fAddress, birth string,
+	outIDs *[]ehrkit.Identifier, outNames *[]ehrkit.HumanName, outAddrs *[]ehrkit.Address, outBirth *ehrkit.Date) error {
+	var err error
+	if *outIDs, err = mapSlice(ids, toIdentifier); err != nil {
+		return err
+	}
+	if *outNames, err = mapSlice(names, toHumanName); err != nil {
+		return err
+	}
+	if *outAddrs, err = mapSlice(addrs, toAddress); err != nil {
+		return err
+	}
+	if birth != "" {
+		*outBirth, err = ehrkit.ParseDate(birth)
+	}
+	return err
+}

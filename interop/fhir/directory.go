@@ -136,20 +136,9 @@ func practitionerFrom(f *fPractitioner, id string, refs *Refs) (directory.Practi
 		ID: directory.PractitionerID(id), Active: f.Active == nil || *f.Active, Gender: f.Gender,
 		Telecom: each(f.Telecom, toContactPoint),
 	}
-	var err error
-	if p.Identifiers, err = mapSlice(f.Identifier, toIdentifier); err != nil {
+	err := personFrom(f.Identifier, f.Name, f.Address, f.BirthDate, &p.Identifiers, &p.Names, &p.Addresses, &p.BirthDate)
+	if err != nil {
 		return p, err
-	}
-	if p.Names, err = mapSlice(f.Name, toHumanName); err != nil {
-		return p, err
-	}
-	if p.Addresses, err = mapSlice(f.Address, toAddress); err != nil {
-		return p, err
-	}
-	if f.BirthDate != "" {
-		if p.BirthDate, err = ehrkit.ParseDate(f.BirthDate); err != nil {
-			return p, err
-		}
 	}
 	for _, q := range f.Qualification {
 		out := directory.Qualification{Code: toConcept(&q.Code), Issuer: directory.OrganizationID(refID(q.Issuer, refs, directory.OrganizationType))}

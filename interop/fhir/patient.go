@@ -72,20 +72,9 @@ func patientFrom(f *fPatient, id string, refs *Refs) (patient.Patient, error) {
 		}),
 		ManagingOrganization: toRef(f.ManagingOrganization, refs),
 	}
-	var err error
-	if p.Identifiers, err = mapSlice(f.Identifier, toIdentifier); err != nil {
+	err := personFrom(f.Identifier, f.Name, f.Address, f.BirthDate, &p.Identifiers, &p.Names, &p.Addresses, &p.BirthDate)
+	if err != nil {
 		return p, err
-	}
-	if p.Names, err = mapSlice(f.Name, toHumanName); err != nil {
-		return p, err
-	}
-	if p.Addresses, err = mapSlice(f.Address, toAddress); err != nil {
-		return p, err
-	}
-	if f.BirthDate != "" {
-		if p.BirthDate, err = ehrkit.ParseDate(f.BirthDate); err != nil {
-			return p, err
-		}
 	}
 	p.Deceased = f.DeceasedBoolean != nil && *f.DeceasedBoolean || f.DeceasedDateTime != ""
 	if p.DeceasedAt, err = parseDateTime(f.DeceasedDateTime); err != nil {
