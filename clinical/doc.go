@@ -19,7 +19,8 @@
 //   - Procedure (completed needs a performed time), Immunization (CVX;
 //     not-done needs a reason; dose number at most the series doses).
 //   - CarePlan with Goal and Activity folded in (FHIR CarePlan, Goal,
-//     activity.detail).
+//     activity.detail); it also refers to PatientGoals, goals recorded on
+//     their own (FHIR Goal: lifecycle and achievement status, targets).
 //   - Note (DocumentReference with the text inline): draft → signed →
 //     amended, with addenda and signatures.
 //   - FormDefinition and FormResponse (Questionnaire, QuestionnaireResponse).

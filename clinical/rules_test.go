@@ -226,9 +226,24 @@ func TestProcedureImmunizationCarePlanValidate(t *testing.T) {
 	cp.Goals = append(cp.Goals, clinical.Goal{LifecycleStatus: "hoped", Target: qp("5", "kg")})
 	cp.Activities[0].Goals = []int{0, 5}
 	cp.Addresses = append(cp.Addresses, ehrkit.Ref("Observation", "o1"))
+	cp.GoalRefs = []ehrkit.Reference{ehrkit.Ref(clinical.GoalType, "g1"), ehrkit.Ref(clinical.ConditionType, "c1")}
 	assert.ElementsMatch(t, []string{
 		"addresses[1] value", "goals[1].lifecycleStatus code-invalid", "goals[1].description required", "goals[1].measure required", "activities[0].goals[1] value",
+		"goalRefs[1] value",
 	}, issues(t, cp.Validate()))
+}
+
+func TestPatientGoalValidate(t *testing.T) {
+	g := clinical.PatientGoal{ID: "g1", Patient: "p1", LifecycleStatus: "active", Description: ehrkit.CodeableConcept{Text: "HbA1c below 7 %"},
+		Start: ehrkit.MustDate("2026-01"), Addresses: []ehrkit.Reference{ehrkit.Ref(clinical.ConditionType, "c1")},
+		Targets: []clinical.GoalTarget{{Measure: loinc("4548-4", "Hemoglobin A1c/Hemoglobin.total in Blood"), Detail: qp("7", "%"), Due: ehrkit.MustDate("2026-09")}}}
+	require.NoError(t, g.Validate())
+	assert.Equal(t, "Goal/g1", g.String(), "names the record, not its content")
+	bad := clinical.PatientGoal{LifecycleStatus: "hoped", Addresses: []ehrkit.Reference{ehrkit.Ref("Observation", "o1")},
+		Targets: []clinical.GoalTarget{{Detail: qp("5", "no such unit")}}}
+	assert.ElementsMatch(t, []string{
+		"patient required", "lifecycleStatus code-invalid", "description required", "targets[0].measure required", "targets[0].detail.unit code-invalid", "addresses[0] value",
+	}, issues(t, bad.Validate()))
 }
 
 func TestNoteLifecycle(t *testing.T) {

@@ -7,7 +7,7 @@
 // With -json the report is one JSON object on standard output:
 //
 //	{"resources": N, "imported": {"Patient": n, ...}, "updated": {...},
-//	 "unchanged": {...}, "unsupported": {"Goal": n, ...}, "unmapped": {...},
+//	 "unchanged": {...}, "unsupported": {"Basic": n, ...}, "unmapped": {...},
 //	 "failed": [{"source": "file", "entry": i, "type": "...", "issues": ["..."]}],
 //	 "warnings": [{"source": "file", "entry": i, "type": "...", "issues": ["..."]}]}
 //

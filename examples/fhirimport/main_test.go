@@ -16,7 +16,7 @@ import (
 
 const good = `{"resourceType":"Patient","id":"p1","name":[{"family":"Álvarez","given":["Jesús"]}],"gender":"male","birthDate":"1970-05-01"}
 {"resourceType":"Observation","id":"o1","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]},"subject":{"reference":"Patient/p1"},"effectiveDateTime":"2024-01-02T10:00:00Z","valueQuantity":{"value":72,"unit":"/min","system":"http://unitsofmeasure.org","code":"/min"}}
-{"resourceType":"Goal","id":"g1","lifecycleStatus":"active","description":{"text":"walk daily"},"subject":{"reference":"Patient/p1"}}
+{"resourceType":"Basic","id":"b1","code":{"text":"walk daily"},"subject":{"reference":"Patient/p1"}}
 `
 
 func write(t *testing.T, name, content string) string {
@@ -47,7 +47,7 @@ func TestJSONReport(t *testing.T) {
 	require.NoError(t, json.Unmarshal(out.Bytes(), &rep), out.String())
 	assert.Equal(t, 4, rep.Resources)
 	assert.Equal(t, map[string]int{"Patient": 1, "Observation": 1}, rep.Imported)
-	assert.Equal(t, map[string]int{"Goal": 1}, rep.Unsupported)
+	assert.Equal(t, map[string]int{"Basic": 1}, rep.Unsupported)
 	require.Len(t, rep.Failed, 1)
 	assert.Equal(t, src, rep.Failed[0].Source)
 	assert.Equal(t, 4, rep.Failed[0].Entry)

@@ -65,7 +65,8 @@
 //     communication only the preferred language is kept.
 //   - Encounter, Condition, AllergyIntolerance, Observation, Procedure,
 //     Immunization, CarePlan (with contained Goal resources) ↔ the clinical
-//     types of the same names. Condition onset and abatement are calendar
+//     types of the same names; a Goal of its own ↔ clinical.PatientGoal,
+//     which a CarePlan's goal references keep pointing at. Condition onset and abatement are calendar
 //     dates; a procedure performed at a point in time is written as
 //     performedDateTime; an immunization series of known size with an
 //     unknown dose number is written with doseNumberString "unknown".

@@ -106,6 +106,7 @@ func TestSyntheaRoundTrip(t *testing.T) {
 		assert.Equal(t, wantImaging, rep.Imported["ImagingStudy"])
 		assert.Equal(t, wantGoals, rep.Imported["Goal"])
 		assert.Zero(t, rep.Unsupported["Goal"])
+		assert.Equal(t, wantGoals, planGoalRefs(t, s), "every CarePlan goal reference points at a stored Goal")
 		total := len(rep.Failed)
 		for _, m := range []map[string]int{rep.Imported, rep.Updated, rep.Unchanged, rep.Unsupported} {
 			for _, n := range m {
@@ -214,6 +215,31 @@ func TestOfficialExamples(t *testing.T) {
 			assert.GreaterOrEqual(t, rep.Imported[typ], want, "enough examples import")
 			t.Logf("%s: %d of %d official examples imported", typ, rep.Imported[typ], n)
 		})
+	}
+}
+
+// planGoalRefs counts the references of the stored CarePlans to Goals of
+// their own, requiring each to name a stored Goal of the plan's patient.
+func planGoalRefs(t *testing.T, s storage.Store) int {
+	t.Helper()
+	n := 0
+	q := storage.Query{Type: clinical.CarePlanType, Limit: storage.MaxLimit}
+	for {
+		page, err := s.Query(importing(), q)
+		require.NoError(t, err)
+		for _, r := range page.Records {
+			cp, err := clinical.CarePlanRecords.Decode(r)
+			require.NoError(t, err)
+			for _, ref := range cp.GoalRefs {
+				g := getGoal(t, s, ref.ID)
+				require.Equal(t, cp.Patient, g.Patient, ref.ID)
+				n++
+			}
+		}
+		if page.Next == "" {
+			return n
+		}
+		q.Cursor = page.Next
 	}
 }
 

@@ -450,19 +450,12 @@ func genCarePlan(g *gen, i int) clinical.CarePlan {
 		cp.Author = g.ref("Practitioner", "Organization")
 	}
 	cp.Goals = list(g, 2, func(int) clinical.Goal {
-		goal := clinical.Goal{LifecycleStatus: pick(g, "proposed", "planned", "accepted", "active", "on-hold", "completed", "cancelled", "entered-in-error", "rejected"), Description: g.concept()}
-		if g.maybe() {
-			goal.Measure = g.conceptOf(func() ehrkit.Coding { return g.coding(ehrkit.SystemLOINC, loincLab) })
-			if g.maybe() {
-				q := g.quantity("mg/dL", "%")
-				goal.Target = &q
-			}
-		}
-		if g.maybe() {
-			goal.Due = g.date()
-		}
+		goal := clinical.Goal{LifecycleStatus: goalStatus(g), Description: g.concept()}
+		t := genGoalTarget(g)
+		goal.Measure, goal.Target, goal.Due = t.Measure, t.Detail, t.Due
 		return goal
 	})
+	cp.GoalRefs = g.refs(2, clinical.GoalType)
 	cp.Activities = list(g, 2, func(int) clinical.Activity {
 		a := clinical.Activity{
 			Status: pick(g, "not-started", "scheduled", "in-progress", "on-hold", "completed", "cancelled", "stopped", "unknown", "entered-in-error"),
@@ -479,6 +472,39 @@ func genCarePlan(g *gen, i int) clinical.CarePlan {
 		return a
 	})
 	return cp
+}
+
+func goalStatus(g *gen) string {
+	return pick(g, "proposed", "planned", "accepted", "active", "on-hold", "completed", "cancelled", "entered-in-error", "rejected")
+}
+
+// genGoalTarget is a goal target: a lab measure with, or without, a value
+// aimed at, and a due date, or neither.
+func genGoalTarget(g *gen) clinical.GoalTarget {
+	var t clinical.GoalTarget
+	if g.maybe() {
+		t.Measure = g.conceptOf(func() ehrkit.Coding { return g.coding(ehrkit.SystemLOINC, loincLab) })
+		if g.maybe() {
+			q := g.quantity("mg/dL", "%")
+			t.Detail = &q
+		}
+	}
+	if g.maybe() {
+		t.Due = g.date()
+	}
+	return t
+}
+
+func genGoal(g *gen, i int) clinical.PatientGoal {
+	goal := clinical.PatientGoal{
+		ID: g.id("goal", i), Patient: patient.ID(g.id("p", i)), LifecycleStatus: goalStatus(g), AchievementStatus: g.maybeConcept(),
+		Categories: g.concepts(2), Description: g.concept(), Addresses: g.refs(2, clinical.ConditionType), Note: g.note(),
+		Targets: list(g, 2, func(int) clinical.GoalTarget { return genGoalTarget(g) }),
+	}
+	if g.maybe() {
+		goal.Start = g.date()
+	}
+	return goal
 }
 
 func genOrder(g *gen, i int, kind rx.OrderKind) rx.Order {
@@ -642,6 +668,7 @@ func TestRoundTripGenerated(t *testing.T) {
 	roundTrip(t, "Procedure", clinical.ProcedureRecords, genProcedure, nil)
 	roundTrip(t, "Immunization", clinical.ImmunizationRecords, genImmunization, nil)
 	roundTrip(t, "CarePlan", clinical.CarePlanRecords, genCarePlan, nil)
+	roundTrip(t, "Goal", clinical.GoalRecords, genGoal, nil)
 	for _, kind := range []rx.OrderKind{rx.KindMedication, rx.KindLab, rx.KindImaging, rx.KindReferral} {
 		records := rx.ServiceRequestRecords
 		if kind == rx.KindMedication {
