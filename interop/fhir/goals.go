@@ -14,8 +14,10 @@ import (
 // becomes a clinical.PatientGoal, saved through
 // (*clinical.Service).SaveGoal, and a CarePlan's goal references to it are
 // kept as references (clinical.CarePlan.GoalRefs), exported after the
-// contained ones. Of a target, the measure, a detailQuantity and a dueDate
-// are modelled; start[x] is startDate.
+// contained ones (an issue with one is reported at CarePlan.goal). An
+// activity's goal references name contained goals only; references from an
+// activity to a Goal of its own are not kept. Of a target, the measure, a
+// detailQuantity and a dueDate are modelled; start[x] is startDate.
 
 // fGoal is a FHIR R4 Goal, standalone or contained in a CarePlan.
 type fGoal struct {

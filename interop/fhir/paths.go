@@ -29,6 +29,10 @@ var fhirPathRules = map[string][]pathRule{
 	},
 	"Procedure":    {{"patient", "subject"}, {"performed", "performed[x]"}, {"reasons[*]", "reasonCode[*]"}},
 	"Immunization": {{"occurrence", "occurrence[x]"}},
+	// A plan's goals and its references to Goals of their own share
+	// CarePlan.goal, contained ones first on export: a reference is named by
+	// the element, not by an index into it.
+	"CarePlan": {{"patient", "subject"}, {"goalRefs[*]", "goal"}},
 	"Goal": {
 		{"patient", "subject"}, {"categories[*]", "category[*]"}, {"start", "startDate"},
 		{"targets[*].detail", "target[*].detailQuantity"}, {"targets[*].due", "target[*].dueDate"}, {"targets[*]", "target[*]"},

@@ -18,6 +18,11 @@ func TestFHIRPath(t *testing.T) {
 		{"MedicationRequest", "medication.frequencyPerDay", "dosageInstruction[0].frequencyPerDay"},
 		{"Procedure", "reasons[2].coding[0]", "reasonCode[2].coding[0]"},
 		{"Patient", "name[0].family", "name[0].family"},
+		{"Goal", "patient", "subject"},
+		{"Goal", "targets[1].detail.unit", "target[1].detailQuantity.unit"},
+		{"Goal", "targets[0].measure", "target[0].measure"},
+		{"CarePlan", "goalRefs[2]", "goal"},
+		{"CarePlan", "patient", "subject"},
 		{"Unknown", "categories[0]", "categories[0]"},
 	}
 	for _, c := range cases {
