@@ -32,6 +32,13 @@
 //     linked and inactive. Unmerge restores the exact previous state. Both need
 //     the access.PermPatientMerge operation permission and are audited.
 //
+// Refusals (*DuplicateError, *IdentifierInUseError, an id in use, a merged
+// record updated, an unmerge that would lose a later change) wrap
+// ehrkit.ErrFailedPrecondition; only a lost version race wraps
+// ehrkit.ErrConflict, and the Service retries those itself (ehrkit.Retry,
+// WithMaxAttempts). Patients, contacts, matches, queries and results print
+// and log ids only (String, GoString, fmt.Formatter, slog.LogValuer).
+//
 // Text is normalised with golang.org/x/text (Fold, Tokens): compatibility
 // decomposition, marks removed, case folded, and the letters decomposition
 // leaves whole transliterated (Turkish ı, ß, đ, ø, æ, ł, þ, œ). The phonetic code
