@@ -22,11 +22,12 @@ var layer = map[string][]string{
 	"storage/storetest":   {"", "storage"},
 	"access":              {"", "storage"},
 	"patient":             {"", "storage", "access"},
-	"clinical":            {"", "storage", "access", "patient"},
-	"schedule":            {"", "storage", "access", "patient"},
-	"rx":                  {"", "storage", "access", "patient", "clinical"},
-	"lab":                 {"", "storage", "access", "patient", "clinical"},
-	"billing":             {"", "storage", "access", "patient", "clinical", "schedule", "rx"},
+	"directory":           {"", "storage", "access"},
+	"clinical":            {"", "storage", "access", "patient", "directory"},
+	"schedule":            {"", "storage", "access", "patient", "directory"},
+	"rx":                  {"", "storage", "access", "patient", "directory", "clinical"},
+	"lab":                 {"", "storage", "access", "patient", "directory", "clinical"},
+	"billing":             {"", "storage", "access", "patient", "directory", "clinical", "schedule", "rx", "lab"},
 }
 
 // forbiddenInDomain are imports a domain package must never make: backends,
@@ -36,7 +37,7 @@ var forbiddenInDomain = []string{
 	"database/sql", "net/http", "github.com/jackc/", "modernc.org/sqlite", "github.com/google/fhir/",
 }
 
-var domain = map[string]bool{"access": true, "patient": true, "clinical": true, "schedule": true, "rx": true, "lab": true, "billing": true}
+var domain = map[string]bool{"access": true, "patient": true, "directory": true, "clinical": true, "schedule": true, "rx": true, "lab": true, "billing": true}
 
 type listed struct {
 	ImportPath string

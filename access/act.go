@@ -126,7 +126,9 @@ func (a *actTx) Query(ctx context.Context, q storage.Query) (storage.Page, error
 }
 
 // Put writes a record of the act's compartments unchecked (the version it
-// replaces must be in them too); any other write is checked as usual.
+// replaces must be in them too); any other write is checked as usual. A
+// record without a FacilityTerm keeps the facility of the version it
+// replaces or, if new, takes its patient's (the compartment's Patient record).
 func (a *actTx) Put(ctx context.Context, rec storage.Record, expect int64) (storage.Record, error) {
 	if err := storage.ValidateRecord(rec); err != nil {
 		return storage.Record{}, err
@@ -138,8 +140,15 @@ func (a *actTx) Put(ctx context.Context, rec storage.Record, expect int64) (stor
 	if !a.covers(rec.Compartment) || exists && !a.covers(cur.Compartment) || rec.Type == ConsentType || reserved(rec.Type) {
 		return a.t.Put(ctx, rec, expect)
 	}
-	if facilityOf(rec) == "" && facilityOf(cur) != "" {
-		rec.Terms = append(slices.Clip(rec.Terms), storage.Term{Name: FacilityTerm, Value: facilityOf(cur)})
+	if f := facilityOf(cur); facilityOf(rec) == "" {
+		if f == "" && rec.Compartment != "" { // a new record is of its patient's facility
+			if f, err = a.t.c.facility(ctx, target{compartment: rec.Compartment}); err != nil {
+				return storage.Record{}, err
+			}
+		}
+		if f != "" {
+			rec.Terms = append(slices.Clip(rec.Terms), storage.Term{Name: FacilityTerm, Value: f})
+		}
 	}
 	out, err := a.t.tx.Put(ctx, rec, expect)
 	if err != nil {

@@ -34,6 +34,11 @@ func TestAct(t *testing.T) {
 			if _, err := atx.Put(ctx, ledger, 0); err != nil {
 				return err
 			}
+			// A new record without a facility takes its patient's.
+			bare := storage.Record{Type: "InternalLedger", ID: "l3", Compartment: "p1", Value: []byte(`{"v":1,"d":{}}`)}
+			if _, err := atx.Put(ctx, bare, 0); err != nil {
+				return err
+			}
 			// Outside the act's compartment the usual checks apply.
 			_, err = atx.Put(ctx, rec("InternalLedger", "l2", "p2"), 0)
 			assert.Equal(t, access.ReasonRole, reasonOf(t, err))
@@ -42,6 +47,9 @@ func TestAct(t *testing.T) {
 		got, err := e.inner.Get(ctx, "InternalLedger", "l1")
 		require.NoError(t, err)
 		assert.Equal(t, "p1", got.Compartment)
+		got, err = e.inner.Get(ctx, "InternalLedger", "l3")
+		require.NoError(t, err)
+		assert.Equal(t, []storage.Term{{Name: access.FacilityTerm, Value: "F1"}}, got.Terms)
 
 		// A principal without the permission gets no act.
 		fd := as(frontDesk)

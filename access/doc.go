@@ -1,42 +1,100 @@
 // Package access enforces who may read and write patient data, and keeps a
 // tamper-evident audit trail of every access.
 //
+//	store := access.Guard(sqlite, access.DefaultPolicy(), access.WithClock(clock))
+//	ctx = access.WithPrincipal(ctx, access.Principal{Kind: access.User, ID: "dr-1",
+//		Roles: []string{access.RolePhysician}, Facility: "F1", Practitioner: "prac-1"})
+//	ctx = access.WithPurpose(ctx, access.PurposeTreatment) // recorded in every audit event
+//
+// # Record level: the guard
+//
 // Guard wraps a storage.Store. The guarded Store is itself a storage.Store, so
 // a domain service built on it is protected without writing a single check:
+// every Get, GetVersion, History, Query and Changes, and every Put, Delete and
+// Emit inside Update, is checked against the principal in the context and
+// audited.
 //
 //   - Every call needs a Principal in the context (WithPrincipal); without
-//     one it fails with a *DeniedError wrapping ehrkit.ErrUnauthenticated.
+//     one it fails with a *DeniedError wrapping ehrkit.ErrUnauthenticated. A
+//     refusal wraps ehrkit.ErrPermission and names its Reason (role,
+//     compartment, sensitive, consent, ...). Refusals are audited too.
 //   - A Policy maps roles to actions (read, search, create, update, delete)
-//     on record types, and to operation permissions (PermRxOverride,
-//     PermPatientMerge, ...) that services check with Require. A role's Scope
-//     limits the patient compartments it reaches: the portal patient's own,
-//     the principal's care team, the principal's facility (FacilityTerm), or
-//     all. DefaultPolicy ships physician, nurse, pharmacist, lab technician,
-//     front desk, biller, patient, administrator and privacy officer roles.
+//     on record types, and to operation permissions (PermRxSign,
+//     PermRxOverride, PermPatientMerge, PermNoteSign, ...; vendors define
+//     their own Permission values). A role's Scope limits the patient
+//     compartments it reaches: the portal patient's own (ScopeOwn), the
+//     principal's care team (ScopeCareTeam), the principal's facility
+//     (ScopeFacility, by the records' FacilityTerm), or all (ScopeAll).
+//     Records of no compartment (practitioners, the medication catalogue) are
+//     governed by the type and action rules alone. DefaultPolicy ships
+//     physician, nurse, pharmacist, lab technician, front desk, biller,
+//     patient (portal), administrator, privacy officer and integration (system
+//     principals) roles; DefaultRoles returns them to adapt, and NewPolicy
+//     reports every problem of a custom policy in one *ehrkit.ValidationError.
 //   - Records labelled sensitive (LabelSensitive, LabelBehavioralHealth,
-//     LabelPart2) need an extra permission; a patient's Consent can deny named
-//     principals or roles.
-//   - BreakGlass grants emergency access to one patient for a limited time,
-//     with a stated reason; it is audited and emitted on TopicBreakGlass for
-//     the privacy officer.
-//   - Every read, search (with the ids returned), write, feed read, operation
-//     check and denial appends an Event to a hash chain stored in the same
-//     store (records of AuditEventType, one per event, whose ids give the
-//     chain's order). A write's event is written in the transaction that
-//     makes it, so both commit or neither does; a read's event is durable
-//     before the data is returned (concurrent readers share one audit
-//     transaction). Verify walks the chain and names the first event altered,
-//     removed or reordered; Accounting answers "who accessed this patient's
-//     record, when and why".
+//     LabelPart2) need an extra permission. A patient's Consent (SetConsent)
+//     refuses named principals or roles; it binds users, never the patient
+//     themself nor system principals.
+//   - Store.BreakGlass grants emergency access to one patient for a
+//     limited time (WithBreakGlassDuration, one hour by default), with a
+//     stated reason. The grant reaches past scope, labels and consent, never
+//     past the record types and actions the roles allow. It is stored,
+//     audited (purpose ETREAT) and emitted on TopicBreakGlass in one
+//     transaction, for the privacy officer's notifier; every access made under
+//     it names the grant in its audit event.
+//   - Searches never leak: a query is narrowed before it runs (a portal user
+//     to their own compartment, a facility-scoped search to its facility), so
+//     pages are full and cursors never point into what the principal may not
+//     see; records of the searched patient the principal still may not see
+//     are left out of the page. Changes returns only entries the principal may
+//     read, and never the audit events themselves.
 //
-// Services record acts that are more than a write with Note, inside the
-// transaction that performs them:
+// # Operation level: Require, Act, Note
 //
-//	if err := access.Require(ctx, store, access.PermPatientMerge, survivor); err != nil {
-//		return err
-//	}
+// Acts that are more than a write (sign an order, override an alert, merge
+// patients, sign a note) are checked by the service that performs them, with
+// the principal from the context. Require decides a permission for one
+// patient compartment; Act does the same inside the transaction that
+// performs the act and returns the transaction the act writes through: writes
+// to the named compartments are then allowed by the act, not record by
+// record, and still audited as the act. Note appends a semantic audit event in
+// that transaction.
+//
 //	return store.Update(ctx, func(tx storage.Tx) error {
-//		// ... the writes of the merge ...
-//		return access.Note(ctx, tx, string(access.PermPatientMerge), survivor, "merged "+loser)
+//		tx, err := access.Act(ctx, tx, access.PermPatientMerge, source, target)
+//		if err != nil {
+//			return err
+//		}
+//		// ... the writes of the merge, through tx ...
+//		return access.Note(ctx, tx, string(access.PermPatientMerge), target, "merged "+source)
 //	})
+//
+// These checks never depend on the concrete type of the store a service was
+// given. They follow Unwrap (Unwrapper, TxUnwrapper) through decorators
+// (metrics, tracing, caches) until they reach a guarded store or one marked
+// Trusted; a decorator that does not unwrap makes them fail closed
+// (ReasonUntrusted). Trusted is the one way to run services without a policy
+// (tests, tools, migrations that own the data): on it operation checks need
+// only a principal.
+//
+// # Audit trail
+//
+// Every read, search (with the ids returned), write, feed read, operation
+// decision, break-the-glass and denial appends an Event to a hash chain
+// stored in the same store (records of AuditEventType whose ids give the
+// chain's order; each event carries the hash of the one before and the
+// SHA-256 of its own canonical encoding). A write's event is written in the
+// transaction that makes it, so both commit or neither does; a read's event
+// is durable before the data is returned (concurrent readers share one audit
+// transaction). Appending position N creates record N with expected version
+// 0, so two writers can never both take a position: the loser retries, and
+// the function given to Update may therefore run more than once. Inside that
+// function use the transaction, never the store.
+//
+// Verify walks the chain and returns a *ChainError naming the first event
+// missing, altered or reordered (wrapping ErrTampered); removing the newest
+// events leaves a shorter intact chain, so anchor ReadHead somewhere the
+// store's administrators cannot write. Accounting answers "who accessed this
+// patient's record, when and why"; it needs PermAuditRead, or the portal
+// patient asking about themself.
 package access

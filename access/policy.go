@@ -36,6 +36,7 @@ const (
 	PermClinicalAmend Permission = "clinical.amend" // amend signed clinical data
 	PermLabRelease    Permission = "lab.release"    // verify and release a lab result
 	PermBillingPost   Permission = "billing.post"   // post charges and payments
+	PermScheduleBook  Permission = "schedule.book"  // book, move and cancel appointments
 	// PermBreakGlass lets a principal request emergency access (BreakGlass).
 	PermBreakGlass Permission = "access.break-glass"
 	// PermAuditRead lets a principal read the audit trail and break-glass
@@ -284,11 +285,11 @@ func DefaultRoles() []Role {
 			{Types: cat(clinicalTypes, medicationTypes, []string{ConsentType}), Actions: allActions},
 			{Types: cat(demographics, registryTypes, schedTypes), Actions: readWrite},
 			{Types: cat(directory, transmissions, []string{"Coverage"}), Actions: readSearch},
-		}, Permissions: []Permission{PermRxSign, PermRxOverride, PermNoteSign, PermClinicalAmend, PermLabRelease, PermBreakGlass, PermSensitive, PermBehavioralHealth}},
+		}, Permissions: []Permission{PermRxSign, PermRxOverride, PermNoteSign, PermClinicalAmend, PermLabRelease, PermBreakGlass, PermSensitive, PermBehavioralHealth, PermScheduleBook}},
 		{Name: RoleNurse, Scope: ScopeCareTeam | ScopeFacility, Rules: []Rule{
 			{Types: cat(clinicalTypes, medicationTypes, transmissions, demographics, schedTypes, directory), Actions: readSearch},
 			{Types: []string{"Observation", "MedicationAdministration", "Immunization", "AllergyIntolerance", "Flag", "Specimen"}, Actions: readWrite},
-		}, Permissions: []Permission{PermBreakGlass}},
+		}, Permissions: []Permission{PermBreakGlass, PermScheduleBook}},
 		{Name: RolePharmacist, Scope: ScopeFacility, Rules: []Rule{
 			{Types: cat(medicationTypes, transmissions, []string{"AllergyIntolerance", "Condition", "Observation", "Patient", "Coverage"}, directory), Actions: readSearch},
 			{Types: []string{"MedicationRequest", "MedicationDispense"}, Actions: readWrite},
@@ -300,18 +301,18 @@ func DefaultRoles() []Role {
 		{Name: RoleFrontDesk, Scope: ScopeFacility, Rules: []Rule{
 			{Types: cat(demographics, registryTypes, schedTypes, []string{"Coverage", ConsentType}), Actions: readWrite},
 			{Types: directory, Actions: readSearch},
-		}, Permissions: []Permission{PermPatientMerge}},
+		}, Permissions: []Permission{PermPatientMerge, PermScheduleBook}},
 		{Name: RoleBiller, Scope: ScopeFacility, Rules: []Rule{
 			{Types: billingTypes, Actions: readWrite},
 			{Types: cat(demographics, []string{"Encounter", "Procedure", "Condition", "Appointment"}, directory), Actions: readSearch},
 		}, Permissions: []Permission{PermBillingPost}},
 		{Name: RolePatient, Scope: ScopeOwn, Rules: []Rule{
 			{Types: cat(demographics, clinicalTypes, medicationTypes, schedTypes, []string{"Coverage", "Account", "Invoice"}, directory), Actions: readSearch},
-			{Types: []string{"Appointment", ConsentType}, Actions: readWrite},
-		}},
+			{Types: []string{ConsentType}, Actions: readWrite},
+		}, Permissions: []Permission{PermScheduleBook}},
 		{Name: RoleAdministrator, Scope: ScopeAll, Rules: []Rule{
 			{Types: []string{"*"}, Actions: allActions},
-		}, Permissions: []Permission{PermRxSign, PermRxOverride, PermRxDispense, PermPatientMerge, PermNoteSign, PermClinicalAmend, PermLabRelease, PermBillingPost, PermBreakGlass, PermAuditRead, PermSensitive, PermBehavioralHealth, PermPart2}},
+		}, Permissions: []Permission{PermRxSign, PermRxOverride, PermRxDispense, PermPatientMerge, PermNoteSign, PermClinicalAmend, PermLabRelease, PermBillingPost, PermScheduleBook, PermBreakGlass, PermAuditRead, PermSensitive, PermBehavioralHealth, PermPart2}},
 		{Name: RolePrivacy, Scope: ScopeAll, Rules: []Rule{
 			{Types: cat(demographics, []string{ConsentType}), Actions: readSearch},
 		}, Permissions: []Permission{PermAuditRead}},

@@ -97,9 +97,10 @@ func TestRoleTypeAction(t *testing.T) {
 		{biller, access.Read, "Observation", "p3", nil, role},
 		{portal1, access.Read, "Observation", "p1", nil, ok},
 		{portal1, access.Search, "MedicationRequest", "p1", nil, ok},
-		{portal1, access.Create, "Appointment", "p1", nil, ok},
+		{portal1, access.Read, "Appointment", "p1", nil, ok},
+		{portal1, access.Create, "Appointment", "p1", nil, role}, // only through schedule.Book
 		{portal1, access.Read, "Observation", "p2", nil, scope},
-		{portal1, access.Create, "Appointment", "p2", nil, scope},
+		{portal1, access.Read, "Appointment", "p2", nil, scope},
 		{portal1, access.Update, "Observation", "p1", nil, role},
 		{portal1, access.Read, "Observation", "p1", []string{access.LabelBehavioralHealth}, sens},
 		{admin, access.Delete, "Observation", "p2", nil, ok},

@@ -23,7 +23,6 @@ const (
 
 // Index terms and their formats.
 const (
-	timeTermFormat     = "2006-01-02T15:04:05.000000Z"
 	termCode           = "code"
 	termDate           = "date"
 	termStatus         = "status"
@@ -43,7 +42,7 @@ func (t *terms) add(name, value string) {
 
 func (t *terms) time(name string, at time.Time) {
 	if !at.IsZero() {
-		t.add(name, at.UTC().Format(timeTermFormat))
+		t.add(name, at.UTC().Format(storage.TimeLayout))
 	}
 }
 

@@ -108,7 +108,15 @@ func (s *Service) UpdateAllergy(ctx context.Context, id string, fn func(*Allergy
 
 // Allergies returns the patient's allergies and intolerances.
 func (s *Service) Allergies(ctx context.Context, p patient.ID) ([]AllergyIntolerance, error) {
-	return list(ctx, s, allergies, p)
+	return ListAllergies(ctx, s.store, p)
+}
+
+// ListAllergies returns the patient's allergies and intolerances as read in
+// r, oldest first. Packages above clinical call it with the transaction of
+// the act a check guards (rx signs an order against them), so the check
+// holds when the act commits.
+func ListAllergies(ctx context.Context, r storage.Reader, p patient.ID) ([]AllergyIntolerance, error) {
+	return listIn(ctx, r, allergies, p)
 }
 
 // RecordObservation validates and stores an observation, flagging vital signs
@@ -205,10 +213,16 @@ func (s *Service) Observation(ctx context.Context, id string) (Observation, erro
 // Observations returns the patient's observations coded system|code (every
 // observation when code is the zero Coding), oldest first.
 func (s *Service) Observations(ctx context.Context, p patient.ID, code ehrkit.Coding) ([]Observation, error) {
+	return ListObservations(ctx, s.store, p, code)
+}
+
+// ListObservations returns the patient's observations with the code (all of
+// them when code is zero) as read in r, oldest first; see ListAllergies.
+func ListObservations(ctx context.Context, r storage.Reader, p patient.ID, code ehrkit.Coding) ([]Observation, error) {
 	if code.IsZero() {
-		return list(ctx, s, observations, p)
+		return listIn(ctx, r, observations, p)
 	}
-	return list(ctx, s, observations, p, storage.Filter{Term: termCode, Op: storage.Eq, Value: code.Token()})
+	return listIn(ctx, r, observations, p, storage.Filter{Term: termCode, Op: storage.Eq, Value: code.Token()})
 }
 
 // AddProcedure records a procedure.

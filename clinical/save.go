@@ -32,7 +32,7 @@ func save[T any, P validator[T]](ctx context.Context, tx storage.Tx, k storage.K
 	if prepare != nil {
 		prepare(v)
 	}
-	if err := P.Validate(v); err != nil {
+	if err := ehrkit.Tolerate(ctx, P.Validate(v)); err != nil {
 		return "", err
 	}
 	_, p, encounter := key(v)

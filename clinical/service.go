@@ -154,13 +154,18 @@ func modify[T any, P validator[T]](ctx context.Context, s *Service, k storage.Ki
 // list returns every record of kind k in the patient's compartment matching
 // filters, in timeline order.
 func list[T any](ctx context.Context, s *Service, k storage.Kind[T], p patient.ID, filters ...storage.Filter) ([]T, error) {
+	return listIn(ctx, s.store, k, p, filters...)
+}
+
+// listIn is list reading from r.
+func listIn[T any](ctx context.Context, r storage.Reader, k storage.Kind[T], p patient.ID, filters ...storage.Filter) ([]T, error) {
 	if !storage.ValidID(string(p)) {
 		var is ehrkit.Issues
 		is.Add("patient", ehrkit.IssueValue, "malformed patient id")
 		return nil, is.Err()
 	}
 	var out []T
-	for v, err := range k.All(ctx, s.store, storage.Query{Compartment: string(p), Filters: filters, SortBy: termDate, Limit: storage.MaxLimit}) {
+	for v, err := range k.All(ctx, r, storage.Query{Compartment: string(p), Filters: filters, SortBy: termDate, Limit: storage.MaxLimit}) {
 		if err != nil {
 			return nil, err
 		}

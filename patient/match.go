@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/storage"
@@ -86,6 +87,7 @@ const (
 	OutcomeTransposed Outcome = "transposed" // day and month of the birth date exchanged
 	OutcomeDifferent  Outcome = "different"  // both present, disagreeing
 	OutcomeMissing    Outcome = "missing"    // absent on one side: no evidence
+	OutcomeMultiple   Outcome = "multiple"   // likely two children of one multiple birth
 )
 
 // Compared fields, as FieldScore.Field names them.
@@ -98,6 +100,9 @@ const (
 	FieldPhone      = "phone"
 	FieldEmail      = "email"
 	FieldAddress    = "address"
+	// FieldMultipleBirth is the line of the multiples guard: the score is set
+	// to a "possible" match when two records look like twins (see Compare).
+	FieldMultipleBirth = "multipleBirth"
 )
 
 // FieldScore is one line of a match explanation: the field, how it compared
@@ -113,6 +118,9 @@ type FieldScore struct {
 type Comparison struct {
 	Score  float64
 	Fields []FieldScore
+	// LikelyMultiple says the two records look like children of one multiple
+	// birth: Match reports them as possible, never probable or certain.
+	LikelyMultiple bool
 }
 
 // Match is an existing patient that may be the candidate.
@@ -151,7 +159,142 @@ func Compare(a, b Patient, localSystems ...string) Comparison {
 	c.add(compareSets(FieldPhone, a.phones(), b.phones(), wPhoneSame))
 	c.add(compareSets(FieldEmail, a.emails(), b.emails(), wEmailSame))
 	c.add(compareAddresses(a.Addresses, b.Addresses))
+	if likelyMultiple(a, b, c) {
+		c.LikelyMultiple = true
+		c.add(FieldScore{FieldMultipleBirth, OutcomeMultiple, multipleScore - c.Score})
+	}
 	return c
+}
+
+// multipleScore is the score of a likely multiple birth: between the default
+// possible and probable thresholds.
+var multipleScore = (DefaultThresholds.Possible + DefaultThresholds.Probable) / 2
+
+// likelyMultiple is the multiples guard. Twins share a birth date, a family
+// name, an address and a phone, which would make them a certain match; what
+// tells them apart is the given name. Two records with the same full birth
+// date and an agreeing family name are likely children of one multiple birth
+// when their given names differ outright (not a typo, nickname or initial), or
+// when both carry a temporary newborn name with different birth-order
+// suffixes ("Babygirl A" and "Babygirl B", "Twin 1" and "Twin 2", "Wendysgirl
+// A" and "Wendysgirl B"). The same temporary name with the same suffix is the
+// same child.
+func likelyMultiple(a, b Patient, c Comparison) bool {
+	if a.BirthDate.IsZero() || a.BirthDate.Precision() != ehrkit.PrecisionDay || a.BirthDate != b.BirthDate {
+		return false
+	}
+	var family, given Outcome
+	for _, f := range c.Fields {
+		switch f.Field {
+		case FieldFamily:
+			family = f.Outcome
+		case FieldGiven:
+			given = f.Outcome
+		}
+	}
+	switch family {
+	case OutcomeExact, OutcomeSimilar, OutcomePhonetic, OutcomePartial:
+	default:
+		return false
+	}
+	sa, tempA := newbornSuffix(a)
+	sb, tempB := newbornSuffix(b)
+	switch {
+	case tempA && tempB:
+		return sa != "" && sb != "" && sa != sb
+	case tempA || tempB:
+		return false // a temporary name and a real one: possibly the same child renamed
+	}
+	if given != OutcomeDifferent {
+		return false
+	}
+	// One keyboard slip (a letter deleted, doubled, replaced or two
+	// exchanged) in a short name is a typo of one child's record, not a twin.
+	for _, x := range a.foldedNames() {
+		for _, y := range b.foldedNames() {
+			if x.given != "" && y.given != "" && editDistance(x.given, y.given) <= 1 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// editDistance is the optimal string alignment distance between a and b:
+// insertions, deletions, substitutions and transpositions of adjacent letters.
+func editDistance(a, b string) int {
+	x, y := []rune(a), []rune(b)
+	d := make([][]int, len(x)+1)
+	for i := range d {
+		d[i] = make([]int, len(y)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(x); i++ {
+		for j := 1; j <= len(y); j++ {
+			cost := 1
+			if x[i-1] == y[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && x[i-1] == y[j-2] && x[i-2] == y[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(x)][len(y)]
+}
+
+// newbornWords are the words of temporary newborn names.
+var newbornWords = map[string]bool{
+	"baby": true, "babygirl": true, "babyboy": true, "girl": true, "boy": true, "twin": true, "triplet": true,
+	"infant": true, "newborn": true, "female": true, "male": true,
+}
+
+// newbornSuffix reports whether p's given name is a temporary newborn name
+// (a newborn word, or a word ending in "girl" or "boy" such as the mother's
+// name form "Wendysgirl") and returns its birth-order suffix (a letter, a
+// digit or a roman numeral), "" when it has none.
+func newbornSuffix(p Patient) (string, bool) {
+	for _, n := range p.Names {
+		words := Tokens(strings.Join(n.Given, " "))
+		if len(words) == 0 {
+			continue
+		}
+		temp := false
+		for _, w := range words {
+			w = strings.TrimRightFunc(w, unicode.IsDigit) // "twin2"
+			if newbornWords[w] || (len(w) > 4 && (strings.HasSuffix(w, "girl") || strings.HasSuffix(w, "boy"))) {
+				temp = true
+			}
+		}
+		if !temp {
+			continue
+		}
+		last := words[len(words)-1]
+		if len(words) > 1 && isBirthOrder(last) {
+			return last, true
+		}
+		// A suffix glued to the word: "babygirla" is not split, "twin2" is.
+		if i := strings.IndexFunc(last, unicode.IsDigit); i > 0 {
+			return last[i:], true
+		}
+		return "", true
+	}
+	return "", false
+}
+
+func isBirthOrder(w string) bool {
+	switch w {
+	case "i", "ii", "iii", "iv":
+		return true
+	}
+	if len(w) == 1 {
+		return (w[0] >= 'a' && w[0] <= 'h') || (w[0] >= '1' && w[0] <= '9')
+	}
+	return false
 }
 
 func (c *Comparison) add(fs ...FieldScore) {
@@ -413,7 +556,11 @@ func (s *Service) Match(ctx context.Context, candidate Patient) ([]Match, error)
 				continue
 			}
 			c := Compare(candidate, p, s.mrn.System)
-			if l := s.thresholds.Level(c.Score); l >= LevelPossible {
+			l := s.thresholds.Level(c.Score)
+			if c.LikelyMultiple {
+				l = LevelPossible // whatever the thresholds: shown, never refused
+			}
+			if l >= LevelPossible {
 				out = append(out, Match{Patient: p, Comparison: c, Level: l})
 			}
 		}

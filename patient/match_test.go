@@ -50,7 +50,7 @@ func TestCompare(t *testing.T) {
 			*p = address(*p, "1 Other St", "Austin", "78701")
 		}), map[string]Outcome{FieldAddress: OutcomePartial}, LevelCertain},
 		{"double family name part", with(func(p *Patient) { p.Names[0].Family = "Smith-Johnson" }), map[string]Outcome{FieldFamily: OutcomePartial}, LevelCertain},
-		{"twin at the same address", with(func(p *Patient) { p.Names[0].Given = []string{"Robert"} }), map[string]Outcome{FieldGiven: OutcomeDifferent}, LevelProbable}, // for a person to review
+		{"twin at the same address", with(func(p *Patient) { p.Names[0].Given = []string{"Robert"} }), map[string]Outcome{FieldGiven: OutcomeDifferent, FieldMultipleBirth: OutcomeMultiple}, LevelPossible}, // for a person to review
 		{"father and son", with(func(p *Patient) { p.BirthDate = ehrkit.MustDate("1955-10-21"); p.Telecom = nil }), map[string]Outcome{FieldBirthDate: OutcomeDifferent, FieldPhone: OutcomeMissing}, LevelNone},
 		{"stranger born the same day", address(phone(person("Ana", "Silva", "1980-03-07", GenderFemale), "555-123-4567"), "3 Bay St", "Miami", "33101"), map[string]Outcome{FieldFamily: OutcomeDifferent, FieldGender: OutcomeDifferent}, LevelNone},
 	}

@@ -63,6 +63,9 @@ type population struct {
 	People     []Patient
 	Duplicates []planted
 	Probes     []Patient
+	// Twins are siblings of a multiple birth of People[Of], not in the
+	// registry: matching one must show the sibling as possible, never more.
+	Twins []planted
 }
 
 type planted struct {
@@ -88,7 +91,49 @@ func generate(seed uint64, n int, dupRate float64) population {
 	for i := range n / 10 {
 		pop.Probes = append(pop.Probes, randomPerson(r, n+i))
 	}
+	hasDuplicate := map[int]bool{}
+	for _, d := range pop.Duplicates {
+		hasDuplicate[d.Of] = true
+	}
+	for i := range n / 50 {
+		of := r.IntN(n)
+		if hasDuplicate[of] {
+			continue
+		}
+		hasDuplicate[of] = true
+		var twin Patient
+		pop.People[of], twin = twins(r, pop.People[of], i%3)
+		pop.Twins = append(pop.Twins, planted{Of: of, Kind: "twin", Patient: twin})
+	}
 	return pop
+}
+
+// twins turns p into one of twins and returns both: with different given
+// names, as newborns "Babygirl A" / "Babygirl B", or in the mother's-name
+// form "Wendysgirl A" / "Wendysgirl B".
+func twins(r *rand.Rand, p Patient, form int) (Patient, Patient) {
+	a, b := p, p
+	na, nb := p.Names[0], p.Names[0]
+	switch form {
+	case 0:
+		pool := givenMale
+		if p.Gender == GenderFemale {
+			pool = givenFemale
+		}
+		other := pool[r.IntN(len(pool))]
+		for compareGiven(Fold(other), Fold(na.Given[0])).Outcome != OutcomeDifferent || editDistance(Fold(other), Fold(na.Given[0])) <= 1 {
+			other = pool[r.IntN(len(pool))]
+		}
+		nb.Given = []string{other}
+	case 1:
+		na.Given, nb.Given = []string{"Babygirl", "A"}, []string{"Babygirl", "B"}
+	default:
+		mother := givenFemale[r.IntN(len(givenFemale))]
+		na.Given, nb.Given = []string{mother + "sgirl", "A"}, []string{mother + "sgirl", "B"}
+	}
+	a.Names, b.Names = []ehrkit.HumanName{na}, []ehrkit.HumanName{nb}
+	b.Identifiers = nil
+	return a, b
 }
 
 // randomPerson makes one person; serial makes the national id unique.
@@ -311,5 +356,25 @@ func TestMatchingPrecisionRecall(t *testing.T) {
 		assert.GreaterOrEqual(t, q[LevelProbable].Precision, 0.98)
 		assert.GreaterOrEqual(t, q[LevelProbable].Recall, 0.85)
 		assert.GreaterOrEqual(t, q[LevelCertain].Precision, 0.995)
+
+		// Twins: the sibling is shown as a possible match, never as more.
+		require.NotEmpty(t, pop.Twins)
+		shown, above := 0, 0
+		for _, tw := range pop.Twins {
+			ms, err := svc.Match(context.Background(), tw.Patient)
+			require.NoError(t, err)
+			for _, m := range ms {
+				if m.Patient.ID != loaded[tw.Of].ID {
+					continue
+				}
+				shown++
+				if m.Level > LevelPossible {
+					above++
+				}
+			}
+		}
+		t.Logf("twins: %d of %d siblings shown as possible, %d above", shown, len(pop.Twins), above)
+		assert.Equal(t, len(pop.Twins), shown)
+		assert.Zero(t, above)
 	})
 }

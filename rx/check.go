@@ -42,6 +42,10 @@ type Input struct {
 	Patient Patient         `json:"patient"`
 	Active  []ehrkit.Coding `json:"active"`
 	Orders  []Proposed      `json:"orders"`
+	// ActiveOrders are active medications with their dose, route and
+	// frequency. They are checked as Active is, and their doses count towards
+	// each ingredient's cumulative daily dose across orders and products.
+	ActiveOrders []Proposed `json:"activeOrders,omitempty"`
 	// On is the date of the check, used with Patient.BirthDate for the age.
 	On ehrkit.Date `json:"date"`
 }
@@ -55,6 +59,12 @@ const (
 	DrugAllergy      AlertKind = "drug-allergy"
 	DuplicateTherapy AlertKind = "duplicate-therapy"
 	DoseRange        AlertKind = "dose-range"
+	// DoseUnchecked says that an ingredient of the order has a dose limit
+	// for this patient but the dose could not be checked against it: its unit
+	// is neither a mass (mg, g, ug, mcg) nor a count of tablets or capsules
+	// ("mL", "lbs", a typo). It is interruptive: the prescriber confirms the
+	// dose.
+	DoseUnchecked AlertKind = "dose-unchecked"
 )
 
 // Alert is one finding about a proposed order.
@@ -74,6 +84,9 @@ type Alert struct {
 	Source string `json:"source"`
 	// Rule is the ID of the knowledge-base rule, class or limit that fired.
 	Rule string `json:"rule"`
+	// Rules lists every rule behind a drug-drug alert, Rule first, when
+	// several sources name the pair; empty for an alert of one rule.
+	Rules []string `json:"rules,omitempty"`
 	// Derived marks an alert inferred from pharmacological roles.
 	Derived bool `json:"derived,omitempty"`
 	// Order is the index in Input.Orders of the order the alert is about.
@@ -113,6 +126,12 @@ func Check(kb KnowledgeBase, in Input) Result {
 		orders[i] = c.resolve(o.Medication, false)
 	}
 	active := c.resolveAll(in.Active, false)
+	activeOrders := make([]resolved, len(in.ActiveOrders))
+	for k, p := range in.ActiveOrders {
+		if activeOrders[k] = c.resolve(p.Medication, false); activeOrders[k].ok {
+			active = append(active, activeOrders[k])
+		}
+	}
 	allergies := c.resolveAll(in.Patient.Allergies, true)
 	for i, o := range orders {
 		if !o.ok {
@@ -130,7 +149,9 @@ func Check(kb KnowledgeBase, in Input) Result {
 			c.allergy(i, o, al)
 		}
 		c.dose(i, o, in.Orders[i])
+		c.pattern(i, o, in.Orders[i])
 	}
+	c.cumulative(orders, activeOrders)
 	slices.SortStableFunc(c.alerts, func(x, y Alert) int {
 		return cmp.Or(cmp.Compare(x.Order, y.Order), cmp.Compare(x.Severity.rank(), y.Severity.rank()),
 			strings.Compare(string(x.Kind), string(y.Kind)), strings.Compare(x.Rule, y.Rule),
@@ -303,20 +324,76 @@ func (c *checker) pair(i int, o, other resolved) {
 	}
 }
 
+// interactions alerts on the rules between two ingredients. Rules stated by
+// several sources for one pair make one alert (see mergeRules); rules derived
+// from enzyme roles show only when no source states the pair.
 func (c *checker) interactions(i int, x, y string, o, other resolved) {
 	rules := c.kb.Interactions(x, y)
-	stated := slices.ContainsFunc(rules, func(r Interaction) bool { return !r.Derived })
+	if len(rules) == 0 {
+		return
+	}
+	var stated []Interaction
 	for _, r := range rules {
-		if stated && r.Derived {
-			continue
+		if !r.Derived {
+			stated = append(stated, r)
 		}
-		c.alerts = append(c.alerts, Alert{
-			Kind: DrugDrug, Severity: r.Severity, Interruptive: r.Interruptive, Order: i,
-			Codes:     codes(x, y, o, other),
-			Message:   capitalise(c.name(x)) + " with " + c.name(y) + ": " + r.Summary,
-			Mechanism: r.Mechanism, Management: r.Management, Source: c.cite(r.Sources),
-			Rule: r.ID, Derived: r.Derived,
-		})
+	}
+	if len(stated) > 0 {
+		c.alerts = append(c.alerts, c.ruleAlert(i, x, y, o, other, mergeRules(stated)))
+		return
+	}
+	for _, r := range rules {
+		c.alerts = append(c.alerts, c.ruleAlert(i, x, y, o, other, mergedRule{Interaction: r}))
+	}
+}
+
+// mergedRule is the rule an alert shows: the most severe of the rules naming a
+// pair, with the IDs and sources of all of them.
+type mergedRule struct {
+	Interaction
+	ids []string
+}
+
+// mergeRules combines the stated rules of one ingredient pair: the most severe
+// rule leads (the first loaded among equals) and gives the texts it has, the
+// others fill texts it lacks; every source is cited. The alert interrupts when
+// the lead rule is contraindicated or major and some rule interrupts; a
+// moderate or minor alert interrupts when some rule does and no rule is
+// passive (the ONC non-interruptive list, which judges one class-level
+// mechanism, downgrades the pairs it names but not a pair another source
+// grades major or contraindicated).
+func mergeRules(rules []Interaction) mergedRule {
+	if len(rules) == 1 {
+		return mergedRule{Interaction: rules[0]}
+	}
+	rules = slices.Clone(rules)
+	slices.SortStableFunc(rules, func(a, b Interaction) int { return cmp.Compare(a.Severity.rank(), b.Severity.rank()) })
+	m := mergedRule{Interaction: rules[0]}
+	m.Sources = nil
+	passive, interrupt := false, false
+	for _, r := range rules {
+		m.ids = append(m.ids, r.ID)
+		for _, s := range r.Sources {
+			if !slices.Contains(m.Sources, s) {
+				m.Sources = append(m.Sources, s)
+			}
+		}
+		m.Mechanism = cmp.Or(m.Mechanism, r.Mechanism)
+		m.Management = cmp.Or(m.Management, r.Management)
+		passive = passive || r.Passive
+		interrupt = interrupt || r.Interruptive
+	}
+	m.Interruptive = m.Severity == Contraindicated || (interrupt && (m.Severity == Major || !passive))
+	return m
+}
+
+func (c *checker) ruleAlert(i int, x, y string, o, other resolved, r mergedRule) Alert {
+	return Alert{
+		Kind: DrugDrug, Severity: r.Severity, Interruptive: r.Interruptive, Order: i,
+		Codes:     codes(x, y, o, other),
+		Message:   capitalise(c.name(x)) + " with " + c.name(y) + ": " + r.Summary,
+		Mechanism: r.Mechanism, Management: r.Management, Source: c.cite(r.Sources),
+		Rule: r.ID, Rules: r.ids, Derived: r.Derived,
 	}
 }
 
@@ -450,10 +527,17 @@ func (c *checker) ageYears() int {
 
 // applies reports whether a limit is for this patient and route. A patient of
 // unknown age is treated as an adult.
+// An order without a route meets the limits without a route and the oral
+// ones, oral being the usual route of an order that does not say.
 func (c *checker) applies(l DoseLimit, route string) bool {
-	if l.Route != "" && route != "" && !strings.EqualFold(l.Route, route) {
+	if r := NormalizeRoute(l.Route); r != "" && r != cmp.Or(NormalizeRoute(route), "oral") {
 		return false
 	}
+	return c.forAge(l)
+}
+
+// forAge reports whether a limit is for the patient's age.
+func (c *checker) forAge(l DoseLimit) bool {
 	age := c.ageYears()
 	if age < 0 {
 		return l.MinAgeYears >= 18 || (l.MinAgeYears == 0 && l.MaxAgeYears == 0)
@@ -478,10 +562,10 @@ func (c *checker) cap(fixed, perKg *Amount) (decimal.Decimal, bool) {
 }
 
 func (c *checker) dose(i int, o resolved, p Proposed) {
-	amounts := perIngredient(o, p.Dose)
-	if len(amounts) == 0 {
+	if !p.Dose.Value.IsPositive() {
 		return
 	}
+	amounts := perIngredient(o, p.Dose)
 	freq := p.FrequencyPerDay
 	if !freq.IsPositive() {
 		freq = decimal.NewFromInt(1)
@@ -489,21 +573,232 @@ func (c *checker) dose(i int, o resolved, p Proposed) {
 	for _, comp := range o.Ingredients {
 		single, ok := amounts[comp.RxCUI]
 		if !ok {
+			if !convertible(p.Dose.Unit) {
+				c.doseUnchecked(i, o, comp.RxCUI, p)
+			}
 			continue
 		}
 		daily := single.Mul(freq)
+		var worstSingle, worstDaily exceeded
 		for _, l := range c.kb.DoseLimits(comp.RxCUI) {
 			if !c.applies(l, p.Route) {
 				continue
 			}
+			c.needsWeight(i, o, comp.RxCUI, l)
 			if max, ok := c.cap(l.MaxSingle, l.MaxSinglePerKg); ok && single.GreaterThan(max) {
-				c.doseAlert(i, o, comp.RxCUI, l, "single", single, max)
+				worstSingle.keep(l, max)
 			}
 			if max, ok := c.cap(l.MaxDaily, l.MaxDailyPerKg); ok && daily.GreaterThan(max) {
-				c.doseAlert(i, o, comp.RxCUI, l, "daily", daily, max)
+				worstDaily.keep(l, max)
 			}
 		}
+		if worstSingle.found {
+			c.doseAlert(i, o, comp.RxCUI, worstSingle.limit, "single", single, worstSingle.max)
+		}
+		if worstDaily.found {
+			c.doseAlert(i, o, comp.RxCUI, worstDaily.limit, "daily", daily, worstDaily.max)
+		}
 	}
+}
+
+// convertible reports whether a dose unit is a mass or a count of dose-form
+// units, the units perIngredient converts.
+func convertible(unit string) bool {
+	unit = strings.ToLower(unit)
+	_, mass := mgFactor[unit]
+	return mass || doseForms[unit]
+}
+
+// doseUnchecked alerts that the unit of a dose cannot be converted to an
+// amount of an ingredient, when a limit would have applied.
+func (c *checker) doseUnchecked(i int, o resolved, rxcui string, p Proposed) {
+	for _, l := range c.kb.DoseLimits(rxcui) {
+		if !c.applies(l, p.Route) {
+			continue
+		}
+		c.alerts = append(c.alerts, Alert{
+			Kind: DoseUnchecked, Severity: Moderate, Interruptive: true, Order: i,
+			Codes:      codes(rxcui, "", o, resolved{}),
+			Message:    fmt.Sprintf("Dose not checked: unit %q cannot be converted to an amount of %s", p.Dose.Unit, c.name(rxcui)),
+			Mechanism:  "Dose unit not convertible to the unit of the dose limit",
+			Management: "Give the dose as a mass (mg, g, mcg) or as a count of tablets or capsules of a product of known strength, or check it by hand.",
+			Source:     c.cite(l.Sources), Rule: l.ID + "/unit",
+		})
+		return
+	}
+}
+
+// exceeded keeps the most restrictive of the limits a dose is over, so that
+// an older patient's 30 mg of citalopram is reported once, against the 20 mg
+// limit for their age, not again against the general 40 mg.
+type exceeded struct {
+	found bool
+	limit DoseLimit
+	max   decimal.Decimal
+}
+
+func (e *exceeded) keep(l DoseLimit, max decimal.Decimal) {
+	if !e.found || max.LessThan(e.max) {
+		*e = exceeded{true, l, max}
+	}
+}
+
+// needsWeight alerts once per order and ingredient that a child's dose could
+// not be checked against a weight-based limit because no weight is recorded.
+func (c *checker) needsWeight(i int, o resolved, rxcui string, l DoseLimit) {
+	if (l.MaxSinglePerKg == nil && l.MaxDailyPerKg == nil) || c.in.Patient.WeightKg.IsPositive() {
+		return
+	}
+	if age := c.ageYears(); age < 0 || age >= 18 {
+		return
+	}
+	for _, a := range c.alerts {
+		if a.Order == i && a.Rule == RuleNoWeight && a.Codes[0] == rxcui {
+			return
+		}
+	}
+	c.alerts = append(c.alerts, Alert{
+		Kind: DoseRange, Severity: Moderate, Interruptive: true, Order: i,
+		Codes:      codes(rxcui, "", o, resolved{}),
+		Message:    fmt.Sprintf("Dose of %s not checked: the limit for a child of this age is per kilogram and no body weight is recorded", c.name(rxcui)),
+		Mechanism:  "Weight-based dose limit without a weight",
+		Management: "Record the child's weight and re-check the order.",
+		Source:     c.cite(l.Sources), Rule: RuleNoWeight,
+	})
+}
+
+// RuleNoWeight is the rule of the alert saying that a child's dose was not
+// checked for want of a body weight.
+const RuleNoWeight = "DOSE-NOT-CHECKED-NO-WEIGHT"
+
+// pattern alerts on an order given more often than a limit's MaxFrequency
+// allows (methotrexate daily instead of weekly). An order without a frequency
+// is not checked for its pattern.
+func (c *checker) pattern(i int, o resolved, p Proposed) {
+	if !p.FrequencyPerDay.IsPositive() {
+		return
+	}
+	for _, comp := range o.Ingredients {
+		for _, l := range c.kb.DoseLimits(comp.RxCUI) {
+			f := l.MaxFrequency
+			if f == nil || !c.applies(l, p.Route) {
+				continue
+			}
+			per := p.FrequencyPerDay.Mul(decimal.NewFromInt(int64(f.PeriodDays)))
+			if !per.GreaterThan(decimal.NewFromInt(int64(f.Count))) {
+				continue
+			}
+			c.alerts = append(c.alerts, Alert{
+				Kind: DoseRange, Severity: Major, Interruptive: true, Order: i,
+				Codes: codes(comp.RxCUI, "", o, resolved{}),
+				Message: fmt.Sprintf("%s is ordered %s times in %d days; at most %d administrations in %d days are expected",
+					capitalise(c.name(comp.RxCUI)), per.Round(2).String(), f.PeriodDays, f.Count, f.PeriodDays),
+				Mechanism:  "Dosing frequency outside the labelled pattern",
+				Management: "Check the frequency (for example weekly, not daily) before signing.",
+				Source:     c.cite(l.Sources), Rule: l.ID + "/frequency",
+			})
+		}
+	}
+}
+
+// contribution is one order's daily amount of an ingredient.
+type contribution struct {
+	order int // index in Input.Orders; -1 for an active order
+	daily decimal.Decimal
+}
+
+// cumulative sums each ingredient's daily dose over every proposed and active
+// order that states a dose (all products and routes: a combination tablet's
+// acetaminophen counts with a plain one) and alerts, on each proposed order
+// that contributes, when two or more orders together exceed the ingredient's
+// daily maximum for the patient. Limits of every route for the patient's age
+// apply, the most permissive of them deciding, so that routes do not double
+// count.
+func (c *checker) cumulative(orders, activeOrders []resolved) {
+	by := map[string][]contribution{}
+	var ingredients []string
+	add := func(order int, r resolved, p Proposed) {
+		if !r.ok {
+			return
+		}
+		freq := p.FrequencyPerDay
+		if !freq.IsPositive() {
+			freq = decimal.NewFromInt(1)
+		}
+		for rxcui, single := range perIngredient(r, p.Dose) {
+			if _, ok := by[rxcui]; !ok {
+				ingredients = append(ingredients, rxcui)
+			}
+			by[rxcui] = append(by[rxcui], contribution{order, single.Mul(freq)})
+		}
+	}
+	for i, o := range orders {
+		add(i, o, c.in.Orders[i])
+	}
+	for k, o := range activeOrders {
+		add(-1, o, c.in.ActiveOrders[k])
+	}
+	slices.Sort(ingredients)
+	for _, rxcui := range ingredients {
+		cs := by[rxcui]
+		if len(cs) < 2 || !slices.ContainsFunc(cs, func(x contribution) bool { return x.order >= 0 }) {
+			continue
+		}
+		total := decimal.Zero
+		for _, x := range cs {
+			total = total.Add(x.daily)
+		}
+		var lim DoseLimit
+		var max decimal.Decimal
+		found := false
+		for _, l := range c.kb.DoseLimits(rxcui) {
+			if !c.forAge(l) {
+				continue
+			}
+			if m, ok := c.cap(l.MaxDaily, l.MaxDailyPerKg); ok && (!found || m.GreaterThan(max)) {
+				lim, max, found = l, m, true
+			}
+		}
+		if !found || !total.GreaterThan(max) {
+			continue
+		}
+		for _, x := range cs {
+			if x.order < 0 {
+				continue
+			}
+			c.alerts = append(c.alerts, Alert{
+				Kind: DoseRange, Severity: Major, Interruptive: true, Order: x.order,
+				Codes: codes(rxcui, "", orders[x.order], resolved{}),
+				Message: fmt.Sprintf("The total daily dose of %s across %d orders, %s mg, is above the maximum of %s mg",
+					c.name(rxcui), len(cs), total.String(), max.String()),
+				Mechanism:  "Cumulative dose of one ingredient from several orders or combination products",
+				Management: "Count every product that contains the ingredient; stop one or lower the doses.",
+				Source:     c.cite(lim.Sources), Rule: lim.ID + "/cumulative",
+			})
+		}
+	}
+}
+
+// routes maps route names, abbreviations and SNOMED CT route codes to the
+// route names dose limits use.
+var routes = map[string]string{
+	"oral": "oral", "po": "oral", "p.o.": "oral", "by mouth": "oral", "orally": "oral", "26643006": "oral",
+	"intravenous": "intravenous", "iv": "intravenous", "i.v.": "intravenous", "47625008": "intravenous",
+	"intramuscular": "intramuscular", "im": "intramuscular", "i.m.": "intramuscular", "78421000": "intramuscular",
+	"subcutaneous": "subcutaneous", "sc": "subcutaneous", "subq": "subcutaneous", "sq": "subcutaneous", "34206005": "subcutaneous",
+	"rectal": "rectal", "pr": "rectal", "37161004": "rectal",
+	"topical": "topical", "6064005": "topical",
+}
+
+// NormalizeRoute returns the route name dose limits use for a route name,
+// abbreviation or SNOMED CT code ("PO" and "26643006" are "oral"); a route it
+// does not know is returned folded to lower case.
+func NormalizeRoute(route string) string {
+	r := strings.ToLower(strings.TrimSpace(route))
+	if n, ok := routes[r]; ok {
+		return n
+	}
+	return r
 }
 
 func (c *checker) doseAlert(i int, o resolved, rxcui string, l DoseLimit, which string, got, max decimal.Decimal) {

@@ -186,7 +186,7 @@ func TestDoseRange(t *testing.T) {
 		{"strength read from an unknown product's name", adult, rx.Proposed{Medication: ehrkit.Coding{Display: "Simvastatin 80 MG Oral Tablet"}, Dose: dose("2", "{tablet}")}, []string{"ADULT-SIMVASTATIN/daily"}},
 		{"mass dose of a combination is not attributed", adult, rx.Proposed{Medication: code("1049221"), Dose: dose("5000", "mg")}, nil},
 		{"no dose, no check", adult, rx.Proposed{Medication: code("5640")}, nil},
-		{"adult limits do not apply to a child", rx.Patient{BirthDate: ehrkit.MustDate("2020-01-01")}, rx.Proposed{Medication: code("5640"), Dose: dose("1200", "mg")}, nil},
+		{"a child without a weight meets the fixed paediatric cap and a cannot-check alert", rx.Patient{BirthDate: ehrkit.MustDate("2020-01-01")}, rx.Proposed{Medication: code("5640"), Dose: dose("1200", "mg")}, []string{"PAED-IBUPROFEN/single", rx.RuleNoWeight}},
 		{"unknown age counts as adult", rx.Patient{}, rx.Proposed{Medication: code("5640"), Dose: dose("1200", "mg")}, []string{"ADULT-IBUPROFEN/single"}},
 		{"route mismatch", adult, rx.Proposed{Medication: code("5640"), Dose: dose("1200", "mg"), Route: "intravenous"}, nil},
 	}
@@ -239,32 +239,39 @@ func TestMergeSuppression(t *testing.T) {
 	all := rx.Check(rx.Merge([]rx.KnowledgeBase{rx.Shipped()}), in)
 	require.NotEmpty(t, fired(all, "ONC-HP-25"))
 	require.NotEmpty(t, fired(all, "DUP_STATINS"))
-	quiet := rx.Check(rx.Merge([]rx.KnowledgeBase{rx.Shipped()}, "ONC-HP-25", "DUP_STATINS"), in)
+	// Simvastatin with clarithromycin is stated by ONC and by the VA file: one
+	// alert, led by the contraindication, citing both.
+	require.Len(t, fired(all, "ONC-HP-25"), 1)
+	lead := fired(all, "ONC-HP-25")[0]
+	assert.Equal(t, []string{"ONC-HP-25", "VA-N0000034301"}, lead.Rules)
+	assert.Contains(t, lead.Source, "VA-NDFRT-2014")
+	quiet := rx.Check(rx.Merge([]rx.KnowledgeBase{rx.Shipped()}, "ONC-HP-25", "VA-N0000034301", "DUP_STATINS"), in)
 	assert.Empty(t, fired(quiet, "ONC-HP-25"))
 	assert.Empty(t, fired(quiet, "DUP_STATINS"))
-	// With the stated rule suppressed, the derived CYP3A rule for the pair shows
-	// (non-interruptive) until it is suppressed too.
+	// With the stated rules suppressed, the derived CYP3A rule for the pair
+	// shows (non-interruptive) until it is suppressed too.
 	derived := fired(quiet, "FDA-CYP-CYP3A-strong-inhibitor")
 	require.Len(t, derived, 1)
 	assert.False(t, derived[0].Interruptive)
-	silent := rx.Check(rx.Merge([]rx.KnowledgeBase{rx.Shipped()}, "ONC-HP-25", "DUP_STATINS", "FDA-CYP-CYP3A-strong-inhibitor"), in)
+	silent := rx.Check(rx.Merge([]rx.KnowledgeBase{rx.Shipped()}, "ONC-HP-25", "VA-N0000034301", "DUP_STATINS", "FDA-CYP-CYP3A-strong-inhibitor"), in)
 	assert.Len(t, silent.Alerts, len(all.Alerts)-2)
 }
 
 func TestDerivedYieldsToStated(t *testing.T) {
-	// Clarithromycin (strong CYP3A inhibitor) with midazolam (sensitive CYP3A
+	// Clarithromycin (strong CYP3A inhibitor) with alfentanil (sensitive CYP3A
 	// substrate) has no stated rule: the derived one fires, non-interruptive.
-	res := rx.Check(rx.Shipped(), rx.Input{Active: []ehrkit.Coding{code("21212")}, Orders: []rx.Proposed{order("6960")}})
+	res := rx.Check(rx.Shipped(), rx.Input{Active: []ehrkit.Coding{code("21212")}, Orders: []rx.Proposed{order("480")}})
 	dd := kinds(res, rx.DrugDrug)
 	require.Len(t, dd, 1)
 	assert.True(t, dd[0].Derived)
 	assert.False(t, dd[0].Interruptive)
 	assert.Equal(t, rx.Major, dd[0].Severity)
-	// Simvastatin with clarithromycin has both: only the stated rule shows.
+	// Simvastatin with clarithromycin has both: only the stated rules show.
 	res = rx.Check(rx.Shipped(), rx.Input{Active: []ehrkit.Coding{code("21212")}, Orders: []rx.Proposed{order("36567")}})
 	dd = kinds(res, rx.DrugDrug)
 	require.Len(t, dd, 1)
 	assert.Equal(t, "ONC-HP-25", dd[0].Rule)
+	assert.False(t, dd[0].Derived)
 }
 
 func TestInputValidate(t *testing.T) {

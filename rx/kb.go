@@ -281,8 +281,12 @@ func (b *Base) addRule(v *ehrkit.Issues, p string, r Interaction) {
 func (b *Base) addDoseLimit(v *ehrkit.Issues, p string, l DoseLimit) {
 	v.Required(p+".id", l.ID != "")
 	b.checkIngredient(v, p+".rxcui", l.RxCUI)
-	v.Check(l.MaxSingle != nil || l.MaxDaily != nil || l.MaxSinglePerKg != nil || l.MaxDailyPerKg != nil,
+	v.Check(l.MaxSingle != nil || l.MaxDaily != nil || l.MaxSinglePerKg != nil || l.MaxDailyPerKg != nil || l.MaxFrequency != nil,
 		p, ehrkit.IssueRequired, "a dose limit gives at least one maximum")
+	if f := l.MaxFrequency; f != nil {
+		v.Check(f.Count > 0, p+".maxFrequency.count", ehrkit.IssueValue, "must be positive")
+		v.Check(f.PeriodDays > 0, p+".maxFrequency.periodDays", ehrkit.IssueValue, "must be positive")
+	}
 	for name, a := range map[string]*Amount{"maxSingle": l.MaxSingle, "maxDaily": l.MaxDaily, "maxSinglePerKg": l.MaxSinglePerKg, "maxDailyPerKg": l.MaxDailyPerKg} {
 		if a != nil {
 			_, ok := mgFactor[a.Unit]

@@ -139,14 +139,22 @@ type Interaction struct {
 	// strong inhibitor and a sensitive substrate of one enzyme) rather than
 	// stated as an interaction by its source. A stated rule for the same pair
 	// of ingredients takes precedence over derived ones.
-	Derived bool     `json:"derived,omitempty"`
+	Derived bool `json:"derived,omitempty"`
+	// Passive marks a rule whose source judged the pair safe to show without
+	// interrupting (the ONC non-interruptive list): when rules of several
+	// sources name one pair, a passive rule keeps the merged alert from
+	// interrupting unless another rule makes the pair contraindicated.
+	Passive bool     `json:"passive,omitempty"`
 	Sources []string `json:"sources"`
 }
 
 // DoseLimit is the largest dose of one ingredient for one population and route.
-// The shipped base holds adult limits. Paediatric and other weight-based limits
-// are the extension point: give MinAgeYears/MaxAgeYears and the per-kilogram
-// fields, and Check applies them to patients of that age using their weight.
+// An age range (MinAgeYears/MaxAgeYears) selects the population; the
+// per-kilogram fields make a limit weight-based (for a child, a weight-based
+// limit without a recorded weight raises a "dose not checked" alert rather than
+// passing silently). Fixed and per-kilogram maxima combine: the smaller one
+// applies. MaxFrequency catches dosing patterns that are dangerous in
+// themselves (methotrexate daily instead of weekly).
 type DoseLimit struct {
 	ID    string `json:"id"`
 	RxCUI string `json:"rxcui"`
@@ -159,10 +167,19 @@ type DoseLimit struct {
 	MaxSingle   *Amount `json:"maxSingle,omitempty"`
 	MaxDaily    *Amount `json:"maxDaily,omitempty"`
 	// MaxSinglePerKg and MaxDailyPerKg are amounts per kilogram of body weight.
-	MaxSinglePerKg *Amount  `json:"maxSinglePerKg,omitempty"`
-	MaxDailyPerKg  *Amount  `json:"maxDailyPerKg,omitempty"`
-	Sources        []string `json:"sources"`
-	Note           string   `json:"note,omitempty"`
+	MaxSinglePerKg *Amount `json:"maxSinglePerKg,omitempty"`
+	MaxDailyPerKg  *Amount `json:"maxDailyPerKg,omitempty"`
+	// MaxFrequency is the largest number of administrations in a period.
+	MaxFrequency *Frequency `json:"maxFrequency,omitempty"`
+	Sources      []string   `json:"sources"`
+	Note         string     `json:"note,omitempty"`
+}
+
+// Frequency is a number of administrations in a period of days: {3, 7} is
+// three administrations a week.
+type Frequency struct {
+	Count      int `json:"count"`
+	PeriodDays int `json:"periodDays"`
 }
 
 // mgFactor converts a UCUM mass unit to milligrams.

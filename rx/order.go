@@ -98,6 +98,9 @@ type Order struct {
 	Status    Status     `json:"status"`
 	Priority  string     `json:"priority,omitempty"`
 	Requester string     `json:"requester"` // the prescriber's Practitioner id
+	// Encounter is the id of the patient's encounter the order was placed in,
+	// if any.
+	Encounter string `json:"encounter,omitempty"`
 	// Reasons are the indications (conditions or findings).
 	Reasons    []ehrkit.CodeableConcept `json:"reasons,omitempty"`
 	Note       string                   `json:"note,omitempty"`

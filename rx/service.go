@@ -25,6 +25,8 @@ type config struct {
 	ids      ehrkit.IDGenerator
 	log      *slog.Logger
 	attempts int
+	// maxBackoff bounds the Dispatcher's wait after failures in a row.
+	maxBackoff time.Duration
 }
 
 // WithClock sets the clock (default ehrkit.RealClock).
@@ -37,11 +39,15 @@ func WithIDs(g ehrkit.IDGenerator) Option { return func(cf *config) { cf.ids = g
 func WithLogger(l *slog.Logger) Option { return func(cf *config) { cf.log = l } }
 
 // WithMaxAttempts sets how many times a Dispatcher tries to deliver one
-// prescription before it records it as rejected (default 5).
+// prescription that fails transiently before it dead-letters it (default 5).
 func WithMaxAttempts(n int) Option { return func(cf *config) { cf.attempts = n } }
 
+// WithMaxBackoff sets the longest a Dispatcher's Run waits after failed
+// deliveries in a row (default 5 minutes).
+func WithMaxBackoff(d time.Duration) Option { return func(cf *config) { cf.maxBackoff = d } }
+
 func newConfig(opts []Option) config {
-	c := config{clock: ehrkit.RealClock{}, log: slog.New(slog.DiscardHandler), attempts: 5}
+	c := config{clock: ehrkit.RealClock{}, log: slog.New(slog.DiscardHandler), attempts: 5, maxBackoff: 5 * time.Minute}
 	for _, o := range opts {
 		o(&c)
 	}
@@ -64,7 +70,7 @@ const (
 func orderMeta(o *Order) storage.Meta {
 	return storage.Meta{ID: o.ID, Compartment: string(o.Patient), Terms: []storage.Term{
 		{Name: TermStatus, Value: string(o.Status)}, {Name: TermKind, Value: string(o.Kind)},
-		{Name: TermRequester, Value: o.Requester}, {Name: TermAuthored, Value: o.Authored.Format(time.RFC3339Nano)},
+		{Name: TermRequester, Value: o.Requester}, {Name: TermAuthored, Value: o.Authored.UTC().Format(storage.TimeLayout)},
 	}}
 }
 
@@ -91,24 +97,21 @@ func kindOf(k OrderKind) storage.Kind[Order] {
 // orders with the knowledge base at draft and at signing, enforces signing and
 // override permissions, and queues signed prescriptions for transmission.
 type Service struct {
-	store    storage.Store
-	kb       KnowledgeBase
-	patients *patient.Service
-	clinical *clinical.Service
-	cfg      config
+	store storage.Store
+	kb    KnowledgeBase
+	cfg   config
 }
 
 // NewService returns order entry over store, checking with kb. The patient's
 // birth date comes from the patient registry, the body weight and allergies
 // from the clinical record of the same store.
 func NewService(store storage.Store, kb KnowledgeBase, opts ...Option) (*Service, error) {
-	cfg := newConfig(opts)
-	patients, err := patient.NewService(store, patient.WithClock(cfg.clock), patient.WithLogger(cfg.log))
-	if err != nil {
-		return nil, err
+	if kb == nil {
+		var v ehrkit.Issues
+		v.Required("kb", false)
+		return nil, v.Err()
 	}
-	return &Service{store: store, kb: kb, patients: patients,
-		clinical: clinical.NewService(store, clinical.WithClock(cfg.clock)), cfg: cfg}, nil
+	return &Service{store: store, kb: kb, cfg: newConfig(opts)}, nil
 }
 
 // AlertsError refuses to sign an order whose interruptive alerts were not
@@ -160,10 +163,29 @@ func (s *Service) draft(ctx context.Context, orders []Order, set string) ([]Orde
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	if err := s.checkAll(ctx, orders); err != nil {
-		return nil, err
-	}
 	err := s.store.Update(ctx, func(tx storage.Tx) error {
+		var is ehrkit.Issues
+		for i := range orders {
+			if err := checkRefs(ctx, tx, &orders[i], prefix(len(orders), i), &is); err != nil {
+				return err
+			}
+		}
+		if err := is.Err(); err != nil {
+			return err
+		}
+		listed, err := ordersIn(ctx, tx, orders[0].Patient, Active, OnHold)
+		if err != nil {
+			return err
+		}
+		var active []ehrkit.Coding
+		for _, o := range listed {
+			if onList(&o) {
+				active = append(active, o.Medication.Medication)
+			}
+		}
+		if err := s.checkAll(ctx, tx, orders, active); err != nil {
+			return err
+		}
 		for i := range orders {
 			if _, err := kindOf(orders[i].Kind).Put(ctx, tx, &orders[i], 0); err != nil {
 				return err
@@ -177,6 +199,16 @@ func (s *Service) draft(ctx context.Context, orders []Order, set string) ([]Orde
 	return orders, nil
 }
 
+// checkRefs adds to is, at path, a problem with the order's patient (it
+// exists and was not merged away) or encounter (it exists and is the
+// patient's), as read in r.
+func checkRefs(ctx context.Context, r storage.Reader, o *Order, path string, is *ehrkit.Issues) error {
+	if err := patient.CheckRef(ctx, r, o.Patient, ehrkit.JoinPath(path, "patient"), is); err != nil {
+		return err
+	}
+	return clinical.CheckEncounterRef(ctx, r, o.Patient, o.Encounter, ehrkit.JoinPath(path, "encounter"), is)
+}
+
 func prefix(n, i int) string {
 	if n == 1 {
 		return ""
@@ -185,8 +217,9 @@ func prefix(n, i int) string {
 }
 
 // checkAll runs the engine on the medication orders among orders (all of one
-// patient) and stores each one's alerts on it.
-func (s *Service) checkAll(ctx context.Context, orders []Order) error {
+// patient), against the active medications and the patient's record as read
+// in r, and stores each one's alerts on it.
+func (s *Service) checkAll(ctx context.Context, r storage.Reader, orders []Order, active []ehrkit.Coding) error {
 	var idx []int
 	var proposed []Proposed
 	for i, o := range orders {
@@ -198,11 +231,11 @@ func (s *Service) checkAll(ctx context.Context, orders []Order) error {
 	if len(idx) == 0 {
 		return nil
 	}
-	in, err := s.context(ctx, orders[0].Patient)
+	in, err := s.context(ctx, r, orders[0].Patient)
 	if err != nil {
 		return err
 	}
-	in.Orders = proposed
+	in.Active, in.Orders = active, proposed
 	res := Check(s.kb, in)
 	for _, k := range idx {
 		orders[k].Alerts = []Alert{}
@@ -215,21 +248,25 @@ func (s *Service) checkAll(ctx context.Context, orders []Order) error {
 	return nil
 }
 
-// context reads what the engine needs about a patient: birth date, latest body
-// weight, active allergies and active or on-hold medication orders.
-func (s *Service) context(ctx context.Context, p patient.ID) (Input, error) {
+// context reads in r what the engine needs about a patient, but for the
+// active medications: birth date, latest body weight and active allergies.
+func (s *Service) context(ctx context.Context, r storage.Reader, p patient.ID) (Input, error) {
 	in := Input{On: ehrkit.DateOf(s.cfg.now())}
-	pt, err := s.patients.Get(ctx, p)
+	rec, err := r.Get(ctx, patient.RecordType, string(p))
 	switch {
 	case err == nil:
+		pt, err := patient.Records.Decode(rec)
+		if err != nil {
+			return in, err
+		}
 		in.Patient.BirthDate = pt.BirthDate
 	case !errors.Is(err, ehrkit.ErrNotFound):
 		return in, err
 	}
-	if in.Patient.WeightKg, err = s.weightKg(ctx, p); err != nil {
+	if in.Patient.WeightKg, err = weightKg(ctx, r, p); err != nil {
 		return in, err
 	}
-	allergies, err := s.clinical.Allergies(ctx, p)
+	allergies, err := clinical.ListAllergies(ctx, r, p)
 	if err != nil {
 		return in, err
 	}
@@ -238,22 +275,13 @@ func (s *Service) context(ctx context.Context, p patient.ID) (Input, error) {
 			in.Patient.Allergies = append(in.Patient.Allergies, allergen(a.Code))
 		}
 	}
-	active, err := s.Orders(ctx, p, Active, OnHold)
-	if err != nil {
-		return in, err
-	}
-	for _, o := range active {
-		if o.Kind == KindMedication {
-			in.Active = append(in.Active, o.Medication.Medication)
-		}
-	}
 	return in, nil
 }
 
-// weightKg returns the latest final, amended or corrected body weight in kg,
-// or zero when none is recorded.
-func (s *Service) weightKg(ctx context.Context, p patient.ID) (decimal.Decimal, error) {
-	obs, err := s.clinical.Observations(ctx, p, ehrkit.Coding{System: ehrkit.SystemLOINC, Code: clinical.LOINCBodyWeight})
+// weightKg returns the latest final, amended or corrected body weight in kg
+// as read in r, or zero when none is recorded.
+func weightKg(ctx context.Context, r storage.Reader, p patient.ID) (decimal.Decimal, error) {
+	obs, err := clinical.ListObservations(ctx, r, p, ehrkit.Coding{System: ehrkit.SystemLOINC, Code: clinical.LOINCBodyWeight})
 	if err != nil {
 		return decimal.Zero, err
 	}
@@ -310,6 +338,11 @@ func (s *Service) get(ctx context.Context, r storage.Reader, id string) (Order, 
 // Orders returns the patient's orders, of the given statuses (all when none
 // is given), medication orders first, each kind in id order.
 func (s *Service) Orders(ctx context.Context, p patient.ID, statuses ...Status) ([]Order, error) {
+	return ordersIn(ctx, s.store, p, statuses...)
+}
+
+// ordersIn is Orders reading from r.
+func ordersIn(ctx context.Context, r storage.Reader, p patient.ID, statuses ...Status) ([]Order, error) {
 	if !storage.ValidID(string(p)) {
 		var v ehrkit.Issues
 		v.Add("patient", ehrkit.IssueValue, "malformed patient id")
@@ -317,7 +350,7 @@ func (s *Service) Orders(ctx context.Context, p patient.ID, statuses ...Status) 
 	}
 	var out []Order
 	for _, k := range []storage.Kind[Order]{medicationRequests, serviceRequests} {
-		for o, err := range k.All(ctx, s.store, storage.Query{Compartment: string(p), Limit: storage.MaxLimit}) {
+		for o, err := range k.All(ctx, r, storage.Query{Compartment: string(p), Limit: storage.MaxLimit}) {
 			if err != nil {
 				return nil, err
 			}
@@ -339,106 +372,141 @@ func containsStatus(list []Status, s Status) bool {
 }
 
 // Sign signs a draft order, making it active. The principal in ctx needs the
-// rx.sign permission. The order is checked again; if any alert is
-// interruptive, overrideReason must give the reason and the principal must
-// hold rx.override, else Sign fails with an *AlertsError (or the permission
-// error). The override is stored with the order and audited. A signed
-// medication order is queued for the pharmacy in the same transaction.
+// rx.sign permission. The order is checked again inside the transaction that
+// activates it, against the patient's medication list as that transaction
+// reads it (see the medication ledger): two orders signed at the same time
+// for one patient conflict, and the one that retries is checked against the
+// other. If any alert is interruptive, overrideReason must give the reason
+// and the principal must hold rx.override, else Sign fails with an
+// *AlertsError (or the permission error). The override is stored with the
+// order and audited. A patient who no longer exists or was merged away, or
+// an encounter that does not exist, refuses the order with an
+// *ehrkit.ValidationError naming the field. A signed medication order is
+// queued for the pharmacy in the same transaction.
 func (s *Service) Sign(ctx context.Context, id, overrideReason string) (Order, error) {
-	o, err := s.Get(ctx, id)
+	var out Order
+	err := ehrkit.Retry(ctx, retries, func() error {
+		return s.store.Update(ctx, func(tx storage.Tx) error {
+			var err error
+			out, err = s.sign(ctx, tx, id, overrideReason)
+			return err
+		})
+	})
+	if err != nil {
+		return Order{}, err
+	}
+	s.cfg.log.InfoContext(ctx, "rx order signed", "order", id, "overridden", out.Override != nil)
+	return out, nil
+}
+
+// retries is how many times an act on a patient's medication list is tried
+// when concurrent acts on the same list conflict.
+const retries = 20
+
+// sign is one attempt of Sign in tx.
+func (s *Service) sign(ctx context.Context, tx storage.Tx, id, overrideReason string) (Order, error) {
+	o, version, err := s.get(ctx, tx, id)
 	if err != nil {
 		return Order{}, err
 	}
 	compartment := string(o.Patient)
-	if err := access.Require(ctx, s.store, access.PermRxSign, compartment); err != nil {
+	act, err := access.Act(ctx, tx, access.PermRxSign, compartment)
+	if err != nil {
 		return Order{}, err
 	}
 	if o.Status != Draft {
 		return Order{}, fmt.Errorf("rx: sign order %s in status %s: %w", id, o.Status, ehrkit.ErrFailedPrecondition)
 	}
-	checked := []Order{o}
-	if err := s.checkAll(ctx, checked); err != nil {
+	var is ehrkit.Issues
+	if err := checkRefs(ctx, tx, &o, "", &is); err != nil {
 		return Order{}, err
 	}
-	alerts := checked[0].Alerts
+	if err := is.Err(); err != nil {
+		return Order{}, err
+	}
+	var list *openLedger
+	if o.Kind == KindMedication {
+		if list, err = readLedger(ctx, act, o.Patient); err != nil {
+			return Order{}, err
+		}
+		checked := []Order{o}
+		if err := s.checkAll(ctx, tx, checked, list.medications()); err != nil {
+			return Order{}, err
+		}
+		o.Alerts = checked[0].Alerts
+	}
 	var interrupting []Alert
-	for _, a := range alerts {
+	for _, a := range o.Alerts {
 		if a.Interruptive {
 			interrupting = append(interrupting, a)
 		}
 	}
 	principal, _ := access.PrincipalFrom(ctx)
 	now := s.cfg.now()
-	var override *Override
+	o.Override = nil
 	if len(interrupting) > 0 {
 		if strings.TrimSpace(overrideReason) == "" {
 			return Order{}, &AlertsError{Order: id, Alerts: interrupting}
 		}
-		if err := access.Require(ctx, s.store, access.PermRxOverride, compartment); err != nil {
+		if _, err := access.Act(ctx, tx, access.PermRxOverride, compartment); err != nil {
 			return Order{}, err
 		}
-		override = &Override{Reason: overrideReason, By: principal.ID, At: now}
+		o.Override = &Override{Reason: overrideReason, By: principal.ID, At: now}
 		for _, a := range interrupting {
-			override.Rules = append(override.Rules, a.Rule)
+			o.Override.Rules = append(o.Override.Rules, a.Rule)
 		}
 	}
-	var out Order
-	err = s.store.Update(ctx, func(tx storage.Tx) error {
-		cur, version, err := s.get(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if cur.Status != Draft {
-			return fmt.Errorf("rx: sign order %s in status %s: %w", id, cur.Status, ehrkit.ErrFailedPrecondition)
-		}
-		cur.Status, cur.Signed, cur.SignedBy, cur.StatusChanged = Active, now, principal.ID, now
-		cur.Alerts, cur.Override = alerts, override
-		if _, err := kindOf(cur.Kind).Put(ctx, tx, &cur, version); err != nil {
-			return err
-		}
-		if override != nil {
-			if err := access.Note(ctx, tx, string(access.PermRxOverride), compartment, "order "+id+" rules "+strings.Join(override.Rules, ",")); err != nil {
-				return err
-			}
-		}
-		if err := access.Note(ctx, tx, string(access.PermRxSign), compartment, "order "+id); err != nil {
-			return err
-		}
-		if cur.Kind == KindMedication {
-			if err := queue(ctx, tx, cur); err != nil {
-				return err
-			}
-		}
-		out = cur
-		return nil
-	})
-	if err != nil {
+	o.Status, o.Signed, o.SignedBy, o.StatusChanged = Active, now, principal.ID, now
+	if _, err := kindOf(o.Kind).Put(ctx, tx, &o, version); err != nil {
 		return Order{}, err
 	}
-	s.cfg.log.InfoContext(ctx, "rx order signed", "order", id, "overridden", override != nil)
-	return out, nil
+	if o.Override != nil {
+		if err := access.Note(ctx, tx, string(access.PermRxOverride), compartment, "order "+id+" rules "+strings.Join(o.Override.Rules, ",")); err != nil {
+			return Order{}, err
+		}
+	}
+	if err := access.Note(ctx, tx, string(access.PermRxSign), compartment, "order "+id); err != nil {
+		return Order{}, err
+	}
+	if list != nil {
+		list.set(&o)
+		if err := list.write(ctx); err != nil {
+			return Order{}, err
+		}
+		if err := queue(ctx, tx, o); err != nil {
+			return Order{}, err
+		}
+	}
+	return o, nil
 }
 
 // Transition moves an order to another status (hold, resume, complete,
 // cancel, stop, mark entered in error), recording the reason. Only the moves
 // CanMove allows are made; a draft becomes active only through Sign. A
-// refused move fails with ehrkit.ErrFailedPrecondition.
+// refused move fails with ehrkit.ErrFailedPrecondition. A move that takes a
+// medication order off the patient's medication list (complete, cancel,
+// stop or mark entered in error an active or on-hold order) changes what the
+// drug checks at signing see, so it needs the rx.sign permission and is
+// serialised with signing through the medication ledger.
 func (s *Service) Transition(ctx context.Context, id string, to Status, reason string) (Order, error) {
 	var out Order
-	err := s.store.Update(ctx, func(tx storage.Tx) error {
-		o, version, err := s.get(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if !CanMove(o.Kind, o.Status, to) || (o.Status == Draft && to == Active) {
-			return fmt.Errorf("rx: order %s cannot move from %s to %s: %w", id, o.Status, to, ehrkit.ErrFailedPrecondition)
-		}
-		o.Status, o.StatusReason, o.StatusChanged = to, reason, s.cfg.now()
-		if _, err := kindOf(o.Kind).Put(ctx, tx, &o, version); err != nil {
-			return err
-		}
-		out = o
-		return nil
+	err := ehrkit.Retry(ctx, retries, func() error {
+		return s.store.Update(ctx, func(tx storage.Tx) error {
+			o, version, err := s.get(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			if !CanMove(o.Kind, o.Status, to) || (o.Status == Draft && to == Active) {
+				return fmt.Errorf("rx: order %s cannot move from %s to %s: %w", id, o.Status, to, ehrkit.ErrFailedPrecondition)
+			}
+			previous := o
+			o.Status, o.StatusReason, o.StatusChanged = to, reason, s.cfg.now()
+			if _, err := kindOf(o.Kind).Put(ctx, tx, &o, version); err != nil {
+				return err
+			}
+			out = o
+			return enter(ctx, tx, &o, &previous)
+		})
 	})
 	return out, err
 }

@@ -42,13 +42,29 @@ func user(id string, roles ...string) context.Context {
 	return access.WithPrincipal(context.Background(), access.Principal{Kind: access.User, ID: id, Roles: roles})
 }
 
-// runBackends runs fn on every backend with a fake clock set to t0.
+// runBackends runs fn on every backend with a fake clock set to t0 and the
+// test patients registered.
 func runBackends(t *testing.T, fn func(t *testing.T, s storage.Store, clock *ehrkit.FakeClock)) {
 	clock := ehrkit.NewFakeClock(t0)
 	testbackends.RunClock(t, clock, func(t *testing.T, s storage.Store) {
 		clock.Set(t0) // the clock is shared by the backends
+		register(t, s, clock)
 		fn(t, s, clock)
 	})
+}
+
+// register registers the test patients: pat, an adult, and "kid", a child.
+func register(t *testing.T, s storage.Store, clock ehrkit.Clock) {
+	t.Helper()
+	reg, err := patient.NewService(access.Trusted(s), patient.WithClock(clock))
+	require.NoError(t, err)
+	for _, p := range []patient.Patient{
+		{ID: pat, Active: true, Names: []ehrkit.HumanName{{Family: "Doe", Given: []string{"Ann"}}}, BirthDate: ehrkit.MustDate("1970-05-01")},
+		{ID: "kid", Active: true, Names: []ehrkit.HumanName{{Family: "Doe", Given: []string{"Kit"}}}, BirthDate: ehrkit.MustDate("2020-01-01")},
+	} {
+		_, err := reg.Register(user("u-reg", "registrar"), p)
+		require.NoError(t, err)
+	}
 }
 
 func newService(t *testing.T, s storage.Store, clock ehrkit.Clock) *rx.Service {
@@ -155,7 +171,9 @@ func TestCanMove(t *testing.T) {
 }
 
 func TestDraftValidation(t *testing.T) {
-	svc := newService(t, testbackends.All()[0].Open(t, ehrkit.NewFakeClock(t0)), ehrkit.NewFakeClock(t0))
+	store := testbackends.All()[0].Open(t, ehrkit.NewFakeClock(t0))
+	register(t, store, ehrkit.NewFakeClock(t0))
+	svc := newService(t, store, ehrkit.NewFakeClock(t0))
 	bad := rx.Order{Kind: rx.KindMedication, Priority: "whenever", Medication: &rx.MedicationDetail{
 		Medication: ehrkit.Coding{System: ehrkit.SystemSNOMED, Code: "x"}, Dose: ehrkit.Qty("-1", ""), Refills: -1,
 	}, Lab: &rx.LabDetail{}}
@@ -263,16 +281,8 @@ func TestSignOverride(t *testing.T) {
 func TestCheckContextFromRecords(t *testing.T) {
 	runBackends(t, func(t *testing.T, s storage.Store, clock *ehrkit.FakeClock) {
 		ctx := user("u-dr", "physician")
-		reg, err := patient.NewService(s, patient.WithClock(clock))
-		require.NoError(t, err)
-		child := patient.Patient{ID: "kid", Active: true, Names: []ehrkit.HumanName{{Family: "Doe", Given: []string{"Kit"}}}, BirthDate: ehrkit.MustDate("2020-01-01")}
-		adult := patient.Patient{ID: pat, Active: true, Names: []ehrkit.HumanName{{Family: "Doe", Given: []string{"Ann"}}}, BirthDate: ehrkit.MustDate("1970-05-01")}
-		for _, p := range []patient.Patient{child, adult} {
-			_, err = reg.Register(ctx, p)
-			require.NoError(t, err)
-		}
 		records := clinical.NewService(s, clinical.WithClock(clock))
-		_, err = records.AddAllergy(ctx, clinical.AllergyIntolerance{
+		_, err := records.AddAllergy(ctx, clinical.AllergyIntolerance{
 			Patient: pat, ClinicalStatus: "active", Type: "allergy", Categories: []string{"medication"},
 			Code: ehrkit.Concept(ehrkit.SystemRxNorm, "7980", "Penicillin G"),
 		})
@@ -443,7 +453,7 @@ func TestDispatcher(t *testing.T) {
 		// feed does not advance and the retry carries the same key.
 		ph.failNext = 1
 		crashing := &crashStore{Store: s}
-		d, err := rx.NewDispatcher(crashing, ph, rx.WithClock(clock))
+		d, err := rx.NewDispatcher(crashing, idEncoder{}, ph, rx.WithClock(clock))
 		require.NoError(t, err)
 		_, err = d.Poll(ctx)
 		require.Error(t, err)
@@ -459,7 +469,7 @@ func TestDispatcher(t *testing.T) {
 		require.Error(t, err)
 
 		// A new process replays the batch: nothing is sent twice.
-		d2, err := rx.NewDispatcher(s, ph, rx.WithClock(clock))
+		d2, err := rx.NewDispatcher(s, idEncoder{}, ph, rx.WithClock(clock))
 		require.NoError(t, err)
 		n, err := d2.Poll(ctx)
 		require.NoError(t, err)
@@ -484,7 +494,7 @@ func TestDispatcherGivesUp(t *testing.T) {
 	withSigned(t, []string{"197361"}, func(t *testing.T, s storage.Store, svc *rx.Service, clock *ehrkit.FakeClock, ctx context.Context, ids []string) {
 		ph := newPharmacy()
 		ph.down = true
-		d, err := rx.NewDispatcher(s, ph, rx.WithClock(clock), rx.WithMaxAttempts(2))
+		d, err := rx.NewDispatcher(s, idEncoder{}, ph, rx.WithClock(clock), rx.WithMaxAttempts(2))
 		require.NoError(t, err)
 		_, err = d.Poll(ctx)
 		require.Error(t, err)
@@ -492,13 +502,9 @@ func TestDispatcherGivesUp(t *testing.T) {
 		require.NoError(t, err)
 		tr, err := svc.Transmission(ctx, ids[0])
 		require.NoError(t, err)
-		assert.Equal(t, rx.Rejected, tr.Status)
+		assert.Equal(t, rx.DeadLetter, tr.Status)
 		assert.Equal(t, 2, tr.Attempts)
-		assert.Equal(t, "not delivered after 2 attempts", tr.Reason)
-
-		_, err = rx.NewDispatcher(s, ph, rx.WithMaxAttempts(0))
-		var ve *ehrkit.ValidationError
-		require.ErrorAs(t, err, &ve)
+		assert.Equal(t, "pharmacy: not delivered after 2 attempts: connection refused", tr.Cause)
 	})
 }
 
@@ -512,7 +518,7 @@ func (asyncPharmacy) Transmit(context.Context, rx.Prescription) (rx.Ack, error) 
 func TestPharmacyAnswerLater(t *testing.T) {
 	withSigned(t, []string{"197361"}, func(t *testing.T, s storage.Store, svc *rx.Service, clock *ehrkit.FakeClock, ctx context.Context, ids []string) {
 		o := rx.Order{ID: ids[0]}
-		d, err := rx.NewDispatcher(s, asyncPharmacy{}, rx.WithClock(clock))
+		d, err := rx.NewDispatcher(s, idEncoder{}, asyncPharmacy{}, rx.WithClock(clock))
 		require.NoError(t, err)
 		_, err = d.Poll(ctx)
 		require.NoError(t, err)

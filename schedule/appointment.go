@@ -127,3 +127,42 @@ func (w WaitlistEntry) matches(typ string, start time.Time, resources []ehrkit.R
 	}
 	return false
 }
+
+// statuses lists the appointment statuses the service moves appointments through.
+var statuses = []Status{Proposed, Booked, CheckedIn, Fulfilled, Cancelled, NoShow}
+
+// Validate checks an appointment that enters the store from outside the
+// service (SaveAppointment) and reports every problem: the id, an unknown
+// status, a missing type or patient, a resource that is not a Practitioner,
+// Location or Device, missing times or an end not after the start, negative
+// buffers, a span with buffers longer than a day.
+func (a Appointment) Validate() error {
+	var v ehrkit.Issues
+	v.Check(storage.ValidID(a.ID), "id", ehrkit.IssueValue, "missing or malformed id")
+	known := false
+	for _, s := range statuses {
+		known = known || a.Status == s
+	}
+	v.Check(known, "status", ehrkit.IssueCodeInvalid, "not a status ehrkit schedules")
+	v.Check(storage.ValidID(a.Type), "type", ehrkit.IssueRequired, "needs an appointment type id")
+	v.Check(storage.ValidID(string(a.Patient)), "patient", ehrkit.IssueRequired, "needs a patient")
+	v.Required("resources", len(a.Resources) > 0)
+	for i, r := range a.Resources {
+		validateActor(&v, ehrkit.Index("resources", i), r)
+	}
+	v.Required("start", !a.Start.IsZero())
+	v.Required("end", !a.End.IsZero())
+	if !a.Start.IsZero() && !a.End.IsZero() {
+		v.Check(a.End.After(a.Start), "end", ehrkit.IssueInvariant, "must be after start")
+		v.Check(a.End.Sub(a.Start)+a.BufferBefore+a.BufferAfter <= maxBlock, "end", ehrkit.IssueBusinessRule, "with buffers must not exceed %s", maxBlock)
+	}
+	v.Check(a.BufferBefore >= 0, "bufferBefore", ehrkit.IssueValue, "must not be negative")
+	v.Check(a.BufferAfter >= 0, "bufferAfter", ehrkit.IssueValue, "must not be negative")
+	v.Check(a.Revision >= 0, "revision", ehrkit.IssueValue, "must not be negative")
+	return v.Err()
+}
+
+// occupies reports whether the appointment holds its resources' time, and so
+// is listed in their day ledgers: every status but cancelled (a lapsed
+// offer's hold no longer counts, see Booking.HoldUntil).
+func (a Appointment) occupies() bool { return a.Status != Cancelled }

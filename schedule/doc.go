@@ -27,6 +27,21 @@
 // that still has room. A schedule may allow overbooking: Schedule.Overbook extra
 // patients per session, used only when a request asks for it explicitly.
 //
+// Slots lie on a grid: in each stretch where every resource is available, the
+// first start follows the type's buffer before, and each next one is a whole
+// block (buffers and appointment) later. Book accepts any start whose block
+// fits, on the grid or not. An appointment with its buffers lasts at most 24
+// hours. Rules must be DAILY or coarser, without BYHOUR, BYMINUTE or
+// BYSECOND (the times come from Open and Close), and UNTIL is read as the
+// last day, inclusive. An open-ended rule that began years ago costs no more
+// than a new one: the search moves its start forward by whole periods, which
+// selects the same days.
+//
+// Schedule.Validate and the other validators return one
+// *ehrkit.ValidationError naming every bad field, for example timeZone (an
+// unknown zone), availability[1].rule (an RRULE that does not parse) or
+// availability[0].close (before open).
+//
 // # Service
 //
 // Service persists schedules, types and appointments in a storage.Store and
@@ -35,6 +50,10 @@
 //	proposed -> booked | cancelled           (a waitlist offer held for a patient)
 //	booked   -> checked-in | noshow | cancelled   (Reschedule keeps it booked)
 //	checked-in -> fulfilled
+//
+// A booking outside availability is refused with a start issue; a slot that
+// is taken fails with ErrSlotUnavailable; a move the life cycle does not allow
+// fails with ehrkit.ErrFailedPrecondition.
 //
 // Booking is atomic on every backend. Each booking writes a ledger record per
 // resource and UTC day it occupies, with the version it read; the ledger lists
@@ -56,4 +75,24 @@
 // succeeded, so a crash in between resends the notice with the same idempotency
 // key. A reminder whose appointment was cancelled or moved is never sent: it is
 // checked against the appointment's current state at delivery time.
+//
+// # Permissions and references
+//
+// Book, Reschedule, Cancel and AcceptOffer are acts (access.Act) of the
+// permission access.PermScheduleBook for the appointment's patient: the
+// appointment, the day ledgers, reminders and waitlist entries are written in
+// the act's transaction and audited as the act, so no role needs to write
+// them directly (a patient portal books through Book, never by writing an
+// Appointment record). CheckIn, NoShow and Complete are record writes checked
+// by the store's guard. A booking or waitlist entry for a patient who does not
+// exist or was merged away is refused with a *ehrkit.ValidationError on
+// "patient".
+//
+// # Imports
+//
+// SaveAppointment and SaveSchedule store records as given inside the
+// caller's transaction (a FHIR import composes them with other domain
+// writes); an imported appointment takes its time in the day ledgers like a
+// booking, so its slot is not offered or booked again. AppointmentRecords
+// and ScheduleRecords are read-only views for exporters.
 package schedule

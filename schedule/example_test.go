@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/ehrkit/ehrkit"
+	"github.com/ehrkit/ehrkit/access"
+	"github.com/ehrkit/ehrkit/patient"
 	"github.com/ehrkit/ehrkit/schedule"
 	"github.com/ehrkit/ehrkit/storage/memstore"
 )
@@ -14,12 +16,28 @@ import (
 // Example defines a clinic week, books a visit, cancels it, and shows the
 // waitlist offer and the reminders that follow.
 func Example() {
-	ctx := context.Background()
+	ctx := access.WithPrincipal(context.Background(), access.Principal{
+		Kind: access.User, ID: "desk-1", Roles: []string{access.RoleFrontDesk},
+	})
 	berlin, _ := time.LoadLocation("Europe/Berlin")
 	clock := ehrkit.NewFakeClock(time.Date(2026, 3, 4, 10, 0, 0, 0, berlin)) // Wednesday
-	svc := schedule.NewService(memstore.New(memstore.WithClock(clock)),
+	store := access.Trusted(memstore.New(memstore.WithClock(clock)))         // trusted: no policy in this example
+	svc := schedule.NewService(store,
 		schedule.WithClock(clock), schedule.WithIDs(&ehrkit.SeqIDs{Prefix: "appt-"}),
 		schedule.WithReminders(24*time.Hour, 2*time.Hour), schedule.WithHold(4*time.Hour))
+
+	// Appointments are booked for registered patients only.
+	registry, err := patient.NewService(store, patient.WithClock(clock), patient.WithIDs(&ehrkit.SeqIDs{Prefix: "pat-"}))
+	must(err)
+	var pat [2]patient.ID
+	for i, given := range []string{"Ada", "Ben"} {
+		p, err := registry.Register(ctx, patient.Patient{
+			Names:  []ehrkit.HumanName{{Family: "Roth", Given: []string{given}}},
+			Gender: patient.GenderUnknown, BirthDate: ehrkit.NewDate(1980+i, 1, 1),
+		})
+		must(err)
+		pat[i] = p.ID
+	}
 
 	// Dr. Weber sees patients Monday to Friday, 09:00-12:00 Berlin time, but
 	// not on Friday 13 March.
@@ -41,13 +59,13 @@ func Example() {
 	}
 	fmt.Println("free:", len(slots), "slots; Monday", perDay["Mon"], "Friday", perDay["Fri"], "first", slots[0].Start.In(berlin).Format("Mon 15:04"))
 
-	appt, err := svc.Book(ctx, schedule.BookRequest{Type: "checkup", Patient: "pat-1", Resources: []ehrkit.Reference{weber}, Start: slots[0].Start})
+	appt, err := svc.Book(ctx, schedule.BookRequest{Type: "checkup", Patient: pat[0], Resources: []ehrkit.Reference{weber}, Start: slots[0].Start})
 	must(err)
 	fmt.Println("booked", appt.ID, appt.Start.In(berlin).Format("Mon 15:04"), "-", appt.End.In(berlin).Format("15:04"), appt.Status)
 
-	_, err = svc.Book(ctx, schedule.BookRequest{Type: "checkup", Patient: "pat-2", Resources: []ehrkit.Reference{weber}, Start: slots[0].Start})
+	_, err = svc.Book(ctx, schedule.BookRequest{Type: "checkup", Patient: pat[1], Resources: []ehrkit.Reference{weber}, Start: slots[0].Start})
 	fmt.Println("second booking refused:", errors.Is(err, schedule.ErrSlotUnavailable))
-	entry, err := svc.JoinWaitlist(ctx, schedule.WaitlistEntry{Patient: "pat-2", Type: "checkup", Resource: weber, Window: ehrkit.Period{Start: week, End: week.AddDate(0, 0, 1)}})
+	entry, err := svc.JoinWaitlist(ctx, schedule.WaitlistEntry{Patient: pat[1], Type: "checkup", Resource: weber, Window: ehrkit.Period{Start: week, End: week.AddDate(0, 0, 1)}})
 	must(err)
 	fmt.Println("waitlist:", entry.Patient, entry.State)
 
@@ -87,12 +105,12 @@ func Example() {
 	// free: 16 slots; Monday 4 Friday 0 first Mon 09:00
 	// booked appt-000001 Mon 09:00 - 09:40 booked
 	// second booking refused: true
-	// waitlist: pat-2 waiting
+	// waitlist: pat-000002 waiting
 	// cancelled appt-000001 cancelled
-	// notify pat-2 offer for Mon 09:00 held until Wed 14:00
-	// offer accepted: pat-2 booked
-	// notify pat-2 reminder 24h0m0s before Mon 09:00
-	// notify pat-2 reminder 2h0m0s before Mon 09:00
+	// notify pat-000002 offer for Mon 09:00 held until Wed 14:00
+	// offer accepted: pat-000002 booked
+	// notify pat-000002 reminder 24h0m0s before Mon 09:00
+	// notify pat-000002 reminder 2h0m0s before Mon 09:00
 }
 
 func must(err error) {

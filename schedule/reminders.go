@@ -70,12 +70,23 @@ func (s *Service) writeReminders(ctx context.Context, tx storage.Tx, a Appointme
 			Key: "reminder:" + reminderID(a, before), Kind: ReminderNotice, Appointment: a.ID,
 			Patient: a.Patient, Start: a.Start, Revision: a.Revision, Before: before, Due: due,
 		}}
-		if _, err := reminders.Put(ctx, tx, &r, 0); err != nil {
+		// Save creates the reminder, also over one dropped before; one already
+		// released for this revision is not sent again.
+		_, err := reminders.Save(ctx, tx, &r, func(previous *reminder) error {
+			if previous != nil && previous.Released {
+				return errReleased
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errReleased) {
 			return err
 		}
 	}
 	return nil
 }
+
+// errReleased stops writeReminders from replacing a reminder already released.
+var errReleased = errors.New("schedule: reminder already released")
 
 // dropReminders deletes, in tx, the pending reminders of a's current revision.
 func (s *Service) dropReminders(ctx context.Context, tx storage.Tx, a Appointment) error {

@@ -44,7 +44,7 @@ func (in *inbox) keys() []string {
 
 func TestReminders(t *testing.T) {
 	run(t, func(t *testing.T, f fixture) {
-		ctx := context.Background()
+		ctx := bg
 		a, err := f.svc.Book(ctx, book("visit", "p1", at(monday, "09:00")))
 		require.NoError(t, err)
 		cancelled, err := f.svc.Book(ctx, book("visit", "p2", at(monday, "10:00")))
@@ -130,7 +130,7 @@ func (t crashTx) Put(ctx context.Context, rec storage.Record, expect int64) (sto
 // and a redelivered notice carries the same key.
 func TestRemindersSurviveCrash(t *testing.T) {
 	run(t, func(t *testing.T, f fixture) {
-		ctx := context.Background()
+		ctx := bg
 		cs := &crashStore{Store: f.store}
 		svc := NewService(cs, WithClock(f.clock))
 		var want []string

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ehrkit/ehrkit"
+	"github.com/ehrkit/ehrkit/access"
 	"github.com/ehrkit/ehrkit/patient"
 	"github.com/ehrkit/ehrkit/storage"
 )
@@ -211,9 +212,13 @@ func (r BookRequest) Validate() error {
 }
 
 // Book books an appointment. It fails with a *ehrkit.ValidationError naming
-// the field for bad input (an unknown type, a resource without a schedule, a
-// start outside availability or in the past) and with ErrSlotUnavailable when
-// the slot is taken. Reminders are written in the same transaction.
+// the field for bad input (a patient who does not exist or was merged away,
+// an unknown type, a resource without a schedule, a start outside
+// availability or in the past) and with ErrSlotUnavailable when the slot is
+// taken. Booking is an act (access.Act) of the permission
+// access.PermScheduleBook for the patient: the appointment, the day ledgers
+// and the reminders are written in one transaction, audited as the act, and no
+// role needs to write them directly.
 func (s *Service) Book(ctx context.Context, req BookRequest) (Appointment, error) {
 	if err := req.Validate(); err != nil {
 		return Appointment{}, err
@@ -221,6 +226,13 @@ func (s *Service) Book(ctx context.Context, req BookRequest) (Appointment, error
 	id := s.ids.NewID()
 	var a Appointment
 	err := s.update(ctx, func(tx storage.Tx) error {
+		tx, err := access.Act(ctx, tx, access.PermScheduleBook, string(req.Patient), "")
+		if err != nil {
+			return err
+		}
+		if err := checkPatient(ctx, tx, req.Patient); err != nil {
+			return err
+		}
 		a = Appointment{
 			ID: id, Status: Booked, Type: req.Type, Patient: req.Patient,
 			Resources: req.Resources, Start: req.Start.UTC(), Created: s.clock.Now(),
@@ -246,8 +258,9 @@ func save(ctx context.Context, tx storage.Tx, ls *ledgerSet, a *Appointment, ver
 }
 
 // modify runs edit on the current appointment id in a transaction (retried on
-// conflicts), then saves it.
-func (s *Service) modify(ctx context.Context, id string, edit func(tx storage.Tx, ls *ledgerSet, a *Appointment) error) (Appointment, error) {
+// conflicts), then saves it. With a permission, the change is an act of it
+// for the appointment's patient (access.Act); without, a record write.
+func (s *Service) modify(ctx context.Context, id string, perm access.Permission, edit func(tx storage.Tx, ls *ledgerSet, a *Appointment) error) (Appointment, error) {
 	var a Appointment
 	err := s.update(ctx, func(tx storage.Tx) error {
 		var version int64
@@ -255,6 +268,11 @@ func (s *Service) modify(ctx context.Context, id string, edit func(tx storage.Tx
 		a, version, err = appointments.Get(ctx, tx, id)
 		if err != nil {
 			return err
+		}
+		if perm != "" {
+			if tx, err = access.Act(ctx, tx, perm, string(a.Patient), ""); err != nil {
+				return err
+			}
 		}
 		ls := newLedgerSet(tx)
 		if err := edit(tx, ls, &a); err != nil {
@@ -317,9 +335,9 @@ func (s *Service) unplace(ctx context.Context, tx storage.Tx, ls *ledgerSet, a A
 
 // Reschedule moves a booked appointment to a new start on the same resources.
 // Its old reminders are dropped and new ones written; the old slot is offered
-// to the waitlist.
+// to the waitlist. Like Book, it is an act of access.PermScheduleBook.
 func (s *Service) Reschedule(ctx context.Context, id string, start time.Time) (Appointment, error) {
-	return s.modify(ctx, id, func(tx storage.Tx, ls *ledgerSet, a *Appointment) error {
+	return s.modify(ctx, id, access.PermScheduleBook, func(tx storage.Tx, ls *ledgerSet, a *Appointment) error {
 		if a.Status != Booked {
 			return fmt.Errorf("schedule: reschedule a %s appointment: %w", a.Status, ehrkit.ErrFailedPrecondition)
 		}
@@ -336,35 +354,40 @@ func (s *Service) Reschedule(ctx context.Context, id string, start time.Time) (A
 }
 
 // Cancel cancels a proposed or booked appointment; a declined waitlist offer is
-// cancelled the same way. The freed slot is offered to the waitlist.
+// cancelled the same way. The freed slot is offered to the waitlist. Like
+// Book, it is an act of access.PermScheduleBook.
 func (s *Service) Cancel(ctx context.Context, id string) (Appointment, error) {
-	return s.move(ctx, id, Cancelled)
+	return s.move(ctx, id, Cancelled, access.PermScheduleBook)
 }
 
-// CheckIn records that the patient of a booked appointment has arrived.
+// CheckIn records that the patient of a booked appointment has arrived. It is
+// a write of the Appointment record, checked as such.
 func (s *Service) CheckIn(ctx context.Context, id string) (Appointment, error) {
-	return s.move(ctx, id, CheckedIn)
+	return s.move(ctx, id, CheckedIn, "")
 }
 
 // NoShow records that the patient did not come; only once the appointment has
-// started.
+// started. It is a write of the Appointment record, checked as such.
 func (s *Service) NoShow(ctx context.Context, id string) (Appointment, error) {
-	return s.move(ctx, id, NoShow)
+	return s.move(ctx, id, NoShow, "")
 }
 
-// Complete records that a checked-in appointment took place.
+// Complete records that a checked-in appointment took place. It is a write of
+// the Appointment record, checked as such.
 func (s *Service) Complete(ctx context.Context, id string) (Appointment, error) {
-	return s.move(ctx, id, Fulfilled)
+	return s.move(ctx, id, Fulfilled, "")
 }
 
 // AcceptOffer books a waitlist offer for its patient while the hold lasts.
+// Like Book, it is an act of access.PermScheduleBook.
 func (s *Service) AcceptOffer(ctx context.Context, id string) (Appointment, error) {
-	return s.move(ctx, id, Booked)
+	return s.move(ctx, id, Booked, access.PermScheduleBook)
 }
 
-// move changes the status of an appointment, with the effects of the change.
-func (s *Service) move(ctx context.Context, id string, to Status) (Appointment, error) {
-	return s.modify(ctx, id, func(tx storage.Tx, ls *ledgerSet, a *Appointment) error {
+// move changes the status of an appointment, with the effects of the change,
+// as an act of perm or, when perm is "", a record write (see modify).
+func (s *Service) move(ctx context.Context, id string, to Status, perm access.Permission) (Appointment, error) {
+	return s.modify(ctx, id, perm, func(tx storage.Tx, ls *ledgerSet, a *Appointment) error {
 		from := a.Status
 		if !CanMove(from, to) {
 			return fmt.Errorf("schedule: appointment %s cannot move from %s to %s: %w", id, from, to, ehrkit.ErrFailedPrecondition)

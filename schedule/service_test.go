@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ehrkit/ehrkit"
+	"github.com/ehrkit/ehrkit/access"
 	"github.com/ehrkit/ehrkit/internal/testbackends"
 	"github.com/ehrkit/ehrkit/patient"
 	"github.com/ehrkit/ehrkit/storage"
@@ -20,6 +21,44 @@ import (
 // start0 is the fixed "now" of service tests: Friday 2026-02-27 12:00 UTC, the
 // Friday before the week of monday.
 var start0 = time.Date(2026, 2, 27, 12, 0, 0, 0, time.UTC)
+
+// bg is the context of the tests: a front-desk clerk.
+var bg = access.WithPrincipal(context.Background(), access.Principal{Kind: access.User, ID: "desk-1", Roles: []string{access.RoleFrontDesk}})
+
+// testPatients are the patients the fixture stores: p, p1 to p9 and pa to pz.
+var testPatients = func() []patient.ID {
+	out := []patient.ID{"p"}
+	for _, c := range "123456789abcdefghijklmnopqrstuvwxyz" {
+		out = append(out, patient.ID("p"+string(c)))
+	}
+	return out
+}()
+
+// mergedAway is a patient record of the fixture merged into p1.
+const mergedAway patient.ID = "merged"
+
+// addPatients stores minimal patient records, in facility F1, and the record
+// mergedAway: the service only checks that a patient exists and was not
+// merged away.
+func addPatients(t testing.TB, s storage.Store, ids ...patient.ID) {
+	t.Helper()
+	record := func(id patient.ID, data string) storage.Record {
+		return storage.Record{Type: patient.RecordType, ID: string(id), Compartment: string(id),
+			Terms: []storage.Term{{Name: access.FacilityTerm, Value: "F1"}}, Value: []byte(`{"v":1,"d":` + data + `}`)}
+	}
+	recs := []storage.Record{record(mergedAway, `{"id":"merged","link":[{"other":"p1","type":"replaced-by"}]}`)}
+	for _, id := range ids {
+		recs = append(recs, record(id, `{"id":"`+string(id)+`"}`))
+	}
+	require.NoError(t, s.Update(bg, func(tx storage.Tx) error {
+		for _, rec := range recs {
+			if _, err := tx.Put(bg, rec, 0); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+}
 
 type fixture struct {
 	svc   *Service
@@ -32,9 +71,10 @@ type fixture struct {
 // one-hour group session for three patients.
 func setup(t *testing.T, s storage.Store, clock *ehrkit.FakeClock, opts ...Option) fixture {
 	t.Helper()
-	ctx := context.Background()
+	ctx := bg
+	addPatients(t, s, testPatients...)
 	opts = append([]Option{WithClock(clock), WithIDs(&ehrkit.SeqIDs{Prefix: "a-"})}, opts...)
-	svc := NewService(s, opts...)
+	svc := NewService(access.Trusted(s), opts...) // no policy: operation checks need only a principal
 	for _, r := range []ehrkit.Reference{drA, roomA} {
 		sc := sched(r, "UTC", weekdays("09:00", "12:00"))
 		sc.Overbook = 1
@@ -63,7 +103,7 @@ func book(typ string, p patient.ID, start time.Time, res ...ehrkit.Reference) Bo
 
 func TestBookAndFreeSlots(t *testing.T) {
 	run(t, func(t *testing.T, f fixture) {
-		ctx := context.Background()
+		ctx := bg
 		a, err := f.svc.Book(ctx, book("visit", "p1", at(monday, "09:30")))
 		require.NoError(t, err)
 		assert.Equal(t, Booked, a.Status)
@@ -93,7 +133,7 @@ func TestBookAndFreeSlots(t *testing.T) {
 
 func TestBookOverbooking(t *testing.T) {
 	run(t, func(t *testing.T, f fixture) {
-		ctx := context.Background()
+		ctx := bg
 		_, err := f.svc.Book(ctx, book("visit", "p1", at(monday, "09:00")))
 		require.NoError(t, err)
 		_, err = f.svc.Book(ctx, book("visit", "p2", at(monday, "09:00")))
@@ -121,12 +161,14 @@ func TestBookRefusesBadInput(t *testing.T) {
 		{"outside availability", book("visit", "p1", at(monday, "11:45")), map[string]ehrkit.IssueCode{"start": ehrkit.IssueBusinessRule}},
 		{"on a weekend", book("visit", "p1", at(monday, "09:00").AddDate(0, 0, -2)), map[string]ehrkit.IssueCode{"start": ehrkit.IssueBusinessRule}},
 		{"in the past", book("visit", "p1", at(monday, "09:00").AddDate(0, 0, -7)), map[string]ehrkit.IssueCode{"start": ehrkit.IssueBusinessRule}},
+		{"no such patient", book("visit", "nobody", at(monday, "09:00")), map[string]ehrkit.IssueCode{"patient": ehrkit.IssueValue}},
+		{"merged-away patient", book("visit", mergedAway, at(monday, "09:00")), map[string]ehrkit.IssueCode{"patient": ehrkit.IssueBusinessRule}},
 		{"wrong kind of resource", book("consult", "p1", at(monday, "09:00"), roomA, drA), map[string]ehrkit.IssueCode{"resources[0].actor.type": ehrkit.IssueBusinessRule, "resources[1].actor.type": ehrkit.IssueBusinessRule}},
 	}
 	run(t, func(t *testing.T, f fixture) {
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				_, err := f.svc.Book(context.Background(), tt.req)
+				_, err := f.svc.Book(bg, tt.req)
 				var ve *ehrkit.ValidationError
 				require.ErrorAs(t, err, &ve)
 				for path, code := range tt.want {
@@ -134,11 +176,11 @@ func TestBookRefusesBadInput(t *testing.T) {
 				}
 			})
 		}
-		page, err := f.store.Query(context.Background(), storage.Query{Type: RecordAppointment})
+		page, err := f.store.Query(bg, storage.Query{Type: RecordAppointment})
 		require.NoError(t, err)
 		assert.Empty(t, page.Records, "nothing is written for refused bookings")
 
-		_, err = f.svc.FreeSlots(context.Background(), SlotQuery{Resources: []ehrkit.Reference{{Type: "Patient"}}, Start: monday, End: monday})
+		_, err = f.svc.FreeSlots(bg, SlotQuery{Resources: []ehrkit.Reference{{Type: "Patient"}}, Start: monday, End: monday})
 		var ve *ehrkit.ValidationError
 		require.ErrorAs(t, err, &ve)
 		for path, code := range map[string]ehrkit.IssueCode{"type": ehrkit.IssueValue, "resources[0].type": ehrkit.IssueCodeInvalid, "resources[0].id": ehrkit.IssueValue, "end": ehrkit.IssueInvariant} {
@@ -164,7 +206,7 @@ func TestTransitions(t *testing.T) {
 		{"reschedule only booked", []step{{"checkin", CheckedIn, nil}, {"reschedule", "", ehrkit.ErrFailedPrecondition}}},
 	}
 	run(t, func(t *testing.T, f fixture) {
-		ctx := context.Background()
+		ctx := bg
 		for i, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
 				f.clock.Set(start0)
@@ -207,7 +249,7 @@ func TestTransitions(t *testing.T) {
 
 func TestReschedule(t *testing.T) {
 	run(t, func(t *testing.T, f fixture) {
-		ctx := context.Background()
+		ctx := bg
 		a, err := f.svc.Book(ctx, book("visit", "p1", at(monday, "09:00")))
 		require.NoError(t, err)
 		b, err := f.svc.Book(ctx, book("visit", "p2", at(monday, "10:00")))
@@ -246,7 +288,7 @@ func TestConcurrentBooking(t *testing.T) {
 	}
 	const callers = 16
 	run(t, func(t *testing.T, f fixture) {
-		ctx := context.Background()
+		ctx := bg
 		for i, tt := range tests {
 			t.Run(tt.typ, func(t *testing.T) {
 				start := at(monday.AddDate(0, 0, i), "09:00")

@@ -53,12 +53,17 @@ func (s *Service) emitFreed(ctx context.Context, tx storage.Tx, a Appointment) e
 }
 
 // JoinWaitlist puts a patient on the waitlist and returns the stored entry.
+// A patient who does not exist or was merged away is refused with a
+// *ehrkit.ValidationError on "patient".
 func (s *Service) JoinWaitlist(ctx context.Context, e WaitlistEntry) (WaitlistEntry, error) {
 	if err := e.Validate(); err != nil {
 		return WaitlistEntry{}, err
 	}
 	e.ID, e.State, e.Offer = s.ids.NewID(), Waiting, ""
 	err := s.store.Update(ctx, func(tx storage.Tx) error {
+		if err := checkPatient(ctx, tx, e.Patient); err != nil {
+			return err
+		}
 		if _, err := loadType(ctx, tx, e.Type, "type"); err != nil {
 			return err
 		}
@@ -227,7 +232,7 @@ func (s *Service) ExpireOffers(ctx context.Context) (int, error) {
 	}
 	n := 0
 	for _, id := range ids {
-		_, err := s.move(ctx, id, Cancelled)
+		_, err := s.move(ctx, id, Cancelled, "") // the worker's act, not the patient's
 		if errors.Is(err, ehrkit.ErrFailedPrecondition) {
 			continue // accepted or cancelled meanwhile
 		}

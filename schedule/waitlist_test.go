@@ -1,7 +1,6 @@
 package schedule
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -13,7 +12,7 @@ import (
 
 func TestWaitlistOffer(t *testing.T) {
 	run(t, func(t *testing.T, f fixture) {
-		ctx := context.Background()
+		ctx := bg
 		booked, err := f.svc.Book(ctx, book("visit", "p1", at(monday, "09:00")))
 		require.NoError(t, err)
 		mondayAll := ehrkit.Period{Start: monday, End: monday.Add(24 * time.Hour)}
@@ -114,7 +113,7 @@ func TestWaitlistOffer(t *testing.T) {
 
 func TestWaitlistRefusesBadInput(t *testing.T) {
 	run(t, func(t *testing.T, f fixture) {
-		ctx := context.Background()
+		ctx := bg
 		_, err := f.svc.JoinWaitlist(ctx, WaitlistEntry{Resource: ehrkit.Ref("Patient", "x"), Window: ehrkit.Period{Start: monday, End: monday.Add(-time.Hour)}})
 		var ve *ehrkit.ValidationError
 		require.ErrorAs(t, err, &ve)

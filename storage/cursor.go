@@ -71,8 +71,14 @@ func SortKey(r Record, sortBy string) string {
 	return key
 }
 
-// UpdatedKey renders a time as the sortable string used for SortUpdated.
-func UpdatedKey(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }
+// TimeLayout is the layout of times in sort keys and index terms: UTC with
+// microseconds, fixed width, so that the text sorts as the times do (years
+// 0001 to 9999). Domain packages format time terms with it, in UTC.
+const TimeLayout = "2006-01-02T15:04:05.000000Z"
+
+// UpdatedKey renders a time as the sortable string used for SortUpdated
+// (TimeLayout, in UTC).
+func UpdatedKey(t time.Time) string { return t.UTC().Format(TimeLayout) }
 
 // Less orders two positions as Query results are ordered (ascending).
 func Less(a, b Position) bool {

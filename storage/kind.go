@@ -174,8 +174,9 @@ const (
 // runs before a write with the value being replaced (nil for a new record);
 // its error stops the write. Save is the building block of a domain
 // package's import entry points, which validate and run their rules in before.
+// Under ehrkit.Lenient the record is labelled ehrkit.LabelUnverifiedCode.
 func (k Kind[T]) Save(ctx context.Context, tx Tx, v *T, before func(previous *T) error) (Outcome, error) {
-	rec, err := k.Encode(v)
+	rec, err := k.encodeFor(ctx, v)
 	if err != nil {
 		return "", err
 	}
@@ -200,7 +201,7 @@ func (k Kind[T]) Save(ctx context.Context, tx Tx, v *T, before func(previous *T)
 			return "", err
 		}
 		// before may change v (a computed flag); encode what it left.
-		if rec, err = k.Encode(v); err != nil {
+		if rec, err = k.encodeFor(ctx, v); err != nil {
 			return "", err
 		}
 		if exists && sameRecord(cur, rec) {
@@ -215,6 +216,16 @@ func (k Kind[T]) Save(ctx context.Context, tx Tx, v *T, before func(previous *T)
 		_, err = tx.Put(ctx, rec, Any) // a tombstone: create over it
 	}
 	return Created, err
+}
+
+// encodeFor encodes v, labelled ehrkit.LabelUnverifiedCode under
+// ehrkit.Lenient.
+func (k Kind[T]) encodeFor(ctx context.Context, v *T) (Record, error) {
+	rec, err := k.Encode(v)
+	if err == nil && ehrkit.IsLenient(ctx) && !rec.HasLabel(ehrkit.LabelUnverifiedCode) {
+		rec.Labels = append(rec.Labels, ehrkit.LabelUnverifiedCode)
+	}
+	return rec, err
 }
 
 // sameRecord reports whether two records hold the same value and metadata.

@@ -10,7 +10,18 @@
 // in-memory pharmacy through the change feed, the patient's record is exported
 // as FHIR, and the privacy officer verifies the audit trail. The clock is fixed
 // so that every run prints the same story. Without -db the store is a new file
-// in a temporary folder; -db names a file that must not exist yet.
+// in a temporary folder that is removed when the day ends; -db names a file
+// that must not exist yet, and is kept. Exit status: 0 when the day ran, 1 when
+// it failed (the message names the -db file when it cannot be created or
+// opened), 2 on bad usage.
+//
+// The audit summary at the end counts three things separately for each
+// person: record accesses (read, search, create, update), permission
+// decisions (an operation such as note.sign or rx.sign asked of the policy,
+// allowed or denied) and recorded acts (the operation done, audited in the
+// transaction that did it). An act allowed and done therefore appears once as
+// a decision and once as an act; one refused appears as a denied decision
+// only.
 package main
 
 import (
@@ -26,6 +37,7 @@ import (
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/access"
 	"github.com/ehrkit/ehrkit/clinical"
+	"github.com/ehrkit/ehrkit/examples/internal/storeflag"
 	"github.com/ehrkit/ehrkit/patient"
 	"github.com/ehrkit/ehrkit/rx"
 	"github.com/ehrkit/ehrkit/schedule"
@@ -49,22 +61,38 @@ var (
 // start is the fixed time the day begins: Monday 2 March 2026, 08:00 UTC.
 var start = time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
 
-func main() {
-	db := flag.String("db", "", "SQLite database `file` to create (default: a new file in a temporary folder)")
-	flag.Parse()
+func main() { storeflag.Main(run) }
+
+// run is the program, with its arguments and outputs; it returns the exit status.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("clinic", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	db := fs.String("db", "", "SQLite database `file` to create and keep (default: a new file in a temporary folder, removed at the end)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "clinic: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
 	path := *db
 	if path == "" {
 		dir, err := os.MkdirTemp("", "ehrkit-clinic-")
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "clinic:", err)
-			os.Exit(1)
+			fmt.Fprintln(stderr, "clinic:", err)
+			return 1
 		}
+		defer os.RemoveAll(dir)
 		path = filepath.Join(dir, "clinic.db")
 	}
-	if err := run(context.Background(), path, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "clinic:", err)
-		os.Exit(1)
+	if err := play(ctx, path, stdout); err != nil {
+		fmt.Fprintln(stderr, "clinic:", err)
+		return 1
 	}
+	if *db == "" {
+		fmt.Fprintln(stdout, "\nThe store was a temporary file and has been removed; give -db FILE to keep it.")
+	}
+	return 0
 }
 
 // day holds the services and what the steps of the day share.
@@ -84,15 +112,15 @@ type day struct {
 // story's ids and times start from scratch.
 var errExists = errors.New("already exists: the demo writes a new store")
 
-// run opens a new store at path and plays the day, writing the story to out.
-func run(ctx context.Context, path string, out io.Writer) error {
+// play opens a new store at path and plays the day, writing the story to out.
+func play(ctx context.Context, path string, out io.Writer) error {
 	if _, err := os.Stat(path); err == nil {
 		return fmt.Errorf("%s: %w", path, errExists)
 	}
 	clock := ehrkit.NewFakeClock(start)
 	raw, err := sqlitestore.Open(ctx, path, sqlitestore.WithClock(clock))
 	if err != nil {
-		return err
+		return fmt.Errorf("open %s: %w", path, err)
 	}
 	store := access.Guard(raw, access.DefaultPolicy(), access.WithClock(clock))
 	defer store.Close()

@@ -132,10 +132,10 @@ func (d *day) document(ctx context.Context) error {
 	}
 	for _, v := range vitals {
 		if len(v.Components) == 0 {
-			d.say("vital %s: %s %v", v.Code, v.Value.Quantity, v.Interpretation)
+			d.say("vital %s: %s%s", v.Code, v.Value.Quantity, flags(v.Interpretation))
 		}
 		for _, c := range v.Components {
-			d.say("vital %s: %s %v", c.Code, c.Value.Quantity, c.Interpretation)
+			d.say("vital %s: %s%s", c.Code, c.Value.Quantity, flags(c.Interpretation))
 		}
 	}
 
@@ -163,6 +163,14 @@ func (d *day) document(ctx context.Context) error {
 	}
 	d.say("note %s %s by %s at %s", note.ID, note.Status, note.Signature.By, note.Signature.At.Format("15:04"))
 	return nil
+}
+
+// flags renders interpretation flags as " [H]", or nothing when there are none.
+func flags(interpretation []string) string {
+	if len(interpretation) == 0 {
+		return ""
+	}
+	return " [" + strings.Join(interpretation, " ") + "]"
 }
 
 // progressNote is a draft progress note of the visit by Dr. Weber.
@@ -269,7 +277,11 @@ func (p *pharmacy) Transmit(_ context.Context, pr rx.Prescription) (rx.Ack, erro
 func (d *day) transmit(ctx context.Context) error {
 	d.at(9, 40)
 	ctx = as(ctx, dispatcher)
-	dispatch, err := rx.NewDispatcher(d.store, &pharmacy{received: map[string]rx.Ack{}}, rx.WithClock(d.clock))
+	enc, err := fhir.NewPrescriptionEncoder() // the pharmacy takes FHIR R4 MedicationRequests
+	if err != nil {
+		return err
+	}
+	dispatch, err := rx.NewDispatcher(d.store, enc, &pharmacy{received: map[string]rx.Ack{}}, rx.WithClock(d.clock))
 	if err != nil {
 		return err
 	}
@@ -346,38 +358,62 @@ func (d *day) audit(ctx context.Context) error {
 	}
 	d.say("audit chain verified: %d events, intact", head.Seq)
 
-	type tally struct{ success, denied int }
-	byActor := map[string]map[string]*tally{}
+	// Record accesses, permission decisions and recorded acts are counted
+	// apart. An operation's decision (access.Require) and its act
+	// (access.Note) carry the same action; the act is the event with an
+	// outcome of success that carries a detail (Reason), a decision carries
+	// none unless it was denied.
+	const (
+		accesses = iota
+		decisions
+		acts
+	)
+	type tally struct{ total, denied int }
+	byActor := map[string]*[3]map[string]*tally{}
 	for ev, err := range access.Accounting(ctx, d.store, string(d.jose), start, d.clock.Now()) {
 		if err != nil {
 			return err
 		}
 		if byActor[ev.Actor] == nil {
-			byActor[ev.Actor] = map[string]*tally{}
+			byActor[ev.Actor] = &[3]map[string]*tally{{}, {}, {}}
 		}
-		t := byActor[ev.Actor][ev.Action]
+		group := accesses
+		if strings.Contains(ev.Action, ".") {
+			group = decisions
+			if ev.Outcome == access.Success && ev.Reason != "" {
+				group = acts
+			}
+		}
+		t := byActor[ev.Actor][group][ev.Action]
 		if t == nil {
 			t = &tally{}
-			byActor[ev.Actor][ev.Action] = t
+			byActor[ev.Actor][group][ev.Action] = t
 		}
+		t.total++
 		if ev.Outcome == access.Denied {
 			t.denied++
-		} else {
-			t.success++
 		}
 	}
-	d.say("who accessed %s's record today:", d.jose)
+	d.say("who accessed %s's record today (record accesses; permission decisions and recorded acts counted apart):", d.jose)
 	for _, actor := range slices.Sorted(maps.Keys(byActor)) {
-		var parts []string
-		for _, action := range slices.Sorted(maps.Keys(byActor[actor])) {
-			t := byActor[actor][action]
-			part := fmt.Sprintf("%s %d", action, t.success+t.denied)
-			if t.denied > 0 {
-				part += fmt.Sprintf(" (%d denied)", t.denied)
+		label := actor
+		for group, title := range []string{"", "decisions: ", "acts: "} {
+			counts := byActor[actor][group]
+			if len(counts) == 0 {
+				continue
 			}
-			parts = append(parts, part)
+			var parts []string
+			for _, action := range slices.Sorted(maps.Keys(counts)) {
+				t := counts[action]
+				part := fmt.Sprintf("%s %d", action, t.total)
+				if t.denied > 0 {
+					part += fmt.Sprintf(" (%d denied)", t.denied)
+				}
+				parts = append(parts, part)
+			}
+			d.say("  %-13s %s%s", label, title, strings.Join(parts, ", "))
+			label = ""
 		}
-		d.say("  %-13s %s", actor, strings.Join(parts, ", "))
 	}
 	return nil
 }

@@ -4,7 +4,12 @@
 //	fhirexport [-db FILE | -postgres DSN] [-patient ID] -out DIR
 //
 // With -patient only that patient's compartment is written. It prints one line
-// per file written. Exit status: 0 on success, 1 on failure, 2 on bad usage.
+// per file written (the file and its number of resources). The store is opened
+// read-only: a -db file that does not exist is an error, never created. Exit
+// status: 0 on success, 1 on failure (among them a missing database file and
+// a -patient that names no patient in the store, each named in the message on
+// standard error), 2 on bad usage. A store holding no records exports nothing
+// and says so on standard error, with status 0.
 package main
 
 import (
@@ -12,6 +17,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"path/filepath"
 	"slices"
 
@@ -39,7 +45,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: fhirexport [-db FILE | -postgres DSN] [-patient ID] -out DIR")
 		return 2
 	}
-	store, err := stores.Open(ctx)
+	store, err := stores.OpenReadOnly(ctx)
 	if err != nil {
 		fmt.Fprintln(stderr, "fhirexport: open store:", err)
 		return 1
@@ -50,17 +56,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "fhirexport:", err)
 		return 1
 	}
+	types, err := x.Types(ctx, *patientID)
+	if err != nil {
+		fmt.Fprintln(stderr, "fhirexport:", err)
+		return 1
+	}
+	switch {
+	case *patientID != "" && !slices.Contains(types, "Patient"):
+		fmt.Fprintf(stderr, "fhirexport: no patient %q in the store\n", *patientID)
+		return 1
+	case len(types) == 0:
+		fmt.Fprintln(stderr, "fhirexport: the store holds no records; nothing written")
+		return 0
+	}
 	counts, err := x.Dir(ctx, *out, *patientID)
 	if err != nil {
 		fmt.Fprintln(stderr, "fhirexport:", err)
 		return 1
 	}
-	types := make([]string, 0, len(counts))
-	for t := range counts {
-		types = append(types, t)
-	}
-	slices.Sort(types)
-	for _, t := range types {
+	for _, t := range slices.Sorted(maps.Keys(counts)) {
 		fmt.Fprintf(stdout, "%s\t%d\n", filepath.Join(*out, t+".ndjson"), counts[t])
 	}
 	return 0

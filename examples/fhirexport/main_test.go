@@ -70,3 +70,45 @@ func TestExportUsage(t *testing.T) {
 	assert.Equal(t, 2, run(context.Background(), []string{"-db", "x.db"}, &stdout, &stderr))
 	assert.Equal(t, 2, run(context.Background(), []string{"-out", "d", "extra"}, &stdout, &stderr))
 }
+
+// TestExportRefusesWhatIsMissing: a missing database or patient is an error
+// naming it, and nothing is created.
+func TestExportRefusesWhatIsMissing(t *testing.T) {
+	ctx := context.Background()
+	db := seed(t)
+	empty := filepath.Join(t.TempDir(), "empty.db")
+	s, err := sqlitestore.Open(ctx, empty)
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	notStore := filepath.Join(t.TempDir(), "notes.txt")
+	require.NoError(t, os.WriteFile(notStore, []byte("not a database"), 0o600))
+	missing := filepath.Join(t.TempDir(), "absent.db")
+
+	tests := []struct {
+		name  string
+		args  []string
+		code  int
+		wants []string
+	}{
+		{"missing database file", []string{"-db", missing}, 1, []string{missing, "no such database file"}},
+		{"unknown patient", []string{"-db", db, "-patient", "no-such-patient"}, 1, []string{`no patient "no-such-patient"`}},
+		{"not a store", []string{"-db", notStore}, 1, []string{notStore}},
+		{"a store without records", []string{"-db", empty}, 0, []string{"holds no records"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			var stdout, stderr bytes.Buffer
+			code := run(ctx, append(tt.args, "-out", out), &stdout, &stderr)
+			assert.Equal(t, tt.code, code, stderr.String())
+			assert.Empty(t, stdout.String())
+			for _, w := range tt.wants {
+				assert.Contains(t, stderr.String(), w)
+			}
+			_, err := os.Stat(out)
+			assert.ErrorIs(t, err, os.ErrNotExist, "no output folder")
+		})
+	}
+	_, err = os.Stat(missing)
+	assert.ErrorIs(t, err, os.ErrNotExist, "the missing database was not created")
+}

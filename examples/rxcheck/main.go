@@ -13,8 +13,16 @@
 // input field "date" (YYYY-MM-DD) sets the day of the check, today by default.
 // Flags: -kb DIR checks against the knowledge-base files in DIR (ehrkit
 // format) merged with the shipped base; -suppress ID[,ID...] turns rules off;
-// -pretty indents the output. Bad input exits with status 2 and a message on
-// standard error.
+// -pretty indents the output. A dose whose unit cannot be converted to the
+// unit of a dose limit ("mL", "lbs", a typo) is not passed over: it raises an
+// interruptive alert of kind "dose-unchecked" (severity moderate) whose
+// message starts "Dose not checked: unit".
+//
+// Bad input exits with status 2 and a message on standard error that names
+// the JSON path of the offending value, for example
+// "orders[0].dose.value: not a number" or "patient.birthDate: not a date
+// (YYYY, YYYY-MM or YYYY-MM-DD)". An unreadable knowledge base exits with
+// status 1.
 package main
 
 import (

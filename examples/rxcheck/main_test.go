@@ -72,6 +72,21 @@ func TestRun(t *testing.T) {
 			kinds: []string{"dose-range", "dose-range"},
 		},
 		{
+			name:  "dose in a unit that cannot be converted is reported, not passed",
+			input: `{"patient": {"birthDate": "1970-05-01"}, "orders": [{"medication": {` + rxnorm + `, "code": "312961"}, "dose": {"value": 10000, "unit": "xyz"}, "frequencyPerDay": 1}]}`,
+			kinds: []string{"dose-unchecked"},
+		},
+		{
+			name:  "dose in millilitres against a mass limit",
+			input: `{"orders": [{"medication": {` + rxnorm + `, "code": "36567"}, "dose": {"value": 10000, "unit": "mL"}}]}`,
+			kinds: []string{"dose-unchecked"},
+		},
+		{
+			name:  "dose in pounds",
+			input: `{"orders": [{"medication": {` + rxnorm + `, "code": "36567"}, "dose": {"value": 10000, "unit": "lbs"}}]}`,
+			kinds: []string{"dose-unchecked"},
+		},
+		{
 			name:  "duplicate therapy",
 			input: `{"active": [{` + rxnorm + `, "code": "7646"}], "orders": [{"medication": {` + rxnorm + `, "code": "40790"}}]}`,
 			kinds: []string{"duplicate-therapy"},
@@ -80,7 +95,7 @@ func TestRun(t *testing.T) {
 			name:  "site knowledge base merged",
 			input: `{"active": [{` + rxnorm + `, "code": "855332"}], "orders": [{"medication": {` + rxnorm + `, "code": "313782"}}]}`,
 			args:  []string{"-kb", "testdata"},
-			kinds: []string{"drug-drug", "drug-drug"}, // the site rule and ONC-NI-18
+			kinds: []string{"drug-drug"}, // the site rule merged with ONC-NI-18
 		},
 		{
 			name:  "suppressed rule",
@@ -140,6 +155,37 @@ func TestRunBadInput(t *testing.T) {
 	}
 }
 
+// TestRunErrorsNamePaths: a value of the wrong kind is reported at its JSON
+// path, in JSON terms, never by Go type.
+func TestRunErrorsNamePaths(t *testing.T) {
+	tests := []struct{ name, input, want string }{
+		{"string for a dose value", `{"orders": [{"medication": {"code": "1"}, "dose": {"value": "abc", "unit": "mg"}}]}`, "orders[0].dose.value: not a number"},
+		{"object for orders", `{"orders": {"medication": 1}}`, "orders: want an array, got an object"},
+		{"number for a code", `{"orders": [{"medication": {"code": "1"}}, {"medication": {"code": 1}}]}`, "orders[1].medication.code: want a string, got a number"},
+		{"malformed date of the check", `{"date": "2026-13-45"}`, "date: not a date"},
+		{"malformed birth date", `{"patient": {"birthDate": "1970-99"}}`, "patient.birthDate: not a date"},
+		{"number for a date", `{"date": 5}`, "date: not a date"},
+		{"bool for a frequency", `{"orders": [{"medication": {"code": "1"}, "frequencyPerDay": true}]}`, "orders[0].frequencyPerDay: not a number"},
+		{"string for a dose", `{"orders": [{"medication": {"code": "1"}, "dose": "500 mg"}]}`, "orders[0].dose: want an object, got a string"},
+		{"string for an allergy list", `{"patient": {"allergies": "penicillin"}}`, "patient.allergies: want an array, got a string"},
+		{"array for the document", `[1]`, "the document: want an object, got an array"},
+		{"truncated document", `{"orders": [`, "ends early"},
+		{"invalid value after decoding", `{"orders": [{"medication": {"code": "5640"}, "dose": {"value": -1, "unit": "mg"}}]}`, "orders[0].dose.value"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(nil, strings.NewReader(tt.input), &stdout, &stderr)
+			assert.Equal(t, exitUsage, code)
+			assert.Empty(t, stdout.String())
+			assert.Contains(t, stderr.String(), tt.want)
+			for _, goish := range []string{"Go value", "Go struct", "rx.", "decimal.", "ehrkit."} {
+				assert.NotContains(t, stderr.String(), goish)
+			}
+		})
+	}
+}
+
 // TestBinary builds the program and drives it through a pipe, as a tool would.
 func TestBinary(t *testing.T) {
 	if testing.Short() {
@@ -156,9 +202,13 @@ func TestBinary(t *testing.T) {
 	require.NoError(t, err)
 	var out output
 	require.NoError(t, json.Unmarshal(stdout, &out))
-	require.Len(t, out.Alerts, 1, "atazanavir fires with omeprazole only, never with famotidine")
+	// Omeprazole is contraindicated with atazanavir (ONC); famotidine only needs
+	// its doses timed (VA, significant): shown, never interrupting.
+	require.Len(t, out.Alerts, 2)
 	assert.Equal(t, "contraindicated", out.Alerts[0].Severity)
 	assert.ElementsMatch(t, []string{"7646", "343047"}, out.Alerts[0].Codes)
+	assert.Equal(t, "moderate", out.Alerts[1].Severity)
+	assert.False(t, *out.Alerts[1].Interruptive)
 
 	cmd = exec.Command(bin)
 	cmd.Stdin = strings.NewReader(`not json`)

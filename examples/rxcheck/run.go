@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"strings"
 
 	"github.com/ehrkit/ehrkit"
@@ -81,18 +82,32 @@ func knowledgeBase(dir, suppress string) (rx.KnowledgeBase, error) {
 	return rx.Merge(parts, ids...), nil
 }
 
-// decode reads exactly one JSON document and checks its shape.
+// decode reads exactly one JSON document and checks its shape. Errors name
+// the JSON path of the offending value.
 func decode(r io.Reader) (rx.Input, error) {
 	var in rx.Input
+	var raw json.RawMessage
 	dec := json.NewDecoder(r)
-	if err := dec.Decode(&in); err != nil {
-		if errors.Is(err, io.EOF) {
+	if err := dec.Decode(&raw); err != nil {
+		var syntax *json.SyntaxError
+		switch {
+		case errors.Is(err, io.EOF):
 			return in, errors.New("empty input: expected one JSON document on standard input")
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return in, errors.New("malformed input: the JSON document ends early")
+		case errors.As(err, &syntax):
+			return in, fmt.Errorf("malformed input: not JSON at byte %d: %w", syntax.Offset, err)
 		}
 		return in, fmt.Errorf("malformed input: %w", err)
 	}
 	if dec.More() {
 		return in, errors.New("malformed input: more than one JSON document")
+	}
+	if err := json.Unmarshal(raw, &in); err != nil {
+		if located := locate(raw, reflect.TypeFor[rx.Input]()); located != nil {
+			err = located
+		}
+		return in, fmt.Errorf("malformed input: %w", err)
 	}
 	if err := in.Validate(); err != nil {
 		return in, fmt.Errorf("invalid input: %w", err)

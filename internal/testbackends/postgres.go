@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -44,12 +46,23 @@ func init() {
 	})
 }
 
+// unsetNotice is the line written once per test binary when the PostgreSQL
+// backend is skipped.
+var unsetNotice sync.Once
+
 // PostgresDSN returns the DSN of the test database, or skips t, saying so,
-// when EHRKIT_POSTGRES_DSN is unset.
+// when EHRKIT_POSTGRES_DSN is unset. The first skip in a test binary also
+// writes one line on standard error, so that the skip is seen without -v:
+// "go test" shows it when it tests one package (or the current directory),
+// with -v or -json, and with the output of a failing package; for a passing
+// package among several it prints only the "ok" line.
 func PostgresDSN(t testing.TB) string {
 	t.Helper()
 	dsn := os.Getenv(PostgresEnv)
 	if dsn == "" {
+		unsetNotice.Do(func() {
+			fmt.Fprintf(os.Stderr, "testbackends: %s is unset: the PostgreSQL backend was not tested (set it to a database URL to run it)\n", PostgresEnv)
+		})
 		t.Skip(PostgresEnv + " is unset: skipping the PostgreSQL backend (set it to a database URL to run it)")
 	}
 	return dsn

@@ -2,7 +2,6 @@ package fhir_test
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ehrkit/ehrkit"
+	"github.com/ehrkit/ehrkit/access"
 	"github.com/ehrkit/ehrkit/internal/testbackends"
 	"github.com/ehrkit/ehrkit/interop/fhir"
 )
@@ -79,10 +79,10 @@ func BenchmarkImport(b *testing.B) {
 			for range b.N {
 				b.StopTimer()
 				s := be.Open(b, ehrkit.RealClock{})
-				im := fhir.NewImporter(s)
+				im := fhir.NewImporter(access.Trusted(s))
 				b.StartTimer()
 				start := time.Now()
-				if err := im.ImportPaths(context.Background(), dir); err != nil {
+				if err := im.ImportPaths(importing(), dir); err != nil {
 					b.Fatal(err)
 				}
 				elapsed += time.Since(start)

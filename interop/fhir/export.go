@@ -3,12 +3,16 @@ package fhir
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
+	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/storage"
 )
 
@@ -160,7 +164,10 @@ func (x *Exporter) Dir(ctx context.Context, dir, compartment string) (map[string
 }
 
 // Everything writes one patient's compartment as a FHIR searchset Bundle (the
-// result of Patient/$everything), streaming entry by entry.
+// result of Patient/$everything), streaming entry by entry: the compartment's
+// resources (search mode "match"), then the directory resources they
+// reference — practitioners, practitioner roles, organizations, locations —
+// (search mode "include"), each once.
 func (x *Exporter) Everything(ctx context.Context, patientID string, w io.Writer) error {
 	types, err := x.Types(ctx, patientID)
 	if err != nil {
@@ -170,23 +177,78 @@ func (x *Exporter) Everything(ctx context.Context, patientID string, w io.Writer
 		return err
 	}
 	first := true
+	entry := func(typ, mode string, raw []byte) error {
+		var id struct {
+			ID string `json:"id"`
+		}
+		_ = json.Unmarshal(raw, &id)
+		sep := ","
+		if first {
+			sep, first = "", false
+		}
+		_, err := fmt.Fprintf(w, `%s{"fullUrl":"%s/%s","resource":%s,"search":{"mode":"%s"}}`, sep, typ, id.ID, raw, mode)
+		return err
+	}
+	included := map[string]bool{}
 	for _, t := range types {
 		err := x.Each(ctx, t, patientID, func(raw []byte) error {
-			var id struct {
-				ID string `json:"id"`
-			}
-			_ = json.Unmarshal(raw, &id)
-			sep := ","
-			if first {
-				sep, first = "", false
-			}
-			_, err := fmt.Fprintf(w, `%s{"fullUrl":"%s/%s","resource":%s,"search":{"mode":"match"}}`, sep, t, id.ID, raw)
-			return err
+			collectDirectoryRefs(raw, included)
+			return entry(t, "match", raw)
 		})
 		if err != nil {
 			return err
 		}
 	}
+	refs := slices.Sorted(maps.Keys(included))
+	for _, ref := range refs {
+		typ, id, _ := strings.Cut(ref, "/")
+		rec, err := x.store.Get(ctx, typ, id)
+		if errors.Is(err, ehrkit.ErrNotFound) || errors.Is(err, ehrkit.ErrPermission) {
+			continue // a dangling reference, or one the reader may not see
+		}
+		if err != nil {
+			return err
+		}
+		raw, err := x.render(registry[typ], rec)
+		if err != nil {
+			return err
+		}
+		if err := entry(typ, "include", raw); err != nil {
+			return err
+		}
+	}
 	_, err = io.WriteString(w, "]}")
 	return err
+}
+
+// directoryTypes are the resource types $everything includes when the
+// compartment references them.
+var directoryTypes = []string{"Practitioner", "PractitionerRole", "Organization", "Location"}
+
+// collectDirectoryRefs adds to refs every literal reference "Type/id" to a
+// directory resource found anywhere in the FHIR JSON raw.
+func collectDirectoryRefs(raw []byte, refs map[string]bool) {
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, e := range v {
+				if s, ok := e.(string); ok && k == "reference" {
+					if typ, id, ok := strings.Cut(s, "/"); ok && slices.Contains(directoryTypes, typ) && storage.ValidID(id) {
+						refs[s] = true
+					}
+					continue
+				}
+				walk(e)
+			}
+		case []any:
+			for _, e := range v {
+				walk(e)
+			}
+		}
+	}
+	var doc any
+	if json.Unmarshal(raw, &doc) == nil {
+		walk(doc)
+	}
 }

@@ -41,6 +41,15 @@ func WithBatchSize(n int) Option { return func(im *Importer) { im.batch = max(1,
 // does not model, survive and are exported again.
 func KeepOriginal() Option { return func(im *Importer) { im.keep = true } }
 
+// Lenient makes the import store resources whose only problems are
+// terminology problems (an unknown code in a required value set, a code or
+// NPI failing its check digit: issues with code ehrkit.IssueCodeInvalid) as
+// the sender gave them, labelled ehrkit.LabelUnverifiedCode, and list each in
+// Report.Warnings. Structural problems (invalid JSON, missing elements ehrkit
+// needs, wrong types, references to records that do not exist) still fail the
+// resource. Without it (the default) such resources fail.
+func Lenient() Option { return func(im *Importer) { im.lenient = true } }
+
 // WithServices sets the domain services resources are written through
 // (default: NewServices over the importer's store, built at the first write).
 // They must be built over the importer's store.
@@ -66,6 +75,7 @@ type Importer struct {
 	workers  int
 	batch    int
 	keep     bool
+	lenient  bool
 	progress func(Progress)
 	services *Services
 	once     sync.Once
@@ -155,9 +165,10 @@ func (im *Importer) ImportFile(ctx context.Context, path string) error {
 // folders. Records are checked against the records they name (an
 // Observation's patient and encounter must exist), so files are imported in
 // stages by the resource type their name starts with, as bulk data exports
-// name them ("Patient.ndjson", "Encounter.000.ndjson"): patients first, then
-// encounters and schedules, then everything else (Bundles, which carry their
-// patients, included). Within a stage two files are imported at a time, so
+// name them ("Patient.ndjson", "Encounter.000.ndjson"): patients and
+// organizations first, then encounters, schedules, practitioners and
+// locations, then everything else (Bundles, which carry their patients,
+// included). Within a stage two files are imported at a time, so
 // that one file's parsing overlaps the other's writing (a Bundle is written
 // only once its references are resolved); the report counts them all.
 func (im *Importer) ImportPaths(ctx context.Context, paths ...string) error {
@@ -183,22 +194,24 @@ func (im *Importer) ImportPaths(ctx context.Context, paths ...string) error {
 			break
 		}
 	}
-	slices.SortStableFunc(im.report.Failed, func(a, b Failure) int {
-		return cmp.Or(strings.Compare(a.Source, b.Source), a.Entry-b.Entry)
-	})
+	for _, list := range [][]Failure{im.report.Failed, im.report.Warnings} {
+		slices.SortStableFunc(list, func(a, b Failure) int {
+			return cmp.Or(strings.Compare(a.Source, b.Source), a.Entry-b.Entry)
+		})
+	}
 	return err
 }
 
 // stage is the import stage of a file by the resource type its name starts
-// with: 0 for patients, 1 for the encounters and schedules other records
-// name, 2 for the rest.
+// with: 0 for patients and organizations, 1 for the encounters, schedules,
+// practitioners and locations other records name, 2 for the rest.
 func stage(name string) int {
 	typ, _, _ := strings.Cut(name, ".")
 	typ, _, _ = strings.Cut(typ, "-")
 	switch typ {
-	case "Patient":
+	case "Patient", "Organization":
 		return 0
-	case "Encounter", "Schedule":
+	case "Encounter", "Schedule", "Practitioner", "Location":
 		return 1
 	}
 	return 2
@@ -255,6 +268,7 @@ type result struct {
 	unsupported bool
 	unmapped    []string
 	issues      []string
+	warnings    []string // terminology problems a lenient import stores the value with
 }
 
 func (im *Importer) run(ctx context.Context, source string, refs *Refs, feed func(emit func(Entry) error) error) error {
@@ -353,7 +367,10 @@ func (im *Importer) convert(codec *Codec, e Entry, refs *Refs) result {
 		return r
 	}
 	v, err := m.Import(e.JSON, id, refs)
-	if err != nil {
+	switch {
+	case err != nil && im.lenient && v != nil && ehrkit.Waivable(err):
+		r.warnings = validationIssues(typ, err)
+	case err != nil:
 		r.issues = validationIssues(typ, err)
 		return r
 	}
@@ -368,8 +385,9 @@ func (im *Importer) convert(codec *Codec, e Entry, refs *Refs) result {
 // write stores one batch in one transaction through the domain services,
 // retrying on conflict (another writer importing the same records), and
 // counts the outcome. A resource a service refuses (*ehrkit.ValidationError:
-// a patient that does not exist, an identifier held by another patient) is
-// reported and the rest of the batch is written.
+// a patient that does not exist, an identifier held by another patient; or
+// a business refusal wrapping ehrkit.ErrFailedPrecondition, such as a slot
+// already taken) is reported and the rest of the batch is written.
 func (im *Importer) write(ctx context.Context, source string, batch []result) error {
 	im.once.Do(func() {
 		if im.services == nil {
@@ -389,9 +407,13 @@ func (im *Importer) write(ctx context.Context, source string, batch []result) er
 				var status storage.Outcome
 				if r.value != nil {
 					var err error
-					status, err = im.save(ctx, tx, r.value)
+					sctx := ctx
+					if len(r.warnings) > 0 {
+						sctx = ehrkit.Lenient(ctx)
+					}
+					status, err = im.save(sctx, tx, r.value)
 					var ve *ehrkit.ValidationError
-					if errors.As(err, &ve) {
+					if errors.As(err, &ve) || errors.Is(err, ehrkit.ErrFailedPrecondition) {
 						refused[i] = validationIssues(r.typ, err)
 						outcome = append(outcome, "")
 						continue
@@ -427,6 +449,9 @@ func (im *Importer) write(ctx context.Context, source string, batch []result) er
 		case r.unsupported:
 			rep.Unsupported[r.typ]++
 		default:
+			if len(r.warnings) > 0 {
+				rep.Warnings = append(rep.Warnings, Failure{Source: r.entry.Source, Entry: r.entry.Index, Type: r.typ, Issues: r.warnings})
+			}
 			rep.count(outcome[i], r.typ)
 			for _, p := range r.unmapped {
 				rep.Unmapped[p]++

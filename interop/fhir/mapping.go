@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/storage"
 )
 
@@ -21,7 +22,10 @@ type Mapping interface {
 	Elements() []string
 	// Import converts a validated resource (FHIR JSON) into a validated domain
 	// value with the given id (the resource's logical id, or the one its
-	// Bundle full URL gives it), ready to be saved by its owning service.
+	// Bundle full URL gives it), ready to be saved by its owning service. A
+	// value whose only problems are terminology problems is returned with its
+	// *ehrkit.ValidationError (ehrkit.Waivable), so that a lenient import can
+	// store it as sent.
 	Import(raw []byte, id string, refs *Refs) (Value, error)
 	// Export converts a stored record back into FHIR JSON.
 	Export(rec storage.Record) ([]byte, error)
@@ -81,12 +85,16 @@ func (m typed[T, F]) Import(raw []byte, id string, refs *Refs) (Value, error) {
 	if err != nil {
 		return nil, err
 	}
+	out := &value[T]{v: v, meta: m.view.Meta(&v), saver: m.save}
 	if val, ok := any(&v).(interface{ Validate() error }); ok {
 		if err := val.Validate(); err != nil {
+			if ehrkit.Waivable(err) {
+				return out, err
+			}
 			return nil, err
 		}
 	}
-	return &value[T]{v: v, meta: m.view.Meta(&v), saver: m.save}, nil
+	return out, nil
 }
 
 func (m typed[T, F]) Export(rec storage.Record) ([]byte, error) {

@@ -92,6 +92,7 @@ type fMedicationRequest struct {
 	MedicationReference       *fReference    `json:"medicationReference,omitempty"`
 	Contained                 []fContained   `json:"contained,omitempty"`
 	Subject                   *fReference    `json:"subject"`
+	Encounter                 *fReference    `json:"encounter,omitempty"`
 	AuthoredOn                string         `json:"authoredOn,omitempty"`
 	Requester                 *fReference    `json:"requester,omitempty"`
 	ReasonCode                []fConcept     `json:"reasonCode,omitempty"`
@@ -193,7 +194,7 @@ func dailyTiming(perDay decimal.Decimal) *fRepeat {
 
 func medicationRequestFrom(f *fMedicationRequest, id string, rs *Refs) (rx.Order, error) {
 	o := rx.Order{
-		ID: id, Patient: subjectOf(f.Subject, rs), Kind: rx.KindMedication, Status: rx.Status(f.Status),
+		ID: id, Patient: subjectOf(f.Subject, rs), Encounter: encounterOf(f.Encounter, rs), Kind: rx.KindMedication, Status: rx.Status(f.Status),
 		Priority: f.Priority, Requester: requesterOf(f.Requester, rs), Reasons: toConcepts(f.ReasonCode),
 		Note: noteText(f.Note), StatusReason: toConcept(f.StatusReason).String(),
 		Medication: &rx.MedicationDetail{SubstitutionAllowed: f.Substitution == nil || f.Substitution.AllowedBoolean},
@@ -248,7 +249,7 @@ func medicationRequestTo(o *rx.Order) (fMedicationRequest, error) {
 	}
 	f := fMedicationRequest{
 		ResourceType: "MedicationRequest", ID: o.ID, Extension: ext, Status: rx.FHIRStatus(o.Kind, o.Status),
-		Intent: "order", Priority: o.Priority, Subject: patientRef(o.Patient), AuthoredOn: formatDateTime(o.Authored),
+		Intent: "order", Priority: o.Priority, Subject: patientRef(o.Patient), Encounter: encounterRef(o.Encounter), AuthoredOn: formatDateTime(o.Authored),
 		Requester: requesterRef(o.Requester), ReasonCode: fromConcepts(o.Reasons), Note: notes(o.Note),
 	}
 	if o.StatusReason != "" {
@@ -306,6 +307,7 @@ type fServiceRequest struct {
 	Priority     string        `json:"priority,omitempty"`
 	Code         *fConcept     `json:"code,omitempty"`
 	Subject      *fReference   `json:"subject"`
+	Encounter    *fReference   `json:"encounter,omitempty"`
 	AuthoredOn   string        `json:"authoredOn,omitempty"`
 	Requester    *fReference   `json:"requester,omitempty"`
 	Performer    []fReference  `json:"performer,omitempty"`
@@ -321,7 +323,7 @@ func serviceRequestFrom(f *fServiceRequest, id string, rs *Refs) (rx.Order, erro
 		status = string(rx.Cancelled)
 	}
 	o := rx.Order{
-		ID: id, Patient: subjectOf(f.Subject, rs), Status: rx.Status(status), Priority: f.Priority,
+		ID: id, Patient: subjectOf(f.Subject, rs), Encounter: encounterOf(f.Encounter, rs), Status: rx.Status(status), Priority: f.Priority,
 		Requester: requesterOf(f.Requester, rs), Reasons: toConcepts(f.ReasonCode), Note: noteText(f.Note),
 	}
 	var err error
@@ -371,7 +373,7 @@ func serviceRequestTo(o *rx.Order) (fServiceRequest, error) {
 	}
 	f := fServiceRequest{
 		ResourceType: "ServiceRequest", ID: o.ID, Extension: ext, Status: rx.FHIRStatus(o.Kind, o.Status),
-		Intent: "order", Priority: o.Priority, Subject: patientRef(o.Patient), AuthoredOn: formatDateTime(o.Authored),
+		Intent: "order", Priority: o.Priority, Subject: patientRef(o.Patient), Encounter: encounterRef(o.Encounter), AuthoredOn: formatDateTime(o.Authored),
 		Requester: requesterRef(o.Requester), ReasonCode: fromConcepts(o.Reasons), Note: notes(o.Note),
 	}
 	category := func(c string) []fConcept { return []fConcept{*coded("http://snomed.info/sct", c)} }
@@ -396,10 +398,10 @@ func serviceRequestTo(o *rx.Order) (fServiceRequest, error) {
 }
 
 func init() {
-	register(typed[rx.Order, fMedicationRequest]{view: rx.MedicationRequests.View(), save: legacySave(rx.MedicationRequests), from: medicationRequestFrom, to: medicationRequestTo,
+	register(typed[rx.Order, fMedicationRequest]{view: rx.MedicationRequestRecords, save: via(orders, (*rx.Service).SaveOrder), from: medicationRequestFrom, to: medicationRequestTo,
 		elements: []string{"extension", "status", "statusReason", "intent", "priority", "medicationCodeableConcept", "medicationReference", "subject",
-			"authoredOn", "requester", "reasonCode", "note", "dosageInstruction", "dispenseRequest", "substitution"}})
-	register(typed[rx.Order, fServiceRequest]{view: rx.ServiceRequests.View(), save: legacySave(rx.ServiceRequests), from: serviceRequestFrom, to: serviceRequestTo,
-		elements: []string{"extension", "status", "intent", "category", "priority", "code", "subject", "authoredOn", "requester",
+			"encounter", "authoredOn", "requester", "reasonCode", "note", "dosageInstruction", "dispenseRequest", "substitution"}})
+	register(typed[rx.Order, fServiceRequest]{view: rx.ServiceRequestRecords, save: via(orders, (*rx.Service).SaveOrder), from: serviceRequestFrom, to: serviceRequestTo,
+		elements: []string{"extension", "status", "intent", "category", "priority", "code", "subject", "encounter", "authoredOn", "requester",
 			"performer", "reasonCode", "bodySite", "note", "orderDetail"}})
 }

@@ -15,13 +15,16 @@ type Report struct {
 	// the original resource kept beside the record.
 	Unmapped map[string]int `json:"unmapped"`
 	Failed   []Failure      `json:"failed"` // resources not imported, with why
+	// Warnings lists the resources a Lenient import stored with terminology
+	// problems, labelled ehrkit.LabelUnverifiedCode.
+	Warnings []Failure `json:"warnings"`
 }
 
 // Failure is one resource that was not imported, as an OperationOutcome-style
 // list of issues.
 type Failure struct {
 	Source string   `json:"source"` // file or label of the source
-	Entry  int      `json:"entry"`  // Bundle entry number (0-based) or NDJSON line (1-based)
+	Entry  int      `json:"entry"`  // Bundle entry number (0-based) or NDJSON line (1-based); -1 for the whole file
 	Type   string   `json:"type"`   // resource type, "" if unknown
 	Issues []string `json:"issues"` // what is wrong, with element paths
 }
@@ -29,7 +32,7 @@ type Failure struct {
 func newReport() *Report {
 	return &Report{
 		Imported: map[string]int{}, Updated: map[string]int{}, Unchanged: map[string]int{},
-		Unsupported: map[string]int{}, Unmapped: map[string]int{}, Failed: []Failure{},
+		Unsupported: map[string]int{}, Unmapped: map[string]int{}, Failed: []Failure{}, Warnings: []Failure{},
 	}
 }
 
@@ -45,6 +48,7 @@ func (r *Report) Merge(o *Report) {
 		}
 	}
 	r.Failed = append(r.Failed, o.Failed...)
+	r.Warnings = append(r.Warnings, o.Warnings...)
 }
 
 // count adds one resource of type typ to the outcome ("imported", "updated" or

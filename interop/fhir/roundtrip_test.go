@@ -483,7 +483,7 @@ func genCarePlan(g *gen, i int) clinical.CarePlan {
 
 func genOrder(g *gen, i int, kind rx.OrderKind) rx.Order {
 	o := rx.Order{
-		ID: g.id(string(kind), i), Patient: patient.ID(g.id("p", i)), Kind: kind,
+		ID: g.id(string(kind), i), Patient: patient.ID(g.id("p", i)), Encounter: pick(g, "", g.id("e", i)), Kind: kind,
 		Priority: pick(g, "", rx.PriorityRoutine, rx.PriorityUrgent, rx.PriorityASAP, rx.PriorityStat), Requester: g.id("dr", g.r.IntN(50)),
 		Reasons: g.concepts(2), Note: g.note(), Authored: g.time(),
 	}
@@ -643,14 +643,14 @@ func TestRoundTripGenerated(t *testing.T) {
 	roundTrip(t, "Immunization", clinical.ImmunizationRecords, genImmunization, nil)
 	roundTrip(t, "CarePlan", clinical.CarePlanRecords, genCarePlan, nil)
 	for _, kind := range []rx.OrderKind{rx.KindMedication, rx.KindLab, rx.KindImaging, rx.KindReferral} {
-		records := rx.ServiceRequests.View()
+		records := rx.ServiceRequestRecords
 		if kind == rx.KindMedication {
-			records = rx.MedicationRequests.View()
+			records = rx.MedicationRequestRecords
 		}
 		roundTrip(t, records.Type()+"/"+string(kind), records, func(g *gen, i int) rx.Order { return genOrder(g, i, kind) }, sameFrequency)
 	}
-	roundTrip(t, "Appointment", schedule.Appointments.View(), genAppointment, nil)
-	roundTrip(t, "Schedule", schedule.Schedules.View(), genSchedule, nil)
+	roundTrip(t, "Appointment", schedule.AppointmentRecords, genAppointment, nil)
+	roundTrip(t, "Schedule", schedule.ScheduleRecords, genSchedule, nil)
 }
 
 // sameFrequency compares the frequency per day by value: FHIR carries it as a

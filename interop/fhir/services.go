@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/ehrkit/ehrkit/clinical"
+	"github.com/ehrkit/ehrkit/directory"
 	"github.com/ehrkit/ehrkit/patient"
 	"github.com/ehrkit/ehrkit/rx"
 	"github.com/ehrkit/ehrkit/schedule"
@@ -17,10 +18,11 @@ import (
 // data entered by hand: identifier claims, vital-sign flags, the schedule's
 // day ledger, the medication ledger, referential checks, events.
 type Services struct {
-	Patients *patient.Service
-	Clinical *clinical.Service
-	Schedule *schedule.Service
-	Orders   *rx.Service
+	Patients  *patient.Service
+	Directory *directory.Service
+	Clinical  *clinical.Service
+	Schedule  *schedule.Service
+	Orders    *rx.Service
 }
 
 // NewServices returns the services over store with their default options
@@ -35,7 +37,7 @@ func NewServices(store storage.Store) (*Services, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Services{Patients: patients, Clinical: clinical.NewService(store), Schedule: schedule.NewService(store), Orders: orders}, nil
+	return &Services{Patients: patients, Directory: directory.NewService(store), Clinical: clinical.NewService(store), Schedule: schedule.NewService(store), Orders: orders}, nil
 }
 
 // via adapts a service's entry point (a method expression such as
@@ -48,11 +50,5 @@ func via[S, T any](svc func(*Services) S, save func(S, context.Context, storage.
 
 func patients(s *Services) *patient.Service     { return s.Patients }
 func clinicalSvc(s *Services) *clinical.Service { return s.Clinical }
-
-// legacySave writes through a kind directly. TEMPORARY until schedule and rx
-// have their entry points.
-func legacySave[T any](k storage.Kind[T]) saver[T] {
-	return func(ctx context.Context, tx storage.Tx, _ *Services, v T) (storage.Outcome, error) {
-		return k.Save(ctx, tx, &v, nil)
-	}
-}
+func orders(s *Services) *rx.Service            { return s.Orders }
+func scheduleSvc(s *Services) *schedule.Service { return s.Schedule }

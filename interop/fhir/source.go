@@ -24,7 +24,7 @@ const MaxLine = 64 << 20
 // the position (entry number, line number or byte offset) where reading failed.
 type SourceError struct {
 	Source string
-	Index  int   // entry or line number, -1 if unknown
+	Index  int   // entry or line number, -1 when the file as a whole is at fault
 	Offset int64 // byte offset in the source
 	Err    error
 }
@@ -112,7 +112,7 @@ func ReadBundle(r io.Reader, source string, fn func(Entry) error) error {
 
 func readEntries(dec *json.Decoder, source string, fn func(Entry) error, fail func(int, error) error) error {
 	if err := expectDelim(dec, '['); err != nil {
-		return fail(0, err)
+		return fail(-1, err)
 	}
 	for i := 0; dec.More(); i++ {
 		var e struct {

@@ -1,12 +1,3 @@
-// Package memstore is the in-memory storage backend: for tests, harnesses and
-// prototypes that need no persistence. It is a verified fake: it passes the
-// whole storage/storetest conformance suite, so code tested on it behaves the
-// same on the SQLite and PostgreSQL backends.
-//
-// Transactions buffer their writes and events in call order and apply them
-// under one lock at commit, re-checking every expected version; equality filters are answered from an
-// inverted index, other filters by scanning the records of the queried type or
-// compartment.
 package memstore
 
 import (

@@ -9,6 +9,10 @@
 // transaction under an advisory lock, so any number of processes may open the
 // same database at once. WithSchema keeps the tables in a schema of their own
 // (created if missing, set as search_path on every pooled connection).
+// WithPool runs on a pool the caller owns: Close leaves it open, and WithSchema
+// is refused with it, since a pool's search_path is its owner's to set.
+// Record.Updated is the time of the Put; Change.Time is the commit time, one
+// per transaction.
 //
 // # Tables
 //

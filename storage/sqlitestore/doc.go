@@ -1,9 +1,20 @@
 // Package sqlitestore is the embedded storage backend: a storage.Store in one
 // SQLite database file, through the pure-Go modernc.org/sqlite driver (no cgo).
-// It passes the storage/storetest conformance suite.
+// It passes the storage/storetest conformance suite. It is the embedded
+// default: one file, nothing to install.
+//
+//	s, err := sqlitestore.Open(ctx, "clinic.db", sqlitestore.WithLogger(logger))
+//	if err != nil { ... }
+//	defer s.Close()
+//
+// WithClock sets the clock that stamps writes; WithLogger receives schema
+// migrations (Info) and problems on close (Warn), never record data.
 //
 // Open creates or opens the file and applies the embedded schema migrations,
-// recording the version reached in a schema_version table. The database runs in
+// recording the version reached in a schema_version table; a file written by
+// a newer release is refused with ehrkit.ErrUnsupported. With ReadOnly it
+// opens an existing file only, never creating, migrating or writing it. The
+// database runs in
 // WAL mode with synchronous=NORMAL: readers never wait for the writer, and a
 // commit survives an application crash (a power loss may lose the last
 // commits, never consistency).

@@ -81,3 +81,30 @@ func (s *Store) migrate(ctx context.Context) error {
 	}
 	return tx.Commit()
 }
+
+// checkSchema, for a read-only store, checks that the file holds an ehrkit
+// store at the schema version of this release, without changing it.
+func (s *Store) checkSchema(ctx context.Context) error {
+	steps, err := loadMigrations()
+	if err != nil {
+		return err
+	}
+	var tables int
+	if err := s.writer.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_version'`).Scan(&tables); err != nil {
+		return err
+	}
+	if tables == 0 {
+		return storage.Errorf("open", "", "", ehrkit.ErrFailedPrecondition, "not an ehrkit store: no schema_version table")
+	}
+	var current int
+	if err := s.writer.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_version`).Scan(&current); err != nil {
+		return err
+	}
+	switch {
+	case current > len(steps):
+		return storage.Errorf("open", "", "", ehrkit.ErrUnsupported, "schema version %d is newer than %d", current, len(steps))
+	case current < len(steps):
+		return storage.Errorf("open", "", "", ehrkit.ErrFailedPrecondition, "schema version %d is older than %d; open the store read-write once to migrate it", current, len(steps))
+	}
+	return nil
+}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"io/fs"
 	"log/slog"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 	"sync/atomic"
@@ -27,11 +29,22 @@ func WithClock(c ehrkit.Clock) Option { return func(s *Store) { s.clock = c } }
 // records carry no record data. The default discards everything.
 func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.log = l } }
 
+// ReadOnly opens an existing store for reading only, for programs that read
+// a store and must never create or change one: Open fails with an error
+// wrapping ehrkit.ErrNotFound (and naming the file) when the file does not
+// exist, and with ehrkit.ErrFailedPrecondition when it is not an ehrkit store
+// or its schema is older than this release (it is never migrated). A write
+// in an Update fails with ehrkit.ErrFailedPrecondition (SQLite refuses to
+// write the file) and rolls the transaction back; reads, queries, the change
+// feed and transactions that only read work as usual.
+func ReadOnly() Option { return func(s *Store) { s.readOnly = true } }
+
 // Store is a storage.Store in one SQLite database file. Safe for concurrent
 // use by many goroutines.
 type Store struct {
-	clock ehrkit.Clock
-	log   *slog.Logger
+	clock    ehrkit.Clock
+	log      *slog.Logger
+	readOnly bool
 
 	writer *sql.DB // one connection: transactions queue for it
 	reader *sql.DB // a pool of read-only connections
@@ -60,13 +73,26 @@ func (s *Store) open(ctx context.Context, path string) error {
 	if err != nil {
 		return &storage.Error{Op: "open", Kind: ehrkit.ErrInvalid, Cause: err}
 	}
-	if s.writer, err = sql.Open("sqlite", dsn(abs, false)); err != nil {
+	if s.readOnly {
+		if _, err := os.Stat(abs); err != nil {
+			kind := ehrkit.ErrFailedPrecondition
+			if errors.Is(err, fs.ErrNotExist) {
+				kind = ehrkit.ErrNotFound
+			}
+			return &storage.Error{Op: "open", Kind: kind, Cause: err}
+		}
+	}
+	if s.writer, err = sql.Open("sqlite", dsn(abs, s.readOnly)); err != nil {
 		return &storage.Error{Op: "open", Kind: ehrkit.ErrInvalid, Cause: err}
 	}
 	s.writer.SetMaxOpenConns(1)
 	s.writer.SetMaxIdleConns(1)
 	s.writer.SetConnMaxLifetime(0)
-	if err := s.migrate(ctx); err != nil {
+	check := s.migrate
+	if s.readOnly {
+		check = s.checkSchema
+	}
+	if err := check(ctx); err != nil {
 		return s.wrap(ctx, "open", "", "", err)
 	}
 	if s.reader, err = sql.Open("sqlite", dsn(abs, true)); err != nil {
@@ -83,6 +109,8 @@ func (s *Store) open(ctx context.Context, path string) error {
 // its version checks stay true until commit. WAL lets readers run while a
 // write is in progress; synchronous=NORMAL is durable across application
 // crashes and consistent across power loss (the last commits may be lost).
+// Read-only connections are query-only and open the file with mode=ro, so
+// they never create it.
 func dsn(path string, readOnly bool) string {
 	q := url.Values{}
 	q.Set("_busy_timeout", "10000") // ms to wait for a lock another connection holds
@@ -90,6 +118,7 @@ func dsn(path string, readOnly bool) string {
 	q.Add("_pragma", "cache_size(-16384)") // 16 MiB of page cache per connection
 	if readOnly {
 		q.Set("_query_only", "1")
+		q.Set("mode", "ro")
 	} else {
 		q.Set("_journal_mode", "WAL")
 		q.Set("_txlock", "immediate")
@@ -112,7 +141,9 @@ func (s *Store) Close() error {
 	// unless a transaction still holds the writer.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
-	if _, err := s.writer.ExecContext(ctx, "PRAGMA optimize"); err != nil {
+	if s.readOnly {
+		// Nothing to optimise: the file is not written.
+	} else if _, err := s.writer.ExecContext(ctx, "PRAGMA optimize"); err != nil {
 		s.log.Warn("sqlitestore: optimize on close failed", "err", err)
 	}
 	if err := s.closeDBs(); err != nil {

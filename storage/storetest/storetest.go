@@ -1,20 +1,3 @@
-// Package storetest is the conformance suite of the storage contract: every
-// backend's tests call Run with a Harness, and a backend is correct when Run
-// passes. Benchmarks measures the same operations on every backend.
-//
-//	func TestConformance(t *testing.T) {
-//		storetest.Run(t, storetest.Harness{Open: func(t testing.TB, clock ehrkit.Clock) storage.Store {
-//			s := mybackend.Open(..., mybackend.WithClock(clock))
-//			t.Cleanup(func() { _ = s.Close() })
-//			return s
-//		}})
-//	}
-//
-// Like testing/fstest, the suite reports every violation it finds together with
-// the rule of the contract that was broken, and keeps checking after a failure
-// wherever the remaining checks still make sense. Stores are driven with an
-// ehrkit.FakeClock, so record times are deterministic, and errors are classified
-// with errors.Is and errors.As only.
 package storetest
 
 import (

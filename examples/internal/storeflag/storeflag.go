@@ -8,10 +8,12 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"os/signal"
 
+	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/storage"
 	"github.com/ehrkit/ehrkit/storage/pgstore"
 	"github.com/ehrkit/ehrkit/storage/sqlitestore"
@@ -45,16 +47,46 @@ func (f *Flags) Check() error {
 	return nil
 }
 
-// Open opens the store the flags name.
+// Open opens the store the flags name, creating the SQLite file if it does
+// not exist. Errors name the file.
 func (f *Flags) Open(ctx context.Context) (storage.Store, error) {
 	if f.postgres != "" {
 		return pgstore.Open(ctx, f.postgres)
 	}
-	db := f.db
-	if db == "" {
-		db = DefaultDB
+	s, err := sqlitestore.Open(ctx, f.file())
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", f.file(), err)
 	}
-	return sqlitestore.Open(ctx, db)
+	return s, nil
+}
+
+// ErrNoStore reports that the SQLite file a reading program was given does
+// not exist.
+var ErrNoStore = errors.New("no such database file")
+
+// OpenReadOnly opens the store the flags name for a program that only reads
+// it: the SQLite file must exist (else the error wraps ErrNoStore and names
+// the file) and is opened read-only, so it is never created or changed.
+func (f *Flags) OpenReadOnly(ctx context.Context) (storage.Store, error) {
+	if f.postgres != "" {
+		return pgstore.Open(ctx, f.postgres)
+	}
+	s, err := sqlitestore.Open(ctx, f.file(), sqlitestore.ReadOnly())
+	switch {
+	case errors.Is(err, ehrkit.ErrNotFound):
+		return nil, fmt.Errorf("%s: %w", f.file(), ErrNoStore)
+	case err != nil:
+		return nil, fmt.Errorf("%s: %w", f.file(), err)
+	}
+	return s, nil
+}
+
+// file is the SQLite file the flags name.
+func (f *Flags) file() string {
+	if f.db == "" {
+		return DefaultDB
+	}
+	return f.db
 }
 
 // Main runs a program's run function with the process's arguments and

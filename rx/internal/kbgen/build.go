@@ -58,6 +58,7 @@ type builder struct {
 	order    []string
 	used     map[string]bool // source IDs referenced
 	problems []string
+	vaStats  vaStats
 }
 
 func (b *builder) addIngredient(name, rxcui string, synonyms ...string) {
@@ -112,17 +113,23 @@ func (b *builder) cite(ids ...string) []string {
 }
 
 func build(dir string) (map[string]rx.Document, error) {
+	_, docs, err := generate(dir)
+	return docs, err
+}
+
+// generate builds the documents and returns the builder with its counts.
+func generate(dir string) (*builder, map[string]rx.Document, error) {
 	b := &builder{byName: map[string]string{}, ingr: map[string]*rx.Ingredient{}, used: map[string]bool{}}
 	ingredients, err := readCSV(dir, "ingredients.csv")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, r := range ingredients {
 		b.addIngredient(r["ingredient"], r["rxnorm_in_rxcui"])
 	}
 	members, err := readCSV(dir, "class_members.csv")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, r := range members {
 		b.addIngredient(r["ingredient"], r["rxnorm_in_rxcui"])
@@ -131,23 +138,29 @@ func build(dir string) (map[string]rx.Document, error) {
 		b.addIngredient(e.name, e.rxcui, e.synonyms...)
 	}
 
+	va, vaSt, err := b.vaDocument(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	b.vaStats = vaSt
 	onc, err := b.oncDocument(dir, members)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cyp, err := b.cypDocument(dir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	labels := b.labelDocument()
 	classes := b.classDocument()
 	products := b.productDocument()
 	doses := b.doseDocument()
 	sources, err := b.sourceDocument(dir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(b.problems) > 0 {
-		return nil, fmt.Errorf("%s", strings.Join(b.problems, "; "))
+		return nil, nil, fmt.Errorf("%s", strings.Join(b.problems, "; "))
 	}
 	ing := rx.Document{Format: rx.FormatV1}
 	for _, c := range b.order {
@@ -156,6 +169,7 @@ func build(dir string) (map[string]rx.Document, error) {
 	docs := map[string]rx.Document{
 		"sources.json": sources, "ingredients.json": ing, "onc.json": onc, "cyp.json": cyp,
 		"classes.json": classes, "products.json": products, "doses.json": doses,
+		"va.json": va, "labels.json": labels,
 	}
 	// The generated base must load: check it the way the package does.
 	all := make([]rx.Document, 0, len(docs))
@@ -163,9 +177,9 @@ func build(dir string) (map[string]rx.Document, error) {
 		all = append(all, d)
 	}
 	if _, err := rx.NewBase(all...); err != nil {
-		return nil, fmt.Errorf("generated base does not load: %w", err)
+		return nil, nil, fmt.Errorf("generated base does not load: %w", err)
 	}
-	return docs, nil
+	return b, docs, nil
 }
 
 // oncDocument turns the ONC high-priority and non-interruptive lists into
@@ -218,7 +232,7 @@ func (b *builder) oncDocument(dir string, members table) (rx.Document, error) {
 		}
 		d.Interactions = append(d.Interactions, rx.Interaction{
 			ID: r["rule_id"], A: rx.Party{Class: r["class_a_id"]}, B: rx.Party{Class: r["class_b_id"]},
-			Severity: rx.Minor, Interruptive: false,
+			Severity: rx.Minor, Interruptive: false, Passive: true,
 			Summary: fmt.Sprintf("a known, usually manageable interaction between %s and %s, shown without interrupting the prescriber",
 				r["class_a_name"], r["class_b_name"]),
 			Mechanism:  "Class-level interaction that an expert panel judged safe to display passively",
@@ -370,6 +384,23 @@ func (b *builder) doseDocument() rx.Document {
 		}
 		d.DoseLimits = append(d.DoseLimits, lim)
 	}
+	mg := func(s string) *rx.Amount {
+		if s == "" {
+			return nil
+		}
+		return &rx.Amount{Value: decimal.RequireFromString(s), Unit: "mg"}
+	}
+	for _, x := range extraDoses {
+		lim := rx.DoseLimit{
+			ID: x.id, RxCUI: b.code(x.ingredient), Route: x.route, MinAgeYears: x.minAge, MaxAgeYears: x.maxAge,
+			MaxSingle: mg(x.single), MaxDaily: mg(x.daily), MaxSinglePerKg: mg(x.singlePerKg), MaxDailyPerKg: mg(x.dailyPerKg),
+			Sources: b.cite(x.source), Note: x.note,
+		}
+		if x.freqCount > 0 {
+			lim.MaxFrequency = &rx.Frequency{Count: x.freqCount, PeriodDays: x.freqPeriodDays}
+		}
+		d.DoseLimits = append(d.DoseLimits, lim)
+	}
 	return d
 }
 
@@ -389,7 +420,7 @@ func (b *builder) sourceDocument(dir string) (rx.Document, error) {
 		}
 		known[r["source_id"]] = rx.Source{ID: r["source_id"], Citation: r["citation"], URL: url, Licence: r["licence_or_terms"]}
 	}
-	for _, s := range ownSources {
+	for _, s := range slices.Concat(ownSources, labelSources, doseSources) {
 		known[s.ID] = s
 	}
 	for id := range b.used {

@@ -26,6 +26,13 @@ var extraIngredients = []extraIngredient{
 	{"hydrocodone", "5489", nil},
 	{"hydromorphone", "3423", nil},
 	{"codeine", "2670", nil},
+	{"hydroxychloroquine", "5521", nil},
+	{"oxacillin", "7773", nil},
+	{"cefadroxil", "2177", nil},
+	{"cefprozil", "19552", nil},
+	{"cefepime", "20481", nil},
+	{"ceftazidime", "2191", nil},
+	{"cefotaxime", "2186", nil},
 	// Common international names of ingredients the corpus carries.
 	{"acetaminophen", "161", []string{"paracetamol"}},
 	{"aspirin", "1191", []string{"acetylsalicylic acid"}},
@@ -110,12 +117,17 @@ type curatedClass struct {
 // each following an FDA Established Pharmacologic Class.
 var curatedClasses = []curatedClass{
 	{"ALLERGY_PENICILLINS", "Penicillins", rx.UseAllergy,
-		[]string{"penicillin g", "penicillin v", "amoxicillin", "ampicillin"}, []string{"FDA-EPC"},
-		"FDA EPC Penicillin-class Antibacterial. Cross-sensitivity with cephalosporins is low and is not alerted here.",
-		[]string{"penicillin", "penicillin antibiotics", "penicillin class antibacterials"}},
+		[]string{"penicillin g", "penicillin v", "amoxicillin", "ampicillin", "piperacillin", "dicloxacillin", "nafcillin",
+			"oxacillin", "ticarcillin", "carbenicillin", "mezlocillin"}, []string{"FDA-EPC"},
+		"FDA EPC Penicillin-class Antibacterial. Cross-sensitivity with cephalosporins is alerted only through shared R1 side chains (ALLERGY_R1_AMINOPENICILLIN).",
+		[]string{"penicillin", "penicillins", "pcn", "penicillin antibiotics", "penicillin class antibacterials"}},
 	{"ALLERGY_CEPHALOSPORINS", "Cephalosporins", rx.UseAllergy,
-		[]string{"cephalexin", "cefazolin", "ceftriaxone", "cefaclor", "ceftizoxime"}, []string{"FDA-EPC"},
+		[]string{"cephalexin", "cefazolin", "ceftriaxone", "cefaclor", "ceftizoxime", "cefadroxil", "cefprozil", "cefuroxime",
+			"cefdinir", "cefpodoxime proxetil", "cefepime", "ceftazidime", "cefotaxime"}, []string{"FDA-EPC"},
 		"FDA EPC Cephalosporin Antibacterial.", []string{"cephalosporin", "cephalosporin antibiotics"}},
+	{"ALLERGY_R1_AMINOPENICILLIN", "Aminopenicillins and cephalosporins with a similar R1 side chain", rx.UseAllergy,
+		[]string{"amoxicillin", "ampicillin", "cephalexin", "cefaclor", "cefadroxil", "cefprozil"}, []string{"AAAAI-ACAAI-2022"},
+		"Cross-reactivity between beta-lactams follows the R1 side chain: amoxicillin and ampicillin share theirs with cephalexin, cefaclor, cefadroxil and cefprozil.", nil},
 	{"ALLERGY_SULFONAMIDE_ANTIBACTERIALS", "Sulfonamide antibacterials", rx.UseAllergy,
 		[]string{"sulfamethoxazole", "sulfadiazine", "sulfisoxazole"}, []string{"FDA-EPC"},
 		"FDA EPC Sulfonamide Antibacterial. Non-antibacterial sulfonamides are not members.",
@@ -124,6 +136,9 @@ var curatedClasses = []curatedClass{
 		[]string{"aspirin", "ibuprofen", "naproxen", "diclofenac", "meloxicam", "celecoxib", "indomethacin", "ketorolac"}, []string{"FDA-EPC"},
 		"FDA EPC Nonsteroidal Anti-inflammatory Drug (aspirin included for NSAID-exacerbated hypersensitivity).",
 		[]string{"nsaid", "nsaids", "non-steroidal anti-inflammatory drugs"}},
+	{"ALLERGY_SALICYLATES", "Salicylates", rx.UseAllergy,
+		[]string{"aspirin", "salsalate", "diflunisal", "choline salicylate", "magnesium salicylate", "sodium salicylate", "bismuth subsalicylate"}, []string{"FDA-EPC"},
+		"Salicylate-class ingredients; ASA is the common abbreviation of acetylsalicylic acid.", []string{"asa", "salicylate", "salicylates"}},
 	{"DUP_STATINS", "HMG-CoA reductase inhibitors (statins)", rx.UseTherapeutic,
 		[]string{"atorvastatin", "simvastatin", "lovastatin", "pravastatin", "rosuvastatin", "fluvastatin", "pitavastatin"}, []string{"FDA-EPC"},
 		"FDA EPC HMG-CoA Reductase Inhibitor.", nil},
@@ -224,6 +239,8 @@ func label(id, product string) rx.Source {
 
 // ownSources are the citations of sources this package adds to the corpus's.
 var ownSources = []rx.Source{
+	{ID: "AAAAI-ACAAI-2022", Citation: "Khan DA, Banerji A, Blumenthal KG, et al. Drug allergy: A 2022 practice parameter update. J Allergy Clin Immunol 2022;150(6):1333-1393 (beta-lactam R1 side-chain cross-reactivity)",
+		URL: "https://doi.org/10.1016/j.jaci.2022.08.028"},
 	{ID: "FDA-EPC", Citation: "US FDA Established Pharmacologic Class (EPC) indexing of Structured Product Labeling, as distributed in NLM MED-RT/DailyMed pharmacologic class files",
 		URL: "https://www.fda.gov/industry/structured-product-labeling-resources/pharmacologic-class", Licence: "US Government work, public domain"},
 	label("FDA-LABEL-ACETAMINOPHEN", "acetaminophen (OTC Drug Facts; Ofirmev)"),
@@ -252,4 +269,65 @@ var ownSources = []rx.Source{
 	label("FDA-LABEL-VALSARTAN", "valsartan (Diovan)"),
 	label("FDA-LABEL-HYDROCHLOROTHIAZIDE", "hydrochlorothiazide (Microzide and generic tablets)"),
 	label("FDA-LABEL-METOPROLOL", "metoprolol (Lopressor, Toprol-XL)"),
+}
+
+// doseSpec is a dose limit beyond the adult table: an age band, a route,
+// weight-based maxima or a frequency pattern. Amounts are in mg; "" is none.
+type doseSpec struct {
+	id, ingredient, route     string
+	minAge, maxAge            int
+	single, daily             string
+	singlePerKg, dailyPerKg   string
+	freqCount, freqPeriodDays int
+	source, note              string
+}
+
+// extraDoses are the paediatric, route-specific, age-specific and pattern
+// limits, each from the dosing section of the label named by its source.
+var extraDoses = []doseSpec{
+	// Acetaminophen for children: 15 mg/kg a dose, at most 60 mg/kg a day
+	// under 2 years and 75 mg/kg a day from 2 to 12 years (Ofirmev 2.2; the
+	// OTC children's directions give 10-15 mg/kg, at most 5 doses a day); never
+	// more than the adult 1000 mg a dose and 4000 mg a day.
+	{"PAED-ACETAMINOPHEN-INFANT", "acetaminophen", "", 0, 2, "", "", "15", "60", 0, 0, "FDA-LABEL-ACETAMINOPHEN-PAED",
+		"Infants 29 days to 2 years; neonates need lower doses (12.5 mg/kg, 50 mg/kg/day) not modelled here."},
+	{"PAED-ACETAMINOPHEN-CHILD", "acetaminophen", "", 2, 12, "1000", "4000", "15", "75", 0, 0, "FDA-LABEL-ACETAMINOPHEN-PAED", ""},
+	{"PAED-ACETAMINOPHEN-ADOLESCENT", "acetaminophen", "", 12, 18, "1000", "4000", "", "", 0, 0, "FDA-LABEL-ACETAMINOPHEN", "Adult OTC directions apply from 12 years."},
+	{"ADULT-ACETAMINOPHEN-IV", "acetaminophen", "intravenous", 18, 0, "1000", "4000", "15", "75", 0, 0, "FDA-LABEL-ACETAMINOPHEN-PAED",
+		"Ofirmev 2.1: 1000 mg every 6 hours, at most 4000 mg a day; under 50 kg 15 mg/kg a dose and 75 mg/kg a day."},
+	// Ibuprofen for children 6 months to 12 years: 5-10 mg/kg every 6-8 hours,
+	// at most 40 mg/kg a day (Motrin, pediatric dosing); never more than the
+	// adult maxima.
+	{"PAED-IBUPROFEN", "ibuprofen", "", 0, 12, "800", "3200", "10", "40", 0, 0, "FDA-LABEL-IBUPROFEN-PAED", "Not recommended under 6 months."},
+	{"PAED-IBUPROFEN-ADOLESCENT", "ibuprofen", "", 12, 18, "800", "3200", "", "", 0, 0, "FDA-LABEL-IBUPROFEN", ""},
+	// Amoxicillin for children of 3 months and more: 25-45 mg/kg/day (Amoxil
+	// 2.2), up to 90 mg/kg/day in two doses for otitis media (Augmentin ES-600;
+	// AAP 2013), 4000 mg a day at most.
+	{"PAED-AMOXICILLIN", "amoxicillin", "", 0, 18, "2000", "4000", "45", "90", 0, 0, "FDA-LABEL-AMOXICILLIN-PAED",
+		"Children of 40 kg or more are dosed as adults; infants under 3 months are limited to 30 mg/kg/day (not modelled by age in months)."},
+	// Age-specific adult maxima.
+	{"OLDER-CITALOPRAM", "citalopram", "", 60, 0, "", "20", "", "", 0, 0, "FDA-LABEL-CITALOPRAM-OLDER",
+		"Over 60 years the maximum is 20 mg a day (QT prolongation)."},
+	{"OLDER-KETOROLAC-PARENTERAL", "ketorolac", "intravenous", 65, 0, "15", "60", "", "", 0, 0, "FDA-LABEL-KETOROLAC-INJ", "65 years and over, or under 50 kg."},
+	// Route-specific limits.
+	{"ADULT-KETOROLAC-ORAL", "ketorolac", "oral", 17, 0, "10", "40", "", "", 0, 0, "FDA-LABEL-KETOROLAC-ORAL", "Oral use only as continuation of parenteral therapy, at most 5 days in all."},
+	{"ADULT-KETOROLAC-IV", "ketorolac", "intravenous", 17, 0, "30", "120", "", "", 0, 0, "FDA-LABEL-KETOROLAC-INJ", ""},
+	{"ADULT-KETOROLAC-IM", "ketorolac", "intramuscular", 17, 0, "60", "120", "", "", 0, 0, "FDA-LABEL-KETOROLAC-INJ", "A single 60 mg IM dose; repeated doses 30 mg."},
+	// Dosing patterns that are dangerous in themselves.
+	{"PATTERN-METHOTREXATE-WEEKLY", "methotrexate", "oral", 0, 0, "", "", "", "", 3, 7, "FDA-LABEL-METHOTREXATE",
+		"Oral methotrexate for rheumatoid arthritis, psoriasis and polyarticular juvenile arthritis is weekly; daily dosing by mistake has caused deaths."},
+	{"ADULT-COLCHICINE", "colchicine", "oral", 18, 0, "1.2", "2.4", "", "", 2, 1, "FDA-LABEL-COLCHICINE",
+		"Gout flare: 1.2 mg then 0.6 mg an hour later; prophylaxis at most 1.2 mg a day; familial Mediterranean fever at most 2.4 mg a day, once or twice daily."},
+}
+
+// doseSources are the citations of extraDoses.
+var doseSources = []rx.Source{
+	labelSection("FDA-LABEL-ACETAMINOPHEN-PAED", "acetaminophen injection (Ofirmev)", "section 2 Dosage and Administration (2.1 adults and adolescents, 2.2 pediatric patients); with the OTC children's Drug Facts (at most 5 doses in 24 hours)"),
+	labelSection("FDA-LABEL-IBUPROFEN-PAED", "ibuprofen (Motrin tablets and suspension)", "Dosage and Administration, pediatric patients (fever and pain: 5-10 mg/kg, maximum daily dose 40 mg/kg)"),
+	labelSection("FDA-LABEL-AMOXICILLIN-PAED", "amoxicillin (Amoxil) section 2.2-2.3 and amoxicillin/clavulanate ES-600 (Augmentin ES-600) section 2; American Academy of Pediatrics, The diagnosis and management of acute otitis media, Pediatrics 2013;131(3):e964-99", "pediatric dosing"),
+	labelSection("FDA-LABEL-CITALOPRAM-OLDER", "citalopram (Celexa)", "section 2.1 Dosage and Administration (maximum 20 mg/day for patients greater than 60 years of age; section 2.2 in earlier versions)"),
+	labelSection("FDA-LABEL-KETOROLAC-ORAL", "ketorolac tromethamine tablets", "Dosage and Administration (10 mg every 4-6 hours, not more than 40 mg in 24 hours)"),
+	labelSection("FDA-LABEL-KETOROLAC-INJ", "ketorolac tromethamine injection", "Dosage and Administration (IV 30 mg, IM 60 mg single dose; 120 mg a day; 15 mg and 60 mg a day from 65 years or under 50 kg)"),
+	labelSection("FDA-LABEL-METHOTREXATE", "methotrexate tablets (Trexall; Xatmep)", "boxed warning and section 2.1 (verify weekly dosing: fatal toxicity from daily use)"),
+	labelSection("FDA-LABEL-COLCHICINE", "colchicine (Colcrys)", "section 2 Dosage and Administration (2.1-2.3)"),
 }

@@ -1,0 +1,111 @@
+// Package fhir maps ehrkit's domain values to and from FHIR R4 resources,
+// imports FHIR Bundles and Bulk Data NDJSON into any storage.Store, and
+// exports a store as Bulk Data NDJSON or one patient's record as a
+// Patient/$everything Bundle.
+//
+// Every resource read and every resource written is parsed and validated
+// against the R4 specification by github.com/google/fhir/go (jsonformat);
+// this is the only ehrkit package that imports it.
+//
+//	im := fhir.NewImporter(store, fhir.KeepOriginal(), fhir.WithProgress(func(p fhir.Progress) { ... }))
+//	err := im.ImportPaths(ctx, "bundles/", "Observation.ndjson")
+//	rep := im.Report() // counts per type, unmapped elements, failures with entry and issues
+//
+//	x, err := fhir.NewExporter(store)
+//	counts, err := x.Dir(ctx, "out/", "")     // one Type.ndjson per resource type
+//	err = x.Everything(ctx, "patient-id", w) // Patient/$everything searchset Bundle
+//
+// # Import
+//
+// An Importer never writes records itself: each resource is stored by its
+// owning domain package's transaction-scoped entry point (see Services), in
+// the importer's transaction. Every domain rule therefore runs on imported
+// data as on data entered by hand: identifier claims, vital-sign flags, the
+// schedule's day ledger (an imported Appointment's slot is no longer
+// offered), the medication ledger, referential checks and events. A resource
+// a service refuses is reported with its issues, and the rest of its batch is
+// written; nothing of a refused resource is stored.
+//
+// Resources are parsed and validated on every core (WithWorkers) while one
+// writer per source commits them in transactions of 500 (WithBatchSize).
+// NDJSON streams line by line, so a file of any size never sits in memory; a
+// Bundle's entries are held while that Bundle is imported, because its
+// urn:uuid: references, forward ones included, are resolved first.
+// ImportPaths walks folders for .json and .ndjson files and imports them in
+// stages by the resource type their name starts with, as Bulk Data exports
+// name them: patients first, then encounters and schedules, then everything
+// else, so that the records a resource names exist when it is checked.
+// Within a stage two files are imported at a time, so one file's parsing
+// overlaps the other's writing.
+//
+// Records keep their FHIR logical id as their ehrkit id (a Schedule is the
+// exception: ehrkit keys it by its actor), so importing a source again
+// updates records instead of duplicating them; the Report counts created,
+// updated and unchanged records per type. References resolve from Type/id,
+// Type/id/_history/n, absolute URLs ending in Type/id and Bundle urn:uuid:
+// full URLs. Top-level elements ehrkit does not map are counted per path in
+// Report.Unmapped (for example "Appointment.serviceType"). With
+// KeepOriginal the resource as read is stored beside its record (record type
+// OriginalType), and resources of types ehrkit does not model are stored the
+// same way and exported again.
+//
+// ehrkit's model is stricter than FHIR in places: a clinical record belongs
+// to a patient, an observation has a time and a value, a patient has a name,
+// an order names its requester, medication orders are RxNorm-coded.
+// Resources that break those rules are refused with the field named (issue
+// codes required, value, code-invalid, invariant, business-rule), never
+// half-imported.
+//
+// # Mapping
+//
+// MappingFor returns the mapping of a resource type and Supported lists
+// them:
+//
+//   - Patient ↔ patient.Patient. A missing active reads as true; of
+//     communication only the preferred language is kept.
+//   - Encounter, Condition, AllergyIntolerance, Observation, Procedure,
+//     Immunization, CarePlan (with contained Goal resources) ↔ the clinical
+//     types of the same names. Condition onset and abatement are calendar
+//     dates; a procedure performed at a point in time is written as
+//     performedDateTime; an immunization series of known size with an
+//     unknown dose number is written with doseNumberString "unknown".
+//   - DocumentReference ↔ clinical.Note: docStatus draft ↔ preliminary,
+//     signed ↔ final, amended ↔ amended; the text is a base64 text/plain
+//     attachment; signatures, addenda and amendments travel in an extension.
+//   - QuestionnaireResponse ↔ clinical.FormResponse: the questionnaire
+//     canonical's last path segment is the form id.
+//   - MedicationRequest ↔ rx.Order of kind medication; ServiceRequest ↔
+//     rx.Order of kind lab, imaging or referral (by category: SNOMED CT
+//     108252007, 363679005, 3457005; without one a LOINC code means a lab
+//     order). A frequency per day is written as whole frequency per period
+//     days (every 6 h is 4 per 1 d). The order-state extension carries what
+//     FHIR has no element for: alerts, override, signer and order set.
+//   - Appointment ↔ schedule.Appointment. The first Patient participant is
+//     the patient; Practitioner, Location and Device participants are the
+//     resources. An appointment without start and end, patient, resource or
+//     type, or in a status ehrkit does not schedule (pending, arrived,
+//     entered-in-error, waitlist), is refused: ehrkit books appointments into
+//     free time. The appointment-state extension carries buffers,
+//     overbooking, hold and revision.
+//   - Schedule ↔ schedule.Schedule. An ehrkit schedule belongs to exactly one
+//     Practitioner, Location or Device; a Schedule with several actors is
+//     refused. The schedule-availability extension carries the availability
+//     rules losslessly; a Schedule without it imports with time zone UTC and
+//     no availability.
+//
+// Slots are not mapped: ehrkit computes free slots on demand
+// (schedule.Service.FreeSlots) rather than storing them, so Slot resources
+// are reported as unsupported (and kept with KeepOriginal).
+//
+// For modelled fields domain → FHIR → domain is lossless: times are kept to
+// the microsecond and decimals keep their written precision. References
+// round-trip when the referenced ids are FHIR ids (ValidID: letters, digits,
+// "-" and ".", at most 64 characters).
+//
+// # Prescriptions
+//
+// PrescriptionEncoder is the rx.Encoder an rx.Dispatcher is given to send
+// prescriptions as FHIR R4 MedicationRequests (application/fhir+json): the
+// mapping above without the order-state extension, validated like every
+// export.
+package fhir
