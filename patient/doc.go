@@ -39,6 +39,13 @@
 // Events on the change feed, in the transaction of the change:
 // TopicRegistered, TopicUpdated, TopicMerged, TopicUnmerged, with ids only.
 //
+// Refusals (*DuplicateError, *IdentifierInUseError, an id in use, a merged
+// record updated, an unmerge that would lose a later change) wrap
+// ehrkit.ErrFailedPrecondition; only a lost version race wraps
+// ehrkit.ErrConflict, and the Service retries those itself (ehrkit.Retry,
+// WithMaxAttempts). Patients, contacts, matches, queries and results print
+// and log ids only (String, GoString, fmt.Formatter, slog.LogValuer).
+//
 // # Identifiers and MRNs
 //
 // Every identifier system|value a patient carries owns a key record
@@ -117,7 +124,7 @@
 // readable, inactive, with a replaced-by link, and can no longer be updated. A
 // MergeRecord lists every rewritten record with its version before and after.
 // Unmerge writes back the exact previous state of each as a new version, and
-// refuses with ehrkit.ErrConflict, writing nothing, if any of them changed
-// since. Both need access.PermPatientMerge for both patients and are audited
+// refuses with ehrkit.ErrFailedPrecondition, writing nothing, if any of them
+// changed since. Both need access.PermPatientMerge for both patients and are audited
 // in the transaction.
 package patient

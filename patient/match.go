@@ -3,7 +3,6 @@ package patient
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -602,9 +601,4 @@ func (p Patient) blockFilters() []storage.Filter {
 		eq(TermEmail, e)
 	}
 	return fs
-}
-
-// String summarises a match by id, level and score: no PHI.
-func (m Match) String() string {
-	return fmt.Sprintf("Patient/%s %s %.1f", m.Patient.ID, m.Level, m.Score)
 }

@@ -1,8 +1,6 @@
 package patient
 
 import (
-	"fmt"
-	"log/slog"
 	"slices"
 	"time"
 
@@ -72,18 +70,6 @@ type Contact struct {
 	Period       ehrkit.Period            `json:"period,omitzero"`
 }
 
-// String hides the contact: a name, phones and an address are PHI.
-func (c Contact) String() string { return "Contact(redacted)" }
-
-// GoString hides the contact.
-func (c Contact) GoString() string { return "patient.Contact{/* redacted */}" }
-
-// Format redacts the contact for every verb; see ehrkit.FormatRedacted.
-func (c Contact) Format(f fmt.State, verb rune) { ehrkit.FormatRedacted(f, verb, c) }
-
-// LogValue logs that a contact was redacted.
-func (c Contact) LogValue() slog.Value { return slog.StringValue(c.String()) }
-
 // Is reports whether the contact has the given relationship code
 // (RelationshipEmergency, RelationshipNextOfKin).
 func (c Contact) Is(code string) bool {
@@ -118,22 +104,6 @@ type Patient struct {
 	GeneralPractitioner  []ehrkit.Reference     `json:"generalPractitioner,omitempty"`
 	ManagingOrganization ehrkit.Reference       `json:"managingOrganization,omitzero"`
 	Links                []Link                 `json:"link,omitempty"`
-}
-
-// String shows the id only: patients carry PHI.
-func (p Patient) String() string { return fmt.Sprintf("Patient/%s", p.ID) }
-
-// GoString shows the id and version only.
-func (p Patient) GoString() string {
-	return fmt.Sprintf("patient.Patient{ID:%q, Version:%d /* PHI redacted */}", p.ID, p.Version)
-}
-
-// Format shows the id only, for every verb; see ehrkit.FormatRedacted.
-func (p Patient) Format(f fmt.State, verb rune) { ehrkit.FormatRedacted(f, verb, p) }
-
-// LogValue logs the id and version only.
-func (p Patient) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("id", string(p.ID)), slog.Int64("version", p.Version))
 }
 
 // ReplacedBy returns the patient this record was merged into, or "".

@@ -112,6 +112,12 @@ func TestNoPHIInStringOrLogs(t *testing.T) {
 	p.Deceased, p.DeceasedAt = true, time.Date(2026, 2, 11, 8, 30, 0, 0, time.UTC)
 	redacttest.Check(t, p, "José", "Müller", "1970", "123-45-6789", "Main St", "Springfield", "02139", "555", "2026-02-11")
 	redacttest.Check(t, p.Contacts[0], "Müller", "Ana", "555 0199")
+	redacttest.Check(t, Match{Patient: p, Level: LevelProbable, Comparison: Comparison{Score: 9.5}}, "José", "Müller", "1970", "123-45-6789")
+	redacttest.Check(t, Results{Patients: []Patient{p, p}, Next: "cursor-Müller"}, "José", "Müller", "1970", "123-45-6789", "Springfield")
+	q := Query{Name: "José Müller", BirthDate: ehrkit.MustDate("1970-05-01"), Identifier: ehrkit.Identifier{System: ehrkit.SystemSSN, Value: "123-45-6789"},
+		Phone: "555 010 2030", Email: "jose@example.org", PostalCode: "02139"}
+	redacttest.Check(t, q, "José", "Müller", "1970", "123-45-6789", "555 010", "jose@example.org", "02139")
+	assert.Equal(t, "Query(name, birthDate, identifier, phone, email, postalCode)", fmt.Sprint(q), "the criteria set, not their values")
 
 	var buf bytes.Buffer
 	slog.New(slog.NewJSONHandler(&buf, nil)).Info("x", "patient", p)

@@ -132,7 +132,8 @@ type registerConfig struct{ allowDuplicate bool }
 func AllowDuplicate() RegisterOption { return func(c *registerConfig) { c.allowDuplicate = true } }
 
 // Register stores a new patient and returns it with its id, version and MRN.
-// The id is generated unless set; the patient is made active. Unless p already
+// The id is generated unless set (an id already in use fails with
+// ehrkit.ErrFailedPrecondition); the patient is made active. Unless p already
 // carries an identifier of the MRN system, the next MRN is assigned. Every
 // identifier must be unused (else *IdentifierInUseError). A candidate that
 // matches an existing patient with LevelCertain is refused with *DuplicateError
@@ -174,6 +175,13 @@ func (s *Service) Register(ctx context.Context, p Patient, opts ...RegisterOptio
 	}
 	var out Patient
 	err := s.update(ctx, func(tx storage.Tx) error {
+		_, err := tx.Get(ctx, RecordType, string(p.ID))
+		switch {
+		case err == nil:
+			return fmt.Errorf("patient: Patient/%s already exists: %w", p.ID, ehrkit.ErrFailedPrecondition)
+		case !errors.Is(err, ehrkit.ErrNotFound):
+			return err
+		}
 		q := p
 		q.Identifiers = slices.Clone(p.Identifiers)
 		if q.Identifier(s.mrn.System) == "" {
@@ -191,7 +199,6 @@ func (s *Service) Register(ctx context.Context, p Patient, opts ...RegisterOptio
 				return err
 			}
 		}
-		var err error
 		out, err = s.put(ctx, tx, q, 0, TopicRegistered, "")
 		return err
 	})

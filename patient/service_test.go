@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/ehrkit/ehrkit"
@@ -145,6 +146,41 @@ func TestRegisterIdentifierInUse(t *testing.T) {
 		second, err := svc.Register(ctx, b)
 		require.NoError(t, err)
 		assert.Equal(t, DefaultMRN.Format(2), second.Identifier(SystemMRN))
+	})
+}
+
+// countingStore counts the transactions run through it.
+type countingStore struct {
+	storage.Store
+	updates atomic.Int32
+}
+
+func (c *countingStore) Update(ctx context.Context, fn func(tx storage.Tx) error) error {
+	c.updates.Add(1)
+	return c.Store.Update(ctx, fn)
+}
+
+func TestRegisterRefusesAnIDInUse(t *testing.T) {
+	testbackends.RunClock(t, ehrkit.NewFakeClock(testStart), func(t *testing.T, s storage.Store) {
+		ctx := context.Background()
+		cs := &countingStore{Store: s}
+		svc := newTestService(t, cs)
+		a := person("Ana", "Silva", "1980-01-02", GenderFemale)
+		a.ID = "p-7"
+		_, err := svc.Register(ctx, a)
+		require.NoError(t, err)
+
+		b := person("Bruno", "Costa", "1990-03-04", GenderMale)
+		b.ID = "p-7"
+		before := cs.updates.Load()
+		_, err = svc.Register(ctx, b)
+		require.ErrorIs(t, err, ehrkit.ErrFailedPrecondition)
+		assert.NotErrorIs(t, err, ehrkit.ErrConflict, "a refusal, not a race")
+		assert.Equal(t, int32(1), cs.updates.Load()-before, "refused at once, not retried")
+		got, err := svc.Get(ctx, "p-7")
+		require.NoError(t, err)
+		assert.Equal(t, "Silva", got.Name().Family)
+		assert.Equal(t, int64(1), got.Version)
 	})
 }
 
