@@ -105,12 +105,7 @@ func patientRef(id patient.ID) *fReference {
 	return fromRef(ehrkit.Ref(patient.RecordType, string(id)))
 }
 
-func encounterRef(id string) *fReference {
-	if id == "" {
-		return nil
-	}
-	return fromRef(ehrkit.Ref(clinical.EncounterType, id))
-}
+func encounterRef(id string) *fReference { return idRef(clinical.EncounterType, id) }
 
 // ---- Encounter
 

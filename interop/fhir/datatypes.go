@@ -249,6 +249,14 @@ func fromRef(r ehrkit.Reference) *fReference {
 	return &fReference{Reference: r.String(), Display: r.Display}
 }
 
+// idRef is the reference to the record of type typ with id, nil for no id.
+func idRef(typ, id string) *fReference {
+	if id == "" {
+		return nil
+	}
+	return fromRef(ehrkit.Ref(typ, id))
+}
+
 // mapSlice converts each element of in with fn, stopping at the first error.
 func mapSlice[A, B any](in []A, fn func(A) (B, error)) ([]B, error) {
 	var out []B

@@ -1,7 +1,6 @@
 package fhir
 
 import (
-	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/directory"
 )
 
@@ -121,14 +120,6 @@ func refID(r *fReference, refs *Refs, typ string) string {
 		return ref.ID
 	}
 	return ""
-}
-
-// idRef is the reference to the record of type typ with id, nil for no id.
-func idRef(typ, id string) *fReference {
-	if id == "" {
-		return nil
-	}
-	return fromRef(ehrkit.Ref(typ, id))
 }
 
 func practitionerFrom(f *fPractitioner, id string, refs *Refs) (directory.Practitioner, error) {
