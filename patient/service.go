@@ -97,6 +97,7 @@ type IdentifierInUseError struct {
 	Patient ID     // the patient holding it
 }
 
+// Error names the identifier index, its system and the holder: ids only.
 func (e *IdentifierInUseError) Error() string {
 	return fmt.Sprintf("patient: identifier[%d] of system %s already belongs to Patient/%s", e.Index, e.System, e.Patient)
 }
@@ -111,6 +112,7 @@ type DuplicateError struct {
 	Matches []Match // the certain matches, best first
 }
 
+// Error names the matching patients by id: no PHI.
 func (e *DuplicateError) Error() string {
 	ids := make([]string, len(e.Matches))
 	for i, m := range e.Matches {

@@ -128,6 +128,7 @@ type Error struct {
 	Message string
 }
 
+// Error names the tag, the byte offset and what went wrong; never element values.
 func (e *Error) Error() string {
 	return fmt.Sprintf("dicom: %s at offset %d: %s", e.Tag, e.Offset, e.Message)
 }
