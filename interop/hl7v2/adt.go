@@ -324,10 +324,10 @@ func (h *ADTHandler) Handle(ctx context.Context, data []byte) []byte {
 	return ackFor(msg, h.Clock, AA)
 }
 
-// find returns the id of the current patient holding one of ids, or "".
-func (h *ADTHandler) find(ctx context.Context, ids []ehrkit.Identifier) (patient.ID, error) {
+// findPatient returns the id of the current patient holding one of ids, or "".
+func findPatient(ctx context.Context, patients *patient.Service, ids []ehrkit.Identifier) (patient.ID, error) {
 	for _, id := range ids {
-		res, err := h.Patients.Search(ctx, patient.Query{Identifier: id, Limit: 1})
+		res, err := patients.Search(ctx, patient.Query{Identifier: id, Limit: 1})
 		if err != nil {
 			return "", err
 		}
@@ -343,7 +343,7 @@ func (h *ADTHandler) register(ctx context.Context, msg *Message) error {
 	if err != nil {
 		return err
 	}
-	existing, err := h.find(ctx, p.Identifiers)
+	existing, err := findPatient(ctx, h.Patients, p.Identifiers)
 	if err != nil {
 		return err
 	}
@@ -408,11 +408,11 @@ func (h *ADTHandler) merge(ctx context.Context, msg *Message) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
-	source, err := h.find(ctx, sourceIDs)
+	source, err := findPatient(ctx, h.Patients, sourceIDs)
 	if err != nil {
 		return err
 	}
-	targetID, err := h.find(ctx, target.Identifiers)
+	targetID, err := findPatient(ctx, h.Patients, target.Identifiers)
 	if err != nil {
 		return err
 	}
@@ -431,12 +431,12 @@ func (h *ADTHandler) merge(ctx context.Context, msg *Message) error {
 func ackErrors(msg *Message, err error) []AckError {
 	var ve *ehrkit.ValidationError
 	if !errors.As(err, &ve) {
-		text := "the registry refused the message"
+		text := "the receiving service refused the message"
 		switch {
 		case errors.Is(err, ehrkit.ErrFailedPrecondition):
-			text = "the registry refused the change: a precondition failed"
+			text = "the receiving service refused the change: a precondition failed (a slot taken, a record merged away)"
 		case errors.Is(err, ehrkit.ErrConflict):
-			text = "the patient changed while the message was applied"
+			text = "a record changed while the message was applied"
 		}
 		return []AckError{{Code: CodeApplicationError, Text: text}}
 	}
@@ -483,7 +483,7 @@ func issueCode(c ehrkit.IssueCode) int {
 		return CodeTableValue
 	case issueNotFound:
 		return CodeUnknownKey
-	case issueStructure:
+	case ehrkit.IssueStructure:
 		return CodeSegmentSequence
 	case ehrkit.IssueValue, ehrkit.IssueTooLong:
 		return CodeDataType

@@ -18,10 +18,6 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// issueStructure is the FHIR issue type of a segment where the message
-// structure has none (ERR-3 100, segment sequence error).
-const issueStructure ehrkit.IssueCode = "structure"
-
 // oruGroup is one ORDER_OBSERVATION group of an ORU^R01 mapped to a report,
 // with the occurrence of the segment each part came from, so that problems
 // found later (by lab) name the segment.
@@ -180,7 +176,7 @@ func (st *oruState) order(s Segment, occ int) {
 	p := seg("OBR", occ)
 	st.last = nil
 	if st.pat == nil {
-		st.is.Add(p, issueStructure, "an OBR needs a PID before it")
+		st.is.Add(p, ehrkit.IssueStructure, "an OBR needs a PID before it")
 		st.cur = nil
 		return
 	}
@@ -241,7 +237,7 @@ func (st *oruState) specimen(s Segment, occ int) {
 	p := seg("SPM", occ)
 	st.last = nil
 	if st.cur == nil {
-		st.is.Add(p, issueStructure, "an SPM needs an OBR before it")
+		st.is.Add(p, ehrkit.IssueStructure, "an SPM needs an OBR before it")
 		return
 	}
 	if st.cur.spm != 0 {
@@ -274,7 +270,7 @@ func (st *oruState) specimen(s Segment, occ int) {
 func (st *oruState) observation(s Segment, occ int) {
 	p := seg("OBX", occ)
 	if st.cur == nil {
-		st.is.Add(p, issueStructure, "an OBX needs an OBR before it (it would be lost)")
+		st.is.Add(p, ehrkit.IssueStructure, "an OBX needs an OBR before it (it would be lost)")
 		st.last = nil
 		return
 	}
