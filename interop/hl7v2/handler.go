@@ -2,6 +2,7 @@ package hl7v2
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"slices"
 	"strings"
@@ -53,4 +54,47 @@ func ackFor(msg *Message, clock ehrkit.Clock, code AckCode, errs ...AckError) []
 		now = clock.Now()
 	}
 	return Ack(msg, code, strings.TrimPrefix(msg.ControlID()+"-ACK", "-"), now, errs...).Encode()
+}
+
+// Receiver answers every message type ehrkit accepts with the handler of
+// its type (MSH-9.1): ADT, ORU, ORM and OML, SIU. A message of another type,
+// or of a type whose handler is nil, is answered AR (ERR-3 200), and one
+// that does not parse AR with the parse error's position; every ACK names
+// its message (MSA-2 = MSH-10) whenever its MSH can be read. Its Handle
+// method serves as the Handler of Server.Serve.
+type Receiver struct {
+	ADT    *ADTHandler
+	ORU    *ORUHandler
+	Orders *OrderHandler
+	SIU    *SIUHandler
+	// Clock stamps the ACKs of messages no handler takes.
+	Clock ehrkit.Clock
+}
+
+// Handle answers one message with its ACK.
+func (r *Receiver) Handle(ctx context.Context, data []byte) []byte {
+	var h Handler
+	switch header(data).Get("MSH-9.1") {
+	case "ADT":
+		if r.ADT != nil {
+			h = r.ADT.Handle
+		}
+	case "ORU":
+		if r.ORU != nil {
+			h = r.ORU.Handle
+		}
+	case "ORM", "OML":
+		if r.Orders != nil {
+			h = r.Orders.Handle
+		}
+	case "SIU":
+		if r.SIU != nil {
+			h = r.SIU.Handle
+		}
+	}
+	if h != nil {
+		return h(ctx, data)
+	}
+	_, ack := parseFor(data, r.Clock)
+	return ack
 }
