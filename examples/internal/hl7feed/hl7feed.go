@@ -2,7 +2,11 @@
 // ingest, hl7listener) over a store: the ADT, ORU, ORM/OML and SIU handlers
 // over the domain services fhir.NewServices builds (lab reports matched to
 // rx's laboratory orders by placer number), on a trusted store, as the
-// system principal "hl7". Counts reads back what a feed left in the store.
+// system principal "hl7". Results are filed leniently (hl7v2.ORUHandler's
+// Lenient): a lab's local code or a unit outside UCUM is kept as sent and
+// labelled ehrkit.LabelUnverifiedCode rather than keeping the result from
+// the chart and the clinician. Counts reads back what a feed left in the
+// store.
 package hl7feed
 
 import (
@@ -32,7 +36,7 @@ func New(store storage.Store) (*Feed, error) {
 	}
 	return &Feed{store: store, Services: svc, Receiver: &hl7v2.Receiver{
 		ADT:    &hl7v2.ADTHandler{Patients: svc.Patients, Store: store},
-		ORU:    &hl7v2.ORUHandler{Lab: svc.Lab, Store: store},
+		ORU:    &hl7v2.ORUHandler{Lab: svc.Lab, Store: store, Lenient: true},
 		Orders: &hl7v2.OrderHandler{Orders: svc.Orders, Patients: svc.Patients, Store: store},
 		SIU:    &hl7v2.SIUHandler{Schedule: svc.Schedule, Patients: svc.Patients, Store: store},
 	}}, nil
