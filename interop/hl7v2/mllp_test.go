@@ -95,8 +95,12 @@ func FuzzMLLP(f *testing.F) {
 		for range 100 {
 			m, err := r.ReadMessage()
 			if err != nil {
-				if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, hl7v2.ErrUnframed) && !errors.Is(err, hl7v2.ErrFrameTooLarge) {
-					t.Fatalf("unexpected error %v", err)
+				var fe *hl7v2.FrameError
+				if err != io.EOF && !errors.As(err, &fe) {
+					t.Fatalf("untyped error %v", err)
+				}
+				if fe != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, hl7v2.ErrUnframed) && !errors.Is(err, hl7v2.ErrFrameTooLarge) {
+					t.Fatalf("unexpected cause %v", err)
 				}
 				return
 			}

@@ -1,0 +1,5 @@
+//go:build !unix
+
+package benchcpu
+
+func processCPU() int64 { return 0 }
