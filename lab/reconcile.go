@@ -33,7 +33,7 @@ const (
 type Queued struct {
 	ID       string      `json:"id"`
 	Incoming Incoming    `json:"incoming"`
-	Reason   string      `json:"reason"` // "no-match", "ambiguous" or "demographics-differ"
+	Reason   string      `json:"reason"` // one of patient's Unmatched reasons
 	Status   QueueStatus `json:"status"`
 	Received time.Time   `json:"received"`
 	Patient  patient.ID  `json:"patient,omitempty"` // set when resolved
@@ -52,7 +52,7 @@ var queue = storage.Kind[Queued]{Type: QueueType, Version: 1, Meta: func(q *Queu
 // not sure of. It returns the patient, or "" and the id of the queue entry
 // (the report's id).
 func (s *Service) Receive(ctx context.Context, tx storage.Tx, in Incoming) (patient.ID, string, error) {
-	p, reason, err := matchPatient(ctx, tx, in)
+	p, reason, err := patient.Identify(ctx, tx, in.Identifiers, in.BirthDate, in.Gender)
 	if err != nil {
 		return "", "", err
 	}
@@ -75,43 +75,6 @@ func (s *Service) Receive(ctx context.Context, tx storage.Tx, in Incoming) (pati
 		return nil
 	})
 	return "", q.ID, err
-}
-
-// matchPatient returns the patient the identifiers confidently name, or a
-// reason why there is none.
-func matchPatient(ctx context.Context, r storage.Reader, in Incoming) (patient.ID, string, error) {
-	var found patient.ID
-	for _, ident := range in.Identifiers {
-		if ident.System == "" || ident.Value == "" {
-			continue
-		}
-		page, err := r.Query(ctx, storage.Query{Type: patient.RecordType,
-			Filters: []storage.Filter{{Term: patient.TermIdentifier, Op: storage.Eq, Value: ident.Token()}}, Limit: 10})
-		if err != nil {
-			return "", "", err
-		}
-		for _, rec := range page.Records {
-			p, err := patient.Records.Decode(rec)
-			if err != nil {
-				return "", "", err
-			}
-			if p.ReplacedBy() != "" {
-				continue
-			}
-			if found != "" && found != p.ID {
-				return "", "ambiguous", nil
-			}
-			found = p.ID
-			if !in.BirthDate.IsZero() && !p.BirthDate.IsZero() && in.BirthDate.Compare(p.BirthDate) != 0 ||
-				in.Gender != "" && p.Gender != "" && in.Gender != p.Gender {
-				return "", "demographics-differ", nil
-			}
-		}
-	}
-	if found == "" {
-		return "", "no-match", nil
-	}
-	return found, "", nil
 }
 
 // Queue lists the open entries of the reconciliation queue.
