@@ -2,7 +2,6 @@ package lab
 
 import (
 	"context"
-	"time"
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/access"
@@ -19,26 +18,12 @@ type Incoming struct {
 	Gender      patient.Gender      `json:"gender,omitempty"`
 }
 
-// QueueStatus is where a queued report is.
-type QueueStatus string
-
-// Queue statuses.
-const (
-	QueueOpen     QueueStatus = "open"
-	QueueResolved QueueStatus = "resolved"
-)
-
 // Queued is a report that matched no patient confidently, waiting for a
 // person to say whose it is (Service.Resolve).
 type Queued struct {
-	ID       string      `json:"id"`
-	Incoming Incoming    `json:"incoming"`
-	Reason   string      `json:"reason"` // one of patient's Unmatched reasons
-	Status   QueueStatus `json:"status"`
-	Received time.Time   `json:"received"`
-	Patient  patient.ID  `json:"patient,omitempty"` // set when resolved
-	By       string      `json:"by,omitempty"`
-	Resolved time.Time   `json:"resolved,omitzero"`
+	ID       string   `json:"id"`
+	Incoming Incoming `json:"incoming"`
+	patient.Reconciliation
 }
 
 var queue = storage.Kind[Queued]{Type: QueueType, Version: 1, Meta: func(q *Queued) storage.Meta {
@@ -67,7 +52,7 @@ func (s *Service) Receive(ctx context.Context, tx storage.Tx, in Incoming) (pati
 		return "", "", err
 	}
 	in.Report.Patient = ""
-	q := Queued{ID: in.Report.ID, Incoming: in, Reason: reason, Status: QueueOpen, Received: s.now()}
+	q := Queued{ID: in.Report.ID, Incoming: in, Reconciliation: patient.Reconciliation{Reason: reason, Status: patient.QueueOpen, Received: s.now()}}
 	_, err = queue.Save(ctx, tx, &q, func(previous *Queued) error {
 		if previous != nil {
 			q.Received = previous.Received
@@ -80,7 +65,7 @@ func (s *Service) Receive(ctx context.Context, tx storage.Tx, in Incoming) (pati
 // Queue lists the open entries of the reconciliation queue.
 func (s *Service) Queue(ctx context.Context) ([]Queued, error) {
 	var out []Queued
-	for q, err := range queue.All(ctx, s.store, storage.Query{Filters: []storage.Filter{{Term: termStatus, Op: storage.Eq, Value: string(QueueOpen)}}, Limit: storage.MaxLimit}) {
+	for q, err := range queue.All(ctx, s.store, storage.Query{Filters: []storage.Filter{{Term: termStatus, Op: storage.Eq, Value: string(patient.QueueOpen)}}, Limit: storage.MaxLimit}) {
 		if err != nil {
 			return nil, err
 		}
@@ -101,9 +86,7 @@ func (s *Service) Resolve(ctx context.Context, id string, p patient.ID) error {
 		if err != nil {
 			return err
 		}
-		var is ehrkit.Issues
-		is.Check(q.Status == QueueOpen, "status", ehrkit.IssueBusinessRule, "already resolved")
-		if err := is.Err(); err != nil {
+		if err := q.Resolve(p, pr.ID, s.now()); err != nil {
 			return err
 		}
 		r := q.Incoming.Report
@@ -111,7 +94,6 @@ func (s *Service) Resolve(ctx context.Context, id string, p patient.ID) error {
 		if _, err := s.SaveReport(ctx, tx, r); err != nil {
 			return err
 		}
-		q.Status, q.Patient, q.By, q.Resolved = QueueResolved, p, pr.ID, s.now()
 		if _, err := queue.Put(ctx, tx, &q, version); err != nil {
 			return err
 		}

@@ -2,6 +2,8 @@ package patient
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/storage"
@@ -60,4 +62,35 @@ func Identify(ctx context.Context, r storage.Reader, identifiers []ehrkit.Identi
 // any.
 func sameGender(a, b Gender) bool {
 	return a == "" || b == "" || a == GenderUnknown || b == GenderUnknown || a == b
+}
+
+// QueueStatus is where an entry of a reconciliation queue is.
+type QueueStatus string
+
+// Queue statuses.
+const (
+	QueueOpen     QueueStatus = "open"
+	QueueResolved QueueStatus = "resolved"
+)
+
+// Reconciliation is the state of an entry of a reconciliation queue (lab
+// results, imaging studies whose patient Identify could not name): why, since
+// when, and once resolved, to whom and by whom. Domain queues embed it.
+type Reconciliation struct {
+	Reason   string      `json:"reason"` // one of the Unmatched reasons
+	Status   QueueStatus `json:"status"`
+	Received time.Time   `json:"received"`
+	Patient  ID          `json:"patient,omitempty"` // set when resolved
+	By       string      `json:"by,omitempty"`
+	Resolved time.Time   `json:"resolved,omitzero"`
+}
+
+// Resolve closes an open entry: filed to p by principal by at at. An entry
+// already resolved is refused with ehrkit.ErrFailedPrecondition.
+func (r *Reconciliation) Resolve(p ID, by string, at time.Time) error {
+	if r.Status != QueueOpen {
+		return fmt.Errorf("patient: queue entry already resolved to Patient/%s: %w", r.Patient, ehrkit.ErrFailedPrecondition)
+	}
+	r.Status, r.Patient, r.By, r.Resolved = QueueResolved, p, by, at
+	return nil
 }
