@@ -53,6 +53,13 @@
 // 91-120, 121+), insurance and patient apart, credits aside; [Summarize]
 // reports a period's revenue by payer, procedure and provider, denial rate
 // and denials by adjustment reason, collections and net collection rate, and
-// days in A/R. Only billed claims (submitted or later) count. Every figure
+// days in A/R. Only billed claims (submitted or later) count.
+//
+// A [Remittance] is a payer's check or EFT as a whole: its total, the
+// claims it paid and the provider-level adjustments that belong to no claim
+// (835 PLB). [Service.RecordRemittance] records it once per payer and trace
+// number and checks that it balances; [MatchLine] states how a remittance's
+// service line finds the charge it pays, tolerating a payer that drops
+// modifiers. Every figure
 // is exact decimal; rates are rounded once, half away from zero.
 package billing

@@ -35,11 +35,11 @@ var claims = storage.Kind[Claim]{
 var ClaimRecords = claims.View()
 
 // Groups returns the record-type groups of billing for an access policy
-// (access.DefaultPolicy): claims are billing records, coverages the
+// (access.DefaultPolicy): claims and remittances are billing records, coverages the
 // patient's insurance. Each call returns fresh slices.
 func Groups() []access.Group {
 	return []access.Group{
-		{Class: access.ClassBilling, Types: []string{ClaimType}},
+		{Class: access.ClassBilling, Types: []string{ClaimType, RemittanceType}},
 		{Class: access.ClassCoverage, Types: []string{CoverageType}},
 	}
 }
