@@ -26,6 +26,9 @@ var claims = storage.Kind[Claim]{
 		if c.Payer != "" {
 			t = append(t, storage.Term{Name: "payer", Value: c.Payer})
 		}
+		if c.Submission != nil {
+			t = append(t, storage.Term{Name: "submission", Value: c.Submission.key()})
+		}
 		return storage.Meta{ID: c.ID, Compartment: c.Patient, Terms: t}
 	},
 }
@@ -119,7 +122,7 @@ func (s *Service) CreateClaim(ctx context.Context, c Claim) (Claim, error) {
 	if c.ID == "" {
 		c.ID = s.ids.NewID()
 	}
-	c.Status, c.Payments = ClaimDraft, nil
+	c.Status, c.Payments, c.Submission, c.Acknowledgements = ClaimDraft, nil, nil, nil
 	err := s.store.Update(ctx, func(tx storage.Tx) error {
 		_, err := s.SaveClaim(ctx, tx, c)
 		return err

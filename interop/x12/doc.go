@@ -43,4 +43,14 @@
 // [billing.Remittance] with its provider-level adjustments (PLB), once per
 // payer and trace number: a re-sent 835 posts nothing, and one interrupted
 // or partly failed posts, when re-sent, only what did not post.
+//
+// # Acknowledgements
+//
+// [Acks999] reads a 999's answer per acknowledged set (AK2 ... IK5, with
+// the segments and elements in error, IK3 / IK4); [Apply999] applies it to
+// the claims that left in that set (billing.Service.Submit records GS06 and
+// ST02 on each): a rejected set rejects its claims, naming the segment.
+// [Acks277CA] reads a 277CA's answer per claim (the patient level, TRN02 the
+// claim's id, STC statuses); [Apply277CA] accepts or rejects each claim
+// (categories A3, A4, A6, A7, A8 reject).
 package x12

@@ -107,6 +107,13 @@ func remitBackend(t *testing.T, fn func(t *testing.T, ctx context.Context, svc *
 // submitted stores a submitted claim of p1 with one line per charge
 // (code, modifiers, fee) on one service date.
 func submitted(t *testing.T, ctx context.Context, svc *billing.Service, id string, on time.Time, lines ...billing.Charge) {
+	validated(t, ctx, svc, id, on, lines...)
+	_, err := svc.Transition(ctx, id, billing.ClaimSubmitted)
+	require.NoError(t, err)
+}
+
+// validated stores a validated claim of p1.
+func validated(t *testing.T, ctx context.Context, svc *billing.Service, id string, on time.Time, lines ...billing.Charge) {
 	c := billing.Claim{ID: id, Patient: "p1", Currency: "USD", Payer: "PAYER1", MemberID: "M1", BillingNPI: "1234567893",
 		BillingTaxID: "123456789", PlaceOfService: "11", Diagnoses: []ehrkit.Coding{{System: ehrkit.SystemICD10CM, Code: "J02.0"}}}
 	for _, l := range lines {
@@ -115,10 +122,8 @@ func submitted(t *testing.T, ctx context.Context, svc *billing.Service, id strin
 	}
 	_, err := svc.CreateClaim(ctx, c)
 	require.NoError(t, err)
-	for _, to := range []billing.ClaimStatus{billing.ClaimValidated, billing.ClaimSubmitted} {
-		_, err = svc.Transition(ctx, id, to)
-		require.NoError(t, err)
-	}
+	_, err = svc.Validate(ctx, id)
+	require.NoError(t, err)
 }
 
 func cpt(t *testing.T, code, fee string, mods ...string) billing.Charge {
