@@ -151,6 +151,29 @@ func (c *Clinic) Setup(ctx context.Context) error {
 	return nil
 }
 
+// Resume adopts, for a clinic started over a store an earlier one wrote, up
+// to 500 patients registered at the desk (they carry an MRN) and not merged
+// away, as those later operations act on.
+func (c *Clinic) Resume(ctx context.Context) error {
+	ctx = As(ctx, access.Principal{Kind: access.System, ID: "resume"})
+	page, err := access.Trusted(c.Raw).Query(ctx, storage.Query{Type: patient.RecordType, Limit: 500, SortBy: storage.SortUpdated, Desc: true})
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, rec := range page.Records {
+		p, err := patient.Records.Decode(rec)
+		if err != nil {
+			return err
+		}
+		if p.Identifier(patient.SystemMRN) != "" && p.ReplacedBy() == "" {
+			c.patients = append(c.patients, p.ID)
+		}
+	}
+	return nil
+}
+
 // Expected reports whether err is a refusal the workload provokes by design
 // (a slot taken, a patient merged meanwhile, a lost race, an interaction) and
 // not a failure.
