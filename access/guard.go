@@ -113,7 +113,7 @@ func (g *Store) audit(evs ...Event) error {
 // retrying when another transaction advanced the audit chain first.
 func (g *Store) appendWith(ctx context.Context, fn func(tx storage.Tx) error, evs ...Event) error {
 	return ehrkit.RetryIf(ctx, maxAttempts, isChainConflict, func() error {
-		var head Head
+		var head anchor
 		err := g.inner.Update(ctx, func(tx storage.Tx) error {
 			if fn != nil {
 				if err := fn(tx); err != nil {
@@ -430,7 +430,7 @@ func (c *checker) change(ctx context.Context, ch storage.Change) (bool, error) {
 	var d decision
 	var err error
 	switch {
-	case ch.Type == AuditEventType:
+	case ch.Type == AuditEventType || ch.Type == AuditHeadType:
 		return false, nil
 	case ch.Kind != storage.ChangeEvent:
 		d, err = c.record(ctx, Read, target{typ: ch.Type, id: ch.ID, compartment: ch.Compartment, labels: ch.Labels})

@@ -43,6 +43,17 @@ func init() {
 				t.Fatalf("Overwrite %s/%s version %d: %d rows, %v", typ, id, version, tag.RowsAffected(), err)
 			}
 		},
+		Exec: func(t testing.TB, s storage.Store, query string, args ...any) int64 {
+			ps, ok := s.(*pgstore.Store)
+			if !ok {
+				t.Fatalf("Exec: %T is not a *pgstore.Store", s)
+			}
+			tag, err := ps.Pool().Exec(context.Background(), query, args...)
+			if err != nil {
+				t.Fatalf("Exec %q: %v", query, err)
+			}
+			return tag.RowsAffected()
+		},
 	})
 }
 
