@@ -471,7 +471,7 @@ func (a *app) seedClaims(ctx context.Context) error {
 		}
 		if c.paid != "" {
 			pay := billing.Payment{Reference: fmt.Sprintf("EFT%06d", 7000+i), Payer: c.payer, Amount: usd(c.paid), Posted: a.ago(time.Duration(c.daysAgo-20) * oneDay),
-				Adjustments: []billing.Adjustment{{Group: "CO", Reason: "45", Amount: usd("24.00")}}}
+				Adjustments: []billing.Adjustment{{Group: "CO", Reason: "45", Amount: usd("4.00")}, {Group: billing.PatientResponsibility, Reason: "2", Amount: usd("20.00")}}}
 			if _, err := a.bill.PostPayment(ctx, got.ID, pay); err != nil {
 				return err
 			}
