@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -525,6 +526,16 @@ func (c *checker) ageYears() int {
 	return p.BirthDate.AgeAt(c.in.On)
 }
 
+// ageDays is the patient's age in days at the check, or -1 unless both the
+// birth date and the check date are known to the day.
+func (c *checker) ageDays() int {
+	b, on := c.in.Patient.BirthDate, c.in.On
+	if b.Precision() != ehrkit.PrecisionDay || on.Precision() != ehrkit.PrecisionDay {
+		return -1
+	}
+	return int(on.Start(time.UTC).Sub(b.Start(time.UTC)).Hours() / 24)
+}
+
 // applies reports whether a limit is for this patient and route. A patient of
 // unknown age is treated as an adult.
 // An order without a route meets the limits without a route and the oral
@@ -538,6 +549,10 @@ func (c *checker) applies(l DoseLimit, route string) bool {
 
 // forAge reports whether a limit is for the patient's age.
 func (c *checker) forAge(l DoseLimit) bool {
+	if l.MaxAgeDays > 0 {
+		days := c.ageDays()
+		return days >= l.MinAgeDays && days < l.MaxAgeDays
+	}
 	age := c.ageYears()
 	if age < 0 {
 		return l.MinAgeYears >= 18 || (l.MinAgeYears == 0 && l.MaxAgeYears == 0)
