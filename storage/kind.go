@@ -250,3 +250,9 @@ func (v View[T]) Decode(r Record) (T, error) { return v.kind.Decode(r) }
 
 // Meta derives the id, compartment, labels and terms the value is stored with.
 func (v View[T]) Meta(x *T) Meta { return v.kind.Meta(x) }
+
+// All iterates over every value q selects in r, page by page (see Kind.All);
+// q.Type is the view's.
+func (v View[T]) All(ctx context.Context, r Reader, q Query) func(yield func(T, error) bool) {
+	return v.kind.All(ctx, r, q)
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -8,7 +9,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,19 +22,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// syncBuffer is a bytes.Buffer safe for the listener and the test at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func corpusMessage(t *testing.T, name string) []byte {
 	t.Helper()
@@ -53,35 +40,55 @@ func corpusMessage(t *testing.T, name string) []byte {
 
 // start runs the listener on a free loopback port over db; it returns the
 // address and a stop function that cancels it (as SIGTERM does) and waits
-// for its exit status.
+// for its exit status. Its output goes to the test log.
 func start(t *testing.T, db string) (string, func() int) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
-	var out, errOut syncBuffer
-	done := make(chan int, 1)
-	go func() { done <- run(ctx, []string{"-addr", "127.0.0.1:0", "-db", db}, &out, &errOut) }()
-	re := regexp.MustCompile(`listening on (\S+)`)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if m := re.FindStringSubmatch(out.String()); m != nil {
-			return m[1], func() int {
-				cancel()
-				select {
-				case code := <-done:
-					return code
-				case <-time.After(10 * time.Second):
-					t.Fatal("the listener did not drain")
-					return -1
-				}
-			}
+	pr, pw, err := os.Pipe()
+	require.NoError(t, err)
+	lines := make(chan string, 1000)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			lines <- sc.Text()
 		}
+		close(lines)
+	}()
+	done := make(chan int, 1)
+	go func() {
+		code := run(ctx, []string{"-addr", "127.0.0.1:0", "-db", db}, pw, pw)
+		pw.Close()
+		done <- code
+	}()
+	stop := func() int {
+		cancel()
 		select {
 		case code := <-done:
-			t.Fatalf("the listener exited with %d: %s", code, errOut.String())
-		default:
+			return code
+		case <-time.After(10 * time.Second):
+			t.Fatal("the listener did not drain")
+			return -1
 		}
-		require.True(t, time.Now().Before(deadline), "the listener did not start: %s", errOut.String())
-		time.Sleep(10 * time.Millisecond)
+	}
+	re := regexp.MustCompile(`listening on (\S+)`)
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("the listener exited with %d", <-done)
+			}
+			t.Log(l)
+			if m := re.FindStringSubmatch(l); m != nil {
+				go func() {
+					for range lines { // the rest of the output, so the listener never blocks writing it
+					}
+				}()
+				return m[1], stop
+			}
+		case <-timeout:
+			t.Fatal("the listener did not start")
+		}
 	}
 }
 

@@ -57,45 +57,22 @@ type Counts struct {
 // Counts reads the counts from the store.
 func (f *Feed) Counts(ctx context.Context) (Counts, error) {
 	var c Counts
-	err := each(ctx, f.store, patient.RecordType, func(r storage.Record) error {
-		p, err := patient.Records.Decode(r)
-		if err == nil && p.ReplacedBy() == "" {
+	all := storage.Query{Limit: storage.MaxLimit}
+	for p, err := range patient.Records.All(ctx, f.store, all) {
+		if err != nil {
+			return c, err
+		}
+		if p.ReplacedBy() == "" {
 			c.Patients++
 		}
-		return err
-	})
-	if err != nil {
-		return c, err
 	}
-	err = each(ctx, f.store, lab.ReportType, func(r storage.Record) error {
-		rep, err := lab.ReportRecords.Decode(r)
-		c.Results += len(rep.Results)
-		return err
-	})
-	if err != nil {
-		return c, err
+	for r, err := range lab.ReportRecords.All(ctx, f.store, all) {
+		if err != nil {
+			return c, err
+		}
+		c.Results += len(r.Results)
 	}
 	q, err := f.Services.Lab.Queue(ctx)
 	c.Reconciliation = len(q)
 	return c, err
-}
-
-// each calls fn for every current record of a type, page by page.
-func each(ctx context.Context, s storage.Store, typ string, fn func(storage.Record) error) error {
-	q := storage.Query{Type: typ, Limit: storage.MaxLimit}
-	for {
-		page, err := s.Query(ctx, q)
-		if err != nil {
-			return err
-		}
-		for _, r := range page.Records {
-			if err := fn(r); err != nil {
-				return err
-			}
-		}
-		if page.Next == "" {
-			return nil
-		}
-		q.Cursor = page.Next
-	}
 }
