@@ -157,6 +157,7 @@ func printReport(w io.Writer, r *fhir.Report) {
 	}{
 		{"imported", r.Imported}, {"updated", r.Updated}, {"unchanged", r.Unchanged},
 		{"unsupported (not modelled)", r.Unsupported}, {"unmapped elements", r.Unmapped},
+		{"rolled back (another entry of their transaction Bundle failed)", r.RolledBack},
 	} {
 		if len(s.counts) == 0 {
 			continue
