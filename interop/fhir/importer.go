@@ -164,7 +164,7 @@ func (im *Importer) ImportFile(ctx context.Context, path string) error {
 	if err != nil {
 		return err
 	}
-	if typ, _ := resourceHead(b); typ != "Bundle" && typ != "" {
+	if typ, _ := resourceHead(b, false); typ != "Bundle" && typ != "" {
 		return im.run(ctx, path, NewRefs(), false, func(emit func(Entry) error) error {
 			return emit(Entry{Source: path, Index: 1, JSON: b})
 		})
