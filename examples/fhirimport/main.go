@@ -37,9 +37,12 @@
 // (code-invalid): 3 Observations with the category "vital-sign" (the FHIR
 // code is "vital-signs"), 3 Procedures whose SNOMED CT code is a LOINC code,
 // and 134 Practitioners whose NPI has no valid check digit. The report lists
-// each with its file and entry; everything else is imported (types ehrkit
-// does not model, such as Claim, are counted as unsupported). With -lenient
-// the same import exits with status 0, those 140 listed as warnings.
+// each with its file and entry. Synthea's Bundles are transactions, which
+// succeed or fail as a whole: the other entries of a Bundle holding one of
+// those resources are not written and are counted under "rolled back"
+// (rolledBack in -json). With -lenient the same import exits with status 0,
+// those 140 listed as warnings and everything else imported (types ehrkit
+// does not model, such as Claim, counted as unsupported).
 // TestSyntheaCorpus checks these figures.
 package main
 
@@ -157,6 +160,7 @@ func printReport(w io.Writer, r *fhir.Report) {
 	}{
 		{"imported", r.Imported}, {"updated", r.Updated}, {"unchanged", r.Unchanged},
 		{"unsupported (not modelled)", r.Unsupported}, {"unmapped elements", r.Unmapped},
+		{"rolled back (another entry of their transaction Bundle failed)", r.RolledBack},
 	} {
 		if len(s.counts) == 0 {
 			continue

@@ -40,6 +40,7 @@ func syntheaEntries(b *testing.B) []fhir.Entry {
 func BenchmarkParse(b *testing.B) {
 	entries := syntheaEntries(b)
 	b.ResetTimer()
+	alloc := allocatedSince()
 	start := time.Now()
 	for range b.N {
 		var wg sync.WaitGroup
@@ -66,6 +67,19 @@ func BenchmarkParse(b *testing.B) {
 		wg.Wait()
 	}
 	b.ReportMetric(float64(len(entries)*b.N)/time.Since(start).Seconds(), "resources/s")
+	b.ReportMetric(float64(alloc())/float64(len(entries)*b.N), "B/resource")
+}
+
+// allocatedSince returns a function reporting the bytes allocated since the
+// call.
+func allocatedSince() func() uint64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	before := m.TotalAlloc
+	return func() uint64 {
+		runtime.ReadMemStats(&m)
+		return m.TotalAlloc - before
+	}
 }
 
 // BenchmarkImport measures the whole import of the Synthea corpus (parse,
@@ -75,20 +89,24 @@ func BenchmarkImport(b *testing.B) {
 	for _, be := range testbackends.All() {
 		b.Run(be.Name, func(b *testing.B) {
 			var elapsed time.Duration
+			var allocs uint64
 			resources := 0
 			for range b.N {
 				b.StopTimer()
 				s := be.Open(b, ehrkit.RealClock{})
 				im := fhir.NewImporter(access.Trusted(s))
 				b.StartTimer()
+				alloc := allocatedSince()
 				start := time.Now()
 				if err := im.ImportPaths(importing(), dir); err != nil {
 					b.Fatal(err)
 				}
 				elapsed += time.Since(start)
+				allocs += alloc()
 				resources += im.Report().Resources
 			}
 			b.ReportMetric(float64(resources)/elapsed.Seconds(), "resources/s")
+			b.ReportMetric(float64(allocs)/float64(resources), "B/resource")
 		})
 	}
 }

@@ -85,8 +85,15 @@ func (c *checker) run() {
 			}
 			switch {
 			case expectKey:
+				if !ok {
+					s = "" // the path names the object holding it
+				}
 				c.stack[len(c.stack)-1].key = s
 				expectKey = false
+				if !ok && len(c.issues) < maxStringIssues {
+					c.issues = append(c.issues, ehrkit.Issue{Path: c.path(), Code: ehrkit.IssueValue,
+						Message: "a member name is not valid UTF-8 text, or holds a NUL character"})
+				}
 			default:
 				c.next()
 				if !ok {

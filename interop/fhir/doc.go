@@ -38,6 +38,23 @@
 // Within a stage two files are imported at a time, so one file's parsing
 // overlaps the other's writing.
 //
+// A transaction Bundle is atomic, as FHIR defines it: its entries are
+// written in one transaction, and when any entry fails (it does not parse,
+// or its service refuses it, for example an Observation whose Patient
+// failed) none is written; the failing entries are listed in Report.Failed
+// and the others counted in Report.RolledBack. Batch, collection and other
+// Bundles, and NDJSON, succeed or fail entry by entry.
+//
+// Hostile or broken input costs bounded memory and never panics. A resource
+// longer than the limit (WithMaxResource, default DefaultMaxResource: 2 MiB,
+// at most about 240 MB of parser memory per worker) is refused unparsed, and
+// an NDJSON line over it is skipped without being held, reported with its
+// line number, and the import goes on with the next line. Before a resource
+// is parsed one pass over its bytes refuses nesting deeper than MaxDepth and
+// strings that are not UTF-8 text or hold a NUL (which the parser would
+// rewrite or keep), with a *ehrkit.ValidationError naming each element path
+// ("Patient.name[0].family").
+//
 // Records keep their FHIR logical id as their ehrkit id (a Schedule is the
 // exception: ehrkit keys it by its actor), so importing a source again
 // updates records instead of duplicating them; the Report counts created,

@@ -111,20 +111,25 @@ func (im *Importer) Report() *Report { return im.report }
 // (WithMaxResource) is reported as failed without being read, and the import
 // goes on with the next line.
 func (im *Importer) ImportNDJSON(ctx context.Context, r io.Reader, source string) error {
-	return im.run(ctx, source, NewRefs(), func(emit func(Entry) error) error {
+	return im.run(ctx, source, NewRefs(), false, func(emit func(Entry) error) error {
 		return readNDJSON(r, source, im.maxResource, emit)
 	})
 }
 
 // ImportBundle imports the entries of a Bundle. References between entries
 // ("urn:uuid:" full URLs, forward ones included) are resolved first, so the
-// Bundle's entries are held in memory while it is imported.
+// Bundle's entries are held in memory while it is imported. A transaction
+// Bundle is atomic, as FHIR defines it: its entries are written in one
+// transaction, and when any entry fails none is written (the failing ones are
+// reported in Report.Failed, the others counted in Report.RolledBack). The
+// entries of other Bundles (batch, collection ...) succeed or fail one by one.
 func (im *Importer) ImportBundle(ctx context.Context, r io.Reader, source string) error {
 	var entries []Entry
-	if err := ReadBundle(r, source, func(e Entry) error {
+	typ, err := readBundle(r, source, func(e Entry) error {
 		entries = append(entries, e)
 		return nil
-	}); err != nil {
+	})
+	if err != nil {
 		return im.sourceFailed(err)
 	}
 	refs := NewRefs()
@@ -134,7 +139,7 @@ func (im *Importer) ImportBundle(ctx context.Context, r io.Reader, source string
 			refs.Add(e.FullURL, ehrkit.Reference{Type: typ, ID: id})
 		}
 	}
-	return im.run(ctx, source, refs, func(emit func(Entry) error) error {
+	return im.run(ctx, source, refs, typ == "transaction", func(emit func(Entry) error) error {
 		for _, e := range entries {
 			if err := emit(e); err != nil {
 				return err
@@ -159,8 +164,8 @@ func (im *Importer) ImportFile(ctx context.Context, path string) error {
 	if err != nil {
 		return err
 	}
-	if typ, _ := resourceHead(b); typ != "Bundle" && typ != "" {
-		return im.run(ctx, path, NewRefs(), func(emit func(Entry) error) error {
+	if typ, _ := resourceHead(b, false); typ != "Bundle" && typ != "" {
+		return im.run(ctx, path, NewRefs(), false, func(emit func(Entry) error) error {
 			return emit(Entry{Source: path, Index: 1, JSON: b})
 		})
 	}
@@ -277,7 +282,9 @@ type result struct {
 	warnings    []string // terminology problems a lenient import stores the value with
 }
 
-func (im *Importer) run(ctx context.Context, source string, refs *Refs, feed func(emit func(Entry) error) error) error {
+// run parses the entries feed gives on the workers and writes them in
+// batches; atomic writes them all in one transaction that fails as a whole.
+func (im *Importer) run(ctx context.Context, source string, refs *Refs, atomic bool, feed func(emit func(Entry) error) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	entries := make(chan Entry, im.workers*4)
@@ -324,8 +331,8 @@ func (im *Importer) run(ctx context.Context, source string, refs *Refs, feed fun
 			continue
 		}
 		batch = append(batch, r)
-		if len(batch) == im.batch {
-			werr = im.write(ctx, source, batch)
+		if len(batch) == im.batch && !atomic {
+			werr = im.write(ctx, source, batch, false)
 			batch = batch[:0]
 			if werr != nil {
 				cancel()
@@ -333,7 +340,7 @@ func (im *Importer) run(ctx context.Context, source string, refs *Refs, feed fun
 		}
 	}
 	if werr == nil && len(batch) > 0 {
-		werr = im.write(ctx, source, batch)
+		werr = im.write(ctx, source, batch, atomic)
 	}
 	if werr != nil {
 		return werr
@@ -407,13 +414,19 @@ func (im *Importer) convert(codec *Codec, e Entry, refs *Refs) result {
 	return r
 }
 
+// errRolledBack rolls back the transaction of an atomic batch one of whose
+// entries failed.
+var errRolledBack = errors.New("fhir: transaction Bundle rolled back")
+
 // write stores one batch in one transaction through the domain services,
 // retrying on conflict (another writer importing the same records), and
 // counts the outcome. A resource a service refuses (*ehrkit.ValidationError:
 // a patient that does not exist, an identifier held by another patient; or
 // a business refusal wrapping ehrkit.ErrFailedPrecondition, such as a slot
-// already taken) is reported and the rest of the batch is written.
-func (im *Importer) write(ctx context.Context, source string, batch []result) error {
+// already taken) is reported and the rest of the batch is written; in an
+// atomic batch (a transaction Bundle) one failure rolls back the whole batch,
+// every entry still being tried so that every failure is reported.
+func (im *Importer) write(ctx context.Context, source string, batch []result, atomic bool) error {
 	im.once.Do(func() {
 		if im.services == nil {
 			im.services, im.svcErr = NewServices(im.store)
@@ -428,6 +441,7 @@ func (im *Importer) write(ctx context.Context, source string, batch []result) er
 	err := ehrkit.Retry(ctx, 5, func() error {
 		outcome, refused = outcome[:0], map[int][]string{}
 		return im.store.Update(ctx, func(tx storage.Tx) error {
+			cache := newReadCache(tx)
 			for i, r := range batch {
 				var status storage.Outcome
 				if r.value != nil {
@@ -436,7 +450,8 @@ func (im *Importer) write(ctx context.Context, source string, batch []result) er
 					if len(r.warnings) > 0 {
 						sctx = ehrkit.Lenient(ctx)
 					}
-					status, err = im.save(sctx, tx, r.value)
+					status, err = im.save(sctx, cache, r.value)
+					cache.forget(r.typ, r.value.ID())
 					var ve *ehrkit.ValidationError
 					if errors.As(err, &ve) || errors.Is(err, ehrkit.ErrFailedPrecondition) {
 						refused[i] = validationIssues(r.typ, err)
@@ -454,10 +469,14 @@ func (im *Importer) write(ctx context.Context, source string, batch []result) er
 				}
 				outcome = append(outcome, status)
 			}
+			if atomic && (len(refused) > 0 || slices.ContainsFunc(batch, func(r result) bool { return len(r.issues) > 0 })) {
+				return errRolledBack
+			}
 			return nil
 		})
 	})
-	if err != nil {
+	rolledBack := errors.Is(err, errRolledBack)
+	if err != nil && !rolledBack {
 		return err
 	}
 	im.mu.Lock()
@@ -471,6 +490,8 @@ func (im *Importer) write(ctx context.Context, source string, batch []result) er
 		switch {
 		case len(r.issues) > 0:
 			rep.Failed = append(rep.Failed, Failure{Source: r.entry.Source, Entry: r.entry.Index, Type: r.typ, Issues: r.issues})
+		case rolledBack:
+			rep.RolledBack[r.typ]++
 		case r.unsupported:
 			rep.Unsupported[r.typ]++
 		default:

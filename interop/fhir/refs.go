@@ -69,22 +69,23 @@ func ValidID(id string) bool {
 // identify finds the type and the ehrkit id of an entry without parsing it
 // fully: the resource's own id, else the UUID of a "urn:uuid:" full URL.
 func identify(e Entry) (typ, id string) {
-	typ, id = resourceHead(e.JSON)
+	typ, id = resourceHead(e.JSON, true)
 	if id == "" {
 		id = strings.TrimPrefix(strings.TrimPrefix(e.FullURL, "urn:uuid:"), "urn:oid:")
 	}
 	return typ, id
 }
 
-// resourceHead reads the resourceType and id members of a JSON object,
-// stopping as soon as it has both (writers put them first), so that finding
-// them costs little beside the parse. It returns "" for what it cannot find.
-func resourceHead(b []byte) (typ, id string) {
+// resourceHead reads the resourceType and (withID) id members of a JSON
+// object, stopping as soon as it has them (writers put them first), so that
+// finding them costs little beside the parse. It returns "" for what it
+// cannot find.
+func resourceHead(b []byte, withID bool) (typ, id string) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return "", ""
 	}
-	for dec.More() && (typ == "" || id == "") {
+	for dec.More() && (typ == "" || withID && id == "") {
 		tok, err := dec.Token()
 		if err != nil {
 			return typ, id

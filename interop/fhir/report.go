@@ -15,6 +15,9 @@ type Report struct {
 	// the original resource kept beside the record.
 	Unmapped map[string]int `json:"unmapped"`
 	Failed   []Failure      `json:"failed"` // resources not imported, with why
+	// RolledBack counts, per type, the entries of transaction Bundles that
+	// were not written because another entry of their Bundle failed.
+	RolledBack map[string]int `json:"rolledBack"`
 	// Warnings lists the resources a Lenient import stored with terminology
 	// problems, labelled ehrkit.LabelUnverifiedCode.
 	Warnings []Failure `json:"warnings"`
@@ -32,7 +35,7 @@ type Failure struct {
 func newReport() *Report {
 	return &Report{
 		Imported: map[string]int{}, Updated: map[string]int{}, Unchanged: map[string]int{},
-		Unsupported: map[string]int{}, Unmapped: map[string]int{}, Failed: []Failure{}, Warnings: []Failure{},
+		Unsupported: map[string]int{}, Unmapped: map[string]int{}, RolledBack: map[string]int{}, Failed: []Failure{}, Warnings: []Failure{},
 	}
 }
 
@@ -41,7 +44,7 @@ func (r *Report) Merge(o *Report) {
 	r.Resources += o.Resources
 	for _, p := range []struct{ dst, src map[string]int }{
 		{r.Imported, o.Imported}, {r.Updated, o.Updated}, {r.Unchanged, o.Unchanged},
-		{r.Unsupported, o.Unsupported}, {r.Unmapped, o.Unmapped},
+		{r.Unsupported, o.Unsupported}, {r.Unmapped, o.Unmapped}, {r.RolledBack, o.RolledBack},
 	} {
 		for k, v := range p.src {
 			p.dst[k] += v

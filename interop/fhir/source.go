@@ -107,48 +107,59 @@ func readNDJSON(r io.Reader, source string, limit int, fn func(Entry) error) err
 // transaction, batch, searchset) to fn without decoding the resources. A Bundle
 // is read as a token stream, so only one entry is in memory at a time.
 func ReadBundle(r io.Reader, source string, fn func(Entry) error) error {
+	_, err := readBundle(r, source, fn)
+	return err
+}
+
+// readBundle is ReadBundle that also returns Bundle.type ("transaction",
+// "batch", "collection" ...), "" when the Bundle has none.
+func readBundle(r io.Reader, source string, fn func(Entry) error) (typ string, err error) {
 	dec := json.NewDecoder(r)
 	fail := func(index int, err error) error {
 		return &SourceError{Source: source, Index: index, Offset: dec.InputOffset(), Err: err}
 	}
 	if err := expectDelim(dec, '{'); err != nil {
-		return fail(-1, err)
+		return "", fail(-1, err)
 	}
 	sawBundle := false
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return fail(-1, err)
+			return typ, fail(-1, err)
 		}
 		key, _ := tok.(string)
 		switch key {
 		case "resourceType":
 			var rt string
 			if err := dec.Decode(&rt); err != nil {
-				return fail(-1, err)
+				return typ, fail(-1, err)
 			}
 			if rt != "Bundle" {
-				return fail(-1, fmt.Errorf("resourceType is %q, not Bundle", rt))
+				return typ, fail(-1, fmt.Errorf("resourceType is %q, not Bundle", rt))
 			}
 			sawBundle = true
+		case "type":
+			if err := dec.Decode(&typ); err != nil {
+				return typ, fail(-1, err)
+			}
 		case "entry":
 			if err := readEntries(dec, source, fn, fail); err != nil {
-				return err
+				return typ, err
 			}
 		default:
 			var skip json.RawMessage
 			if err := dec.Decode(&skip); err != nil {
-				return fail(-1, err)
+				return typ, fail(-1, err)
 			}
 		}
 	}
 	if _, err := dec.Token(); err != nil {
-		return fail(-1, err)
+		return typ, fail(-1, err)
 	}
 	if !sawBundle {
-		return fail(-1, errors.New("not a Bundle: resourceType missing"))
+		return typ, fail(-1, errors.New("not a Bundle: resourceType missing"))
 	}
-	return nil
+	return typ, nil
 }
 
 func readEntries(dec *json.Decoder, source string, fn func(Entry) error, fail func(int, error) error) error {
