@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -46,9 +49,15 @@ func (l latencies) report(b *testing.B) {
 	b.ReportMetric(pct(0.99), "p99-µs")
 }
 
+// benchClients is the number of concurrent clients of BenchmarkRegistry's
+// concurrent variants.
+const benchClients = 8
+
 // BenchmarkRegistry loads a synthetic population into each backend, then
-// measures search by family name, by given and family name, by MRN, by phone,
-// and matching one candidate (a planted duplicate) with blocking.
+// measures search by family name, by given and family name, by a folded name
+// prefix, phonetically, by MRN, by birth date, by phone, and matching one
+// candidate (a planted duplicate) with blocking, each from one client and
+// from benchClients concurrent ones.
 func BenchmarkRegistry(b *testing.B) {
 	for _, backend := range testbackends.All() {
 		b.Run(backend.Name, func(b *testing.B) {
@@ -72,6 +81,29 @@ func BenchmarkRegistry(b *testing.B) {
 					}
 					lat.report(b)
 				})
+				// The same under benchClients concurrent clients: p50 and
+				// p99 of each operation's latency, all clients together.
+				b.Run(fmt.Sprintf("%s/n=%d/clients=%d", name, n, benchClients), func(b *testing.B) {
+					var mu sync.Mutex
+					var lat latencies
+					var next atomic.Int64
+					b.SetParallelism((benchClients + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+					b.RunParallel(func(pb *testing.PB) {
+						var mine latencies
+						for pb.Next() {
+							i := int(next.Add(1))
+							mine.time(func() {
+								if err := op(i); err != nil {
+									b.Error(err)
+								}
+							})
+						}
+						mu.Lock()
+						lat = append(lat, mine...)
+						mu.Unlock()
+					})
+					lat.report(b)
+				})
 			}
 			run("search-family", func(i int) error {
 				_, err := svc.Search(ctx, Query{Name: pick(i).Name().Family, Limit: 20})
@@ -80,6 +112,18 @@ func BenchmarkRegistry(b *testing.B) {
 			run("search-given-family", func(i int) error {
 				p := pick(i)
 				_, err := svc.Search(ctx, Query{Name: p.Name().Given[0] + " " + p.Name().Family, Limit: 20})
+				return err
+			})
+			run("search-prefix-folded", func(i int) error {
+				_, err := svc.Search(ctx, Query{Name: strings.ToUpper(pick(i).Name().Family[:3]), Limit: 20})
+				return err
+			})
+			run("search-phonetic", func(i int) error {
+				_, err := svc.Search(ctx, Query{Phonetic: pick(i).Name().Family, Limit: 20})
+				return err
+			})
+			run("search-birthdate", func(i int) error {
+				_, err := svc.Search(ctx, Query{BirthDate: pick(i).BirthDate, Limit: 20})
 				return err
 			})
 			run("search-mrn", func(i int) error {

@@ -45,7 +45,7 @@ func scans(plan []string) []string {
 // population: a change to the terms, the queries or the schema that turns one
 // into a scan of a table fails here rather than in a benchmark.
 func TestSearchPlans(t *testing.T) {
-	pop := generate(7, 3000, 0)
+	pop := generate(7, 800, 0)
 	for _, backend := range testbackends.All() {
 		t.Run(backend.Name, func(t *testing.T) {
 			store := backend.Open(t, ehrkit.RealClock{})

@@ -33,7 +33,9 @@
 //
 // Concurrency: writes go through a single connection and each Update holds the
 // write lock from its start (BEGIN IMMEDIATE), so transactions run one at a
-// time and their version checks cannot go stale before commit; reads use a
+// time and their version checks cannot go stale before commit (a write's
+// expected version is checked when its batch is flushed, see Store.Update);
+// reads use a
 // separate pool of read-only connections and see the last committed state.
 // Other processes may open the same file: they wait for the lock up to the
 // busy timeout.

@@ -51,6 +51,7 @@ type statements struct {
 	logWrites                         *sql.Stmt // writer
 
 	versions, terms batch // writer
+	versionsOf      batch // writer: current versions of 1<<i records
 }
 
 // batch holds the prepared multi-row INSERTs into one table: stmts[i] inserts
@@ -82,8 +83,11 @@ func (st *statements) prepare(ctx context.Context, writer, reader *sql.DB) error
 	// Version rows carry a number the writer has checked (see tx.write).
 	// Duplicate terms of one record
 	// are ignored.
-	st.versions.width, st.terms.width = 9, 4
+	st.versions.width, st.terms.width, st.versionsOf.width = 9, 4, 2
 	for i := range batchSizes {
+		keys := strings.TrimSuffix(strings.Repeat("(?, ?), ", 1<<i), ", ")
+		preps = append(preps, prep{writer, &st.versionsOf.stmts[i],
+			"SELECT type, id, version FROM records WHERE (type, id) IN (VALUES " + keys + ")"})
 		preps = append(preps,
 			prep{writer, &st.versions.stmts[i], insertSQL(
 				"INSERT INTO versions (type, id, version, updated, compartment, labels, terms, deleted, value)", 9, 1<<i)},
@@ -112,6 +116,7 @@ func (st *statements) close() error {
 	all := append([]*sql.Stmt{st.get, st.getVersion, st.history, st.changes, st.getTx, st.current, st.emit,
 		st.lastRid, st.movePointers, st.dropTerms, st.logWrites}, st.versions.stmts[:]...)
 	all = append(all, st.terms.stmts[:]...)
+	all = append(all, st.versionsOf.stmts[:]...)
 	for _, stmt := range all {
 		if stmt != nil {
 			errs = append(errs, stmt.Close())

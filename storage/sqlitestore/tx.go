@@ -15,8 +15,12 @@ import (
 var errTxDone = errors.New("transaction has ended")
 
 // Update runs fn in a transaction. The transaction holds SQLite's write lock
-// from its start (BEGIN IMMEDIATE), so transactions run one at a time and the
-// version checks of Put and Delete are final when they succeed. If fn returns
+// from its start (BEGIN IMMEDIATE), so transactions run one at a time and a
+// version check that passed stays true until commit. The version a write
+// expects of a record the transaction has not written yet is compared, with
+// those of the other writes of the batch in one statement, when the batch is
+// flushed: a stale one fails the transaction's next read, Emit or Update
+// itself, and nothing of the transaction is written. If fn returns
 // an error or panics, or ctx ends, the transaction rolls back.
 func (s *Store) Update(ctx context.Context, fn func(tx storage.Tx) error) error {
 	const op = "update"
@@ -71,6 +75,14 @@ type tx struct {
 	replaces  bool                   // some queued row replaces an earlier version
 	terms     map[key][]storage.Term // terms of records written since the last flush
 	termOrder []key                  // keys of terms, in first-write order
+	checks    []check                // expected versions not yet compared with the records table
+}
+
+// check is the version a write expected of a record the transaction had not
+// written before.
+type check struct {
+	k      key
+	expect int64
 }
 
 // stmt returns the store statement st bound to the transaction.
@@ -154,7 +166,14 @@ func (t *tx) Delete(ctx context.Context, typ, id string, expect int64) error {
 func (t *tx) write(ctx context.Context, op string, rec storage.Record, expect int64) (storage.Record, error) {
 	k := key{rec.Type, rec.ID}
 	current, ok := t.written[k] // 0 when the record never existed
-	if !ok {
+	switch {
+	case ok:
+	case expect != storage.Any:
+		// Checked at the next flush, with the other records of the batch
+		// in one statement; until then the transaction assumes expect.
+		current = expect
+		t.checks = append(t.checks, check{k: k, expect: expect})
+	default:
 		err := t.stmt(ctx, t.s.stmts.current).QueryRowContext(ctx, rec.Type, rec.ID).Scan(&current)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return storage.Record{}, t.s.wrap(ctx, op, rec.Type, rec.ID, err)
@@ -215,6 +234,9 @@ func (t *tx) flush(ctx context.Context) error {
 // versions may have to go (first versions have none).
 func (t *tx) flushRows(ctx context.Context, rows, terms []any, replaces bool) error {
 	st := &t.s.stmts
+	if err := t.checkVersions(ctx); err != nil {
+		return err
+	}
 	var last int64
 	if err := t.stmt(ctx, st.lastRid).QueryRowContext(ctx).Scan(&last); err != nil {
 		return err
@@ -232,6 +254,61 @@ func (t *tx) flushRows(ctx context.Context, rows, terms []any, replaces bool) er
 		}
 	}
 	return t.insert(ctx, &st.terms, terms)
+}
+
+// checkVersions compares the versions queued writes expected with the
+// records table, in statements of up to 1<<(batchSizes-1) records, and
+// fails with the conflict of the first write whose record holds another
+// version. The write lock is held since BEGIN IMMEDIATE, so a check that
+// passes stays true until commit.
+func (t *tx) checkVersions(ctx context.Context) error {
+	checks := t.checks
+	t.checks = nil
+	if len(checks) == 0 {
+		return nil
+	}
+	found := make(map[key]int64, len(checks))
+	args := make([]any, 0, 2*len(checks))
+	for _, c := range checks {
+		args = append(args, c.k.typ, c.k.id)
+	}
+	for i := batchSizes - 1; i >= 0 && len(args) > 0; i-- {
+		n := t.s.stmts.versionsOf.width << i
+		for len(args) >= n {
+			if err := t.versionsOf(ctx, t.s.stmts.versionsOf.stmts[i], args[:n], found); err != nil {
+				return err
+			}
+			args = args[n:]
+			if i < batchSizes-1 {
+				break
+			}
+		}
+	}
+	for _, c := range checks {
+		if v := found[c.k]; v != c.expect {
+			return storage.Conflict("put", c.k.typ, c.k.id, c.expect, v)
+		}
+	}
+	return nil
+}
+
+// versionsOf adds the current versions of the records named by args (type
+// and id pairs) to found.
+func (t *tx) versionsOf(ctx context.Context, stmt *sql.Stmt, args []any, found map[key]int64) error {
+	rows, err := t.stmt(ctx, stmt).QueryContext(ctx, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k key
+		var v int64
+		if err := rows.Scan(&k.typ, &k.id, &v); err != nil {
+			return err
+		}
+		found[k] = v
+	}
+	return rows.Err()
 }
 
 // insert writes args, b.width values per row, in b's multi-row statements:
