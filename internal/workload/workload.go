@@ -175,10 +175,15 @@ func (c *Clinic) Resume(ctx context.Context) error {
 }
 
 // Expected reports whether err is a refusal the workload provokes by design
-// (a slot taken, a patient merged meanwhile, a lost race, an interaction) and
+// (a slot taken, a lost race, an interaction, a patient merged away by another
+// goroutine meanwhile: a business-rule issue of the referential check) and
 // not a failure.
 func Expected(err error) bool {
 	var alerts *rx.AlertsError
+	var invalid *ehrkit.ValidationError
+	if errors.As(err, &invalid) {
+		return !slices.ContainsFunc(invalid.Issues, func(is ehrkit.Issue) bool { return is.Code != ehrkit.IssueBusinessRule })
+	}
 	return errors.Is(err, ehrkit.ErrFailedPrecondition) || errors.Is(err, ehrkit.ErrConflict) || errors.As(err, &alerts)
 }
 
