@@ -23,14 +23,14 @@ import (
 	"github.com/ehrkit/ehrkit/storage"
 )
 
-var faultsFull = flag.Bool("faults.full", false, "fail every store call of every operation (else 8 spread over each)")
+var faultsFull = flag.Bool("faults.full", false, "fail every store call of every operation (else 5 spread over each)")
 
 // positions returns the calls to fail of an operation making n calls: all
-// with -faults.full, else the first, the last and six spread between.
+// with -faults.full, else the first, the last and three spread between.
 func positions(n int) []int {
 	var out []int
 	for at := 1; at <= n; at++ {
-		if *faultsFull || n <= 8 || at == n || (at-1)%((n+6)/7) == 0 {
+		if *faultsFull || n <= 5 || at == n || (at-1)%((n+3)/4) == 0 {
 			out = append(out, at)
 		}
 	}
