@@ -43,6 +43,17 @@ func init() {
 				t.Fatalf("Overwrite %s/%s version %d: %d rows, %v", typ, id, version, tag.RowsAffected(), err)
 			}
 		},
+		Exec: func(t testing.TB, s storage.Store, query string, args ...any) int64 {
+			ps, ok := s.(*pgstore.Store)
+			if !ok {
+				t.Fatalf("Exec: %T is not a *pgstore.Store", s)
+			}
+			tag, err := ps.Pool().Exec(context.Background(), query, args...)
+			if err != nil {
+				t.Fatalf("Exec %q: %v", query, err)
+			}
+			return tag.RowsAffected()
+		},
 	})
 }
 
@@ -80,9 +91,9 @@ func PostgresPlace(t testing.TB) func(clock ehrkit.Clock) (*pgstore.Store, error
 }
 
 // PostgresSchema returns the test database's DSN and the name of a fresh
-// schema, dropped when t ends, for a test that opens the store itself (in
-// another process, say). It skips t, saying so, when EHRKIT_POSTGRES_DSN is
-// unset.
+// schema (random, dropped when t ends), for a test that opens the store in
+// another process (pgstore.WithSchema). It skips t, saying so, when
+// EHRKIT_POSTGRES_DSN is unset.
 func PostgresSchema(t testing.TB) (dsn, schema string) {
 	t.Helper()
 	dsn = PostgresDSN(t)
