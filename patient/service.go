@@ -208,7 +208,7 @@ func (s *Service) Register(ctx context.Context, p Patient, opts ...RegisterOptio
 		return Patient{}, err
 	}
 	s.logger.InfoContext(ctx, "patient registered", "patient", out)
-	return s.GetVersion(ctx, out.ID, out.Version)
+	return out, nil
 }
 
 // nextMRN advances the counter of the MRN system and claims for patient id the
@@ -294,12 +294,19 @@ func (s *Service) put(ctx context.Context, tx storage.Tx, p Patient, expect int6
 	if err != nil {
 		return Patient{}, err
 	}
-	rec, err = tx.Put(ctx, rec, expect)
+	written, err := tx.Put(ctx, rec, expect)
 	if err != nil {
 		return Patient{}, err
 	}
-	p.Version = rec.Version
-	return p, emit(ctx, tx, topic, p.ID, p.Version, other)
+	// The value as a later read decodes it, so that the caller is answered
+	// from the transaction and never by a read after the commit, which could
+	// fail once the patient is stored.
+	rec.Version, rec.Updated = written.Version, written.Updated
+	out, err := decode(rec)
+	if err != nil {
+		return Patient{}, err
+	}
+	return out, emit(ctx, tx, topic, out.ID, out.Version, other)
 }
 
 func emit(ctx context.Context, tx storage.Tx, topic string, id ID, version int64, other ID) error {
@@ -370,7 +377,7 @@ func (s *Service) Update(ctx context.Context, p Patient) (Patient, error) {
 		return Patient{}, err
 	}
 	s.logger.InfoContext(ctx, "patient updated", "patient", out)
-	return s.GetVersion(ctx, out.ID, out.Version)
+	return out, nil
 }
 
 // checkUpdate applies the rules an update must keep relative to the current

@@ -151,6 +151,13 @@ func (c *Clinic) Setup(ctx context.Context) error {
 	return nil
 }
 
+// Adopt makes ids patients later operations act on.
+func (c *Clinic) Adopt(ids ...patient.ID) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.patients = append(c.patients, ids...)
+}
+
 // Resume adopts, for a clinic started over a store an earlier one wrote, up
 // to 500 patients registered at the desk (they carry an MRN) and not merged
 // away, as those later operations act on.
@@ -175,10 +182,15 @@ func (c *Clinic) Resume(ctx context.Context) error {
 }
 
 // Expected reports whether err is a refusal the workload provokes by design
-// (a slot taken, a patient merged meanwhile, a lost race, an interaction) and
+// (a slot taken, a lost race, an interaction, a patient merged away by another
+// goroutine meanwhile: a business-rule issue of the referential check) and
 // not a failure.
 func Expected(err error) bool {
 	var alerts *rx.AlertsError
+	var invalid *ehrkit.ValidationError
+	if errors.As(err, &invalid) {
+		return !slices.ContainsFunc(invalid.Issues, func(is ehrkit.Issue) bool { return is.Code != ehrkit.IssueBusinessRule })
+	}
 	return errors.Is(err, ehrkit.ErrFailedPrecondition) || errors.Is(err, ehrkit.ErrConflict) || errors.As(err, &alerts)
 }
 
@@ -269,18 +281,29 @@ func (c *Clinic) Sign(ctx context.Context, rng *rand.Rand, override bool) (Ack, 
 
 // SignFor drafts and signs an order of drug for p (see Sign).
 func (c *Clinic) SignFor(ctx context.Context, p patient.ID, drug ehrkit.Coding, override bool) (Ack, error) {
-	ctx = As(ctx, Doctor)
-	o, err := c.Orders.Draft(ctx, rx.Order{Patient: p, Kind: rx.KindMedication, Requester: Doctor.Practitioner,
-		Medication: &rx.MedicationDetail{Medication: drug, Dose: ehrkit.Qty("1", "{tbl}"), Route: "oral",
-			FrequencyPerDay: decimal.NewFromInt(1), DurationDays: 30, Quantity: ehrkit.Qty("30", "{tbl}")}})
+	o, err := c.Draft(ctx, p, drug)
 	if err != nil {
 		return Ack{}, err
 	}
+	return c.SignOrder(ctx, o, override)
+}
+
+// Draft drafts a 30-day order of one tablet a day of drug for p.
+func (c *Clinic) Draft(ctx context.Context, p patient.ID, drug ehrkit.Coding) (rx.Order, error) {
+	return c.Orders.Draft(As(ctx, Doctor), rx.Order{Patient: p, Kind: rx.KindMedication, Requester: Doctor.Practitioner,
+		Medication: &rx.MedicationDetail{Medication: drug, Dose: ehrkit.Qty("1", "{tbl}"), Route: "oral",
+			FrequencyPerDay: decimal.NewFromInt(1), DurationDays: 30, Quantity: ehrkit.Qty("30", "{tbl}")}})
+}
+
+// SignOrder signs the draft o (see Sign for override).
+func (c *Clinic) SignOrder(ctx context.Context, o rx.Order, override bool) (Ack, error) {
+	ctx = As(ctx, Doctor)
+	p := o.Patient
 	reason := ""
 	if override {
 		reason = "benefit outweighs the risk, monitored"
 	}
-	o, err = c.Orders.Sign(ctx, o.ID, reason)
+	o, err := c.Orders.Sign(ctx, o.ID, reason)
 	if err != nil {
 		return Ack{}, err
 	}
@@ -302,11 +325,18 @@ func (c *Clinic) Admit(ctx context.Context, rng *rand.Rand) (Ack, error) {
 		return Ack{}, err
 	}
 	if code := ack.Get("MSA-1"); code != string(hl7v2.AA) {
-		return Ack{}, fmt.Errorf("workload: ADT answered %s (%s)", code, ack.Get("ERR-8"))
+		return Ack{}, &NakError{Code: hl7v2.AckCode(code)}
 	}
 	id := hl7v2.RecordID(ehrkit.Identifier{System: "HOSP", Value: value})
 	return Ack{OpADT, string(id), control}, nil
 }
+
+// NakError is an ADT message the handler did not accept: AE (an error the
+// sender may resend after) or AR (rejected).
+type NakError struct{ Code hl7v2.AckCode }
+
+// Error names the acknowledgement code.
+func (e *NakError) Error() string { return "workload: ADT answered " + string(e.Code) }
 
 // Merge merges one patient this clinic registered into another.
 func (c *Clinic) Merge(ctx context.Context, rng *rand.Rand) (Ack, error) {
@@ -315,6 +345,11 @@ func (c *Clinic) Merge(ctx context.Context, rng *rand.Rand) (Ack, error) {
 	if !ok1 || !ok2 || src == dst {
 		return Ack{}, errNothing
 	}
+	return c.MergeInto(ctx, src, dst)
+}
+
+// MergeInto merges src into dst at the front desk.
+func (c *Clinic) MergeInto(ctx context.Context, src, dst patient.ID) (Ack, error) {
 	m, err := c.Registry.Merge(As(ctx, Desk), src, dst)
 	if err != nil {
 		return Ack{}, err
