@@ -202,7 +202,7 @@ func (a *app) postRemittance(w http.ResponseWriter, r *http.Request, s *session)
 		return err
 	}
 	posted, failed := 0, 0
-	for _, res := range results {
+	for _, res := range results.Claims {
 		if res.Err != nil {
 			failed++
 		} else {
