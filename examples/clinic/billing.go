@@ -231,12 +231,17 @@ func (a *app) reports(w http.ResponseWriter, r *http.Request, s *session) error 
 	revenue := map[string]billing.Money{}
 	adjudicated, denied := 0, 0
 	for _, c := range claims {
+		// Insurance payments count for the claim's payer (an 835 names the
+		// payer by its own trace ids); patient payments are not revenue by payer.
 		for _, p := range c.Payments {
-			sum, ok := revenue[p.Payer]
+			if p.Payer == "patient" {
+				continue
+			}
+			sum, ok := revenue[c.Payer]
 			if !ok {
 				sum = usd("0")
 			}
-			if revenue[p.Payer], err = sum.Add(p.Amount); err != nil {
+			if revenue[c.Payer], err = sum.Add(p.Amount); err != nil {
 				return err
 			}
 		}

@@ -28,14 +28,20 @@ const artefacts = "artefacts"
 // loopback port and returns its base URL; the server stops with the test.
 func startClinic(t *testing.T) string {
 	t.Helper()
+	return "http://" + startClinicWith(t, config{}).Web
+}
+
+// startClinicWith is startClinic with the flags of cfg (its address, store
+// and seeding are the test's) and returns where it listens.
+func startClinicWith(t *testing.T, cfg config) listening {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan string, 1)
+	ready := make(chan listening, 1)
 	done := make(chan error, 1)
 	var out syncBuffer
-	go func() {
-		done <- serve(ctx, config{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "clinic.db"), Seed: true}, &out, ready)
-	}()
-	var addr string
+	cfg.Addr, cfg.DB, cfg.Seed = "127.0.0.1:0", filepath.Join(t.TempDir(), "clinic.db"), true
+	go func() { done <- serve(ctx, cfg, &out, ready) }()
+	var addr listening
 	select {
 	case addr = <-ready:
 	case err := <-done:
@@ -46,7 +52,7 @@ func startClinic(t *testing.T) string {
 		require.NoError(t, <-done, "the clinic shuts down cleanly")
 		assert.Contains(t, out.String(), "clinic: stopped")
 	})
-	return "http://" + addr
+	return addr
 }
 
 // syncBuffer is a bytes.Buffer safe for the server's goroutine and the test.
@@ -97,7 +103,7 @@ func browser(t *testing.T) context.Context {
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1280, 900))
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelTab := chromedp.NewContext(actx)
-	ctx, cancelTime := context.WithTimeout(ctx, 3*time.Minute)
+	ctx, cancelTime := context.WithTimeout(ctx, 6*time.Minute)
 	t.Cleanup(func() { cancelTime(); cancelTab(); cancelAlloc() })
 	return ctx
 }
@@ -163,7 +169,8 @@ func (b *tab) login(key, wait string) {
 // logout signs out and waits for the login page.
 func (b *tab) logout() {
 	b.t.Helper()
-	b.do(chromedp.Click(chromedp.CSS("form.who button")), chromedp.WaitVisible(chromedp.CSS("#login-physician")))
+	b.markPage()
+	b.do(chromedp.Submit(chromedp.CSS("form.who")), chromedp.WaitVisible(chromedp.CSS("body:not([data-left]) #login-physician")))
 }
 
 // clickToNextPage clicks what css selects and waits for the page the click
@@ -171,9 +178,16 @@ func (b *tab) logout() {
 // without the mark.
 func (b *tab) clickToNextPage(css string) {
 	b.t.Helper()
+	b.markPage()
+	b.do(chromedp.Click(chromedp.CSS(css)), chromedp.WaitVisible(chromedp.CSS("body:not([data-left]) main")))
+}
+
+// markPage marks the current page, so that a wait for an element of a page
+// without the mark waits for the next page.
+func (b *tab) markPage() {
+	b.t.Helper()
 	_, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.body.dataset.left = "yes"`))
 	require.NoError(b.t, err)
-	b.do(chromedp.Click(chromedp.CSS(css)), chromedp.WaitVisible(chromedp.CSS("body:not([data-left]) main")))
 }
 
 // TestBrowser drives the clinic in headless Chromium through the issue's
@@ -228,7 +242,8 @@ func TestBrowser(t *testing.T) {
 	assert.Contains(t, b.text("p.error"), "interruptive alert")
 	b.check("order-override")
 	const reason = "Clarithromycin ends in 3 days; simvastatin starts after"
-	b.do(chromedp.SendKeys(chromedp.CSS("#reason"), reason), chromedp.Click(chromedp.CSS("#sign")), chromedp.WaitVisible(chromedp.CSS("p.flash")))
+	b.do(chromedp.SendKeys(chromedp.CSS("#reason"), reason))
+	b.clickToNextPage("#sign")
 	assert.Contains(t, b.text("p.flash"), "Override recorded: "+reason)
 	meds := b.text("#medications")
 	assert.Contains(t, meds, "Simvastatin 20 MG Oral Tablet")
@@ -258,7 +273,8 @@ func TestBrowser(t *testing.T) {
 	}
 	b.do(chromedp.Navigate(b.base+"/schedule?provider=prac-adeyemi&date="+day.Format("2006-01-02")), chromedp.WaitVisible(chromedp.CSS("form.book")))
 	b.check("schedule")
-	b.do(chromedp.SetValue(chromedp.CSS("form.book select[name=patient]"), b.castAmara(t)), chromedp.Click(chromedp.CSS("form.book button")), chromedp.WaitVisible(chromedp.CSS("p.flash")))
+	b.do(chromedp.SetValue(chromedp.CSS("form.book select[name=patient]"), b.castAmara(t)))
+	b.clickToNextPage("form.book button")
 	booked := b.text("p.flash")
 	m := regexp.MustCompile(`Booked (\S+) for Amara Okafor`).FindStringSubmatch(booked)
 	require.NotNil(t, m, booked)

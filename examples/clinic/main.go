@@ -1,7 +1,7 @@
 // Command clinic is a small web EHR built from every ehrkit package, on the
 // embedded SQLite store guarded by the default access policy:
 //
-//	go run ./examples/clinic [-addr 127.0.0.1:8080] [-db FILE] [-seed=false]
+//	go run ./examples/clinic [-addr 127.0.0.1:8080] [-db FILE] [-seed=false] [-hl7 127.0.0.1:2575]
 //
 // It opens (or creates) the SQLite file (default clinic.db), seeds a clinic on
 // first start — the Synthea patients of the corpus named by EHRKIT_CORPUS when
@@ -13,7 +13,10 @@
 // officer, patient portal); what each sees and may do is decided by the
 // access policy, not by the pages. Pages are rendered on the server with
 // html/template; the one script on them refreshes the order-entry alerts as
-// the prescriber types, and every form works without it.
+// the prescriber types, and every form works without it. With -hl7 the
+// clinic also takes an HL7 v2 ADT feed over MLLP (registrations, updates and
+// merges, as a system account with the front desk's role), acknowledging
+// each message.
 //
 // With -script the program instead plays one scripted day at the clinic on
 // the console:
@@ -89,6 +92,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	db := fs.String("db", "", "SQLite database `file` (server default "+defaultDB+"; with -script a new file to create and keep, default a temporary one)")
 	addr := fs.String("addr", defaultAddr, "`address` the web EHR listens on")
 	seed := fs.Bool("seed", true, "seed an empty store with the demo clinic")
+	hl7 := fs.String("hl7", "", "also listen for an HL7 v2 ADT feed over MLLP at `address` (e.g. 127.0.0.1:2575)")
 	script := fs.Bool("script", false, "play the scripted console day instead of serving the web EHR")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -102,7 +106,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if path == "" {
 			path = defaultDB
 		}
-		cfg := config{Addr: *addr, DB: path, Seed: *seed, Corpus: os.Getenv("EHRKIT_CORPUS")}
+		cfg := config{Addr: *addr, DB: path, Seed: *seed, Corpus: os.Getenv("EHRKIT_CORPUS"), HL7: *hl7}
 		if err := serve(ctx, cfg, stdout, nil); err != nil {
 			fmt.Fprintln(stderr, "clinic:", err)
 			return 1

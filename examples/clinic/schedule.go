@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ehrkit/ehrkit"
+	"github.com/ehrkit/ehrkit/access"
 	"github.com/ehrkit/ehrkit/patient"
 	"github.com/ehrkit/ehrkit/schedule"
 	"github.com/ehrkit/ehrkit/storage"
@@ -223,9 +224,17 @@ func (a *app) joinWaitlist(w http.ResponseWriter, r *http.Request, s *session) e
 	return nil
 }
 
-// processWaitlist offers freed slots to waiting patients.
+// scheduleJobs is the system account the clinic's waitlist job runs as: it
+// reads the change feed, which no user role reads.
+var scheduleJobs = access.Principal{Kind: access.System, ID: "schedule-jobs", Display: "Waitlist job", Roles: []string{access.RoleAdministrator}, Facility: facility}
+
+// processWaitlist runs the waitlist job now, for a user who may book:
+// freed slots are offered to waiting patients.
 func (a *app) processWaitlist(w http.ResponseWriter, r *http.Request, s *session) error {
-	n, err := a.sched.ProcessWaitlist(r.Context())
+	if err := access.Require(r.Context(), a.store, access.PermScheduleBook, ""); err != nil {
+		return err
+	}
+	n, err := a.sched.ProcessWaitlist(access.WithPrincipal(r.Context(), scheduleJobs))
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/ehrkit/ehrkit/billing"
 	"github.com/ehrkit/ehrkit/clinical"
 	"github.com/ehrkit/ehrkit/directory"
+	"github.com/ehrkit/ehrkit/interop/hl7v2"
 	"github.com/ehrkit/ehrkit/lab"
 	"github.com/ehrkit/ehrkit/patient"
 	"github.com/ehrkit/ehrkit/rx"
@@ -36,7 +37,12 @@ type config struct {
 	DB     string // SQLite file, created when missing
 	Seed   bool   // seed an empty store
 	Corpus string // the corpus folder (EHRKIT_CORPUS); "" for the built-in set only
+	HL7    string // MLLP listen address of the ADT feed; "" for none
 }
+
+// adtFeed is the principal of the HL7 v2 ADT feed: a system account of the
+// clinic with the front desk's role (registration and merges).
+var adtFeed = access.Principal{Kind: access.System, ID: "hl7-adt", Display: "ADT feed", Roles: []string{access.RoleFrontDesk}, Facility: facility}
 
 //go:embed web
 var webFiles embed.FS
@@ -97,10 +103,16 @@ func newApp(ctx context.Context, cfg config, progress io.Writer) (*app, error) {
 // Close closes the store.
 func (a *app) Close() error { return a.store.Close() }
 
-// serve runs the web EHR until ctx is done, then shuts it down, letting
-// requests in flight finish. When ready is not nil it receives the address
-// the server listens on once it accepts connections.
-func serve(ctx context.Context, cfg config, out io.Writer, ready chan<- string) error {
+// listening is where a started clinic listens.
+type listening struct {
+	Web string // the web EHR's address
+	HL7 string // the ADT feed's MLLP address; "" without -hl7
+}
+
+// serve runs the web EHR (and the ADT feed with cfg.HL7) until ctx is
+// done, then shuts it down, letting requests in flight finish. When ready
+// is not nil it receives the addresses once they accept connections.
+func serve(ctx context.Context, cfg config, out io.Writer, ready chan<- listening) error {
 	a, err := newApp(ctx, cfg, out)
 	if err != nil {
 		return err
@@ -110,21 +122,38 @@ func serve(ctx context.Context, cfg config, out io.Writer, ready chan<- string) 
 	if err != nil {
 		return err
 	}
+	at := listening{Web: ln.Addr().String()}
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	feed := make(chan error, 1)
+	if cfg.HL7 != "" {
+		mllp, err := net.Listen("tcp", cfg.HL7)
+		if err != nil {
+			return errors.Join(err, ln.Close())
+		}
+		at.HL7 = mllp.Addr().String()
+		adt := &hl7v2.ADTHandler{Patients: a.patients, Store: a.store, Clock: a.clock}
+		go func() { feed <- hl7v2.Server{}.Serve(access.WithPrincipal(ctx, adtFeed), mllp, adt.Handle) }()
+		fmt.Fprintf(out, "clinic: HL7 v2 ADT feed on mllp://%s\n", at.HL7)
+	} else {
+		feed <- nil
+	}
 	srv := &http.Server{Handler: a.routes(), ReadHeaderTimeout: 10 * time.Second}
-	fmt.Fprintf(out, "clinic: serving http://%s (store %s); Ctrl-C stops\n", ln.Addr(), cfg.DB)
+	fmt.Fprintf(out, "clinic: serving http://%s (store %s); Ctrl-C stops\n", at.Web, cfg.DB)
 	if ready != nil {
-		ready <- ln.Addr().String()
+		ready <- at
 	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	select {
 	case err := <-done:
-		return err
+		stop()
+		return errors.Join(err, <-feed)
 	case <-ctx.Done():
 	}
 	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shut); err != nil {
+	if err := errors.Join(srv.Shutdown(shut), <-feed); err != nil {
 		return err
 	}
 	fmt.Fprintln(out, "clinic: stopped")
