@@ -3,6 +3,7 @@ package ehrkit
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -152,10 +153,17 @@ func (n HumanName) Full() string {
 	return strings.TrimSpace(strings.Join(parts, " "))
 }
 
-// Validate checks that the name has a family name, a given name or a text.
+// Validate checks that the name has a family name, a given name or a text
+// that is not blank and that no given name is blank. Records holding names
+// check their text with CheckStrings.
 func (n HumanName) Validate() error {
 	var v Issues
-	v.Check(n.Family != "" || len(n.Given) > 0 || n.Text != "", "family", IssueRequired, "needs a family name, a given name or text")
+	blank := func(s string) bool { return strings.TrimSpace(s) == "" }
+	v.Check(!blank(n.Family) || slices.ContainsFunc(n.Given, func(g string) bool { return !blank(g) }) || !blank(n.Text),
+		"family", IssueRequired, "needs a family name, a given name or text")
+	for i, g := range n.Given {
+		v.Check(!blank(g), Index("given", i), IssueValue, "is blank")
+	}
 	v.Check(n.Use == "" || oneOf(n.Use, "usual", "official", "temp", "nickname", "anonymous", "old", "maiden"), "use", IssueCodeInvalid, "unknown name use")
 	v.Merge("period", n.Period.Validate())
 	return v.Err()

@@ -11,7 +11,7 @@ import (
 // SaveForm validates and stores a form definition, replacing the stored one
 // with the same id (earlier versions stay in the store's history).
 func (s *Service) SaveForm(ctx context.Context, f FormDefinition) error {
-	if err := f.Validate(); err != nil {
+	if err := validate(&f); err != nil {
 		return err
 	}
 	return s.store.Update(ctx, func(tx storage.Tx) error {

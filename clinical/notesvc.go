@@ -80,7 +80,7 @@ func (s *Service) signed(ctx context.Context, id string, perm access.Permission,
 		if err := fn(&n, sig, version); err != nil {
 			return err
 		}
-		if err := n.Validate(); err != nil {
+		if err := validate(&n); err != nil {
 			return err
 		}
 		if _, err := notes.Put(ctx, tx, &n, version); err != nil {

@@ -33,7 +33,7 @@ func save[T any, P validator[T]](ctx context.Context, tx storage.Tx, k storage.K
 	if prepare != nil {
 		prepare(v)
 	}
-	if err := ehrkit.Tolerate(ctx, P.Validate(v)); err != nil {
+	if err := ehrkit.Tolerate(ctx, validate(v)); err != nil {
 		return "", err
 	}
 	_, p, encounter := key(v)

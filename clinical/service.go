@@ -102,9 +102,18 @@ type validator[T any] interface {
 	Validate() error
 }
 
+// validate runs v's Validate and checks that every string it holds is text
+// (ehrkit.CheckStrings): the rules of every write of the service.
+func validate[T any, P validator[T]](v P) error {
+	var is ehrkit.Issues
+	is.Merge("", P.Validate(v))
+	ehrkit.CheckStrings(&is, "", v)
+	return is.Err()
+}
+
 // create validates v and writes it as a new record in tx.
 func create[T any, P validator[T]](ctx context.Context, tx storage.Tx, k storage.Kind[T], v P, p patient.ID, encounter string) error {
-	if err := P.Validate(v); err != nil {
+	if err := validate(v); err != nil {
 		return err
 	}
 	if err := checkRefs(ctx, tx, p, encounter); err != nil {
@@ -143,7 +152,7 @@ func modify[T any, P validator[T]](ctx context.Context, s *Service, k storage.Ki
 		is.Check(id1 == id0, "id", ehrkit.IssueInvariant, "cannot change")
 		is.Check(p1 == p0, "patient", ehrkit.IssueInvariant, "cannot change")
 		is.Check(e1 == e0, "encounter", ehrkit.IssueInvariant, "cannot change")
-		is.Merge("", P(&v).Validate())
+		is.Merge("", validate(P(&v)))
 		if err := is.Err(); err != nil {
 			return err
 		}

@@ -177,8 +177,13 @@ var plausible = map[string][2]string{
 	LOINCHeadCircumference: {"0", "100"},
 }
 
+// positive are the vital signs whose lower limit is itself implausible: a
+// body has a weight, a height and a head circumference (a heart or breathing
+// rate of 0 records an arrest and stands).
+var positive = map[string]bool{LOINCBodyWeight: true, LOINCBodyHeight: true, LOINCBMI: true, LOINCHeadCircumference: true}
+
 // checkPlausible refuses a vital-sign quantity outside the plausibility
-// limits (SpO2 101 %, a heart rate of 1000 /min, a negative weight).
+// limits (SpO2 101 %, a heart rate of 1000 /min, a weight of zero or less).
 func checkPlausible(code string, q ehrkit.Quantity) error {
 	lim, ok := plausible[code]
 	if !ok {
@@ -189,7 +194,8 @@ func checkPlausible(code string, q ehrkit.Quantity) error {
 		return nil // the unit check reports it
 	}
 	var is ehrkit.Issues
-	is.Check(!v.Value.LessThan(d(lim[0])) && !v.Value.GreaterThan(d(lim[1])), "quantity.value", ehrkit.IssueValue,
+	low := !v.Value.LessThan(d(lim[0])) && (!positive[code] || v.Value.GreaterThan(d(lim[0])))
+	is.Check(low && !v.Value.GreaterThan(d(lim[1])), "quantity.value", ehrkit.IssueValue,
 		"not a plausible %s (%s-%s %s)", vitalSigns[code].Display, lim[0], lim[1], vitalSigns[code].Unit)
 	return is.Err()
 }

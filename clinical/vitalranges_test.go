@@ -128,10 +128,14 @@ func TestPlausibility(t *testing.T) {
 		obs(clinical.LOINCHeartRate, "1000", "/min"),
 		obs(clinical.LOINCBodyTemperature, "98.6", "Cel"),
 		obs(clinical.LOINCBodyWeight, "-3", "kg"),
+		obs(clinical.LOINCBodyWeight, "0", "kg"), // a body has a weight
+		obs(clinical.LOINCBodyHeight, "0", "cm"),
 	} {
 		assert.Contains(t, issues(t, bad.Validate()), "value.quantity.value value", bad.Value.Quantity)
 	}
 	assert.NoError(t, obs(clinical.LOINCOxygenSaturation, "100", "%").Validate())
+	assert.NoError(t, obs(clinical.LOINCHeartRate, "0", "/min").Validate(), "an arrest is recorded as a rate of 0")
+	assert.NoError(t, obs(clinical.LOINCBodyWeight, "0.4", "kg").Validate(), "an extremely premature newborn")
 	assert.NoError(t, obs(clinical.LOINCBodyTemperature, "98.6", "[degF]").Validate())
 	assert.NoError(t, obs(clinical.LOINCHeartRate, "72", "{beats}/min").Validate(), "LOINC's unit for 8867-4")
 }

@@ -31,6 +31,7 @@ func (p Practitioner) Validate() error {
 		checkIdentifiersAt(&v, path+".identifier", q.Identifiers)
 		checkOptionalID(&v, path+".issuer", string(q.Issuer))
 	}
+	ehrkit.CheckStrings(&v, "", p)
 	return v.Err()
 }
 
@@ -47,6 +48,7 @@ func (o Organization) Validate() error {
 	checkTelecom(&v, o.Telecom)
 	checkOptionalID(&v, "partOf", string(o.PartOf))
 	v.Check(o.PartOf == "" || o.PartOf != o.ID, "partOf", ehrkit.IssueInvariant, "an organization cannot be part of itself")
+	ehrkit.CheckStrings(&v, "", o)
 	return v.Err()
 }
 
@@ -69,6 +71,7 @@ func (l Location) Validate() error {
 	checkOptionalID(&v, "managingOrganization", string(l.Organization))
 	checkOptionalID(&v, "partOf", string(l.PartOf))
 	v.Check(l.PartOf == "" || l.PartOf != l.ID, "partOf", ehrkit.IssueInvariant, "a location cannot be part of itself")
+	ehrkit.CheckStrings(&v, "", l)
 	return v.Err()
 }
 
@@ -88,6 +91,7 @@ func (r PractitionerRole) Validate() error {
 		v.Check(storage.ValidID(string(l)), ehrkit.Index("location", i), ehrkit.IssueValue, "malformed location id")
 	}
 	checkTelecom(&v, r.Telecom)
+	ehrkit.CheckStrings(&v, "", r)
 	return v.Err()
 }
 

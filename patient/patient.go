@@ -203,7 +203,49 @@ func (p Patient) Validate() error {
 		v.Check(l.Other == "" || l.Other != p.ID, path+".other", ehrkit.IssueInvariant, "a patient cannot link to itself")
 		v.Check(slices.Contains(linkTypes, l.Type), path+".type", ehrkit.IssueCodeInvalid, "unknown link type")
 	}
+	checkIndexed(&v, p)
+	ehrkit.CheckStrings(&v, "", p)
 	return v.Err()
+}
+
+// maxIndexed bounds the fields that become index terms (name parts, phone
+// numbers, e-mail addresses, postal codes), so that a too-long value is
+// refused naming its field, well inside storage.MaxTermValue.
+const maxIndexed = 256
+
+// checkIndexed checks the length of the indexed fields of p and that they do
+// not give more index terms than a record holds.
+func checkIndexed(v *ehrkit.Issues, p Patient) {
+	before := v.Len()
+	for i, n := range p.Names {
+		path := ehrkit.Index("name", i)
+		ehrkit.CheckLen(v, path+".family", n.Family, maxIndexed)
+		ehrkit.CheckLen(v, path+".text", n.Text, maxIndexed)
+		for j, g := range n.Given {
+			ehrkit.CheckLen(v, ehrkit.Index(path+".given", j), g, maxIndexed)
+		}
+	}
+	for i, c := range p.Telecom {
+		ehrkit.CheckLen(v, ehrkit.Index("telecom", i)+".value", c.Value, maxIndexed)
+	}
+	for i, a := range p.Addresses {
+		ehrkit.CheckLen(v, ehrkit.Index("address", i)+".postalCode", a.PostalCode, maxIndexed)
+	}
+	// A token of a name gives at most five terms and takes two bytes with its
+	// separator: a patient with less than 300 bytes of names and 200 other
+	// indexed values stays far below storage.MaxTerms, and is not indexed
+	// twice to tell.
+	nameBytes := 0
+	for _, n := range p.Names {
+		nameBytes += len(n.Family) + len(n.Text)
+		for _, g := range n.Given {
+			nameBytes += len(g)
+		}
+	}
+	small := nameBytes < 300 && len(p.Names)+len(p.Identifiers)+len(p.Telecom)+len(p.Addresses) < 200
+	if v.Len() == before && !small {
+		v.Check(len(p.terms()) <= storage.MaxTerms, "name", ehrkit.IssueTooLong, "names, identifiers and contacts give more than %d index terms", storage.MaxTerms)
+	}
 }
 
 // Validate checks the contact: it needs a name, a telecom or an address.

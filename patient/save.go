@@ -18,7 +18,7 @@ import (
 // or left (storage.Kind.Save); no MRN is assigned and no duplicate check runs:
 // the caller brings the patient's identity. Merge links are kept as sent.
 func (s *Service) Save(ctx context.Context, tx storage.Tx, p Patient) (storage.Outcome, error) {
-	if err := ehrkit.Tolerate(ctx, p.Validate()); err != nil {
+	if err := ehrkit.Tolerate(ctx, s.validate(p)); err != nil {
 		return "", err
 	}
 	p.Version = 0

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/storage"
@@ -149,7 +150,7 @@ func (s *Service) Register(ctx context.Context, p Patient, opts ...RegisterOptio
 	}
 	p.Active = true
 	var v ehrkit.Issues
-	v.Merge("", p.Validate())
+	v.Merge("", s.validate(p))
 	v.Check(p.Version == 0, "version", ehrkit.IssueBusinessRule, "a new patient has no version")
 	for i, l := range p.Links {
 		v.Check(l.Type != LinkReplacedBy && l.Type != LinkReplaces, ehrkit.Index("link", i)+".type", ehrkit.IssueBusinessRule, "merge links are made by Merge")
@@ -330,6 +331,21 @@ func (s *Service) update(ctx context.Context, fn func(tx storage.Tx) error) erro
 	return ehrkit.Retry(ctx, s.attempts, func() error { return s.store.Update(ctx, fn) })
 }
 
+// aheadOfUTC is the largest offset of a time zone from UTC (UTC+14, the Line
+// Islands): a child born today there may have tomorrow's UTC date.
+const aheadOfUTC = 14 * time.Hour
+
+// validate is p.Validate and the checks against the service's clock: a birth
+// date or a time of death may not lie in the future.
+func (s *Service) validate(p Patient) error {
+	var v ehrkit.Issues
+	v.Merge("", p.Validate())
+	now := s.clock.Now()
+	v.Check(p.BirthDate.IsZero() || !p.BirthDate.Start(time.UTC).After(now.Add(aheadOfUTC)), "birthDate", ehrkit.IssueBusinessRule, "is in the future")
+	v.Check(p.DeceasedAt.IsZero() || !p.DeceasedAt.After(now), "deceasedDateTime", ehrkit.IssueBusinessRule, "is in the future")
+	return v.Err()
+}
+
 // Update writes p as the next version of its record. p.Version must be the
 // version read (else ehrkit.ErrConflict: someone else changed the patient
 // since). Identifiers added are claimed (*IdentifierInUseError when taken),
@@ -339,7 +355,7 @@ func (s *Service) update(ctx context.Context, fn func(tx storage.Tx) error) erro
 func (s *Service) Update(ctx context.Context, p Patient) (Patient, error) {
 	var v ehrkit.Issues
 	v.Required("id", p.ID != "")
-	v.Merge("", p.Validate())
+	v.Merge("", s.validate(p))
 	if err := v.Err(); err != nil {
 		return Patient{}, err
 	}

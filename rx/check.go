@@ -310,6 +310,10 @@ func Resolve(kb KnowledgeBase, cd ehrkit.Coding) (Drug, bool) {
 		}
 		return Drug{}, false
 	}
+	if len(parts) == 0 {
+		// A display of punctuation only ("--", "/") names nothing.
+		return Drug{}, false
+	}
 	d := Drug{Name: cd.Display}
 	for _, p := range parts {
 		in, ok := ingredientNamed(kb, p.Name)

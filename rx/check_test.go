@@ -90,6 +90,14 @@ func TestUnresolved(t *testing.T) {
 	res = rx.Check(rx.Shipped(), rx.Input{Active: []ehrkit.Coding{class}, Orders: []rx.Proposed{{Medication: class}}})
 	assert.Equal(t, []ehrkit.Coding{class, class}, res.Unresolved)
 	assert.Empty(t, res.Alerts)
+
+	// A display of punctuation only names no drug: it is reported, not
+	// silently taken for a drug without ingredients.
+	for _, display := range []string{"--", "/", " / ", "...", "()", "+"} {
+		punct := ehrkit.Coding{Display: display}
+		res = rx.Check(rx.Shipped(), rx.Input{Active: []ehrkit.Coding{punct}, Patient: rx.Patient{Allergies: []ehrkit.Coding{punct}}, Orders: []rx.Proposed{{Medication: punct}}})
+		assert.Equal(t, []ehrkit.Coding{punct, punct, punct}, res.Unresolved, "display %q", display)
+	}
 }
 
 func TestAllergy(t *testing.T) {

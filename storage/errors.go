@@ -59,6 +59,17 @@ func Conflict(op, typ, id string, expected, found int64) error {
 	return Errorf(op, typ, id, ehrkit.ErrConflict, "expected version %d, found %d", expected, found)
 }
 
+// Gone reports a Delete of a record that is missing or deleted: ErrConflict
+// when the caller expected a version (the record was deleted or never held
+// that version: a stale read, as for Put), ErrNotFound otherwise (expect Any
+// or 0).
+func Gone(op, typ, id string, expect int64) error {
+	if expect > 0 {
+		return Errorf(op, typ, id, ehrkit.ErrConflict, "expected version %d, found none", expect)
+	}
+	return NotFound(op, typ, id)
+}
+
 // Closed reports use after Close.
 func Closed(op string) error { return &Error{Op: op, Kind: ErrClosed} }
 

@@ -23,8 +23,10 @@
 // Bad input exits with status 2 and a message on standard error that names
 // the JSON path of the offending value, for example
 // "orders[0].dose.value: not a number" or "patient.birthDate: not a date
-// (YYYY, YYYY-MM or YYYY-MM-DD)". An unreadable knowledge base exits with
-// status 1.
+// (YYYY, YYYY-MM or YYYY-MM-DD)". Input over 8 MiB, input that is not UTF-8
+// (the byte offset is named) and JSON nested deeper than 10 000 levels are
+// refused the same way; memory stays bounded by the 8 MiB read. An
+// unreadable knowledge base exits with status 1.
 package main
 
 import (

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/rx"
@@ -84,10 +86,33 @@ func knowledgeBase(dir, suppress string) (rx.KnowledgeBase, error) {
 
 // decode reads exactly one JSON document and checks its shape. Errors name
 // the JSON path of the offending value.
+// maxInput bounds the document read: 8 MiB, some 50 000 orders. Larger
+// input is refused before it is decoded, so memory stays bounded.
+const maxInput = 8 << 20
+
 func decode(r io.Reader) (rx.Input, error) {
 	var in rx.Input
 	var raw json.RawMessage
-	dec := json.NewDecoder(r)
+	data, err := io.ReadAll(io.LimitReader(r, maxInput+1))
+	switch {
+	case err != nil:
+		return in, fmt.Errorf("read input: %w", err)
+	case len(data) > maxInput:
+		return in, fmt.Errorf("input too large: more than %d bytes", maxInput)
+	}
+	if !utf8.Valid(data) {
+		// JSON is UTF-8 (RFC 8259 §8.1); decoding would rewrite the bytes.
+		n := 0
+		for n < len(data) {
+			r, size := utf8.DecodeRune(data[n:])
+			if r == utf8.RuneError && size == 1 {
+				break
+			}
+			n += size
+		}
+		return in, fmt.Errorf("malformed input: not UTF-8 at byte %d", n)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&raw); err != nil {
 		var syntax *json.SyntaxError
 		switch {

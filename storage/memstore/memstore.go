@@ -2,6 +2,7 @@ package memstore
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync"
 	"time"
@@ -429,6 +430,9 @@ func (t *tx) Delete(ctx context.Context, typ, id string, expect int64) error {
 		return &storage.Error{Op: "delete", Type: typ, ID: id, Kind: ehrkit.ErrInvalid, Cause: err}
 	}
 	cur, err := t.Get(ctx, typ, id)
+	if errors.Is(err, ehrkit.ErrNotFound) {
+		return storage.Gone("delete", typ, id, expect)
+	}
 	if err != nil {
 		return err
 	}

@@ -137,7 +137,7 @@ func (t *tx) Delete(ctx context.Context, typ, id string, expect int64) error {
 		return t.abort(err)
 	}
 	if len(recs) == 0 || recs[0].Deleted {
-		return storage.NotFound(op, typ, id)
+		return storage.Gone(op, typ, id, expect)
 	}
 	tomb := recs[0]
 	t.latest[key{typ, id}] = tomb.Version

@@ -55,6 +55,12 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// A store at the current version needs no write. Reading the version
+	// outside a transaction takes no write lock, so a process opens the store
+	// while another one is writing to it.
+	if current, ok, err := s.schemaVersion(ctx); err == nil && ok && current == len(steps) {
+		return nil
+	}
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -89,16 +95,12 @@ func (s *Store) checkSchema(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var tables int
-	if err := s.writer.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_version'`).Scan(&tables); err != nil {
+	current, ok, err := s.schemaVersion(ctx)
+	if err != nil {
 		return err
 	}
-	if tables == 0 {
+	if !ok {
 		return storage.Errorf("open", "", "", ehrkit.ErrFailedPrecondition, "not an ehrkit store: no schema_version table")
-	}
-	var current int
-	if err := s.writer.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_version`).Scan(&current); err != nil {
-		return err
 	}
 	switch {
 	case current > len(steps):
@@ -107,4 +109,20 @@ func (s *Store) checkSchema(ctx context.Context) error {
 		return storage.Errorf("open", "", "", ehrkit.ErrFailedPrecondition, "schema version %d is older than %d; open the store read-write once to migrate it", current, len(steps))
 	}
 	return nil
+}
+
+// schemaVersion reads the schema version recorded in the file, outside any
+// transaction; ok is false when the file has no schema_version table.
+func (s *Store) schemaVersion(ctx context.Context) (version int, ok bool, err error) {
+	var tables int
+	if err := s.writer.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'schema_version'`).Scan(&tables); err != nil {
+		return 0, false, err
+	}
+	if tables == 0 {
+		return 0, false, nil
+	}
+	if err := s.writer.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_version`).Scan(&version); err != nil {
+		return 0, false, err
+	}
+	return version, true, nil
 }

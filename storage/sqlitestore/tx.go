@@ -151,6 +151,9 @@ func (t *tx) Delete(ctx context.Context, typ, id string, expect int64) error {
 		return invalid(op, typ, id, err)
 	}
 	cur, err := t.Get(ctx, typ, id)
+	if errors.Is(err, ehrkit.ErrNotFound) {
+		return storage.Gone("delete", typ, id, expect)
+	}
 	if err != nil {
 		return err
 	}

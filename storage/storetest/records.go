@@ -54,6 +54,10 @@ func testCRUD(t *testing.T, h Harness) {
 	assert.ErrorIs(t, err, ehrkit.ErrNotFound, "rule: Delete of a deleted record fails with ErrNotFound")
 	err = s.Update(ctx, func(tx storage.Tx) error { return tx.Delete(ctx, "Patient", "nobody", storage.Any) })
 	assert.ErrorIs(t, err, ehrkit.ErrNotFound, "rule: Delete of a record never written fails with ErrNotFound")
+	err = s.Update(ctx, func(tx storage.Tx) error { return tx.Delete(ctx, "Patient", "p1", 2) })
+	assert.ErrorIs(t, err, ehrkit.ErrConflict, "rule: Delete expecting the version a deleted record had before fails with ErrConflict (it was read before the delete)")
+	err = s.Update(ctx, func(tx storage.Tx) error { return tx.Delete(ctx, "Patient", "nobody", 1) })
+	assert.ErrorIs(t, err, ehrkit.ErrConflict, "rule: Delete expecting a version of a record never written fails with ErrConflict, as Put does")
 
 	// The record "p1" of another type is a different record.
 	other := put(t, s, rec("Encounter", "p1"), 0)
