@@ -23,14 +23,9 @@ const knownEnv = "EHRKIT_KNOWN_DEFECTS"
 
 // TestImportKeepsFileOrder: an NDJSON file lists each patient before the
 // resources that name it, so an uninterrupted import refuses none of them,
-// however many goroutines parse. Open defect: parsed resources are cut into
-// transactions in the order the parsers finish, so a condition can reach an
-// earlier transaction than its patient and is refused ("subject: no such
-// patient"). Run with EHRKIT_KNOWN_DEFECTS=1.
+// however many goroutines parse (the parsed resources are cut into
+// transactions in file order, not in the order the parsers finish).
 func TestImportKeepsFileOrder(t *testing.T) {
-	if os.Getenv(knownEnv) == "" {
-		t.Skip("open defect of interop/fhir's Importer: set " + knownEnv + "=1 to run")
-	}
 	var file bytes.Buffer
 	require.NoError(t, workload.WriteImport(&file, 400))
 	ctx := workload.As(context.Background(), workload.Feed)

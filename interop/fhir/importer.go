@@ -283,18 +283,31 @@ type result struct {
 }
 
 // run parses the entries feed gives on the workers and writes them in
-// batches; atomic writes them all in one transaction that fails as a whole.
+// batches, in the order feed gave them (a patient's transaction comes no
+// later than that of the resources after it that name it, however the
+// parsers finish); atomic writes them all in one transaction that fails as a
+// whole.
 func (im *Importer) run(ctx context.Context, source string, refs *Refs, atomic bool, feed func(emit func(Entry) error) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	entries := make(chan Entry, im.workers*4)
-	results := make(chan result, im.workers*4)
+	type numbered struct {
+		seq   int
+		entry Entry
+	}
+	type parsed struct {
+		seq int
+		result
+	}
+	entries := make(chan numbered, im.workers*4)
+	results := make(chan parsed, im.workers*4)
 	var feedErr error
 	go func() {
 		defer close(entries)
+		seq := 0
 		feedErr = feed(func(e Entry) error {
 			select {
-			case entries <- e:
+			case entries <- numbered{seq, e}:
+				seq++
 				return nil
 			case <-ctx.Done():
 				return ctx.Err()
@@ -307,15 +320,15 @@ func (im *Importer) run(ctx context.Context, source string, refs *Refs, atomic b
 		go func() {
 			defer wg.Done()
 			codec, err := NewCodec()
-			for e := range entries {
-				r := result{entry: e}
+			for n := range entries {
+				r := result{entry: n.entry}
 				if err != nil {
 					r.issues = []string{err.Error()}
 				} else {
-					r = im.convert(codec, e, refs)
+					r = im.convert(codec, n.entry, refs)
 				}
 				select {
-				case results <- r:
+				case results <- parsed{n.seq, r}:
 				case <-ctx.Done():
 					return
 				}
@@ -324,18 +337,27 @@ func (im *Importer) run(ctx context.Context, source string, refs *Refs, atomic b
 	}
 	go func() { wg.Wait(); close(results) }()
 
+	// Results wait in pending until every earlier one has arrived; at most
+	// the channels' capacity of them, since the feed blocks beyond it.
 	batch := make([]result, 0, im.batch)
+	pending := map[int]result{}
+	next := 0
 	var werr error
-	for r := range results {
+	for p := range results {
 		if werr != nil {
 			continue
 		}
-		batch = append(batch, r)
-		if len(batch) == im.batch && !atomic {
-			werr = im.write(ctx, source, batch, false)
-			batch = batch[:0]
-			if werr != nil {
-				cancel()
+		pending[p.seq] = p.result
+		for r, ok := pending[next]; ok && werr == nil; r, ok = pending[next] {
+			delete(pending, next)
+			next++
+			batch = append(batch, r)
+			if len(batch) == im.batch && !atomic {
+				werr = im.write(ctx, source, batch, false)
+				batch = batch[:0]
+				if werr != nil {
+					cancel()
+				}
 			}
 		}
 	}
