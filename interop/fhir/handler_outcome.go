@@ -63,7 +63,7 @@ func outcomeOf(typ string, err error) (int, operationOutcome) {
 			}
 			for j, e := range is.Expression {
 				if !strings.HasPrefix(e, "Bundle.") {
-					is.Expression[j] = at + ".resource." + e
+					is.Expression[j] = at + ".resource." + strings.TrimPrefix(strings.TrimPrefix(e, ee.typ), ".")
 				}
 			}
 			inner.Issue[i] = is
