@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/access"
 	"github.com/ehrkit/ehrkit/clinical"
 	"github.com/ehrkit/ehrkit/directory"
@@ -554,7 +555,7 @@ func TestScopes(t *testing.T) {
 // TestCapabilityStatement: the CapabilityStatement lists every mapped type
 // with its search parameters and the system interactions.
 func TestCapabilityStatement(t *testing.T) {
-	srv := newServer(t, testbackends.All()[0].Open(t, nil))
+	srv := newServer(t, testbackends.All()[0].Open(t, ehrkit.RealClock{}))
 	res := srv.do(t, "", "GET", "metadata", "")
 	require.Equal(t, http.StatusOK, res.status)
 	assert.Equal(t, "CapabilityStatement", res.body["resourceType"])
