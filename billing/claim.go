@@ -84,6 +84,9 @@ type Claim struct {
 	Diagnoses          []ehrkit.Coding `json:"diagnoses"` // ICD-10-CM, at most 12 (X12 HI)
 	Charges            []Charge        `json:"charges"`
 	Payments           []Payment       `json:"payments,omitempty"`
+	// Submission is the transmission the claim left in (Service.Submit).
+	Submission       *SubmissionRef    `json:"submission,omitempty"`
+	Acknowledgements []Acknowledgement `json:"acknowledgements,omitempty"`
 }
 
 // Total is the sum of the line charges.

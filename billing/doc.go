@@ -33,4 +33,33 @@
 // idempotently by reference (a check or EFT trace); [Claim.Balance] is exact
 // and keeps patient-responsibility adjustments due. [Groups] declares the
 // record types for the access policy.
+//
+// # Ledgers, statements, receivables and reports
+//
+// A [Payment] is an insurer's (with its claim-level adjustments, the
+// service lines it paid and its decision, paid or denied, which moves the
+// claim along its lifecycle) or the patient's (cash, card, check); a refund
+// is a negative payment that may not exceed the credit on the claim, checked
+// in the posting's transaction. [Claim.Ledger] splits a claim's money:
+// charged, paid by payers, paid by the patient, written off (every
+// adjustment but patient responsibility) and patient responsibility; from it
+// come the balance, the patient's share due and what is still expected from
+// insurance.
+//
+// The figures are pure functions over claims, and the Service runs them on
+// the stored claims: [NewStatement] is a patient's invoice of open items as
+// of a day, rendered for people with [Statement.Render]; [AgeReceivables]
+// buckets balances by days since the date of service (0-30, 31-60, 61-90,
+// 91-120, 121+), insurance and patient apart, credits aside; [Summarize]
+// reports a period's revenue by payer, procedure and provider, denial rate
+// and denials by adjustment reason, collections and net collection rate, and
+// days in A/R. Only billed claims (submitted or later) count.
+//
+// A [Remittance] is a payer's check or EFT as a whole: its total, the
+// claims it paid and the provider-level adjustments that belong to no claim
+// (835 PLB). [Service.RecordRemittance] records it once per payer and trace
+// number and checks that it balances; [MatchLine] states how a remittance's
+// service line finds the charge it pays, tolerating a payer that drops
+// modifiers. Every figure
+// is exact decimal; rates are rounded once, half away from zero.
 package billing

@@ -1,9 +1,11 @@
 package billing
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -24,6 +26,9 @@ var claims = storage.Kind[Claim]{
 		if c.Payer != "" {
 			t = append(t, storage.Term{Name: "payer", Value: c.Payer})
 		}
+		if c.Submission != nil {
+			t = append(t, storage.Term{Name: "submission", Value: c.Submission.key()})
+		}
 		return storage.Meta{ID: c.ID, Compartment: c.Patient, Terms: t}
 	},
 }
@@ -33,61 +38,13 @@ var claims = storage.Kind[Claim]{
 var ClaimRecords = claims.View()
 
 // Groups returns the record-type groups of billing for an access policy
-// (access.DefaultPolicy): claims are billing records, coverages the
+// (access.DefaultPolicy): claims and remittances are billing records, coverages the
 // patient's insurance. Each call returns fresh slices.
 func Groups() []access.Group {
 	return []access.Group{
-		{Class: access.ClassBilling, Types: []string{ClaimType}},
+		{Class: access.ClassBilling, Types: []string{ClaimType, RemittanceType}},
 		{Class: access.ClassCoverage, Types: []string{CoverageType}},
 	}
-}
-
-// Payment is money received against a claim: an insurance payment (the
-// reference is the check or EFT trace number, TRN02 of an 835) or a patient
-// payment (the receipt or card reference), with the payer's adjustments.
-type Payment struct {
-	Reference   string       `json:"reference"`
-	Payer       string       `json:"payer"` // payer id, or "patient"
-	Amount      Money        `json:"amount"`
-	Adjustments []Adjustment `json:"adjustments,omitempty"`
-	Posted      time.Time    `json:"posted"`
-}
-
-// Adjustment is a payer's claim adjustment (X12 CAS): a group code (CO
-// contractual obligation, PR patient responsibility, OA other, PI payer
-// initiated, CR correction), a CARC reason code and the amount.
-type Adjustment struct {
-	Group  string `json:"group"`
-	Reason string `json:"reason"`
-	Amount Money  `json:"amount"`
-}
-
-// PatientResponsibility is the group code of adjustments the patient owes:
-// they move the amount to the patient rather than writing it off.
-const PatientResponsibility = "PR"
-
-// Balance is what remains due on the claim: its total less payments and
-// the adjustments written off, exact. Patient-responsibility adjustments (PR)
-// stay in the balance: the patient owes them.
-func (c Claim) Balance() (Money, error) {
-	b, err := c.Total()
-	if err != nil {
-		return Money{}, err
-	}
-	for _, p := range c.Payments {
-		if b, err = b.Sub(p.Amount); err != nil {
-			return Money{}, err
-		}
-		for _, a := range p.Adjustments {
-			if a.Group == PatientResponsibility {
-				continue
-			}
-			if b, err = b.Sub(a.Amount); err != nil {
-				return Money{}, err
-			}
-		}
-	}
-	return b, nil
 }
 
 // Validate checks what every stored claim needs, whatever its status: an id
@@ -165,7 +122,7 @@ func (s *Service) CreateClaim(ctx context.Context, c Claim) (Claim, error) {
 	if c.ID == "" {
 		c.ID = s.ids.NewID()
 	}
-	c.Status, c.Payments = ClaimDraft, nil
+	c.Status, c.Payments, c.Submission, c.Acknowledgements = ClaimDraft, nil, nil, nil
 	err := s.store.Update(ctx, func(tx storage.Tx) error {
 		_, err := s.SaveClaim(ctx, tx, c)
 		return err
@@ -240,18 +197,16 @@ func transition(c *Claim, to ClaimStatus) error {
 
 // PostPayment records a payment against a claim, with the billing.post
 // permission, and returns the claim. Posting is idempotent by reference: a
-// payment whose reference the claim already holds (a re-sent 835 with the
-// same check or EFT trace) is not posted again. The payment and the claim's
-// ledger are written in one transaction on the claim record, so concurrent
-// postings conflict and the loser re-checks.
+// payment whose reference and payer the claim already holds (a re-sent 835
+// with the same check or EFT trace) is not posted again. A payment carrying
+// a payer's adjudication moves the claim to paid or denied where the
+// lifecycle allows (a submitted claim is accepted on the way). A refund
+// (method "refund", negative amount) may not exceed the credit the claim
+// holds: the overpaid balance, and for a refund to the patient the patient's
+// own overpayment. The payment and the claim's ledger are written in one
+// transaction on the claim record, so concurrent postings conflict and the
+// loser re-checks.
 func (s *Service) PostPayment(ctx context.Context, claimID string, p Payment) (Claim, error) {
-	var v ehrkit.Issues
-	v.Required("reference", p.Reference != "")
-	v.Required("payer", p.Payer != "")
-	v.Check(!p.Amount.Amount.IsNegative(), "amount", ehrkit.IssueValue, "must not be negative")
-	if err := v.Err(); err != nil {
-		return Claim{}, err
-	}
 	return s.change(ctx, claimID, func(c *Claim) error {
 		if err := access.Require(ctx, s.store, access.PermBillingPost, c.Patient); err != nil {
 			return err
@@ -261,18 +216,82 @@ func (s *Service) PostPayment(ctx context.Context, claimID string, p Payment) (C
 				return errUnchanged
 			}
 		}
-		var v ehrkit.Issues
-		v.Check(p.Amount.Currency == c.Currency, "amount", ehrkit.IssueValue, "currency differs from the claim's")
-		for i, a := range p.Adjustments {
-			v.Check(a.Amount.Currency == c.Currency, ehrkit.Index("adjustments", i)+".amount", ehrkit.IssueValue, "currency differs from the claim's")
-			v.Required(ehrkit.Index("adjustments", i)+".group", a.Group != "")
-		}
-		v.Check(c.Status != ClaimDraft && c.Status != ClaimValidated, "status", ehrkit.IssueBusinessRule, "payments post to submitted claims")
-		if err := v.Err(); err != nil {
+		if err := validatePayment(c, p); err != nil {
 			return err
+		}
+		if p.Method == MethodRefund {
+			if err := checkCredit(c, p); err != nil {
+				return err
+			}
 		}
 		p.Posted = s.clock.Now().UTC().Truncate(time.Microsecond)
 		c.Payments = append(c.Payments, p)
+		adjudicate(c, p.Adjudication)
 		return nil
 	})
+}
+
+// checkCredit refuses a refund larger than the credit the claim holds.
+func checkCredit(c *Claim, p Payment) error {
+	l, err := c.Ledger()
+	if err != nil {
+		return err
+	}
+	refund := p.Amount.Amount.Neg()
+	var v ehrkit.Issues
+	v.Check(refund.LessThanOrEqual(l.Balance().Amount.Neg()), "amount", ehrkit.IssueBusinessRule, "refund exceeds the credit on the claim")
+	if p.Payer == PatientPayer {
+		v.Check(refund.LessThanOrEqual(l.PatientDue().Amount.Neg()), "amount", ehrkit.IssueBusinessRule, "refund exceeds what the patient overpaid")
+	}
+	return v.Err()
+}
+
+// each runs fn over the stored claims the query selects, stopping at the
+// first read error.
+func (s *Service) each(ctx context.Context, q storage.Query, fn func(iter.Seq[Claim]) error) error {
+	q.Type = ClaimType
+	var readErr error
+	err := fn(func(yield func(Claim) bool) {
+		for c, err := range claims.All(ctx, s.store, q) {
+			if err != nil {
+				readErr = err
+				return
+			}
+			if !yield(c) {
+				return
+			}
+		}
+	})
+	return cmp.Or(readErr, err)
+}
+
+// Statement builds a patient's statement from the stored claims
+// (NewStatement).
+func (s *Service) Statement(ctx context.Context, patientID string, asOf time.Time, currency string) (Statement, error) {
+	var st Statement
+	err := s.each(ctx, storage.Query{Compartment: patientID}, func(cs iter.Seq[Claim]) (err error) {
+		st, err = NewStatement(patientID, cs, asOf, currency)
+		return err
+	})
+	return st, err
+}
+
+// Receivables ages the stored claims' balances (AgeReceivables).
+func (s *Service) Receivables(ctx context.Context, asOf time.Time, currency string) (Aging, error) {
+	var a Aging
+	err := s.each(ctx, storage.Query{}, func(cs iter.Seq[Claim]) (err error) {
+		a, err = AgeReceivables(cs, asOf, currency)
+		return err
+	})
+	return a, err
+}
+
+// Report summarizes the stored claims over [from, to) (Summarize).
+func (s *Service) Report(ctx context.Context, from, to time.Time, currency string) (Report, error) {
+	var r Report
+	err := s.each(ctx, storage.Query{}, func(cs iter.Seq[Claim]) (err error) {
+		r, err = Summarize(cs, from, to, currency)
+		return err
+	})
+	return r, err
 }

@@ -102,6 +102,13 @@
 // inside the caller's storage.Tx; the read-only views (EncounterRecords,
 // ObservationRecords, ...) read records without writing them.
 //
+// Imaging studies arriving from modalities (interop/dicom) name their
+// patient by identifier: ReceiveImagingStudy files a study to the patient
+// patient.Identify names with confidence, or else into the imaging
+// reconciliation queue (ImagingQueue), from which ResolveImagingStudy files
+// it to the patient a person chose, audited as "imaging.reconcile". The
+// queue is readable by laboratory and imaging staff (access.ClassResult).
+//
 // # Structured forms
 //
 // A FormDefinition has items of type group, display, text, number (a decimal

@@ -2,7 +2,6 @@ package lab
 
 import (
 	"context"
-	"time"
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/access"
@@ -19,26 +18,12 @@ type Incoming struct {
 	Gender      patient.Gender      `json:"gender,omitempty"`
 }
 
-// QueueStatus is where a queued report is.
-type QueueStatus string
-
-// Queue statuses.
-const (
-	QueueOpen     QueueStatus = "open"
-	QueueResolved QueueStatus = "resolved"
-)
-
 // Queued is a report that matched no patient confidently, waiting for a
 // person to say whose it is (Service.Resolve).
 type Queued struct {
-	ID       string      `json:"id"`
-	Incoming Incoming    `json:"incoming"`
-	Reason   string      `json:"reason"` // "no-match", "ambiguous" or "demographics-differ"
-	Status   QueueStatus `json:"status"`
-	Received time.Time   `json:"received"`
-	Patient  patient.ID  `json:"patient,omitempty"` // set when resolved
-	By       string      `json:"by,omitempty"`
-	Resolved time.Time   `json:"resolved,omitzero"`
+	ID       string   `json:"id"`
+	Incoming Incoming `json:"incoming"`
+	patient.Reconciliation
 }
 
 var queue = storage.Kind[Queued]{Type: QueueType, Version: 1, Meta: func(q *Queued) storage.Meta {
@@ -52,7 +37,7 @@ var queue = storage.Kind[Queued]{Type: QueueType, Version: 1, Meta: func(q *Queu
 // not sure of. It returns the patient, or "" and the id of the queue entry
 // (the report's id).
 func (s *Service) Receive(ctx context.Context, tx storage.Tx, in Incoming) (patient.ID, string, error) {
-	p, reason, err := matchPatient(ctx, tx, in)
+	p, reason, err := patient.Identify(ctx, tx, in.Identifiers, in.BirthDate, in.Gender)
 	if err != nil {
 		return "", "", err
 	}
@@ -67,7 +52,7 @@ func (s *Service) Receive(ctx context.Context, tx storage.Tx, in Incoming) (pati
 		return "", "", err
 	}
 	in.Report.Patient = ""
-	q := Queued{ID: in.Report.ID, Incoming: in, Reason: reason, Status: QueueOpen, Received: s.now()}
+	q := Queued{ID: in.Report.ID, Incoming: in, Reconciliation: patient.Reconciliation{Reason: reason, Status: patient.QueueOpen, Received: s.now()}}
 	_, err = queue.Save(ctx, tx, &q, func(previous *Queued) error {
 		if previous != nil {
 			q.Received = previous.Received
@@ -77,47 +62,10 @@ func (s *Service) Receive(ctx context.Context, tx storage.Tx, in Incoming) (pati
 	return "", q.ID, err
 }
 
-// matchPatient returns the patient the identifiers confidently name, or a
-// reason why there is none.
-func matchPatient(ctx context.Context, r storage.Reader, in Incoming) (patient.ID, string, error) {
-	var found patient.ID
-	for _, ident := range in.Identifiers {
-		if ident.System == "" || ident.Value == "" {
-			continue
-		}
-		page, err := r.Query(ctx, storage.Query{Type: patient.RecordType,
-			Filters: []storage.Filter{{Term: patient.TermIdentifier, Op: storage.Eq, Value: ident.Token()}}, Limit: 10})
-		if err != nil {
-			return "", "", err
-		}
-		for _, rec := range page.Records {
-			p, err := patient.Records.Decode(rec)
-			if err != nil {
-				return "", "", err
-			}
-			if p.ReplacedBy() != "" {
-				continue
-			}
-			if found != "" && found != p.ID {
-				return "", "ambiguous", nil
-			}
-			found = p.ID
-			if !in.BirthDate.IsZero() && !p.BirthDate.IsZero() && in.BirthDate.Compare(p.BirthDate) != 0 ||
-				in.Gender != "" && p.Gender != "" && in.Gender != p.Gender {
-				return "", "demographics-differ", nil
-			}
-		}
-	}
-	if found == "" {
-		return "", "no-match", nil
-	}
-	return found, "", nil
-}
-
 // Queue lists the open entries of the reconciliation queue.
 func (s *Service) Queue(ctx context.Context) ([]Queued, error) {
 	var out []Queued
-	for q, err := range queue.All(ctx, s.store, storage.Query{Filters: []storage.Filter{{Term: termStatus, Op: storage.Eq, Value: string(QueueOpen)}}, Limit: storage.MaxLimit}) {
+	for q, err := range queue.All(ctx, s.store, storage.Query{Filters: []storage.Filter{{Term: termStatus, Op: storage.Eq, Value: string(patient.QueueOpen)}}, Limit: storage.MaxLimit}) {
 		if err != nil {
 			return nil, err
 		}
@@ -138,9 +86,7 @@ func (s *Service) Resolve(ctx context.Context, id string, p patient.ID) error {
 		if err != nil {
 			return err
 		}
-		var is ehrkit.Issues
-		is.Check(q.Status == QueueOpen, "status", ehrkit.IssueBusinessRule, "already resolved")
-		if err := is.Err(); err != nil {
+		if err := q.Resolve(p, pr.ID, s.now()); err != nil {
 			return err
 		}
 		r := q.Incoming.Report
@@ -148,7 +94,6 @@ func (s *Service) Resolve(ctx context.Context, id string, p patient.ID) error {
 		if _, err := s.SaveReport(ctx, tx, r); err != nil {
 			return err
 		}
-		q.Status, q.Patient, q.By, q.Resolved = QueueResolved, p, pr.ID, s.now()
 		if _, err := queue.Put(ctx, tx, &q, version); err != nil {
 			return err
 		}

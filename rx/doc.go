@@ -106,10 +106,12 @@
 // RxCUIs should be checked against the current RxNorm release before
 // clinical use. A test regenerates the files and fails when they are stale.
 //
-// Dose limits carry an age band, a route and fixed or per-kilogram maxima
-// (the smaller applies), and may bound the frequency (methotrexate weekly).
-// The shipped base holds adult limits, paediatric per-kilogram limits for
-// acetaminophen, ibuprofen and amoxicillin, age-specific maxima (citalopram over
+// Dose limits carry an age band (in years, or in days for neonates and young
+// infants), a route and fixed or per-kilogram maxima (the smaller applies),
+// and may bound the frequency (methotrexate weekly). The shipped base holds
+// adult limits, paediatric per-kilogram limits for acetaminophen, ibuprofen
+// and amoxicillin (with neonatal acetaminophen and young-infant amoxicillin
+// bands), age-specific maxima (citalopram over
 // 60), route-specific limits (ketorolac, intravenous acetaminophen) and
 // patterns (methotrexate, colchicine). A child's order against a per-kilogram
 // limit without a recorded weight raises a "not checked" alert, never silence.

@@ -295,6 +295,10 @@ func (b *Base) addDoseLimit(v *ehrkit.Issues, p string, l DoseLimit) {
 		}
 	}
 	v.Check(l.MaxAgeYears == 0 || l.MaxAgeYears > l.MinAgeYears, p+".maxAgeYears", ehrkit.IssueInvariant, "must exceed minAgeYears")
+	if l.MinAgeDays != 0 || l.MaxAgeDays != 0 {
+		v.Check(l.MaxAgeDays > l.MinAgeDays && l.MinAgeDays >= 0, p+".maxAgeDays", ehrkit.IssueInvariant, "must exceed minAgeDays, which is not negative")
+		v.Check(l.MinAgeYears == 0 && l.MaxAgeYears == 0, p+".minAgeYears", ehrkit.IssueInvariant, "a band in days leaves the year bounds zero")
+	}
 	b.checkSources(v, p, l.Sources)
 	b.doses[l.RxCUI] = append(b.doses[l.RxCUI], l)
 }

@@ -19,8 +19,8 @@ func per(n int64) decimal.Decimal { return decimal.NewFromInt(n) }
 // case with the label section it follows.
 func TestDosingCases(t *testing.T) {
 	on := ehrkit.MustDate("2026-11-25")
-	child := func(birth string, kg int64) rx.Patient {
-		return rx.Patient{BirthDate: ehrkit.MustDate(birth), WeightKg: per(kg)}
+	child := func(birth, kg string) rx.Patient {
+		return rx.Patient{BirthDate: ehrkit.MustDate(birth), WeightKg: decimal.RequireFromString(kg)}
 	}
 	adult := rx.Patient{BirthDate: ehrkit.MustDate("1970-05-01"), WeightKg: per(70)}
 	older := rx.Patient{BirthDate: ehrkit.MustDate("1950-03-01"), WeightKg: per(70)}
@@ -36,21 +36,33 @@ func TestDosingCases(t *testing.T) {
 		want      []string
 		reference string
 	}{
-		{"acetaminophen 15 mg/kg q6h in a 20 kg child is within limits", child("2020-06-01", 20),
+		{"acetaminophen 15 mg/kg q6h in a 20 kg child is within limits", child("2020-06-01", "20"),
 			rx.Proposed{Medication: code(apap), Dose: dose("300", "mg"), FrequencyPerDay: per(4)}, nil, "Ofirmev 2.2: 15 mg/kg, 75 mg/kg/day"},
-		{"acetaminophen 500 mg in a 20 kg child is over 15 mg/kg", child("2020-06-01", 20),
+		{"acetaminophen 500 mg in a 20 kg child is over 15 mg/kg", child("2020-06-01", "20"),
 			rx.Proposed{Medication: code(apap), Dose: dose("500", "mg"), FrequencyPerDay: per(4)}, []string{"PAED-ACETAMINOPHEN-CHILD/single", "PAED-ACETAMINOPHEN-CHILD/daily"}, "Ofirmev 2.2"},
-		{"acetaminophen 15 mg/kg six times a day is over 75 mg/kg/day", child("2020-06-01", 20),
+		{"acetaminophen 15 mg/kg six times a day is over 75 mg/kg/day", child("2020-06-01", "20"),
 			rx.Proposed{Medication: code(apap), Dose: dose("300", "mg"), FrequencyPerDay: per(6)}, []string{"PAED-ACETAMINOPHEN-CHILD/daily"}, "Ofirmev 2.2; OTC children's label: at most 5 doses in 24 hours"},
-		{"acetaminophen in an infant: 60 mg/kg/day", child("2025-11-01", 8),
+		{"acetaminophen in an infant: 60 mg/kg/day", child("2025-11-01", "8"),
 			rx.Proposed{Medication: code(apap), Dose: dose("120", "mg"), FrequencyPerDay: per(5)}, []string{"PAED-ACETAMINOPHEN-INFANT/daily"}, "Ofirmev 2.2, infants 29 days to 2 years"},
-		{"ibuprofen 10 mg/kg q8h in a 15 kg child is within limits", child("2022-01-01", 15),
+		{"acetaminophen 50 mg q6h in a 10-day-old of 3.5 kg is over the neonatal 12.5 mg/kg and 50 mg/kg/day", child("2026-11-15", "3.5"),
+			rx.Proposed{Medication: code(apap), Dose: dose("50", "mg"), FrequencyPerDay: per(4)}, []string{"NEONATE-ACETAMINOPHEN/single", "NEONATE-ACETAMINOPHEN/daily"}, "Ofirmev 2.2, neonates: 12.5 mg/kg every 6 hours, 50 mg/kg/day"},
+		{"acetaminophen 40 mg q6h in a 10-day-old of 3.5 kg is within the neonatal limits", child("2026-11-15", "3.5"),
+			rx.Proposed{Medication: code(apap), Dose: dose("40", "mg"), FrequencyPerDay: per(4)}, nil, "Ofirmev 2.2, neonates"},
+		{"acetaminophen 50 mg q6h at 35 days of age follows the infant band", child("2026-10-21", "3.5"),
+			rx.Proposed{Medication: code(apap), Dose: dose("50", "mg"), FrequencyPerDay: per(4)}, nil, "Ofirmev 2.2, infants 29 days to 2 years: 15 mg/kg, 60 mg/kg/day"},
+		{"amoxicillin 50 mg/kg/day in a 6-week-old is over 30 mg/kg/day", child("2026-10-14", "5"),
+			rx.Proposed{Medication: code(amox), Dose: dose("125", "mg"), FrequencyPerDay: per(2)}, []string{"INFANT-AMOXICILLIN/daily"}, "Amoxil 2.3: up to 12 weeks, 30 mg/kg/day divided every 12 hours"},
+		{"amoxicillin 30 mg/kg/day in a 6-week-old is within limits", child("2026-10-14", "5"),
+			rx.Proposed{Medication: code(amox), Dose: dose("75", "mg"), FrequencyPerDay: per(2)}, nil, "Amoxil 2.3"},
+		{"amoxicillin 50 mg/kg/day at 14 weeks follows the child band", child("2026-08-19", "5"),
+			rx.Proposed{Medication: code(amox), Dose: dose("125", "mg"), FrequencyPerDay: per(2)}, nil, "Amoxil 2.2: 25-45 mg/kg/day from 3 months"},
+		{"ibuprofen 10 mg/kg q8h in a 15 kg child is within limits", child("2022-01-01", "15"),
 			rx.Proposed{Medication: code(ibu), Dose: dose("150", "mg"), FrequencyPerDay: per(3)}, nil, "Motrin pediatric dosing: 5-10 mg/kg, 40 mg/kg/day"},
-		{"ibuprofen 200 mg q6h in a 15 kg child is over 10 and 40 mg/kg", child("2022-01-01", 15),
+		{"ibuprofen 200 mg q6h in a 15 kg child is over 10 and 40 mg/kg", child("2022-01-01", "15"),
 			rx.Proposed{Medication: code(ibu), Dose: dose("200", "mg"), FrequencyPerDay: per(4)}, []string{"PAED-IBUPROFEN/single", "PAED-IBUPROFEN/daily"}, "Motrin pediatric dosing"},
-		{"amoxicillin 90 mg/kg/day for otitis media is within limits", child("2023-03-01", 12),
+		{"amoxicillin 90 mg/kg/day for otitis media is within limits", child("2023-03-01", "12"),
 			rx.Proposed{Medication: code(amox), Dose: dose("540", "mg"), FrequencyPerDay: per(2)}, nil, "Augmentin ES-600; AAP 2013"},
-		{"amoxicillin 1000 mg three times a day in a 12 kg child", child("2023-03-01", 12),
+		{"amoxicillin 1000 mg three times a day in a 12 kg child", child("2023-03-01", "12"),
 			rx.Proposed{Medication: code(amox), Dose: dose("1000", "mg"), FrequencyPerDay: per(3)}, []string{"PAED-AMOXICILLIN/single", "PAED-AMOXICILLIN/daily"}, "Amoxil 2.2"},
 		{"a child without a weight: cannot check, said so", rx.Patient{BirthDate: ehrkit.MustDate("2022-01-01")},
 			rx.Proposed{Medication: code(amox), Dose: dose("250", "mg"), FrequencyPerDay: per(3)}, []string{rx.RuleNoWeight}, "weight-based limits need a weight"},

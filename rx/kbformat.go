@@ -162,10 +162,16 @@ type DoseLimit struct {
 	Route string `json:"route,omitempty"`
 	// MinAgeYears (inclusive) and MaxAgeYears (exclusive, 0 for none) bound the
 	// population by age.
-	MinAgeYears int     `json:"minAgeYears,omitempty"`
-	MaxAgeYears int     `json:"maxAgeYears,omitempty"`
-	MaxSingle   *Amount `json:"maxSingle,omitempty"`
-	MaxDaily    *Amount `json:"maxDaily,omitempty"`
+	MinAgeYears int `json:"minAgeYears,omitempty"`
+	MaxAgeYears int `json:"maxAgeYears,omitempty"`
+	// MinAgeDays (inclusive) and MaxAgeDays (exclusive) bound a neonatal or
+	// young-infant population by age in days, where years are too coarse. A
+	// limit with MaxAgeDays set leaves the year bounds zero, and applies only
+	// to a patient whose birth date is known to the day.
+	MinAgeDays int     `json:"minAgeDays,omitempty"`
+	MaxAgeDays int     `json:"maxAgeDays,omitempty"`
+	MaxSingle  *Amount `json:"maxSingle,omitempty"`
+	MaxDaily   *Amount `json:"maxDaily,omitempty"`
 	// MaxSinglePerKg and MaxDailyPerKg are amounts per kilogram of body weight.
 	MaxSinglePerKg *Amount `json:"maxSinglePerKg,omitempty"`
 	MaxDailyPerKg  *Amount `json:"maxDailyPerKg,omitempty"`

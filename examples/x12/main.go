@@ -1,6 +1,7 @@
 // Command x12 inspects ASC X12 5010 files.
 //
 //	x12 parse [-json] FILE...
+//	x12 claim [-db FILE | -postgres DSN] -claim ID
 //
 // parse reads every interchange of every file strictly (see package
 // interop/x12) and reports each transaction set: its envelope (ISA13, GS06,
@@ -14,8 +15,15 @@
 // under "warnings" rather than failing the set, as several published guide
 // examples carry one; every other envelope mismatch is an error.
 //
-// Exit status: 0 when everything parsed, 1 when something failed, 2 on bad
-// usage.
+// claim writes the 837P (005010X222A2) of a stored claim on stdout: the
+// billing provider, rendering and referring providers, subscriber and payer
+// are resolved from the store's directory, patients and coverages (see
+// x12.Resolve837P). A claim the scrubber refuses, or whose names the store
+// lacks, is not written: each problem is reported on stderr by its path.
+// The SQLite file (default ehrkit.db) is opened read-only.
+//
+// Exit status: 0 when everything parsed (the claim was written), 1 when
+// something failed, 2 on bad usage.
 package main
 
 import (

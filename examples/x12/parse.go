@@ -13,7 +13,7 @@ import (
 	"github.com/ehrkit/ehrkit/interop/x12"
 )
 
-const usage = "usage: x12 parse [-json] FILE..."
+const usage = "usage: x12 parse [-json] FILE...\n       x12 claim [-db FILE | -postgres DSN] -claim ID"
 
 // problem is the JSON form of an *x12.Error.
 type problem struct {
@@ -43,6 +43,9 @@ type report struct {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "claim" {
+		return runClaim(args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "parse" {
 		fmt.Fprintln(stderr, usage)
 		return 2

@@ -45,7 +45,11 @@
 // # Studies
 //
 // Studies folds files into clinical.ImagingStudy values, one per Study
-// Instance UID; Import matches each study's Patient ID against the
-// registry's identifiers and stores it with clinical's SaveImagingStudy,
-// refusing (and reporting) a study whose patient is not matched.
+// Instance UID; an Importer files each through clinical's
+// ReceiveImagingStudy: the Patient ID (an identifier of the Importer's
+// System), birth date and sex name the patient (patient.Identify), and a
+// study without a confident match waits in the imaging reconciliation queue
+// (clinical's ImagingQueue) until Resolve files it to the patient a person
+// chose. A study carrying the accession number of the patient's active
+// imaging order completes that order in the transaction that files it.
 package dicom

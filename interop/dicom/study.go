@@ -140,16 +140,16 @@ func dateTime(da, tm, offset string) time.Time {
 	return day.Add(time.Duration(hms[0])*time.Hour + time.Duration(hms[1])*time.Minute + time.Duration(hms[2])*time.Second + time.Duration(ns)).UTC().Truncate(time.Microsecond)
 }
 
-// Importer stores studies in the chart: each study's Patient ID is looked
-// up among the registry's identifiers of System, and a confident match (one
-// patient, whose birth date and sex do not contradict the files) gets the
-// study through clinical's SaveImagingStudy. No patient is ever created.
-// With Orders set, a study whose accession number is that of the patient's
-// active imaging order completes the order in the same transaction
-// (rx.Service.CompleteImaging).
+// Importer stores studies in the chart through clinical's
+// ReceiveImagingStudy: each study's Patient ID, taken as an identifier of
+// System, with its birth date and sex, names the patient (patient.Identify);
+// a study without a confident match waits in the imaging reconciliation queue
+// until a person resolves it (Resolve). No patient is ever created. With
+// Orders set, a study whose accession number is that of the patient's active
+// imaging order completes the order in the same transaction
+// (rx.Service.CompleteImaging), whether it is filed on arrival or resolved.
 type Importer struct {
 	Store    storage.Store
-	Patients *patient.Service
 	Clinical *clinical.Service
 	Orders   *rx.Service // optional
 	// System is the identifier system the Patient IDs of the files belong to
@@ -157,79 +157,76 @@ type Importer struct {
 	System string
 }
 
-// Refusal is a study not stored: its UID and why (no PHI).
-type Refusal struct {
+// Queued is a study filed in the reconciliation queue: its UID and why (one
+// of patient's Unmatched reasons; no PHI).
+type Queued struct {
 	StudyUID string
 	Reason   string
 }
 
 // Report says what Import did: the studies stored (by record id, with
-// storage's outcome) and those refused, for a reconciliation queue.
+// storage's outcome) and those queued for reconciliation.
 type Report struct {
-	Stored  map[string]storage.Outcome
-	Refused []Refusal
+	Stored map[string]storage.Outcome
+	Queued []Queued
 	// Completed maps a stored study's record id to the imaging order it
 	// completed.
 	Completed map[string]string
 }
 
-// Import matches and stores the studies; a storage or validation failure
-// stops it with the error.
+// Import files the studies, each in its own transaction; a storage or
+// validation failure stops it with the error.
 func (im *Importer) Import(ctx context.Context, studies []Study) (Report, error) {
 	rep := Report{Stored: map[string]storage.Outcome{}, Completed: map[string]string{}}
+	sexes := map[string]patient.Gender{"M": patient.GenderMale, "F": patient.GenderFemale, "O": patient.GenderOther}
 	for _, s := range studies {
-		p, reason, err := im.match(ctx, s)
-		if err != nil {
-			return rep, err
+		in := clinical.IncomingStudy{Study: s.ImagingStudy, BirthDate: s.BirthDate, Gender: sexes[s.Sex]}
+		if s.PatientID != "" {
+			in.Identifiers = []ehrkit.Identifier{{System: im.System, Value: s.PatientID}}
 		}
-		if reason != "" {
-			rep.Refused = append(rep.Refused, Refusal{StudyUID: s.UID, Reason: reason})
-			continue
-		}
-		st := s.ImagingStudy
-		st.Patient = p
-		err = im.Store.Update(ctx, func(tx storage.Tx) error {
-			out, err := im.Clinical.SaveImagingStudy(ctx, tx, st)
-			if err != nil || im.Orders == nil {
-				rep.Stored[st.ID] = out
+		var f clinical.Filing
+		err := im.Store.Update(ctx, func(tx storage.Tx) (err error) {
+			if f, err = im.Clinical.ReceiveImagingStudy(ctx, tx, in); err != nil || f.Patient == "" {
 				return err
 			}
-			o, done, err := im.Orders.CompleteImaging(ctx, tx, p, st.Accession)
-			if done {
-				rep.Completed[st.ID] = o.ID
-			}
-			rep.Stored[st.ID] = out
-			return err
+			return im.complete(ctx, tx, &rep, f.Patient, s.ID, s.Accession)
 		})
 		if err != nil {
 			return rep, fmt.Errorf("study %s: %w", s.UID, err)
+		}
+		if f.Patient != "" {
+			rep.Stored[s.ID] = f.Outcome
+		} else {
+			rep.Queued = append(rep.Queued, Queued{StudyUID: s.UID, Reason: f.Reason})
 		}
 	}
 	return rep, nil
 }
 
-// match finds the study's patient, or says why there is no confident match.
-func (im *Importer) match(ctx context.Context, s Study) (patient.ID, string, error) {
-	if s.PatientID == "" {
-		return "", "no Patient ID (0010,0020)", nil
+// Resolve files the queued study id to patient p (clinical's
+// ResolveImagingStudy) and completes its imaging order, in one transaction.
+// It returns the id of the order completed, or "".
+func (im *Importer) Resolve(ctx context.Context, id string, p patient.ID) (string, error) {
+	rep := Report{Completed: map[string]string{}}
+	err := im.Store.Update(ctx, func(tx storage.Tx) error {
+		st, err := im.Clinical.ResolveImagingStudy(ctx, tx, id, p)
+		if err != nil {
+			return err
+		}
+		return im.complete(ctx, tx, &rep, p, st.ID, st.Accession)
+	})
+	return rep.Completed[id], err
+}
+
+// complete closes the patient's imaging order of the accession number, when
+// orders are wired in.
+func (im *Importer) complete(ctx context.Context, tx storage.Tx, rep *Report, p patient.ID, study, accession string) error {
+	if im.Orders == nil {
+		return nil
 	}
-	res, err := im.Patients.Search(ctx, patient.Query{Identifier: ehrkit.Identifier{System: im.System, Value: s.PatientID}, Limit: 2})
-	if err != nil {
-		return "", "", err
+	o, done, err := im.Orders.CompleteImaging(ctx, tx, p, accession)
+	if done {
+		rep.Completed[study] = o.ID
 	}
-	switch len(res.Patients) {
-	case 0:
-		return "", "no patient with this Patient ID", nil
-	case 1:
-	default:
-		return "", "more than one patient with this Patient ID", nil
-	}
-	p := res.Patients[0]
-	if !s.BirthDate.IsZero() && !p.BirthDate.IsZero() && s.BirthDate != p.BirthDate {
-		return "", "birth date differs from the registry's", nil
-	}
-	if g := map[string]patient.Gender{"M": patient.GenderMale, "F": patient.GenderFemale}[s.Sex]; g != "" && p.Gender != "" && p.Gender != patient.GenderUnknown && g != p.Gender {
-		return "", "sex differs from the registry's", nil
-	}
-	return p.ID, "", nil
+	return err
 }

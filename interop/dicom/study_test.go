@@ -73,8 +73,9 @@ func TestDateTime(t *testing.T) {
 
 // TestImport stores corpus studies on every backend: the patient whose MRN
 // is 1.dcm's Patient ID gets its study; 2.dcm's patient is registered with
-// another sex, and the other Patient IDs are unknown: those studies are
-// refused and reported, and no patient is created.
+// another sex, and the other Patient IDs are unknown: those studies wait in
+// the reconciliation queue, no patient is created, and a person's resolution
+// files a queued study to the chart.
 func TestImport(t *testing.T) {
 	ctx := access.WithPrincipal(context.Background(), access.Principal{Kind: access.System, ID: "modality"})
 	files := corpusFiles(t, "1.dcm", "2.dcm", "3.dcm", "pydicom/CT_small.dcm")
@@ -91,11 +92,14 @@ func TestImport(t *testing.T) {
 			Identifiers: []ehrkit.Identifier{{System: mrn, Value: files[1].Get(TagPatientID)}}})
 		require.NoError(t, err)
 		svc := clinical.NewService(store)
-		im := &Importer{Store: store, Patients: patients, Clinical: svc, System: mrn}
+		im := &Importer{Store: store, Clinical: svc, System: mrn}
 		rep, err := im.Import(ctx, studies)
 		require.NoError(t, err)
 		assert.Equal(t, map[string]storage.Outcome{studies[0].ID: storage.Created}, rep.Stored)
-		assert.Equal(t, []Refusal{{studies[1].UID, "sex differs from the registry's"}, {studies[2].UID, "no patient with this Patient ID"}, {studies[3].UID, "no patient with this Patient ID"}}, rep.Refused)
+		assert.Equal(t, []Queued{{studies[1].UID, patient.UnmatchedDemographics}, {studies[2].UID, patient.UnmatchedNone}, {studies[3].UID, patient.UnmatchedNone}}, rep.Queued)
+		queue, err := svc.ImagingQueue(ctx)
+		require.NoError(t, err)
+		require.Len(t, queue, 3)
 		got, err := svc.ImagingStudies(ctx, p.ID)
 		require.NoError(t, err)
 		require.Len(t, got, 1)
@@ -109,6 +113,26 @@ func TestImport(t *testing.T) {
 		rep, err = im.Import(ctx, studies)
 		require.NoError(t, err)
 		assert.Equal(t, map[string]storage.Outcome{studies[0].ID: storage.Unchanged}, rep.Stored)
+		queue, err = svc.ImagingQueue(ctx)
+		require.NoError(t, err)
+		assert.Len(t, queue, 3, "a study arriving again stays one queue entry")
+
+		// A person says whose the third study is.
+		_, err = im.Resolve(ctx, studies[2].ID, p.ID)
+		require.NoError(t, err)
+		got, err = svc.ImagingStudies(ctx, p.ID)
+		require.NoError(t, err)
+		assert.Len(t, got, 2)
+		queue, err = svc.ImagingQueue(ctx)
+		require.NoError(t, err)
+		assert.Len(t, queue, 2)
+		_, err = im.Resolve(ctx, studies[2].ID, p.ID)
+		assert.ErrorIs(t, err, ehrkit.ErrFailedPrecondition, "already resolved")
+		// The resolved study arriving again goes to the patient chosen.
+		rep, err = im.Import(ctx, studies)
+		require.NoError(t, err)
+		assert.Equal(t, storage.Unchanged, rep.Stored[studies[2].ID])
+		assert.Len(t, rep.Queued, 2)
 	})
 }
 
@@ -144,7 +168,7 @@ func TestImportCompletesImagingOrder(t *testing.T) {
 			return o
 		}
 		mine, other := imaging(study.Accession), imaging("ACC-9999")
-		im := &Importer{Store: store, Patients: patients, Clinical: clinical.NewService(store), Orders: orders, System: mrn}
+		im := &Importer{Store: store, Clinical: clinical.NewService(store), Orders: orders, System: mrn}
 		rep, err := im.Import(ctx, []Study{study})
 		require.NoError(t, err)
 		assert.Equal(t, map[string]string{study.ID: mine.ID}, rep.Completed)
@@ -154,5 +178,20 @@ func TestImportCompletesImagingOrder(t *testing.T) {
 		got, err = orders.Get(ctx, other.ID)
 		require.NoError(t, err)
 		assert.Equal(t, rx.Active, got.Status)
+
+		// A study whose Patient ID the registry does not know waits in the
+		// queue; resolving it completes the order of its accession.
+		stray := study
+		stray.ID, stray.UID, stray.PatientID, stray.Accession = "1.2.3.99", "1.2.3.99", "UNKNOWN-ID", "ACC-9999"
+		rep, err = im.Import(ctx, []Study{stray})
+		require.NoError(t, err)
+		require.Len(t, rep.Queued, 1)
+		assert.Empty(t, rep.Completed)
+		completed, err := im.Resolve(ctx, stray.ID, p.ID)
+		require.NoError(t, err)
+		assert.Equal(t, other.ID, completed)
+		got, err = orders.Get(ctx, other.ID)
+		require.NoError(t, err)
+		assert.Equal(t, rx.Completed, got.Status)
 	})
 }

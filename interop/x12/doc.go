@@ -27,6 +27,30 @@
 // maintains the envelopes: control numbers and the SE01, GE01 and IEA01
 // counts are computed, never typed by the caller. [Write837P] writes stored
 // billing claims as an 837P and [Claims837P] reads them back; [Payments835]
-// reads the claim payments of an 835 and [Post835] posts them through the
-// billing service.
+// reads the claim payments of an 835 (claim- and service-line adjustments
+// apart) and [Post835] posts them through the billing service.
+//
+// # Posting remittances
+//
+// Post835 posts each claim payment to the claim CLP01 names, its service
+// lines matched to the claim's charges by [billing.MatchLine]: code,
+// modifiers and date exactly, else the payer's modifiers a subset of those
+// billed (payers drop a 25 or 59), matched with a warning and the fact kept
+// on the line; a line matching no charge posts at claim level with a
+// warning, so the balance stays exact. SVC06 (the procedure as billed, when
+// the payer changed it) is matched in place of SVC01. The payer's decision
+// (CLP02) moves the claim to paid or denied. Each 835 set is recorded as a
+// [billing.Remittance] with its provider-level adjustments (PLB), once per
+// payer and trace number: a re-sent 835 posts nothing, and one interrupted
+// or partly failed posts, when re-sent, only what did not post.
+//
+// # Acknowledgements
+//
+// [Acks999] reads a 999's answer per acknowledged set (AK2 ... IK5, with
+// the segments and elements in error, IK3 / IK4); [Apply999] applies it to
+// the claims that left in that set (billing.Service.Submit records GS06 and
+// ST02 on each): a rejected set rejects its claims, naming the segment.
+// [Acks277CA] reads a 277CA's answer per claim (the patient level, TRN02 the
+// claim's id, STC statuses); [Apply277CA] accepts or rejects each claim
+// (categories A3, A4, A6, A7, A8 reject).
 package x12

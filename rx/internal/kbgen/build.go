@@ -392,7 +392,7 @@ func (b *builder) doseDocument() rx.Document {
 	}
 	for _, x := range extraDoses {
 		lim := rx.DoseLimit{
-			ID: x.id, RxCUI: b.code(x.ingredient), Route: x.route, MinAgeYears: x.minAge, MaxAgeYears: x.maxAge,
+			ID: x.id, RxCUI: b.code(x.ingredient), Route: x.route, MinAgeYears: x.minAge, MaxAgeYears: x.maxAge, MinAgeDays: x.minDays, MaxAgeDays: x.maxDays,
 			MaxSingle: mg(x.single), MaxDaily: mg(x.daily), MaxSinglePerKg: mg(x.singlePerKg), MaxDailyPerKg: mg(x.dailyPerKg),
 			Sources: b.cite(x.source), Note: x.note,
 		}

@@ -280,6 +280,9 @@ type doseSpec struct {
 	singlePerKg, dailyPerKg   string
 	freqCount, freqPeriodDays int
 	source, note              string
+	// minDays and maxDays bound a neonatal or young-infant band by age in
+	// days; 0, 0 for none.
+	minDays, maxDays int
 }
 
 // extraDoses are the paediatric, route-specific, age-specific and pattern
@@ -290,34 +293,42 @@ var extraDoses = []doseSpec{
 	// OTC children's directions give 10-15 mg/kg, at most 5 doses a day); never
 	// more than the adult 1000 mg a dose and 4000 mg a day.
 	{"PAED-ACETAMINOPHEN-INFANT", "acetaminophen", "", 0, 2, "", "", "15", "60", 0, 0, "FDA-LABEL-ACETAMINOPHEN-PAED",
-		"Infants 29 days to 2 years; neonates need lower doses (12.5 mg/kg, 50 mg/kg/day) not modelled here."},
-	{"PAED-ACETAMINOPHEN-CHILD", "acetaminophen", "", 2, 12, "1000", "4000", "15", "75", 0, 0, "FDA-LABEL-ACETAMINOPHEN-PAED", ""},
-	{"PAED-ACETAMINOPHEN-ADOLESCENT", "acetaminophen", "", 12, 18, "1000", "4000", "", "", 0, 0, "FDA-LABEL-ACETAMINOPHEN", "Adult OTC directions apply from 12 years."},
+		"Infants 29 days to 2 years; the neonatal band below is stricter.", 0, 0},
+	// Neonates (0 to 28 days): 12.5 mg/kg a dose, at most 50 mg/kg a day
+	// (Ofirmev 2.2). Where bands overlap the smaller maximum applies.
+	{"NEONATE-ACETAMINOPHEN", "acetaminophen", "", 0, 0, "", "", "12.5", "50", 0, 0, "FDA-LABEL-ACETAMINOPHEN-PAED",
+		"Neonates, 0 to 28 days of age.", 0, 29},
+	{"PAED-ACETAMINOPHEN-CHILD", "acetaminophen", "", 2, 12, "1000", "4000", "15", "75", 0, 0, "FDA-LABEL-ACETAMINOPHEN-PAED", "", 0, 0},
+	{"PAED-ACETAMINOPHEN-ADOLESCENT", "acetaminophen", "", 12, 18, "1000", "4000", "", "", 0, 0, "FDA-LABEL-ACETAMINOPHEN", "Adult OTC directions apply from 12 years.", 0, 0},
 	{"ADULT-ACETAMINOPHEN-IV", "acetaminophen", "intravenous", 18, 0, "1000", "4000", "15", "75", 0, 0, "FDA-LABEL-ACETAMINOPHEN-PAED",
-		"Ofirmev 2.1: 1000 mg every 6 hours, at most 4000 mg a day; under 50 kg 15 mg/kg a dose and 75 mg/kg a day."},
+		"Ofirmev 2.1: 1000 mg every 6 hours, at most 4000 mg a day; under 50 kg 15 mg/kg a dose and 75 mg/kg a day.", 0, 0},
 	// Ibuprofen for children 6 months to 12 years: 5-10 mg/kg every 6-8 hours,
 	// at most 40 mg/kg a day (Motrin, pediatric dosing); never more than the
 	// adult maxima.
-	{"PAED-IBUPROFEN", "ibuprofen", "", 0, 12, "800", "3200", "10", "40", 0, 0, "FDA-LABEL-IBUPROFEN-PAED", "Not recommended under 6 months."},
-	{"PAED-IBUPROFEN-ADOLESCENT", "ibuprofen", "", 12, 18, "800", "3200", "", "", 0, 0, "FDA-LABEL-IBUPROFEN", ""},
+	{"PAED-IBUPROFEN", "ibuprofen", "", 0, 12, "800", "3200", "10", "40", 0, 0, "FDA-LABEL-IBUPROFEN-PAED", "Not recommended under 6 months.", 0, 0},
+	{"PAED-IBUPROFEN-ADOLESCENT", "ibuprofen", "", 12, 18, "800", "3200", "", "", 0, 0, "FDA-LABEL-IBUPROFEN", "", 0, 0},
 	// Amoxicillin for children of 3 months and more: 25-45 mg/kg/day (Amoxil
 	// 2.2), up to 90 mg/kg/day in two doses for otitis media (Augmentin ES-600;
 	// AAP 2013), 4000 mg a day at most.
 	{"PAED-AMOXICILLIN", "amoxicillin", "", 0, 18, "2000", "4000", "45", "90", 0, 0, "FDA-LABEL-AMOXICILLIN-PAED",
-		"Children of 40 kg or more are dosed as adults; infants under 3 months are limited to 30 mg/kg/day (not modelled by age in months)."},
+		"Children of 40 kg or more are dosed as adults; the young-infant band below is stricter.", 0, 0},
+	// Neonates and infants aged 12 weeks (3 months) or less: at most 30
+	// mg/kg/day divided every 12 hours (Amoxil 2.3).
+	{"INFANT-AMOXICILLIN", "amoxicillin", "", 0, 0, "", "", "", "30", 0, 0, "FDA-LABEL-AMOXICILLIN-PAED",
+		"Neonates and infants up to 12 completed weeks of age.", 0, 91},
 	// Age-specific adult maxima.
 	{"OLDER-CITALOPRAM", "citalopram", "", 60, 0, "", "20", "", "", 0, 0, "FDA-LABEL-CITALOPRAM-OLDER",
-		"Over 60 years the maximum is 20 mg a day (QT prolongation)."},
-	{"OLDER-KETOROLAC-PARENTERAL", "ketorolac", "intravenous", 65, 0, "15", "60", "", "", 0, 0, "FDA-LABEL-KETOROLAC-INJ", "65 years and over, or under 50 kg."},
+		"Over 60 years the maximum is 20 mg a day (QT prolongation).", 0, 0},
+	{"OLDER-KETOROLAC-PARENTERAL", "ketorolac", "intravenous", 65, 0, "15", "60", "", "", 0, 0, "FDA-LABEL-KETOROLAC-INJ", "65 years and over, or under 50 kg.", 0, 0},
 	// Route-specific limits.
-	{"ADULT-KETOROLAC-ORAL", "ketorolac", "oral", 17, 0, "10", "40", "", "", 0, 0, "FDA-LABEL-KETOROLAC-ORAL", "Oral use only as continuation of parenteral therapy, at most 5 days in all."},
-	{"ADULT-KETOROLAC-IV", "ketorolac", "intravenous", 17, 0, "30", "120", "", "", 0, 0, "FDA-LABEL-KETOROLAC-INJ", ""},
-	{"ADULT-KETOROLAC-IM", "ketorolac", "intramuscular", 17, 0, "60", "120", "", "", 0, 0, "FDA-LABEL-KETOROLAC-INJ", "A single 60 mg IM dose; repeated doses 30 mg."},
+	{"ADULT-KETOROLAC-ORAL", "ketorolac", "oral", 17, 0, "10", "40", "", "", 0, 0, "FDA-LABEL-KETOROLAC-ORAL", "Oral use only as continuation of parenteral therapy, at most 5 days in all.", 0, 0},
+	{"ADULT-KETOROLAC-IV", "ketorolac", "intravenous", 17, 0, "30", "120", "", "", 0, 0, "FDA-LABEL-KETOROLAC-INJ", "", 0, 0},
+	{"ADULT-KETOROLAC-IM", "ketorolac", "intramuscular", 17, 0, "60", "120", "", "", 0, 0, "FDA-LABEL-KETOROLAC-INJ", "A single 60 mg IM dose; repeated doses 30 mg.", 0, 0},
 	// Dosing patterns that are dangerous in themselves.
 	{"PATTERN-METHOTREXATE-WEEKLY", "methotrexate", "oral", 0, 0, "", "", "", "", 3, 7, "FDA-LABEL-METHOTREXATE",
-		"Oral methotrexate for rheumatoid arthritis, psoriasis and polyarticular juvenile arthritis is weekly; daily dosing by mistake has caused deaths."},
+		"Oral methotrexate for rheumatoid arthritis, psoriasis and polyarticular juvenile arthritis is weekly; daily dosing by mistake has caused deaths.", 0, 0},
 	{"ADULT-COLCHICINE", "colchicine", "oral", 18, 0, "1.2", "2.4", "", "", 2, 1, "FDA-LABEL-COLCHICINE",
-		"Gout flare: 1.2 mg then 0.6 mg an hour later; prophylaxis at most 1.2 mg a day; familial Mediterranean fever at most 2.4 mg a day, once or twice daily."},
+		"Gout flare: 1.2 mg then 0.6 mg an hour later; prophylaxis at most 1.2 mg a day; familial Mediterranean fever at most 2.4 mg a day, once or twice daily.", 0, 0},
 }
 
 // doseSources are the citations of extraDoses.
