@@ -549,6 +549,26 @@ func TestScopes(t *testing.T) {
 		assert.EqualValues(t, 3, srv.do(t, "labs", "GET", "Observation?_summary=count", "").body["total"], "the vital sign is not counted")
 		assert.Equal(t, http.StatusForbidden, srv.do(t, "labs", "GET", "Observation/hr-pa", "").status)
 		assert.Equal(t, http.StatusForbidden, srv.do(t, "labs", "GET", "Patient?name=scope", "").status, "Patient.r grants no search")
+
+		// each refusal by scopes is in the audit trail
+		denied := 0
+		q := storage.Query{Type: access.AuditEventType, Limit: storage.MaxLimit}
+		for {
+			page, err := s.Query(context.Background(), q)
+			require.NoError(t, err)
+			for _, r := range page.Records {
+				ev, err := access.DecodeEvent(r)
+				require.NoError(t, err)
+				if ev.Action == fhir.ActionScopeDenied {
+					denied++
+				}
+			}
+			if page.Next == "" {
+				break
+			}
+			q.Cursor = page.Next
+		}
+		assert.Equal(t, 5, denied)
 	})
 }
 
