@@ -126,6 +126,8 @@ type txEntry struct {
 	expect  int64
 	fullURL string
 	out     saved
+	// original: a resource of a type ehrkit does not model, kept as sent
+	original bool
 }
 
 // transaction runs the writes of a Bundle in one storage.Update: all commit
@@ -153,11 +155,15 @@ func (h *Handler) transaction(rq *request, in inBundle) error {
 			return &entryError{i, "", errMethod}
 		}
 		typ := segs[0]
-		if _, ok := registry[typ]; !ok {
-			return &entryError{i, typ, &httpError{status: http.StatusNotFound, code: "not-supported", msg: "resource type not supported"}}
-		}
 		w := &txEntry{index: i, method: method, typ: typ, raw: e.Resource, fullURL: e.FullURL}
+		_, mapped := registry[typ]
 		switch {
+		case !mapped && (method != http.MethodPost || len(segs) != 1 || e.Request.IfNoneExist != ""):
+			return &entryError{i, typ, &httpError{status: http.StatusNotFound, code: "not-supported", msg: "resource type not supported"}}
+		case !mapped:
+			// kept as sent beside the records of its patient (OriginalType)
+			w.id, w.original = h.ids.NewID(), true
+			err = rq.scopes.allow(typ, 'c')
 		case method == http.MethodPost && len(segs) == 1:
 			w.id = h.ids.NewID()
 			if e.Request.IfNoneExist != "" {
@@ -234,6 +240,19 @@ func (h *Handler) transaction(rq *request, in inBundle) error {
 			raw, err := h.resolveConditional(ctx, tx, w.raw)
 			if err != nil {
 				return &entryError{w.index, w.typ, err}
+			}
+			if w.original {
+				rec := original(w.typ, w.id, compartmentOf(raw, refs), raw)
+				if _, err := upsertOriginal(ctx, tx, *rec); err != nil {
+					return &entryError{w.index, w.typ, err}
+				}
+				got, err := tx.Get(ctx, rec.Type, rec.ID)
+				if err != nil {
+					return err
+				}
+				got.Type, got.ID = w.typ, w.id
+				w.out = saved{rec: got, created: true}
+				continue
 			}
 			if w.cond != nil {
 				w.out, err = h.conditionalUpdateIn(ctx, tx, w.typ, raw, w.cond, refs)
@@ -340,7 +359,10 @@ func (h *Handler) resolveConditional(ctx context.Context, r storage.Reader, raw 
 // mapResource maps an already validated resource to its domain value.
 func (h *Handler) mapResource(raw []byte, typ, id string, refs *Refs) (parsed, error) {
 	v, err := registry[typ].Import(raw, id, refs)
-	if err != nil {
+	switch {
+	case err != nil && h.lenient && v != nil && ehrkit.Waivable(err):
+		return parsed{typ: typ, value: v, lenient: true}, nil
+	case err != nil:
 		return parsed{}, err
 	}
 	return parsed{typ: typ, value: v}, nil

@@ -120,6 +120,61 @@
 // round-trip when the referenced ids are FHIR ids (ValidID: letters, digits,
 // "-" and ".", at most 64 characters).
 //
+// # REST
+//
+// NewHandler serves the FHIR R4 REST API over a store and the services
+// built over it; mount it under a prefix with http.StripPrefix:
+//
+//	h, err := fhir.NewHandler(guarded, services, fhir.WithTokenVerifier(v))
+//	mux.Handle("/fhir/", http.StripPrefix("/fhir", h))
+//
+// It serves metadata (a CapabilityStatement generated from the mappings
+// and their search parameters), read, vread, create, update, search (type
+// and Patient compartment level, GET and POST _search), history (instance,
+// type and system, _since, _count), batch and transaction Bundles and
+// Patient/$everything. Every write is mapped as an import is and saved
+// through the owning service's entry point in a storage.Update. Versions
+// are ETags W/"n": an update with a stale If-Match is 412, a read with
+// If-None-Match of the current version 304. A conditional create
+// (If-None-Exist) or update writes a claim record (ConditionType) per type
+// and condition in its transaction before it searches, so concurrent
+// requests with one condition serialise and exactly one creates. A
+// transaction is one storage.Update: urn:uuid full URLs become the ids
+// given to created resources and conditional references must match exactly
+// one resource, else the transaction fails with an OperationOutcome naming
+// Bundle.entry[i]. Resources of unmodelled types in a transaction are kept
+// as sent (OriginalType). Delete is not offered: ehrkit's services mark
+// records (entered-in-error, cancelled, inactive) rather than erase them.
+//
+// Search parameters read the index terms the owning packages compute
+// (Patient name, family, given, birthdate, gender, identifier, phone,
+// email; Observation code, date, patient, category, status, encounter;
+// Appointment date, actor, status; ... as the CapabilityStatement lists),
+// with _id and _lastUpdated everywhere, the prefixes eq, ne, lt, le, gt,
+// ge, sa, eb on dates and the modifiers :exact, :contains (strings), :not
+// (tokens) and :missing. family and given match the folded name words of
+// any part of the name. Result parameters: _count (at most 1 000), _sort
+// (one key), _include, _revinclude, _summary=count, _total. Every clause is
+// checked on each record read, before the page is cut, so pages are full
+// and next links (an opaque _cursor) visit each result once.
+//
+// Errors are OperationOutcomes: a *ehrkit.ValidationError is 422 with one
+// issue per problem and its FHIRPath expression (an Observation's patient
+// is Observation.subject), a body that is not R4 400, ErrNotFound 404, a
+// deleted record 410, ErrUnauthenticated 401, ErrPermission 403, a business
+// refusal (ErrFailedPrecondition) or a version race lost every retry 409.
+//
+// With a TokenVerifier every request but metadata and
+// .well-known/smart-configuration needs a bearer token; the verifier's
+// Authorization gives the principal (checked and audited by the access
+// guard the store should be) and the SMART App Launch v2 scopes
+// (ParseScopes: patient/*.rs, user/Observation.cruds, granular
+// patient/Observation.rs?category=laboratory, v1 read and write). Scopes
+// narrow the principal's access: a read outside them is 403, and searches,
+// counts, includes, history and $everything hold only what they reach,
+// filtered before paging. Groups declares the handler's record types for
+// an access policy.
+//
 // # Prescriptions
 //
 // PrescriptionEncoder is the rx.Encoder an rx.Dispatcher is given to send

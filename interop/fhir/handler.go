@@ -46,6 +46,12 @@ func WithSMARTConfiguration(c SMARTConfiguration) HandlerOption {
 	return func(h *Handler) { h.smart = c }
 }
 
+// WithLenientCodes makes the handler store resources whose only problems are
+// terminology problems (an unknown code, an NPI failing its check digit) as
+// the client sent them, labelled ehrkit.LabelUnverifiedCode, as the
+// Importer's Lenient does. Without it such resources are refused with 422.
+func WithLenientCodes() HandlerOption { return func(h *Handler) { h.lenient = true } }
+
 // Handler serves FHIR R4 REST over a store and the domain services built over
 // it. See NewHandler.
 type Handler struct {
@@ -54,6 +60,7 @@ type Handler struct {
 	verifier TokenVerifier
 	ids      ehrkit.IDGenerator
 	smart    SMARTConfiguration
+	lenient  bool
 	codecs   sync.Pool
 }
 
@@ -340,8 +347,9 @@ func body(rq *request) ([]byte, error) {
 
 // parsed is a resource of a request body, parsed, validated and mapped.
 type parsed struct {
-	typ   string
-	value Value
+	typ     string
+	value   Value
+	lenient bool // stored as sent despite terminology problems (WithLenientCodes)
 }
 
 // parse validates raw as a resource of type typ (R4, by the codec) and maps
@@ -364,11 +372,7 @@ func (h *Handler) parse(raw []byte, typ, id string, refs *Refs) (parsed, error) 
 	if !ValidID(id) {
 		return parsed{}, &httpError{status: http.StatusBadRequest, code: "value", msg: "missing or malformed id", expr: []string{typ + ".id"}}
 	}
-	v, err := registry[typ].Import(raw, id, refs)
-	if err != nil {
-		return parsed{}, err
-	}
-	return parsed{typ: typ, value: v}, nil
+	return h.mapResource(raw, typ, id, refs)
 }
 
 // precondition is a failed HTTP precondition (If-Match, several conditional
@@ -399,7 +403,11 @@ func (h *Handler) save(ctx context.Context, tx storage.Tx, p parsed, expect int6
 	if err := scopesFrom(ctx).allowWrite(p.typ, p.value.Compartment(), exists); err != nil {
 		return saved{}, err
 	}
-	if _, err := p.value.save(ctx, tx, h.services); err != nil {
+	sctx := ctx
+	if p.lenient {
+		sctx = ehrkit.Lenient(ctx)
+	}
+	if _, err := p.value.save(sctx, tx, h.services); err != nil {
 		return saved{}, err
 	}
 	rec, err := tx.Get(ctx, p.typ, id)

@@ -27,14 +27,15 @@ const ConditionType = "FHIRCondition"
 // Groups returns the record-type groups of the REST handler for an access
 // policy (access.DefaultPolicy): a condition claim is written beside the
 // resource it guards, so it belongs to every class a mapped resource does,
-// and to no patient.
+// and to no patient. Resources of types ehrkit does not model, kept as sent
+// (OriginalType), are clinical records of their patient.
 func Groups() []access.Group {
 	var out []access.Group
 	for _, c := range []access.Class{access.ClassDemographic, access.ClassClinical, access.ClassCharting, access.ClassResult,
 		access.ClassMedication, access.ClassDiagnosticOrder, access.ClassScheduling, access.ClassDirectory} {
 		out = append(out, access.Group{Class: c, Types: []string{ConditionType}, Shared: true})
 	}
-	return out
+	return append(out, access.Group{Class: access.ClassClinical, Types: []string{OriginalType}})
 }
 
 // claim writes the claim of a condition in tx.

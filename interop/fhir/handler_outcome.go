@@ -63,7 +63,7 @@ func outcomeOf(typ string, err error) (int, operationOutcome) {
 			}
 			for j, e := range is.Expression {
 				if !strings.HasPrefix(e, "Bundle.") {
-					is.Expression[j] = at + ".resource." + e
+					is.Expression[j] = at + ".resource." + strings.TrimPrefix(strings.TrimPrefix(e, ee.typ), ".")
 				}
 			}
 			inner.Issue[i] = is
@@ -116,6 +116,11 @@ func outcomeOf(typ string, err error) (int, operationOutcome) {
 
 // fail writes err as an OperationOutcome.
 func (h *Handler) fail(rq *request, err error) {
+	if errors.Is(err, errScope) {
+		if aerr := h.auditScopeDenied(rq.Context(), err); aerr != nil {
+			err = aerr
+		}
+	}
 	status, oo := outcomeOf(resourceTypeOf(rq.URL.Path), err)
 	if status == http.StatusUnauthorized && h.verifier != nil {
 		rq.w.Header().Set("WWW-Authenticate", `Bearer realm="fhir"`)

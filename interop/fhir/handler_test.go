@@ -4,16 +4,21 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/access"
 	"github.com/ehrkit/ehrkit/clinical"
 	"github.com/ehrkit/ehrkit/directory"
@@ -37,7 +42,7 @@ type server struct {
 	tokens map[string]fhir.Authorization
 }
 
-func newServer(t testing.TB, s storage.Store) *server {
+func newServer(t testing.TB, s storage.Store, opts ...fhir.HandlerOption) *server {
 	t.Helper()
 	policy, err := access.DefaultPolicy(patient.Groups(), directory.Groups(), clinical.Groups(), schedule.Groups(), rx.Groups(), lab.Groups(), fhir.Groups())
 	require.NoError(t, err)
@@ -57,7 +62,7 @@ func newServer(t testing.TB, s storage.Store) *server {
 		}
 		return a, nil
 	})
-	h, err := fhir.NewHandler(g, services, fhir.WithTokenVerifier(verify))
+	h, err := fhir.NewHandler(g, services, append(opts, fhir.WithTokenVerifier(verify))...)
 	require.NoError(t, err)
 	mux := http.NewServeMux()
 	mux.Handle("/fhir/", http.StripPrefix("/fhir", h))
@@ -366,4 +371,232 @@ func TestHandlerSearch(t *testing.T) {
 		post := srv.do(t, "admin", "POST", "Observation/_search", "patient=p2", "Content-Type", "application/x-www-form-urlencoded")
 		assert.Len(t, post.entries(), 1, "%s", post.raw)
 	})
+}
+
+// txBundle is a transaction Bundle of entries, each "METHOD url" and a
+// resource (or "").
+func txBundle(entries ...[3]string) string {
+	var b strings.Builder
+	b.WriteString(`{"resourceType":"Bundle","type":"transaction","entry":[`)
+	for i, e := range entries {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		method, url, _ := strings.Cut(e[0], " ")
+		b.WriteString(`{"fullUrl":"` + e[1] + `","request":{"method":"` + method + `","url":"` + url + `"}`)
+		if e[2] != "" {
+			b.WriteString(`,"resource":` + e[2])
+		}
+		b.WriteString("}")
+	}
+	b.WriteString("]}")
+	return b.String()
+}
+
+// TestTransaction: a transaction's urn:uuid references are rewritten to the
+// ids the server gives; a conditional reference resolves to its one match;
+// one that matches nothing fails the whole transaction with an
+// OperationOutcome naming the entry, and nothing of it is stored.
+func TestTransaction(t *testing.T) {
+	testbackends.Run(t, func(t *testing.T, s storage.Store) {
+		srv := newServer(t, s)
+		pat := "urn:uuid:9b5d3c1e-0000-4000-8000-000000000001"
+		res := srv.do(t, "admin", "POST", "", txBundle(
+			[3]string{"POST Observation", "urn:uuid:9b5d3c1e-0000-4000-8000-000000000002", strings.ReplaceAll(labObservation("X", "2026-01-05T08:00:00Z"), "Patient/X", pat)},
+			[3]string{"POST Patient", pat, patientJSON("", "Transact", "Tia", "1999-09-09", `"identifier":[{"system":"urn:mrn","value":"T1"}]`)},
+		))
+		require.Equal(t, http.StatusOK, res.status, "%s", res.raw)
+		assert.Equal(t, "transaction-response", res.body["type"])
+		obsLoc := res.body["entry"].([]any)[0].(map[string]any)["response"].(map[string]any)["location"].(string)
+		patLoc := res.body["entry"].([]any)[1].(map[string]any)["response"].(map[string]any)["location"].(string)
+		pid := strings.Split(patLoc, "/")[1]
+		obs := srv.do(t, "admin", "GET", strings.Split(obsLoc, "/_history")[0], "")
+		assert.Equal(t, "Patient/"+pid, obs.body["subject"].(map[string]any)["reference"])
+
+		// a conditional reference with one match
+		ok := srv.do(t, "admin", "POST", "", txBundle(
+			[3]string{"POST Observation", "urn:uuid:9b5d3c1e-0000-4000-8000-000000000003", strings.ReplaceAll(labObservation("X", "2026-02-05T08:00:00Z"), "Patient/X", "Patient?identifier=urn:mrn|T1")},
+		))
+		require.Equal(t, http.StatusOK, ok.status, "%s", ok.raw)
+		assert.Len(t, srv.do(t, "admin", "GET", "Observation?patient="+pid, "").entries(), 2)
+
+		// a conditional reference without a match fails the whole transaction
+		bad := srv.do(t, "admin", "POST", "", txBundle(
+			[3]string{"POST Patient", "urn:uuid:9b5d3c1e-0000-4000-8000-000000000004", patientJSON("", "Never", "Stored", "2000-01-01")},
+			[3]string{"POST Observation", "urn:uuid:9b5d3c1e-0000-4000-8000-000000000005", strings.ReplaceAll(labObservation("X", "2026-03-05T08:00:00Z"), "Patient/X", "Patient?identifier=urn:mrn|NOPE")},
+		))
+		assert.Equal(t, http.StatusPreconditionFailed, bad.status, "%s", bad.raw)
+		assert.Equal(t, [][2]string{{"not-found", "Bundle.entry[1].resource.subject.reference"}}, bad.issues())
+		assert.Empty(t, srv.do(t, "admin", "GET", "Patient?family=never", "").entries(), "nothing of a failed transaction is stored")
+	})
+}
+
+// TestSyntheaTransaction: a Synthea patient Bundle (a transaction of POSTs
+// with urn:uuid references) posted whole is stored whole: its resources of
+// mapped types are searchable in the new patient's compartment, the others
+// are kept as sent. Synthea's practitioner NPIs fail their check digit, so
+// the server stores codes as sent (WithLenientCodes).
+func TestSyntheaTransaction(t *testing.T) {
+	dir := corpus(t, "fhir/synthea")
+	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	raw, err := os.ReadFile(files[0])
+	require.NoError(t, err)
+	var in struct {
+		Entry []struct {
+			Resource struct {
+				ResourceType string `json:"resourceType"`
+			} `json:"resource"`
+		} `json:"entry"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &in))
+	want := map[string]int{}
+	for _, e := range in.Entry {
+		want[e.Resource.ResourceType]++
+	}
+	testbackends.Run(t, func(t *testing.T, s storage.Store) {
+		srv := newServer(t, s, fhir.WithLenientCodes())
+		res := srv.do(t, "admin", "POST", "", string(raw))
+		require.Equal(t, http.StatusOK, res.status, "%s", res.raw)
+		entries := res.body["entry"].([]any)
+		require.Len(t, entries, len(in.Entry))
+		var pid string
+		for _, e := range entries {
+			resp := e.(map[string]any)["response"].(map[string]any)
+			assert.Equal(t, "201 Created", resp["status"])
+			if loc := resp["location"].(string); strings.HasPrefix(loc, "Patient/") {
+				pid = strings.Split(loc, "/")[1]
+			}
+		}
+		require.NotEmpty(t, pid)
+		for _, typ := range []string{"Observation", "Encounter", "Immunization", "Condition"} {
+			if want[typ] == 0 {
+				continue
+			}
+			cnt := srv.do(t, "admin", "GET", "Patient/"+pid+"/"+typ+"?_summary=count", "")
+			assert.EqualValues(t, want[typ], cnt.body["total"], typ)
+		}
+	})
+}
+
+// TestEverythingPaging: $everything of a patient with more than 1 000
+// resources pages through all of them with next links, each once, the
+// patient first; _type and _since narrow it.
+func TestEverythingPaging(t *testing.T) {
+	testbackends.Run(t, func(t *testing.T, s storage.Store) {
+		srv := newServer(t, s)
+		require.Equal(t, http.StatusCreated, srv.do(t, "admin", "PUT", "Patient/big", patientJSON("big", "Big", "Record", "1950-01-01")).status)
+		// The race detector slows the parser about tenfold: under it a smaller
+		// record still spans pages; .ci/run runs this test without it too.
+		n, pageSize, pages := 1100, 400, 3
+		if raceEnabled {
+			n, pageSize, pages = 120, 50, 3
+		}
+		var entries [][3]string
+		for i := range n {
+			at := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Hour).Format(time.RFC3339)
+			entries = append(entries, [3]string{"POST Observation", "", labObservation("big", at)})
+		}
+		res := srv.do(t, "admin", "POST", "", txBundle(entries...))
+		require.Equal(t, http.StatusOK, res.status, "%s", res.raw)
+		seen := map[string]bool{}
+		next := fmt.Sprintf("Patient/big/$everything?_count=%d", pageSize)
+		seenPages := 0
+		for next != "" {
+			page := srv.do(t, "admin", "GET", strings.TrimPrefix(next, srv.URL+"/fhir/"), "")
+			require.Equal(t, http.StatusOK, page.status, "%s", page.raw)
+			for i, e := range page.entries() {
+				if seenPages == 0 && i == 0 {
+					assert.Equal(t, "Patient/big", e)
+				}
+				require.False(t, seen[e], "%s twice", e)
+				seen[e] = true
+			}
+			next = page.link("next")
+			seenPages++
+		}
+		assert.Len(t, seen, n+1)
+		assert.Equal(t, pages, seenPages)
+		typed := srv.do(t, "admin", "GET", "Patient/big/$everything?_type=Patient", "")
+		assert.Equal(t, []string{"Patient/big"}, typed.entries())
+		since := srv.do(t, "admin", "GET", "Patient/big/$everything?_since=2100-01-01", "")
+		assert.Empty(t, since.entries())
+	})
+}
+
+// TestScopes: SMART v2 scopes narrow the principal's access. A
+// patient-level token reads its patient and not another (403); its searches
+// return only its patient's records, counts included; a granular scope
+// (patient/Observation.rs?category=laboratory, SMART App Launch 2.0 §3.5)
+// filters search before paging; a read-only token cannot create.
+func TestScopes(t *testing.T) {
+	testbackends.Run(t, func(t *testing.T, s storage.Store) {
+		srv := newServer(t, s)
+		for _, id := range []string{"pa", "pb"} {
+			require.Equal(t, http.StatusCreated, srv.do(t, "admin", "PUT", "Patient/"+id, patientJSON(id, "Scope", id, "1960-01-01")).status)
+			for i := range 3 {
+				require.Equal(t, http.StatusCreated, srv.do(t, "admin", "POST", "Observation", labObservation(id, "2026-01-0"+string(rune('1'+i))+"T08:00:00Z")).status)
+			}
+		}
+		require.Equal(t, http.StatusCreated, srv.do(t, "admin", "PUT", "Observation/hr-pa", heartRate("hr-pa", "pa", "70", "")).status)
+		srv.tokens["portal"] = fhir.Authorization{Principal: admin, Scopes: "launch/patient patient/*.rs", Patient: "pa"}
+		srv.tokens["labs"] = fhir.Authorization{Principal: admin, Scopes: "patient/Observation.rs?category=laboratory patient/Patient.r", Patient: "pa"}
+
+		assert.Equal(t, http.StatusOK, srv.do(t, "portal", "GET", "Patient/pa", "").status)
+		assert.Equal(t, http.StatusForbidden, srv.do(t, "portal", "GET", "Patient/pb", "").status)
+		assert.Len(t, srv.do(t, "portal", "GET", "Observation", "").entries(), 4)
+		assert.EqualValues(t, 4, srv.do(t, "portal", "GET", "Observation?_summary=count", "").body["total"])
+		assert.Equal(t, http.StatusForbidden, srv.do(t, "portal", "GET", "Observation?patient=pb", "").status)
+		assert.Equal(t, http.StatusForbidden, srv.do(t, "portal", "POST", "Observation", labObservation("pa", "2026-02-01T08:00:00Z")).status)
+
+		labs := srv.do(t, "labs", "GET", "Observation?_count=2", "")
+		assert.Len(t, labs.entries(), 2, "pages are full of what the scope reaches")
+		assert.EqualValues(t, 3, srv.do(t, "labs", "GET", "Observation?_summary=count", "").body["total"], "the vital sign is not counted")
+		assert.Equal(t, http.StatusForbidden, srv.do(t, "labs", "GET", "Observation/hr-pa", "").status)
+		assert.Equal(t, http.StatusForbidden, srv.do(t, "labs", "GET", "Patient?name=scope", "").status, "Patient.r grants no search")
+
+		// each refusal by scopes is in the audit trail
+		denied := 0
+		q := storage.Query{Type: access.AuditEventType, Limit: storage.MaxLimit}
+		for {
+			page, err := s.Query(context.Background(), q)
+			require.NoError(t, err)
+			for _, r := range page.Records {
+				ev, err := access.DecodeEvent(r)
+				require.NoError(t, err)
+				if ev.Action == fhir.ActionScopeDenied {
+					denied++
+				}
+			}
+			if page.Next == "" {
+				break
+			}
+			q.Cursor = page.Next
+		}
+		assert.Equal(t, 5, denied)
+	})
+}
+
+// TestCapabilityStatement: the CapabilityStatement lists every mapped type
+// with its search parameters and the system interactions.
+func TestCapabilityStatement(t *testing.T) {
+	srv := newServer(t, testbackends.All()[0].Open(t, ehrkit.RealClock{}))
+	res := srv.do(t, "", "GET", "metadata", "")
+	require.Equal(t, http.StatusOK, res.status)
+	assert.Equal(t, "CapabilityStatement", res.body["resourceType"])
+	rest := res.body["rest"].([]any)[0].(map[string]any)
+	var types []string
+	params := map[string][]string{}
+	for _, r := range rest["resource"].([]any) {
+		m := r.(map[string]any)
+		types = append(types, m["type"].(string))
+		for _, p := range m["searchParam"].([]any) {
+			params[m["type"].(string)] = append(params[m["type"].(string)], p.(map[string]any)["name"].(string))
+		}
+	}
+	assert.Equal(t, fhir.Supported(), types)
+	assert.Subset(t, params["Patient"], []string{"name", "family", "given", "birthdate", "gender", "identifier", "phone", "email"})
+	assert.Subset(t, params["Observation"], []string{"code", "date", "patient", "category"})
+	assert.Subset(t, params["Appointment"], []string{"date", "actor", "status"})
 }

@@ -2,6 +2,7 @@ package fhir
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -165,9 +166,26 @@ func (s *Scopes) rulesFor(typ string, perm byte) []scopeRule {
 	return out
 }
 
+// errScope marks a refusal by the token's scopes, which the handler audits
+// (the access guard audits its own refusals).
+var errScope = fmt.Errorf("fhir: outside the token's scopes: %w", ehrkit.ErrPermission)
+
 func scopeDenied(typ string, perm byte) error {
 	return &httpError{status: http.StatusForbidden, code: "forbidden",
-		msg: fmt.Sprintf("the token's scopes do not grant %c on %s", perm, typ), cause: ehrkit.ErrPermission}
+		msg: fmt.Sprintf("the token's scopes do not grant %c on %s", perm, typ), cause: errScope}
+}
+
+// ActionScopeDenied is the audit action of a request the token's scopes
+// refused; its detail names the resource type and the permission.
+const ActionScopeDenied = "fhir.scope-denied"
+
+// auditScopeDenied appends the audit event of a request refused by scopes.
+func (h *Handler) auditScopeDenied(ctx context.Context, err error) error {
+	var he *httpError
+	errors.As(err, &he)
+	return h.store.Update(ctx, func(tx storage.Tx) error {
+		return access.Note(ctx, tx, ActionScopeDenied, "", he.msg)
+	})
 }
 
 // allow checks that some scope grants perm on typ.
