@@ -47,6 +47,14 @@
 // payer and trace number: a re-sent 835 posts nothing, and one interrupted
 // or partly failed posts, when re-sent, only what did not post.
 //
+// # Eligibility
+//
+// [Write270] writes eligibility requests (005010X279A1) and [Eligibility271]
+// reads the answers, one subscriber or dependent at a time, into
+// [billing.Benefit] values (active coverage, deductible, co-pay,
+// co-insurance, out of pocket; remaining or calendar-year; in or out of
+// network) with the AAA rejections.
+//
 // # Acknowledgements
 //
 // [Acks999] reads a 999's answer per acknowledged set (AK2 ... IK5, with
