@@ -138,7 +138,7 @@ func (a *actTx) Put(ctx context.Context, rec storage.Record, expect int64) (stor
 	if err != nil {
 		return storage.Record{}, err
 	}
-	if !a.covers(rec.Compartment) || exists && !a.covers(cur.Compartment) || rec.Type == ConsentType || reserved(rec.Type) {
+	if !a.covers(rec.Compartment) || exists && !a.covers(cur.Compartment) || rec.Type == ConsentType || guardOwned(rec.Type) {
 		return a.t.Put(ctx, rec, expect)
 	}
 	if f := facilityOf(cur); facilityOf(rec) == "" {
@@ -170,7 +170,7 @@ func (a *actTx) Delete(ctx context.Context, typ, id string, expect int64) error 
 	if err != nil {
 		return err
 	}
-	if !exists || !a.covers(cur.Compartment) || reserved(typ) {
+	if !exists || !a.covers(cur.Compartment) || guardOwned(typ) {
 		return a.t.Delete(ctx, typ, id, expect)
 	}
 	if err := a.t.tx.Delete(ctx, typ, id, expect); err != nil {
@@ -195,10 +195,6 @@ func (a *actTx) Emit(ctx context.Context, e storage.Event) error {
 	a.t.log = append(a.t.log, txEvent{Event: ev})
 	return nil
 }
-
-// reserved reports record types that only the guard writes (audit events,
-// break-the-glass grants): an act never writes them unchecked.
-func reserved(typ string) bool { return typ == AuditEventType || typ == GrantType }
 
 // GetVersion returns one version of a record (tombstones included) for the
 // service working in tx, which may need a past version a transaction cannot
@@ -241,7 +237,7 @@ func (a *actTx) getVersion(ctx context.Context, typ, id string, version int64) (
 	if err != nil {
 		return storage.Record{}, err
 	}
-	if !a.covers(rec.Compartment) || exists && !a.covers(cur.Compartment) || reserved(typ) {
+	if !a.covers(rec.Compartment) || exists && !a.covers(cur.Compartment) || guardOwned(typ) {
 		return a.t.getVersion(ctx, typ, id, version)
 	}
 	a.record(ctx, Read, rec, true)

@@ -1,6 +1,7 @@
 package access
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -8,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -25,8 +27,27 @@ const (
 	// chain's order is the id order and two writers cannot both append the
 	// same position (the second write of an id that exists conflicts).
 	AuditEventType = "AuditEvent"
-	GrantType      = "AccessGrant" // break-the-glass grants
+	// AuditHeadType holds one record, id "head": the Head of the chain,
+	// rewritten in every transaction that appends events, so deleting the
+	// newest events leaves a chain shorter than its head (Verify reports
+	// FaultTruncated). Its version also serialises appenders: two
+	// transactions that both append expect the same version and one of
+	// them conflicts.
+	AuditHeadType = "AuditHead"
+	GrantType     = "AccessGrant" // break-the-glass grants
 )
+
+// headID is the id of the one AuditHeadType record.
+const headID = "head"
+
+// patientTerm is the one index term of an audit event concerning a patient:
+// the patient id, "|" and the event time as storage.UpdatedKey gives it, so
+// that one range over the term finds a patient's events of a period in time
+// order. The separator sorts after every id character, so a range of one
+// patient never reaches another whose id extends it.
+const patientTerm = "patient"
+
+func patientKey(patient string, t time.Time) string { return patient + "|" + storage.UpdatedKey(t) }
 
 // Outcome says how an audited access ended.
 type Outcome string
@@ -125,18 +146,19 @@ func (e Event) digest() string {
 
 func eventID(seq int64) string { return fmt.Sprintf("%012d", seq) }
 
+// terms returns the index terms of the event, all derived from fields its
+// hash covers: Verify checks the stored terms, and that the index finds the
+// event by them, against this list.
+func (e Event) terms() []storage.Term {
+	if e.Patient == "" {
+		return nil
+	}
+	return []storage.Term{{Name: patientTerm, Value: patientKey(e.Patient, e.Time)}}
+}
+
 func (e Event) record() storage.Record {
 	b, _ := EncodeEvent(e)
-	terms := []storage.Term{
-		{Name: "actor", Value: e.Actor},
-		{Name: "action", Value: e.Action},
-		{Name: "outcome", Value: string(e.Outcome)},
-		{Name: "time", Value: storage.UpdatedKey(e.Time)},
-	}
-	if e.Patient != "" {
-		terms = append(terms, storage.Term{Name: "patient", Value: e.Patient})
-	}
-	return storage.Record{Type: AuditEventType, ID: eventID(e.Seq), Terms: terms, Value: b}
+	return storage.Record{Type: AuditEventType, ID: eventID(e.Seq), Terms: e.terms(), Value: b}
 }
 
 // DecodeEvent decodes an audit event record (AuditEventType). It does not
@@ -162,7 +184,8 @@ type Head struct {
 	Hash string `json:"hash"`
 }
 
-// lastEvent returns the head as stored: the event with the greatest id.
+// lastEvent returns the head as the events give it: the event with the
+// greatest id.
 func lastEvent(ctx context.Context, r storage.Reader) (Head, error) {
 	page, err := r.Query(ctx, storage.Query{Type: AuditEventType, Desc: true, Limit: 1})
 	if err != nil || len(page.Records) == 0 {
@@ -175,58 +198,94 @@ func lastEvent(ctx context.Context, r storage.Reader) (Head, error) {
 	return Head{Seq: ev.Seq, Hash: ev.Hash}, nil
 }
 
-// chain caches the head this guard last committed or read, so appending
+// anchor is the chain's head record: the head and the record's version.
+type anchor struct {
+	head    Head
+	version int64 // of the AuditHeadType record, 0 when there is none
+}
+
+// readAnchor returns the head record, or version 0 when there is none.
+func readAnchor(ctx context.Context, r storage.Reader) (anchor, bool, error) {
+	rec, err := r.Get(ctx, AuditHeadType, headID)
+	if errors.Is(err, ehrkit.ErrNotFound) {
+		return anchor{}, false, nil
+	}
+	if err != nil {
+		return anchor{}, false, err
+	}
+	var h Head
+	if err := json.Unmarshal(rec.Value, &h); err != nil {
+		return anchor{}, true, storage.Errorf("decode", AuditHeadType, headID, ehrkit.ErrInvalid, "%w", err)
+	}
+	return anchor{head: h, version: rec.Version}, true, nil
+}
+
+// chain caches the anchor this guard last committed or read, so appending
 // costs no lookup. Another process appending makes it stale: the append then
 // conflicts, the cache is dropped and the transaction retried.
 type chain struct {
 	mu    sync.Mutex
-	head  Head
+	at    anchor
 	known bool
 }
 
-// headIn returns the cached head, reading it through r when unknown.
-func (c *chain) headIn(ctx context.Context, r storage.Reader) (Head, error) {
+// headIn returns the cached anchor, reading it through r when unknown. A
+// store written before the head record existed has events and no record:
+// the head is then its last event, and the first append creates the record.
+func (c *chain) headIn(ctx context.Context, r storage.Reader) (anchor, error) {
 	c.mu.Lock()
-	h, ok := c.head, c.known
+	at, ok := c.at, c.known
 	c.mu.Unlock()
 	if ok {
-		return h, nil
+		return at, nil
 	}
-	return lastEvent(ctx, r)
+	at, found, err := readAnchor(ctx, r)
+	if err != nil || found {
+		return at, err
+	}
+	at.head, err = lastEvent(ctx, r)
+	return at, err
 }
 
-// committed records the head of a committed transaction.
-func (c *chain) committed(h Head) {
+// committed records the anchor of a committed transaction.
+func (c *chain) committed(at anchor) {
 	c.mu.Lock()
-	if !c.known || h.Seq > c.head.Seq {
-		c.head, c.known = h, true
+	if !c.known || at.version > c.at.version {
+		c.at, c.known = at, true
 	}
 	c.mu.Unlock()
 }
 
-// forget drops the cached head after a conflict.
+// forget drops the cached anchor after a conflict.
 func (c *chain) forget() {
 	c.mu.Lock()
 	c.known = false
 	c.mu.Unlock()
 }
 
-// appendEvents chains evs after head and writes them in tx, each at its
-// position with expect 0, and returns the new head. A transaction that
-// appended the same positions first makes it conflict.
-func appendEvents(ctx context.Context, tx storage.Tx, head Head, evs []Event) (Head, error) {
+// appendEvents chains evs after at's head and writes them in tx, each at its
+// position with expect 0, then the head record at the version after at's,
+// and returns the new anchor. A transaction that appended first makes it
+// conflict.
+func appendEvents(ctx context.Context, tx storage.Tx, at anchor, evs []Event) (anchor, error) {
+	head := at.head
 	for _, ev := range evs {
 		ev.Seq, ev.Prev = head.Seq+1, head.Hash
 		if err := ev.normalize(); err != nil {
-			return head, err
+			return at, err
 		}
 		ev.Hash = ev.digest()
 		if _, err := tx.Put(ctx, ev.record(), 0); err != nil {
-			return head, err
+			return at, err
 		}
 		head = Head{Seq: ev.Seq, Hash: ev.Hash}
 	}
-	return head, nil
+	b, _ := json.Marshal(head)
+	out, err := tx.Put(ctx, storage.Record{Type: AuditHeadType, ID: headID, Value: b}, at.version)
+	if err != nil {
+		return at, err
+	}
+	return anchor{head: head, version: out.Version}, nil
 }
 
 // isChainConflict reports whether err is a conflict the audit chain may have
@@ -240,7 +299,13 @@ func isChainConflict(err error) bool {
 	if !errors.As(err, &se) {
 		return true
 	}
-	return se.Type == "" || se.Type == AuditEventType
+	return se.Type == "" || se.Type == AuditEventType || se.Type == AuditHeadType
+}
+
+// guardOwned reports record types that only the guard writes (audit events,
+// the chain's head, break-the-glass grants): nothing else writes them.
+func guardOwned(typ string) bool {
+	return typ == AuditEventType || typ == AuditHeadType || typ == GrantType
 }
 
 // ErrTampered is wrapped by every *ChainError.
@@ -254,6 +319,9 @@ const (
 	FaultMissing   Fault = "missing"   // the event was removed (or never written)
 	FaultAltered   Fault = "altered"   // its content no longer matches its hash or the previous hash
 	FaultReordered Fault = "reordered" // an event with another sequence number sits at its place
+	// FaultTruncated: the chain ends before its head record, or before an
+	// anchor Verify was given, says it does: the newest events were removed.
+	FaultTruncated Fault = "truncated"
 )
 
 // ChainError names the first event of the audit chain that fails
@@ -273,45 +341,139 @@ func (e *ChainError) Unwrap() error { return ErrTampered }
 
 // Verify walks the audit chain of store from the first event to the last and
 // returns a *ChainError naming the first event that was altered, removed or
-// reordered, or nil when the chain is intact. Events removed from the end
-// leave an intact, shorter chain: compare ReadHead with an anchored Head to
-// see them. On a guarded store the principal needs PermAuditRead, and the
-// verification itself is audited.
-func Verify(ctx context.Context, store storage.Store) error {
+// reordered, or nil when the chain is intact. An event is altered when its
+// stored bytes are not the canonical encoding of what they decode to (an
+// injected field), when its hash or the previous hash does not match, when
+// its index terms are not those its content gives, or when the index does not
+// find it by them (an edited term would hide it from Accounting). The chain
+// must end at the head record the appenders keep (FaultTruncated when events
+// after it were removed) and pass through every anchor given: heads read
+// earlier with ReadHead and kept where the store's administrators cannot
+// write, which also reveal a truncation whose head record was rewritten. On
+// a guarded store the principal needs PermAuditRead, and the verification
+// itself is audited. Events appended while Verify runs, after the head it
+// read, are not verified.
+func Verify(ctx context.Context, store storage.Store, anchors ...Head) error {
 	inner, err := auditReader(ctx, store, "audit.verify", "")
 	if err != nil {
 		return err
 	}
-	page, err := inner.Query(ctx, storage.Query{Type: AuditEventType, Desc: true, Limit: 1})
-	if err != nil || len(page.Records) == 0 {
+	// The head record first: events appended after it was read are newer
+	// than the chain verified.
+	at, found, err := readAnchor(ctx, inner)
+	if err != nil && !errors.Is(err, ehrkit.ErrInvalid) {
 		return err
 	}
-	end, err := strconv.ParseInt(page.Records[0].ID, 10, 64)
+	garbled := err != nil
+	end := int64(0)
+	page, err := inner.Query(ctx, storage.Query{Type: AuditEventType, Desc: true, Limit: 1})
 	if err != nil {
-		return &ChainError{Seq: 0, Fault: FaultAltered}
+		return err
+	}
+	if len(page.Records) > 0 {
+		if end, err = strconv.ParseInt(page.Records[0].ID, 10, 64); err != nil {
+			return &ChainError{Seq: 0, Fault: FaultAltered}
+		}
+	}
+	if garbled || !found && end > 0 {
+		return &ChainError{Seq: end + 1, Fault: FaultTruncated}
+	}
+	if found {
+		anchors = append(anchors, at.head)
+	}
+	want := map[int64]string{}
+	for _, a := range anchors {
+		if a.Seq > end {
+			return &ChainError{Seq: end + 1, Fault: FaultTruncated}
+		}
+		want[a.Seq] = a.Hash
+	}
+	if found {
+		end = at.head.Seq
 	}
 	prev := ""
 	for seq := int64(1); seq <= end; seq++ {
-		rec, err := inner.Get(ctx, AuditEventType, eventID(seq))
-		if errors.Is(err, ehrkit.ErrNotFound) {
-			return &ChainError{Seq: seq, Fault: FaultMissing}
-		}
+		ev, err := verifyEvent(ctx, inner, seq, prev)
 		if err != nil {
 			return err
 		}
-		ev, err := DecodeEvent(rec)
-		if err != nil {
-			return &ChainError{Seq: seq, Fault: FaultAltered}
-		}
-		switch {
-		case ev.Seq != seq:
-			return &ChainError{Seq: seq, Fault: FaultReordered}
-		case ev.Hash != ev.digest() || ev.Prev != prev || rec.Version != 1:
+		if h, ok := want[seq]; ok && h != ev.Hash {
 			return &ChainError{Seq: seq, Fault: FaultAltered}
 		}
 		prev = ev.Hash
 	}
 	return nil
+}
+
+// verifyEvent checks the event at position seq, whose predecessor's hash is
+// prev, and returns it.
+func verifyEvent(ctx context.Context, r storage.Reader, seq int64, prev string) (Event, error) {
+	rec, err := r.Get(ctx, AuditEventType, eventID(seq))
+	if errors.Is(err, ehrkit.ErrNotFound) {
+		return Event{}, &ChainError{Seq: seq, Fault: FaultMissing}
+	}
+	if err != nil {
+		return Event{}, err
+	}
+	ev, err := DecodeEvent(rec)
+	if err != nil {
+		return Event{}, &ChainError{Seq: seq, Fault: FaultAltered}
+	}
+	if ev.Seq != seq {
+		return Event{}, &ChainError{Seq: seq, Fault: FaultReordered}
+	}
+	canonical, err := EncodeEvent(ev)
+	if err != nil || !bytes.Equal(canonical, rec.Value) || ev.Hash != ev.digest() || ev.Prev != prev ||
+		rec.Version != 1 || !sameTerms(rec.Terms, ev.terms()) {
+		return Event{}, &ChainError{Seq: seq, Fault: FaultAltered}
+	}
+	for _, term := range ev.terms() {
+		found, err := indexFinds(ctx, r, rec.ID, term)
+		if err != nil {
+			return Event{}, err
+		}
+		if !found {
+			return Event{}, &ChainError{Seq: seq, Fault: FaultAltered}
+		}
+	}
+	return ev, nil
+}
+
+// sameTerms reports whether two term lists hold the same terms.
+func sameTerms(a, b []storage.Term) bool {
+	key := func(t storage.Term) string { return t.Name + "\x00" + t.Value }
+	as, bs := make([]string, len(a)), make([]string, len(b))
+	for i, t := range a {
+		as[i] = key(t)
+	}
+	for i, t := range b {
+		bs[i] = key(t)
+	}
+	slices.Sort(as)
+	slices.Sort(bs)
+	return slices.Equal(as, bs)
+}
+
+// indexFinds reports whether a query on term finds the audit event id: what
+// Accounting relies on, checked against the index itself rather than the
+// copy of the terms stored with the event.
+func indexFinds(ctx context.Context, r storage.Reader, id string, term storage.Term) (bool, error) {
+	q := storage.Query{Type: AuditEventType, Filters: []storage.Filter{{Term: term.Name, Op: storage.Eq, Value: term.Value}}, Limit: storage.MaxLimit}
+	for {
+		page, err := r.Query(ctx, q)
+		if err != nil {
+			return false, err
+		}
+		for _, rec := range page.Records {
+			if rec.ID == id {
+				return true, nil
+			}
+		}
+		if page.Next == "" {
+			return false, nil
+		}
+		q.Cursor = page.Next
+	}
 }
 
 // ReadHead returns the current head of the audit chain of store, the last
@@ -335,10 +497,9 @@ func Accounting(ctx context.Context, store storage.Store, patient string, from, 
 			yield(Event{}, err)
 			return
 		}
-		q := storage.Query{Type: AuditEventType, SortBy: "time", Filters: []storage.Filter{
-			{Term: "patient", Op: storage.Eq, Value: patient},
-			{Term: "time", Op: storage.Ge, Value: storage.UpdatedKey(from)},
-			{Term: "time", Op: storage.Lt, Value: storage.UpdatedKey(to)},
+		q := storage.Query{Type: AuditEventType, SortBy: patientTerm, Filters: []storage.Filter{
+			{Term: patientTerm, Op: storage.Ge, Value: patientKey(patient, from)},
+			{Term: patientTerm, Op: storage.Lt, Value: patientKey(patient, to)},
 		}, Limit: storage.MaxLimit}
 		for {
 			page, err := inner.Query(ctx, q)

@@ -2,6 +2,7 @@ package access_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -84,6 +85,19 @@ func TestVerifyNamesTheFirstBrokenEvent(t *testing.T) {
 			rewrite(t, e, 2, v4)
 			rewrite(t, e, 4, v2)
 		}, access.ChainError{Seq: 2, Fault: access.FaultReordered}, nil},
+		{"a field injected into the stored bytes, hash kept", func(t *testing.T, e env) {
+			v := value(t, e, 3)
+			injected := append([]byte(`{"injected":"x",`), v[1:]...)
+			rewrite(t, e, 3, injected)
+		}, access.ChainError{Seq: 3, Fault: access.FaultAltered}, nil},
+		{"the same event in another field order", func(t *testing.T, e env) {
+			var m map[string]any
+			require.NoError(t, json.Unmarshal(value(t, e, 3), &m))
+			reordered, err := json.Marshal(m) // keys sorted: not the declaration order
+			require.NoError(t, err)
+			require.NotEqual(t, value(t, e, 3), reordered)
+			rewrite(t, e, 3, reordered)
+		}, access.ChainError{Seq: 3, Fault: access.FaultAltered}, nil},
 		{"garbage", func(t *testing.T, e env) {
 			rewrite(t, e, 5, []byte("{"))
 		}, access.ChainError{Seq: 5, Fault: access.FaultAltered}, nil},
@@ -112,8 +126,54 @@ func TestVerifyNamesTheFirstBrokenEvent(t *testing.T) {
 	}
 }
 
-// TestAnchoredHeadRevealsTruncation: removing the newest events leaves an
-// intact chain; only a head anchored elsewhere shows they are gone.
+// removeEvent deletes audit event seq: on a backend with a database, its rows
+// from every table, as an administrator of the database could; else through
+// the contract (a tombstone the chain walk treats as missing).
+func removeEvent(t *testing.T, e env, seq int64) {
+	ctx := context.Background()
+	if e.backend.Exec == nil {
+		require.NoError(t, e.inner.Update(ctx, func(tx storage.Tx) error {
+			return tx.Delete(ctx, access.AuditEventType, eventID(seq), storage.Any)
+		}))
+		return
+	}
+	stmts := map[string][]string{
+		"sqlite": {`DELETE FROM terms WHERE type = ? AND id = ?`, `DELETE FROM records WHERE type = ? AND id = ?`,
+			`DELETE FROM changes WHERE rid IN (SELECT rid FROM versions WHERE type = ? AND id = ?)`,
+			`DELETE FROM versions WHERE type = ? AND id = ?`},
+		"postgres": {`DELETE FROM record_terms WHERE type = $1 AND id = $2`, `DELETE FROM records WHERE type = $1 AND id = $2`,
+			`DELETE FROM changes WHERE type = $1 AND id = $2`, `DELETE FROM record_versions WHERE type = $1 AND id = $2`},
+	}[e.backend.Name]
+	require.NotEmpty(t, stmts, "no deletion statements for backend %s", e.backend.Name)
+	for _, q := range stmts {
+		e.backend.Exec(t, e.inner, q, access.AuditEventType, eventID(seq))
+	}
+}
+
+// TestTruncationIsDetected: removing the newest N events leaves an intact
+// chain shorter than the head record the appenders keep (HIPAA 45 CFR
+// 164.312(b), audit controls: a removed access must not go unnoticed).
+func TestTruncationIsDetected(t *testing.T) {
+	for _, n := range []int64{1, 3} {
+		t.Run(fmt.Sprintf("last %d", n), func(t *testing.T) {
+			eachBackend(t, func(t *testing.T, e env) {
+				trail(t, e)
+				for seq := int64(6); seq > 6-n; seq-- {
+					removeEvent(t, e, seq)
+				}
+				err := access.Verify(context.Background(), e.inner)
+				var ce *access.ChainError
+				require.ErrorAs(t, err, &ce)
+				require.ErrorIs(t, err, access.ErrTampered)
+				assert.Equal(t, access.ChainError{Seq: 7 - n, Fault: access.FaultTruncated}, *ce)
+			})
+		})
+	}
+}
+
+// TestAnchoredHeadRevealsTruncation: a forger who removes the newest events
+// and rewrites the head record to match leaves a chain Verify alone accepts;
+// a head read earlier and kept elsewhere reveals it.
 func TestAnchoredHeadRevealsTruncation(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e env) {
 		trail(t, e)
@@ -122,14 +182,63 @@ func TestAnchoredHeadRevealsTruncation(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, int64(6), anchor.Seq)
 		assert.Equal(t, last(t, e.inner).Hash, anchor.Hash)
-		require.NoError(t, e.inner.Update(ctx, func(tx storage.Tx) error {
-			return tx.Delete(ctx, access.AuditEventType, eventID(6), storage.Any)
-		}))
-		require.NoError(t, access.Verify(ctx, e.inner))
+		require.NoError(t, access.Verify(ctx, e.inner, anchor))
+		removeEvent(t, e, 6)
 		head, err := access.ReadHead(ctx, e.inner)
 		require.NoError(t, err)
 		assert.Equal(t, int64(5), head.Seq)
+		forged, err := json.Marshal(head)
+		require.NoError(t, err)
+		require.NoError(t, e.inner.Update(ctx, func(tx storage.Tx) error {
+			_, err := tx.Put(ctx, storage.Record{Type: access.AuditHeadType, ID: "head", Value: forged}, storage.Any)
+			return err
+		}))
+		require.NoError(t, access.Verify(ctx, e.inner))
+		err = access.Verify(ctx, e.inner, anchor)
+		var ce *access.ChainError
+		require.ErrorAs(t, err, &ce)
+		assert.Equal(t, access.ChainError{Seq: 6, Fault: access.FaultTruncated}, *ce)
+		// An anchor whose hash is not the chain's at its position.
+		require.ErrorAs(t, access.Verify(ctx, e.inner, access.Head{Seq: 4, Hash: anchor.Hash}), &ce)
+		assert.Equal(t, access.ChainError{Seq: 4, Fault: access.FaultAltered}, *ce)
 	})
+}
+
+// TestEditedIndexTermIsDetected: moving an event's patient term in the index
+// hides it from Accounting; Verify finds that the index no longer finds the
+// event by the terms its hashed content gives.
+func TestEditedIndexTermIsDetected(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e env) {
+		if e.backend.Exec == nil {
+			t.Skip("no index below the contract to edit")
+		}
+		trail(t, e)
+		ctx := context.Background()
+		ev := decodeEvent(t, storage.Record{Type: access.AuditEventType, Value: value(t, e, 2)})
+		require.Equal(t, "p1", ev.Patient)
+		before := accounted(t, e, "p1")
+		require.Contains(t, before, int64(2))
+		q := map[string]string{
+			"sqlite":   `UPDATE terms SET value = 'p9' || substr(value, 3) WHERE type = ? AND id = ? AND name = 'patient'`,
+			"postgres": `UPDATE record_terms SET value = convert_to('p9', 'UTF8') || substring(value from 3) WHERE type = $1 AND id = $2 AND name = 'patient'`,
+		}[e.backend.Name]
+		require.Equal(t, int64(1), e.backend.Exec(t, e.inner, q, access.AuditEventType, eventID(2)))
+		require.NotContains(t, accounted(t, e, "p1"), int64(2), "the edit hides the event from the accounting")
+		err := access.Verify(ctx, e.inner)
+		var ce *access.ChainError
+		require.ErrorAs(t, err, &ce)
+		assert.Equal(t, access.ChainError{Seq: 2, Fault: access.FaultAltered}, *ce)
+	})
+}
+
+// accounted returns the sequence numbers of patient's accounting.
+func accounted(t *testing.T, e env, patient string) []int64 {
+	var out []int64
+	for ev, err := range access.Accounting(context.Background(), e.inner, patient, time.Time{}, time.Now().Add(time.Hour)) {
+		require.NoError(t, err)
+		out = append(out, ev.Seq)
+	}
+	return out
 }
 
 func encode(t *testing.T, ev access.Event) []byte {

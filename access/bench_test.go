@@ -3,6 +3,7 @@ package access_test
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 
@@ -148,6 +149,49 @@ func BenchmarkParallelGet(b *testing.B) {
 						}
 					})
 				})
+			}
+		})
+	}
+}
+
+// BenchmarkAuditedRead reads by id with 1 and 16 concurrent readers, on the
+// bare store and through the guard, whose every read waits until its audit
+// event is durable. Compare guarded with plain of the same backend and reader
+// count: the ratio is the cost of the audit.
+func BenchmarkAuditedRead(b *testing.B) {
+	for _, backend := range testbackends.All() {
+		if backend.Name == "memory" {
+			continue // nothing is made durable: no commit to share
+		}
+		b.Run(backend.Name, func(b *testing.B) {
+			inner := benchStore(b, backend)
+			guarded := access.Guard(inner, testPolicy(b))
+			ctx := access.WithPrincipal(context.Background(), benchUser)
+			for _, readers := range []int{1, 16} {
+				for _, st := range []struct {
+					name string
+					s    storage.Store
+				}{{"plain", inner}, {"guarded", guarded}} {
+					b.Run(fmt.Sprintf("readers=%d/%s", readers, st.name), func(b *testing.B) {
+						read := func(i int) {
+							if _, err := st.s.Get(ctx, "Observation", benchID(i*7919)); err != nil {
+								b.Error(err)
+							}
+						}
+						if readers == 1 {
+							for i := 0; b.Loop(); i++ {
+								read(i)
+							}
+							return
+						}
+						b.SetParallelism((readers + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+						b.RunParallel(func(pb *testing.PB) {
+							for i := 0; pb.Next(); i++ {
+								read(i)
+							}
+						})
+					})
+				}
 			}
 		})
 	}

@@ -109,7 +109,7 @@ func (g *Store) checker(p Principal, r storage.Reader) *checker {
 
 // record decides whether the principal may perform a on the target record.
 func (c *checker) record(ctx context.Context, a Action, t target) (decision, error) {
-	if t.typ == AuditEventType || t.typ == GrantType {
+	if guardOwned(t.typ) {
 		if a != Read && a != Search {
 			return decision{reason: ReasonAppendOnly}, nil
 		}

@@ -98,9 +98,16 @@
 // function use the transaction, never the store.
 //
 // Verify walks the chain and returns a *ChainError naming the first event
-// missing, altered or reordered (wrapping ErrTampered); removing the newest
-// events leaves a shorter intact chain, so anchor ReadHead somewhere the
-// store's administrators cannot write. Accounting answers "who accessed this
+// missing, altered or reordered (wrapping ErrTampered). Altered covers the
+// stored bytes (they must be the canonical encoding of the event they decode
+// to), the hashes, and the event's one index term (patient and time, which
+// Accounting ranges over): the terms stored with it must be those its hashed
+// content gives, and the index must find it by them. Every transaction that
+// appends also rewrites the head record (AuditHeadType), so removing the
+// newest events is reported as FaultTruncated; a forger who also rewrites
+// the head record is caught by a head read earlier with ReadHead, kept
+// somewhere the store's administrators cannot write, and passed to Verify.
+// Accounting answers "who accessed this
 // patient's record, when and why"; it needs PermAuditRead, or the portal
 // patient asking about themself.
 package access

@@ -46,6 +46,9 @@ type Store struct {
 	glass  time.Duration
 	batch  *batcher
 	chain  chain
+
+	window   time.Duration // group commit: see WithAuditGroupCommit
+	maxBatch int
 }
 
 var _ storage.Store = (*Store)(nil)
@@ -59,7 +62,8 @@ func Guard(store storage.Store, policy *Policy, opts ...Option) *Store {
 	if policy == nil {
 		policy = bareDefault()
 	}
-	g := &Store{inner: store, policy: policy, clock: ehrkit.RealClock{}, log: slog.New(slog.DiscardHandler), glass: time.Hour}
+	g := &Store{inner: store, policy: policy, clock: ehrkit.RealClock{}, log: slog.New(slog.DiscardHandler), glass: time.Hour,
+		window: defaultAuditWindow, maxBatch: defaultAuditBatch}
 	for _, o := range opts {
 		o(g)
 	}
@@ -106,14 +110,14 @@ func (g *Store) deny(ev Event, authenticated bool, reason Reason) error {
 // before returning. The write does not depend on the caller's context: an
 // event is stored even when the caller gives up waiting.
 func (g *Store) audit(evs ...Event) error {
-	return g.batch.add(evs, true)
+	return g.batch.add(evs, true, false)
 }
 
 // appendWith runs fn and appends evs in one transaction of the inner store,
 // retrying when another transaction advanced the audit chain first.
 func (g *Store) appendWith(ctx context.Context, fn func(tx storage.Tx) error, evs ...Event) error {
 	return ehrkit.RetryIf(ctx, maxAttempts, isChainConflict, func() error {
-		var head Head
+		var head anchor
 		err := g.inner.Update(ctx, func(tx storage.Tx) error {
 			if fn != nil {
 				if err := fn(tx); err != nil {
@@ -157,6 +161,8 @@ func (g *Store) read(ctx context.Context, action, typ, id string, fetch func() (
 	if err != nil {
 		return nil, err
 	}
+	r := g.batch.start()
+	defer r.release()
 	c := g.checker(p, g.inner)
 	if d, err := c.record(ctx, Read, target{typ: typ, id: id}); err != nil || d.reason != "" {
 		return nil, g.fail(ev, d, err)
@@ -176,7 +182,7 @@ func (g *Store) read(ctx context.Context, action, typ, id string, fetch func() (
 	if action == "history" {
 		ev.Version = 0
 	}
-	if err := g.audit(ev); err != nil {
+	if err := r.audit(ev); err != nil {
 		return nil, err
 	}
 	return recs, nil
@@ -254,11 +260,13 @@ func (g *Store) Query(ctx context.Context, q storage.Query) (storage.Page, error
 	if err != nil {
 		return storage.Page{}, err
 	}
+	r := g.batch.start()
+	defer r.release()
 	page, err := g.query(ctx, g.checker(p, g.inner), g.inner, q, &ev)
 	if err != nil {
 		return storage.Page{}, g.fail(ev, decision{reason: reasonOf(err)}, errOnly(err))
 	}
-	if err := g.audit(ev); err != nil {
+	if err := r.audit(ev); err != nil {
 		return storage.Page{}, err
 	}
 	return page, nil
@@ -391,6 +399,8 @@ func (g *Store) Changes(ctx context.Context, after int64, limit int) ([]storage.
 	if err != nil {
 		return nil, err
 	}
+	r := g.batch.start()
+	defer r.release()
 	c := g.checker(p, g.inner)
 	for {
 		batch, err := g.inner.Changes(ctx, after, limit)
@@ -409,7 +419,7 @@ func (g *Store) Changes(ctx context.Context, after int64, limit int) ([]storage.
 			}
 		}
 		if len(out) > 0 {
-			if err := g.audit(ev); err != nil {
+			if err := r.audit(ev); err != nil {
 				return nil, err
 			}
 			return out, nil
@@ -430,7 +440,7 @@ func (c *checker) change(ctx context.Context, ch storage.Change) (bool, error) {
 	var d decision
 	var err error
 	switch {
-	case ch.Type == AuditEventType:
+	case ch.Type == AuditEventType || ch.Type == AuditHeadType:
 		return false, nil
 	case ch.Kind != storage.ChangeEvent:
 		d, err = c.record(ctx, Read, target{typ: ch.Type, id: ch.ID, compartment: ch.Compartment, labels: ch.Labels})

@@ -219,7 +219,7 @@ func compileGroups(v *ehrkit.Issues, groups [][]Group) (classes, map[string]bool
 			for k, t := range gr.Types {
 				tp := ehrkit.Index(path+".types", k)
 				v.Check(storage.ValidType(t), tp, ehrkit.IssueValue, "malformed record type")
-				v.Check(!reserved(t) && t != ConsentType, tp, ehrkit.IssueValue, "record type of the access package")
+				v.Check(!guardOwned(t) && t != ConsentType, tp, ehrkit.IssueValue, "record type of the access package")
 				if was, seen := declared[t]; seen && was != gr.Shared {
 					v.Add(tp, ehrkit.IssueInvariant, "declared both shared and patient-owned")
 				}

@@ -93,7 +93,7 @@ func Require(ctx context.Context, store storage.Store, perm Permission, compartm
 	if d.reason != "" {
 		err = denied(&ev, d.reason)
 	}
-	_ = g.batch.add([]Event{ev}, false)
+	_ = g.batch.add([]Event{ev}, false, false)
 	return err
 }
 

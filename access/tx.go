@@ -35,7 +35,7 @@ func (g *Store) Update(ctx context.Context, fn func(tx storage.Tx) error) error 
 	raced := false // the last attempt lost the race for the audit chain head
 	return ehrkit.RetryIf(ctx, maxAttempts, func(error) bool { return raced }, func() error {
 		t := &guardTx{g: g, p: p}
-		var head Head
+		var head anchor
 		err := g.inner.Update(ctx, func(tx storage.Tx) error {
 			t.tx, t.c = tx, g.checker(p, tx)
 			// The head is taken before fn runs: if another audited

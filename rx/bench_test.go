@@ -116,3 +116,12 @@ func BenchmarkCheckSynthetic100k(b *testing.B) {
 	}
 	benchCheck(b, kb, in)
 }
+
+// BenchmarkCheckManyOrders checks 4 000 proposed orders of eight drugs
+// against each other, the size of input that once took 5.2 GB.
+func BenchmarkCheckManyOrders(b *testing.B) {
+	kb := rx.Shipped()
+	in := manyOrders(4000, "21212", "11289", "5640", "161", "7646", "36567", "1191", "8640")
+	b.ReportAllocs()
+	loopCPU(b, func() { rx.Check(kb, in) })
+}

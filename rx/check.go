@@ -121,7 +121,7 @@ func (r Result) Interrupting() []Alert {
 // resolved by display name and otherwise reported in Result.Unresolved. Check
 // is a pure function: it reads nothing but its arguments.
 func Check(kb KnowledgeBase, in Input) Result {
-	c := checker{kb: kb, in: in}
+	c := checker{kb: kb, in: in, seen: map[string]bool{}, memo: map[memoKey][]Alert{}}
 	orders := make([]resolved, len(in.Orders))
 	for i, o := range in.Orders {
 		orders[i] = c.resolve(o.Medication, false)
@@ -133,21 +133,31 @@ func Check(kb KnowledgeBase, in Input) Result {
 			active = append(active, activeOrders[k])
 		}
 	}
-	allergies := c.resolveAll(in.Patient.Allergies, true)
+	active = distinct(active)
+	allergies := distinct(c.resolveAll(in.Patient.Allergies, true))
+	// An order is checked against every later order. Orders naming the same
+	// drug give the same findings, so each order meets each distinct later
+	// drug once: left counts the orders of each drug still ahead.
+	later := distinct(orders)
+	left := map[string]int{}
+	for _, o := range orders {
+		left[o.key]++
+	}
 	for i, o := range orders {
+		left[o.key]--
 		if !o.ok {
 			continue
 		}
 		for _, a := range active {
-			c.pair(i, o, a)
+			c.against(i, o, a, false)
 		}
-		for _, other := range orders[i+1:] {
-			if other.ok {
-				c.pair(i, o, other)
+		for _, other := range later {
+			if other.ok && left[other.key] > 0 {
+				c.against(i, o, other, false)
 			}
 		}
 		for _, al := range allergies {
-			c.allergy(i, o, al)
+			c.against(i, o, al, true)
 		}
 		c.dose(i, o, in.Orders[i])
 		c.pattern(i, o, in.Orders[i])
@@ -157,9 +167,6 @@ func Check(kb KnowledgeBase, in Input) Result {
 		return cmp.Or(cmp.Compare(x.Order, y.Order), cmp.Compare(x.Severity.rank(), y.Severity.rank()),
 			strings.Compare(string(x.Kind), string(y.Kind)), strings.Compare(x.Rule, y.Rule),
 			slices.Compare(x.Codes, y.Codes))
-	})
-	c.alerts = slices.CompactFunc(c.alerts, func(x, y Alert) bool {
-		return x.Order == y.Order && x.Kind == y.Kind && x.Rule == y.Rule && slices.Equal(x.Codes, y.Codes)
 	})
 	if c.alerts == nil {
 		c.alerts = []Alert{}
@@ -174,14 +181,86 @@ type checker struct {
 	kb         KnowledgeBase
 	in         Input
 	alerts     []Alert
+	seen       map[string]bool // identities of the alerts kept (see add)
 	unresolved []ehrkit.Coding
 	cites      map[string]string // rendered citations by source-ID list
+	// memo holds the findings of each pair of drugs met, with Order zero;
+	// buf collects the findings of the pair being checked.
+	memo map[memoKey][]Alert
+	buf  []Alert
+}
+
+// memoKey names a pair of drugs checked against each other, the second one
+// as an allergen or as a medication.
+type memoKey struct {
+	order, other string
+	allergen     bool
+}
+
+// add keeps an alert unless one of the same order, kind, rule and codes is
+// kept already: the first one stands for all.
+func (c *checker) add(a Alert) {
+	id := fmt.Sprint(a.Order, "\x00", a.Kind, "\x00", a.Rule, "\x00", strings.Join(a.Codes, "\x00"))
+	if c.seen[id] {
+		return
+	}
+	c.seen[id] = true
+	c.alerts = append(c.alerts, a)
+}
+
+// against checks order i, which is the drug o, against another drug: a
+// medication (interactions and duplicates) or, when allergen is set, a
+// recorded allergen. The findings of a pair of drugs are worked out once per
+// check and given to every order of the drug.
+func (c *checker) against(i int, o, other resolved, allergen bool) {
+	k := memoKey{o.key, other.key, allergen}
+	found, ok := c.memo[k]
+	if !ok {
+		c.buf = nil
+		if allergen {
+			c.allergy(o, other)
+		} else {
+			c.pair(o, other)
+		}
+		found = c.buf
+		c.memo[k] = found
+	}
+	for _, a := range found {
+		a.Order = i
+		a.Codes, a.Rules = slices.Clone(a.Codes), slices.Clone(a.Rules)
+		c.add(a)
+	}
 }
 
 // resolved is a coding with the drug it names.
 type resolved struct {
 	Drug
 	ok bool
+	// key is the same for codings that resolved to the same drug.
+	key string
+}
+
+// drugKey is what the pair and allergy checks read of a drug: its code,
+// name, class and ingredients (strengths matter to dose checks only).
+func drugKey(d Drug) string {
+	parts := []string{d.RxCUI, d.Name, d.Class}
+	for _, in := range d.Ingredients {
+		parts = append(parts, in.RxCUI)
+	}
+	return strings.Join(parts, "\x00")
+}
+
+// distinct returns the resolved drugs with their first occurrences only.
+func distinct(rs []resolved) []resolved {
+	seen := map[string]bool{}
+	var out []resolved
+	for _, r := range rs {
+		if r.ok && !seen[r.key] {
+			seen[r.key] = true
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func (c *checker) resolveAll(codings []ehrkit.Coding, classes bool) []resolved {
@@ -198,7 +277,7 @@ func (c *checker) resolveAll(codings []ehrkit.Coding, classes bool) []resolved {
 // classes is true (allergens), never as a medication.
 func (c *checker) resolve(cd ehrkit.Coding, classes bool) resolved {
 	if d, ok := Resolve(c.kb, cd); ok && (classes || d.Class == "") {
-		return resolved{Drug: d, ok: true}
+		return resolved{Drug: d, ok: true, key: drugKey(d)}
 	}
 	c.unresolved = append(c.unresolved, cd)
 	return resolved{}
@@ -306,12 +385,12 @@ func codes(x, y string, a, b resolved) []string {
 }
 
 // pair checks order o against another drug: interactions and duplicates.
-func (c *checker) pair(i int, o, other resolved) {
+func (c *checker) pair(o, other resolved) {
 	for _, x := range o.Ingredients {
 		for _, y := range other.Ingredients {
 			if x.RxCUI == y.RxCUI {
-				c.alerts = append(c.alerts, Alert{
-					Kind: DuplicateTherapy, Severity: Moderate, Interruptive: true, Order: i,
+				c.buf = append(c.buf, Alert{
+					Kind: DuplicateTherapy, Severity: Moderate, Interruptive: true,
 					Codes:      codes(x.RxCUI, "", o, other),
 					Message:    fmt.Sprintf("Duplicate therapy: %s is already ordered or taken", c.name(x.RxCUI)),
 					Management: "Confirm that both orders are intended, or stop one of them.",
@@ -319,8 +398,8 @@ func (c *checker) pair(i int, o, other resolved) {
 				})
 				continue
 			}
-			c.interactions(i, x.RxCUI, y.RxCUI, o, other)
-			c.sameClass(i, x.RxCUI, y.RxCUI, o, other)
+			c.interactions(x.RxCUI, y.RxCUI, o, other)
+			c.sameClass(x.RxCUI, y.RxCUI, o, other)
 		}
 	}
 }
@@ -328,7 +407,7 @@ func (c *checker) pair(i int, o, other resolved) {
 // interactions alerts on the rules between two ingredients. Rules stated by
 // several sources for one pair make one alert (see mergeRules); rules derived
 // from enzyme roles show only when no source states the pair.
-func (c *checker) interactions(i int, x, y string, o, other resolved) {
+func (c *checker) interactions(x, y string, o, other resolved) {
 	rules := c.kb.Interactions(x, y)
 	if len(rules) == 0 {
 		return
@@ -340,11 +419,11 @@ func (c *checker) interactions(i int, x, y string, o, other resolved) {
 		}
 	}
 	if len(stated) > 0 {
-		c.alerts = append(c.alerts, c.ruleAlert(i, x, y, o, other, mergeRules(stated)))
+		c.buf = append(c.buf, c.ruleAlert(x, y, o, other, mergeRules(stated)))
 		return
 	}
 	for _, r := range rules {
-		c.alerts = append(c.alerts, c.ruleAlert(i, x, y, o, other, mergedRule{Interaction: r}))
+		c.buf = append(c.buf, c.ruleAlert(x, y, o, other, mergedRule{Interaction: r}))
 	}
 }
 
@@ -388,9 +467,9 @@ func mergeRules(rules []Interaction) mergedRule {
 	return m
 }
 
-func (c *checker) ruleAlert(i int, x, y string, o, other resolved, r mergedRule) Alert {
+func (c *checker) ruleAlert(x, y string, o, other resolved, r mergedRule) Alert {
 	return Alert{
-		Kind: DrugDrug, Severity: r.Severity, Interruptive: r.Interruptive, Order: i,
+		Kind: DrugDrug, Severity: r.Severity, Interruptive: r.Interruptive,
 		Codes:     codes(x, y, o, other),
 		Message:   capitalise(c.name(x)) + " with " + c.name(y) + ": " + r.Summary,
 		Mechanism: r.Mechanism, Management: r.Management, Source: c.cite(r.Sources),
@@ -398,10 +477,10 @@ func (c *checker) ruleAlert(i int, x, y string, o, other resolved, r mergedRule)
 	}
 }
 
-func (c *checker) sameClass(i int, x, y string, o, other resolved) {
+func (c *checker) sameClass(x, y string, o, other resolved) {
 	for _, cl := range c.shared(x, y, UseTherapeutic) {
-		c.alerts = append(c.alerts, Alert{
-			Kind: DuplicateTherapy, Severity: Moderate, Interruptive: true, Order: i,
+		c.buf = append(c.buf, Alert{
+			Kind: DuplicateTherapy, Severity: Moderate, Interruptive: true,
 			Codes:      codes(x, y, o, other),
 			Message:    fmt.Sprintf("Duplicate therapy: %s and %s are both %s", c.name(x), c.name(y), strings.ToLower(cl.Name)),
 			Management: "Confirm that two drugs of one class are intended, or stop one of them.",
@@ -432,7 +511,7 @@ const (
 )
 
 // allergy checks order o against one recorded allergen.
-func (c *checker) allergy(i int, o, al resolved) {
+func (c *checker) allergy(o, al resolved) {
 	for _, x := range o.Ingredients {
 		for _, y := range al.Ingredients {
 			switch {
@@ -440,8 +519,8 @@ func (c *checker) allergy(i int, o, al resolved) {
 				// A class allergen alerts on its members only (the case below).
 			case al.Class != "":
 				cl := c.classNamed(al.Class, x.RxCUI)
-				c.alerts = append(c.alerts, Alert{
-					Kind: DrugAllergy, Severity: Major, Interruptive: true, Order: i,
+				c.buf = append(c.buf, Alert{
+					Kind: DrugAllergy, Severity: Major, Interruptive: true,
 					Codes:      codes(x.RxCUI, "", o, resolved{}),
 					Message:    fmt.Sprintf("Allergy to %s: %s belongs to the class", strings.ToLower(al.Name), c.name(x.RxCUI)),
 					Mechanism:  classMechanism,
@@ -449,8 +528,8 @@ func (c *checker) allergy(i int, o, al resolved) {
 					Source:     c.cite(cl.Sources), Rule: al.Class,
 				})
 			case x.RxCUI == y.RxCUI:
-				c.alerts = append(c.alerts, Alert{
-					Kind: DrugAllergy, Severity: Contraindicated, Interruptive: true, Order: i,
+				c.buf = append(c.buf, Alert{
+					Kind: DrugAllergy, Severity: Contraindicated, Interruptive: true,
 					Codes:      codes(x.RxCUI, "", o, al),
 					Message:    fmt.Sprintf("Recorded allergy to %s, an ingredient of this order", c.name(x.RxCUI)),
 					Mechanism:  "Same ingredient as the recorded allergen",
@@ -458,7 +537,7 @@ func (c *checker) allergy(i int, o, al resolved) {
 					Source:     "Patient's recorded allergy; ingredient identity from RxNorm", Rule: "ALLERGY-SAME-INGREDIENT",
 				})
 			default:
-				c.crossSensitivity(i, x.RxCUI, y.RxCUI, o, al)
+				c.crossSensitivity(x.RxCUI, y.RxCUI, o, al)
 			}
 		}
 	}
@@ -473,10 +552,10 @@ func (c *checker) classNamed(id, member string) Class {
 	return Class{ID: id}
 }
 
-func (c *checker) crossSensitivity(i int, x, y string, o, al resolved) {
+func (c *checker) crossSensitivity(x, y string, o, al resolved) {
 	for _, cl := range c.shared(x, y, UseAllergy) {
-		c.alerts = append(c.alerts, Alert{
-			Kind: DrugAllergy, Severity: Major, Interruptive: true, Order: i,
+		c.buf = append(c.buf, Alert{
+			Kind: DrugAllergy, Severity: Major, Interruptive: true,
 			Codes:      codes(x, y, o, al),
 			Message:    fmt.Sprintf("Recorded allergy to %s: %s is in the same class (%s)", c.name(y), c.name(x), strings.ToLower(cl.Name)),
 			Mechanism:  classMechanism,
@@ -631,7 +710,7 @@ func (c *checker) doseUnchecked(i int, o resolved, rxcui string, p Proposed) {
 		if !c.applies(l, p.Route) {
 			continue
 		}
-		c.alerts = append(c.alerts, Alert{
+		c.add(Alert{
 			Kind: DoseUnchecked, Severity: Moderate, Interruptive: true, Order: i,
 			Codes:      codes(rxcui, "", o, resolved{}),
 			Message:    fmt.Sprintf("Dose not checked: unit %q cannot be converted to an amount of %s", p.Dose.Unit, c.name(rxcui)),
@@ -667,12 +746,7 @@ func (c *checker) needsWeight(i int, o resolved, rxcui string, l DoseLimit) {
 	if age := c.ageYears(); age < 0 || age >= 18 {
 		return
 	}
-	for _, a := range c.alerts {
-		if a.Order == i && a.Rule == RuleNoWeight && a.Codes[0] == rxcui {
-			return
-		}
-	}
-	c.alerts = append(c.alerts, Alert{
+	c.add(Alert{
 		Kind: DoseRange, Severity: Moderate, Interruptive: true, Order: i,
 		Codes:      codes(rxcui, "", o, resolved{}),
 		Message:    fmt.Sprintf("Dose of %s not checked: the limit for a child of this age is per kilogram and no body weight is recorded", c.name(rxcui)),
@@ -703,7 +777,7 @@ func (c *checker) pattern(i int, o resolved, p Proposed) {
 			if !per.GreaterThan(decimal.NewFromInt(int64(f.Count))) {
 				continue
 			}
-			c.alerts = append(c.alerts, Alert{
+			c.add(Alert{
 				Kind: DoseRange, Severity: Major, Interruptive: true, Order: i,
 				Codes: codes(comp.RxCUI, "", o, resolved{}),
 				Message: fmt.Sprintf("%s is ordered %s times in %d days; at most %d administrations in %d days are expected",
@@ -781,7 +855,7 @@ func (c *checker) cumulative(orders, activeOrders []resolved) {
 			if x.order < 0 {
 				continue
 			}
-			c.alerts = append(c.alerts, Alert{
+			c.add(Alert{
 				Kind: DoseRange, Severity: Major, Interruptive: true, Order: x.order,
 				Codes: codes(rxcui, "", orders[x.order], resolved{}),
 				Message: fmt.Sprintf("The total daily dose of %s across %d orders, %s mg, is above the maximum of %s mg",
@@ -817,7 +891,7 @@ func NormalizeRoute(route string) string {
 }
 
 func (c *checker) doseAlert(i int, o resolved, rxcui string, l DoseLimit, which string, got, max decimal.Decimal) {
-	c.alerts = append(c.alerts, Alert{
+	c.add(Alert{
 		Kind: DoseRange, Severity: Major, Interruptive: true, Order: i,
 		Codes:      codes(rxcui, "", o, resolved{}),
 		Message:    fmt.Sprintf("The %s dose of %s, %s mg, is above the maximum of %s mg", which, c.name(rxcui), got.String(), max.String()),

@@ -154,8 +154,12 @@ func (a Appointment) Validate() error {
 	v.Required("end", !a.End.IsZero())
 	if !a.Start.IsZero() && !a.End.IsZero() {
 		v.Check(a.End.After(a.Start), "end", ehrkit.IssueInvariant, "must be after start")
-		v.Check(a.End.Sub(a.Start)+a.BufferBefore+a.BufferAfter <= maxBlock, "end", ehrkit.IssueBusinessRule, "with buffers must not exceed %s", maxBlock)
+		v.Check(a.End.Sub(a.Start) <= maxBlock && a.BufferBefore <= maxBlock && a.BufferAfter <= maxBlock &&
+			a.End.Sub(a.Start)+a.BufferBefore+a.BufferAfter <= maxBlock, "end", ehrkit.IssueBusinessRule, "with buffers must not exceed %s", maxBlock)
 	}
+	checkTime(&v, "start", a.Start)
+	checkTime(&v, "end", a.End)
+	checkTime(&v, "holdUntil", a.HoldUntil)
 	v.Check(a.BufferBefore >= 0, "bufferBefore", ehrkit.IssueValue, "must not be negative")
 	v.Check(a.BufferAfter >= 0, "bufferAfter", ehrkit.IssueValue, "must not be negative")
 	v.Check(a.Revision >= 0, "revision", ehrkit.IssueValue, "must not be negative")

@@ -37,6 +37,10 @@
 // than a new one: the search moves its start forward by whole periods, which
 // selects the same days.
 //
+// Schedule times (starts, ends, holds and searched windows) lie between
+// 1677-09-23 and 2262-04-09, the span of the day ledgers' Unix nanoseconds
+// less two days; a time outside it is refused with its field named.
+//
 // Schedule.Validate and the other validators return one
 // *ehrkit.ValidationError naming every bad field, for example timeZone (an
 // unknown zone), availability[1].rule (an RRULE that does not parse) or

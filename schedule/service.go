@@ -167,6 +167,8 @@ func (q SlotQuery) Validate() error {
 		validateActor(&v, ehrkit.Index("resources", i), res)
 	}
 	v.Check(q.End.After(q.Start), "end", ehrkit.IssueInvariant, "must be after start")
+	checkTime(&v, "start", q.Start)
+	checkTime(&v, "end", q.End)
 	return v.Err()
 }
 
@@ -208,6 +210,7 @@ func (r BookRequest) Validate() error {
 		validateActor(&v, ehrkit.Index("resources", i), res)
 	}
 	v.Required("start", !r.Start.IsZero())
+	checkTime(&v, "start", r.Start)
 	return v.Err()
 }
 
@@ -337,6 +340,12 @@ func (s *Service) unplace(ctx context.Context, tx storage.Tx, ls *ledgerSet, a A
 // Its old reminders are dropped and new ones written; the old slot is offered
 // to the waitlist. Like Book, it is an act of access.PermScheduleBook.
 func (s *Service) Reschedule(ctx context.Context, id string, start time.Time) (Appointment, error) {
+	var v ehrkit.Issues
+	v.Required("start", !start.IsZero())
+	checkTime(&v, "start", start)
+	if err := v.Err(); err != nil {
+		return Appointment{}, err
+	}
 	return s.modify(ctx, id, access.PermScheduleBook, func(tx storage.Tx, ls *ledgerSet, a *Appointment) error {
 		if a.Status != Booked {
 			return fmt.Errorf("schedule: reschedule a %s appointment: %w", a.Status, ehrkit.ErrFailedPrecondition)

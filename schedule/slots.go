@@ -144,6 +144,9 @@ func plan(req SlotRequest, calendars []Calendar) (*slotPlan, error) {
 	var v ehrkit.Issues
 	v.Merge("type", t.Validate())
 	v.Check(req.End.After(req.Start), "end", ehrkit.IssueInvariant, "must be after start")
+	checkTime(&v, "start", req.Start)
+	checkTime(&v, "end", req.End)
+	checkTime(&v, "now", req.Now)
 	v.Check(len(calendars) == len(t.Requires), "resources", ehrkit.IssueValue, "need one resource per required kind (%d)", len(t.Requires))
 	scheds := make([]*compiled, len(calendars))
 	for i, c := range calendars {

@@ -2,6 +2,7 @@ package schedule
 
 import (
 	"fmt"
+	"math"
 	"sync"
 	"time"
 
@@ -22,6 +23,22 @@ const maxResourceID = 96
 // maxBlock bounds an appointment with its buffers, so that bookings that may
 // overlap a window are found within a day of it.
 const maxBlock = 24 * time.Hour
+
+// The day ledgers keep times as Unix nanoseconds, which span 1677-09-21 to
+// 2262-04-11. Schedule times (starts, ends, holds, searched windows) must lie
+// two days inside that span, so that every block with its buffers and every
+// searched window fits; checkTime refuses the others, which would otherwise
+// wrap around and double-book.
+var (
+	earliestTime = time.Unix(0, math.MinInt64).Add(2 * maxBlock).UTC()
+	latestTime   = time.Unix(0, math.MaxInt64).Add(-2 * maxBlock).UTC()
+)
+
+// checkTime reports a non-zero time outside the span schedules cover.
+func checkTime(v *ehrkit.Issues, path string, t time.Time) {
+	v.Check(t.IsZero() || (!t.Before(earliestTime) && !t.After(latestTime)), path, ehrkit.IssueValue,
+		"must lie between %s and %s", earliestTime.Format(time.DateOnly), latestTime.Format(time.DateOnly))
+}
 
 // Schedule is the availability of one resource (FHIR Schedule).
 type Schedule struct {
@@ -87,7 +104,9 @@ func (t AppointmentType) Validate() error {
 	v.Check(t.Duration > 0, "duration", ehrkit.IssueValue, "must be positive")
 	v.Check(t.BufferBefore >= 0, "bufferBefore", ehrkit.IssueValue, "must not be negative")
 	v.Check(t.BufferAfter >= 0, "bufferAfter", ehrkit.IssueValue, "must not be negative")
-	v.Check(t.Duration+t.BufferBefore+t.BufferAfter <= maxBlock, "duration", ehrkit.IssueBusinessRule, "with buffers must not exceed %s", maxBlock)
+	// Each part is bounded first, so that their sum cannot overflow.
+	v.Check(t.Duration <= maxBlock && t.BufferBefore <= maxBlock && t.BufferAfter <= maxBlock &&
+		t.Duration+t.BufferBefore+t.BufferAfter <= maxBlock, "duration", ehrkit.IssueBusinessRule, "with buffers must not exceed %s", maxBlock)
 	v.Check(t.Capacity >= 0, "capacity", ehrkit.IssueValue, "must not be negative")
 	v.Check(len(t.Requires) > 0, "requires", ehrkit.IssueRequired, "needs at least one resource kind")
 	for i, k := range t.Requires {

@@ -178,3 +178,13 @@ type Page struct {
 	// Next is the cursor of the following page, "" when this is the last one.
 	Next string
 }
+
+// Explainer is an optional capability of a Store backed by a database with a
+// query planner: Explain returns the plan the database chooses for q, one
+// line per plan node, in the database's own words (SQLite's EXPLAIN QUERY
+// PLAN details, PostgreSQL's EXPLAIN text). Tests use it to check that the
+// queries a domain package issues are served by indexes, so that a change
+// that turns one into a scan of a table fails.
+type Explainer interface {
+	Explain(ctx context.Context, q Query) ([]string, error)
+}

@@ -1,8 +1,24 @@
-// Command clinic walks through one day at a small clinic with every ehrkit
-// package working together on the embedded SQLite store, guarded by the
-// default access policy:
+// Command clinic is a small web EHR built from every ehrkit package, on the
+// embedded SQLite store guarded by the default access policy:
 //
-//	go run ./examples/clinic [-db FILE]
+//	go run ./examples/clinic [-addr 127.0.0.1:8080] [-db FILE] [-seed=false]
+//
+// It opens (or creates) the SQLite file (default clinic.db), seeds a clinic on
+// first start — the Synthea patients of the corpus named by EHRKIT_CORPUS when
+// it is there, always the clinic's staff, schedules and a small cast of
+// patients whose charts show every module — with a progress bar on the
+// console, and serves the clinic at http://127.0.0.1:8080 until interrupted
+// (SIGINT or SIGTERM shut it down cleanly). The login page offers one demo
+// account per role (physician, nurse, front desk, pharmacist, biller, privacy
+// officer, patient portal); what each sees and may do is decided by the
+// access policy, not by the pages. Pages are rendered on the server with
+// html/template; the one script on them refreshes the order-entry alerts as
+// the prescriber types, and every form works without it.
+//
+// With -script the program instead plays one scripted day at the clinic on
+// the console:
+//
+//	go run ./examples/clinic -script [-db FILE]
 //
 // The front desk registers patients and books a visit, a physician documents
 // it and prescribes, the drug-safety checks interrupt where they should, a
@@ -10,13 +26,13 @@
 // in-memory pharmacy through the change feed, the patient's record is exported
 // as FHIR, and the privacy officer verifies the audit trail. The clock is fixed
 // so that every run prints the same story. Without -db the store is a new file
-// in a temporary folder that is removed when the day ends; -db names a file
-// that must not exist yet, and is kept. Exit status: 0 when the day ran, 1 when
-// it failed (the message names the -db file when it cannot be created or
-// opened), 2 on bad usage.
+// in a temporary folder that is removed when the day ends; with -script, -db
+// names a file that must not exist yet, and is kept. Exit status: 0 when the
+// day ran (or the server shut down cleanly), 1 when it failed (the message
+// names the -db file when it cannot be created or opened), 2 on bad usage.
 //
-// The audit summary at the end counts three things separately for each
-// person: record accesses (read, search, create, update), permission
+// The audit summary at the end of the day counts three things separately for
+// each person: record accesses (read, search, create, update), permission
 // decisions (an operation such as note.sign or rx.sign asked of the policy,
 // allowed or denied) and recorded acts (the operation done, audited in the
 // transaction that did it). An act allowed and done therefore appears once as
@@ -70,13 +86,28 @@ func main() { storeflag.Main(run) }
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("clinic", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	db := fs.String("db", "", "SQLite database `file` to create and keep (default: a new file in a temporary folder, removed at the end)")
+	db := fs.String("db", "", "SQLite database `file` (server default "+defaultDB+"; with -script a new file to create and keep, default a temporary one)")
+	addr := fs.String("addr", defaultAddr, "`address` the web EHR listens on")
+	seed := fs.Bool("seed", true, "seed an empty store with the demo clinic")
+	script := fs.Bool("script", false, "play the scripted console day instead of serving the web EHR")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "clinic: unexpected argument %q\n", fs.Arg(0))
 		return 2
+	}
+	if !*script {
+		path := *db
+		if path == "" {
+			path = defaultDB
+		}
+		cfg := config{Addr: *addr, DB: path, Seed: *seed, Corpus: os.Getenv("EHRKIT_CORPUS")}
+		if err := serve(ctx, cfg, stdout, nil); err != nil {
+			fmt.Fprintln(stderr, "clinic:", err)
+			return 1
+		}
+		return 0
 	}
 	path := *db
 	if path == "" {

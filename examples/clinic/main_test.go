@@ -13,7 +13,7 @@ import (
 
 func TestClinicDay(t *testing.T) {
 	var out, errb bytes.Buffer
-	require.Equal(t, 0, run(context.Background(), []string{"-db", filepath.Join(t.TempDir(), "clinic.db")}, &out, &errb), errb.String())
+	require.Equal(t, 0, run(context.Background(), []string{"-script", "-db", filepath.Join(t.TempDir(), "clinic.db")}, &out, &errb), errb.String())
 	got := out.String()
 	for _, line := range []string{
 		// 1. registration
@@ -73,7 +73,7 @@ func TestClinicRefusesExistingFile(t *testing.T) {
 	assert.Empty(t, out.String())
 
 	var errb bytes.Buffer
-	assert.Equal(t, 1, run(context.Background(), []string{"-db", path}, &out, &errb))
+	assert.Equal(t, 1, run(context.Background(), []string{"-script", "-db", path}, &out, &errb))
 	assert.Contains(t, errb.String(), path)
 	assert.Contains(t, errb.String(), "already exists")
 }
@@ -83,7 +83,7 @@ func TestClinicRefusesExistingFile(t *testing.T) {
 func TestClinicUnopenableDB(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "no-such-folder", "clinic.db")
 	var out, errb bytes.Buffer
-	assert.Equal(t, 1, run(context.Background(), []string{"-db", path}, &out, &errb))
+	assert.Equal(t, 1, run(context.Background(), []string{"-script", "-db", path}, &out, &errb))
 	assert.Contains(t, errb.String(), "open "+path)
 }
 
@@ -96,7 +96,7 @@ func TestClinicRemovesItsTemporaryStore(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
 	var out, errb bytes.Buffer
-	require.Equal(t, 0, run(context.Background(), nil, &out, &errb), errb.String())
+	require.Equal(t, 0, run(context.Background(), []string{"-script"}, &out, &errb), errb.String())
 	assert.Contains(t, out.String(), "store: SQLite "+tmp)
 	assert.Contains(t, out.String(), "has been removed")
 	left, err := os.ReadDir(tmp)

@@ -1,6 +1,7 @@
 // Command hl7 reads HL7 v2 messages.
 //
 //	hl7 parse [-json] FILE...
+//	hl7 ingest [-db FILE | -postgres DSN] [-json] FILE...
 //
 // parses every message in the files (batches and files of several messages
 // included; segments may end in "\r", "\n" or "\r\n"). Without -json it
@@ -10,10 +11,23 @@
 // segment, repetition, field, component and message, never message content).
 // The exit status is 0 when every message parsed, 1 when some failed, 2 on
 // bad usage.
+//
+// ingest files every message of the files into a store as hl7listener
+// would (ADT into the patient registry, ORU into lab results and the
+// clinician's notifications or the reconciliation queue, ORM and OML into
+// laboratory orders, SIU into the schedule) and prints each message's ACK
+// (ER7, one segment a line). With -json it prints one report instead:
+// messages, accepted (AA), rejected (source, index, ack AE or AR, and the
+// ERR locations and texts, never message content), and what the store then
+// holds: current patients, results filed to a patient, open reconciliation
+// entries. The store is the SQLite file of -db (default ehrkit.db) or the
+// PostgreSQL database of -postgres. The exit status is 0 when every message
+// was accepted, 1 when some were not, 2 on bad usage.
 package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -21,12 +35,13 @@ import (
 	"io"
 	"os"
 
+	"github.com/ehrkit/ehrkit/examples/internal/storeflag"
 	"github.com/ehrkit/ehrkit/interop/hl7v2"
 )
 
-func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+func main() { storeflag.Main(run) }
 
-const usage = "usage: hl7 parse [-json] FILE..."
+const usage = "usage: hl7 parse [-json] FILE...\n       hl7 ingest [-db FILE | -postgres DSN] [-json] FILE..."
 
 // report is the JSON line of one message.
 type report struct {
@@ -48,15 +63,22 @@ type errReport struct {
 	Message    string `json:"message"`
 }
 
-func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] != "parse" {
-		fmt.Fprintln(stderr, usage)
-		return 2
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	switch {
+	case len(args) > 0 && args[0] == "parse":
+		return parse(args[1:], stdout, stderr)
+	case len(args) > 0 && args[0] == "ingest":
+		return ingest(ctx, args[1:], stdout, stderr)
 	}
+	fmt.Fprintln(stderr, usage)
+	return 2
+}
+
+func parse(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("parse", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "one JSON object per message")
-	if err := fs.Parse(args[1:]); err != nil || fs.NArg() == 0 {
+	if err := fs.Parse(args); err != nil || fs.NArg() == 0 {
 		fmt.Fprintln(stderr, usage)
 		return 2
 	}

@@ -24,7 +24,7 @@ func TestParseJSON(t *testing.T) {
 	bad := "MSH|^~\\&|LAB||EHR||20261125||ORU^R01|c-2|P|2.5.1\nOBX|1|ST|x||SECRET\\Q\\\n"
 	f := write(t, "two.hl7", good+bad)
 	var out, errOut bytes.Buffer
-	code := run([]string{"parse", "-json", f}, &out, &errOut)
+	code := run(t.Context(), []string{"parse", "-json", f}, &out, &errOut)
 	assert.Equal(t, 1, code, "one message failed")
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	require.Len(t, lines, 2)
@@ -41,12 +41,12 @@ func TestParseJSON(t *testing.T) {
 	assert.NotContains(t, lines[1], "SECRET", "no message bytes")
 
 	out.Reset()
-	assert.Equal(t, 0, run([]string{"parse", "-json", write(t, "one.hl7", good)}, &out, &errOut))
-	assert.Equal(t, 2, run([]string{"parse"}, &out, &errOut), "no file")
-	assert.Equal(t, 2, run([]string{"frobnicate", f}, &out, &errOut))
-	assert.Equal(t, 2, run([]string{"parse", "-nope", f}, &out, &errOut))
+	assert.Equal(t, 0, run(t.Context(), []string{"parse", "-json", write(t, "one.hl7", good)}, &out, &errOut))
+	assert.Equal(t, 2, run(t.Context(), []string{"parse"}, &out, &errOut), "no file")
+	assert.Equal(t, 2, run(t.Context(), []string{"frobnicate", f}, &out, &errOut))
+	assert.Equal(t, 2, run(t.Context(), []string{"parse", "-nope", f}, &out, &errOut))
 	out.Reset()
-	assert.Equal(t, 1, run([]string{"parse", "-json", write(t, "empty.hl7", "")}, &out, &errOut), "no message is a failure")
+	assert.Equal(t, 1, run(t.Context(), []string{"parse", "-json", write(t, "empty.hl7", "")}, &out, &errOut), "no message is a failure")
 }
 
 // Every corpus file parses (the deliberately broken ones excepted, which
@@ -60,7 +60,7 @@ func TestParseCorpus(t *testing.T) {
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
 	var out, errOut bytes.Buffer
-	assert.Equal(t, 0, run(append([]string{"parse", "-json"}, files...), &out, &errOut))
+	assert.Equal(t, 0, run(t.Context(), append([]string{"parse", "-json"}, files...), &out, &errOut))
 	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
 		var r map[string]any
 		require.NoError(t, json.Unmarshal([]byte(l), &r))

@@ -43,6 +43,17 @@ func init() {
 				t.Fatalf("Overwrite %s/%s version %d: %d rows, %v", typ, id, version, tag.RowsAffected(), err)
 			}
 		},
+		Exec: func(t testing.TB, s storage.Store, query string, args ...any) int64 {
+			ps, ok := s.(*pgstore.Store)
+			if !ok {
+				t.Fatalf("Exec: %T is not a *pgstore.Store", s)
+			}
+			tag, err := ps.Pool().Exec(context.Background(), query, args...)
+			if err != nil {
+				t.Fatalf("Exec %q: %v", query, err)
+			}
+			return tag.RowsAffected()
+		},
 	})
 }
 
@@ -73,10 +84,22 @@ func PostgresDSN(t testing.TB) string {
 // the same data. It skips t, saying so, when EHRKIT_POSTGRES_DSN is unset.
 func PostgresPlace(t testing.TB) func(clock ehrkit.Clock) (*pgstore.Store, error) {
 	t.Helper()
-	dsn := PostgresDSN(t)
+	dsn, schema := PostgresSchema(t)
+	return func(clock ehrkit.Clock) (*pgstore.Store, error) {
+		return pgstore.Open(context.Background(), dsn, pgstore.WithClock(clock), pgstore.WithSchema(schema))
+	}
+}
+
+// PostgresSchema returns the test database's DSN and the name of a fresh
+// schema (random, dropped when t ends), for a test that opens the store in
+// another process (pgstore.WithSchema). It skips t, saying so, when
+// EHRKIT_POSTGRES_DSN is unset.
+func PostgresSchema(t testing.TB) (dsn, schema string) {
+	t.Helper()
+	dsn = PostgresDSN(t)
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	schema := "ehrkit_test_" + hex.EncodeToString(b[:])
+	schema = "ehrkit_test_" + hex.EncodeToString(b[:])
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
@@ -90,7 +113,5 @@ func PostgresPlace(t testing.TB) func(clock ehrkit.Clock) (*pgstore.Store, error
 			t.Errorf("dropping test schema %s: %v", schema, err)
 		}
 	})
-	return func(clock ehrkit.Clock) (*pgstore.Store, error) {
-		return pgstore.Open(context.Background(), dsn, pgstore.WithClock(clock), pgstore.WithSchema(schema))
-	}
+	return dsn, schema
 }

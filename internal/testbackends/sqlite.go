@@ -31,5 +31,13 @@ func init() {
 				t.Fatalf("testbackends: overwrite %s/%s version %d: no such version", typ, id, version)
 			}
 		},
+		Exec: func(t testing.TB, s storage.Store, query string, args ...any) int64 {
+			res, err := s.(*sqlitestore.Store).DB().Exec(query, args...)
+			if err != nil {
+				t.Fatalf("testbackends: exec %q: %v", query, err)
+			}
+			n, _ := res.RowsAffected()
+			return n
+		},
 	})
 }

@@ -24,6 +24,11 @@ type Backend struct {
 	// value of one version of a record directly in the database, bypassing the
 	// contract: tests use it to prove that tampering is detected. nil for memory.
 	Overwrite func(t testing.TB, s storage.Store, typ, id string, version int64, value []byte)
+	// Exec, for backends with a database underneath, runs one SQL statement
+	// in the backend's own dialect directly on the database and returns the
+	// rows it affected: tests use it to tamper below the contract. nil for
+	// memory.
+	Exec func(t testing.TB, s storage.Store, query string, args ...any) int64
 }
 
 var backends []Backend

@@ -31,8 +31,14 @@ func NewCodec() (*Codec, error) {
 }
 
 // Parse decodes and validates one resource. The error lists what is wrong
-// with the resource, with element paths.
+// with the resource, with element paths. Input the parser would not refuse
+// but should (nesting deeper than MaxDepth, strings that are not UTF-8 or
+// hold a NUL) is refused first with a *ehrkit.ValidationError naming the
+// path of each offending element.
 func (c *Codec) Parse(b []byte) (*bcrpb.ContainedResource, error) {
+	if err := checkJSON(b); err != nil {
+		return nil, err
+	}
 	msg, err := c.un.Unmarshal(b)
 	if err != nil {
 		return nil, err

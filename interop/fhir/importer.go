@@ -55,6 +55,12 @@ func Lenient() Option { return func(im *Importer) { im.lenient = true } }
 // They must be built over the importer's store.
 func WithServices(s *Services) Option { return func(im *Importer) { im.services = s } }
 
+// WithMaxResource sets the largest resource, in bytes of JSON, the import
+// parses (default DefaultMaxResource); it bounds the memory one resource can
+// take. A larger resource, or NDJSON line, is reported as failed (ErrTooLarge)
+// and the import goes on with the next one.
+func WithMaxResource(n int) Option { return func(im *Importer) { im.maxResource = max(1, n) } }
+
 // WithProgress calls fn after every committed batch.
 func WithProgress(fn func(Progress)) Option { return func(im *Importer) { im.progress = fn } }
 
@@ -71,15 +77,17 @@ type Progress struct {
 // service (see Services). Records keep their FHIR ids, so importing a source twice updates
 // instead of duplicating; invalid resources are reported and never written.
 type Importer struct {
-	store    storage.Store
-	workers  int
-	batch    int
-	keep     bool
-	lenient  bool
-	progress func(Progress)
-	services *Services
-	once     sync.Once
-	svcErr   error
+	store   storage.Store
+	workers int
+	batch   int
+	keep    bool
+	lenient bool
+	// maxResource is the largest resource parsed, in bytes.
+	maxResource int
+	progress    func(Progress)
+	services    *Services
+	once        sync.Once
+	svcErr      error
 
 	mu     sync.Mutex // guards report: files of ImportPaths are imported two at a time
 	report *Report
@@ -87,7 +95,7 @@ type Importer struct {
 
 // NewImporter returns an importer writing to store.
 func NewImporter(store storage.Store, opts ...Option) *Importer {
-	im := &Importer{store: store, workers: runtime.GOMAXPROCS(0), batch: 500, report: newReport()}
+	im := &Importer{store: store, workers: runtime.GOMAXPROCS(0), batch: 500, maxResource: DefaultMaxResource, report: newReport()}
 	for _, o := range opts {
 		o(im)
 	}
@@ -98,10 +106,13 @@ func NewImporter(store storage.Store, opts ...Option) *Importer {
 // when no import is running.
 func (im *Importer) Report() *Report { return im.report }
 
-// ImportNDJSON imports one resource per line, streaming.
+// ImportNDJSON imports one resource per line, streaming: memory holds one
+// line per entry being parsed. A line longer than the resource limit
+// (WithMaxResource) is reported as failed without being read, and the import
+// goes on with the next line.
 func (im *Importer) ImportNDJSON(ctx context.Context, r io.Reader, source string) error {
 	return im.run(ctx, source, NewRefs(), func(emit func(Entry) error) error {
-		return ReadNDJSON(r, source, emit)
+		return readNDJSON(r, source, im.maxResource, emit)
 	})
 }
 
@@ -148,15 +159,10 @@ func (im *Importer) ImportFile(ctx context.Context, path string) error {
 	if err != nil {
 		return err
 	}
-	var head struct {
-		ResourceType string `json:"resourceType"`
-	}
-	if json.Unmarshal(b, &head) == nil && head.ResourceType != "Bundle" && head.ResourceType != "" {
-		var line bytes.Buffer
-		if err := json.Compact(&line, b); err != nil {
-			return err
-		}
-		return im.ImportNDJSON(ctx, &line, path)
+	if typ, _ := resourceHead(b); typ != "Bundle" && typ != "" {
+		return im.run(ctx, path, NewRefs(), func(emit func(Entry) error) error {
+			return emit(Entry{Source: path, Index: 1, JSON: b})
+		})
 	}
 	return im.ImportBundle(ctx, bytes.NewReader(b), path)
 }
@@ -341,8 +347,27 @@ func (im *Importer) run(ctx context.Context, source string, refs *Refs, feed fun
 // convert parses and maps one entry.
 func (im *Importer) convert(codec *Codec, e Entry, refs *Refs) result {
 	r := result{entry: e}
+	var se *SourceError
+	switch {
+	case errors.As(e.Err, &se):
+		r.issues = []string{se.Err.Error()}
+		return r
+	case e.Err != nil:
+		r.issues = []string{e.Err.Error()}
+		return r
+	case len(e.JSON) > im.maxResource:
+		r.typ, _ = identify(e)
+		r.issues = []string{fmt.Sprintf("%s: %d bytes, over the limit of %d (%s)", r.typ, len(e.JSON), im.maxResource, ehrkit.IssueTooLong)}
+		return r
+	}
 	cr, err := codec.Parse(e.JSON)
-	if err != nil {
+	var ve *ehrkit.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		r.typ, _ = identify(e)
+		r.issues = issueLines(ve.Issues)
+		return r
+	case err != nil:
 		r.typ, _ = identify(e)
 		r.issues = splitIssues(err)
 		return r
@@ -525,9 +550,18 @@ func validationIssues(typ string, err error) []string {
 	if !errors.As(err, &ve) {
 		return []string{typ + ": " + err.Error()}
 	}
-	out := make([]string, len(ve.Issues))
-	for i, is := range ve.Issues {
-		out[i] = fmt.Sprintf("%s: %s (%s)", ehrkit.JoinPath(typ, fhirPath(typ, is.Path)), is.Message, is.Code)
+	issues := slices.Clone(ve.Issues)
+	for i, is := range issues {
+		issues[i].Path = ehrkit.JoinPath(typ, fhirPath(typ, is.Path))
+	}
+	return issueLines(issues)
+}
+
+// issueLines renders issues whose paths are FHIR element paths.
+func issueLines(issues []ehrkit.Issue) []string {
+	out := make([]string, len(issues))
+	for i, is := range issues {
+		out[i] = fmt.Sprintf("%s: %s (%s)", is.Path, is.Message, is.Code)
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package fhir
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 
@@ -68,14 +69,43 @@ func ValidID(id string) bool {
 // identify finds the type and the ehrkit id of an entry without parsing it
 // fully: the resource's own id, else the UUID of a "urn:uuid:" full URL.
 func identify(e Entry) (typ, id string) {
-	var head struct {
-		ResourceType string `json:"resourceType"`
-		ID           string `json:"id"`
-	}
-	_ = json.Unmarshal(e.JSON, &head)
-	id = head.ID
+	typ, id = resourceHead(e.JSON)
 	if id == "" {
 		id = strings.TrimPrefix(strings.TrimPrefix(e.FullURL, "urn:uuid:"), "urn:oid:")
 	}
-	return head.ResourceType, id
+	return typ, id
+}
+
+// resourceHead reads the resourceType and id members of a JSON object,
+// stopping as soon as it has both (writers put them first), so that finding
+// them costs little beside the parse. It returns "" for what it cannot find.
+func resourceHead(b []byte) (typ, id string) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return "", ""
+	}
+	for dec.More() && (typ == "" || id == "") {
+		tok, err := dec.Token()
+		if err != nil {
+			return typ, id
+		}
+		var dst *string
+		switch tok {
+		case "resourceType":
+			dst = &typ
+		case "id":
+			dst = &id
+		}
+		if dst != nil {
+			if dec.Decode(dst) != nil {
+				return typ, id
+			}
+			continue
+		}
+		var skip json.RawMessage
+		if dec.Decode(&skip) != nil {
+			return typ, id
+		}
+	}
+	return typ, id
 }

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/ehrkit/ehrkit"
 )
 
 // Entry is one resource read from a source, before it is parsed.
@@ -15,10 +17,18 @@ type Entry struct {
 	Index   int    // entry number in a Bundle (0-based) or line number in NDJSON (1-based)
 	FullURL string // Bundle.entry.fullUrl, "" in NDJSON
 	JSON    []byte // the resource
+	// Err is set, and JSON nil, when the entry could not be read (a line or
+	// resource over the size limit); the entry is reported and reading goes on.
+	Err error
 }
 
 // MaxLine is the longest NDJSON line (one resource) ReadNDJSON accepts.
 const MaxLine = 64 << 20
+
+// ErrTooLarge is the cause of a resource or NDJSON line longer than the
+// limit of the reader or importer (MaxLine, WithMaxResource). It wraps
+// ehrkit.ErrInvalid.
+var ErrTooLarge = fmt.Errorf("%w: resource over the size limit", ehrkit.ErrInvalid)
 
 // SourceError reports a source that cannot be read as FHIR JSON at all, with
 // the position (entry number, line number or byte offset) where reading failed.
@@ -39,27 +49,58 @@ func (e *SourceError) Unwrap() error { return e.Err }
 
 // ReadNDJSON streams newline-delimited resources (the Bulk Data format) to fn,
 // one line at a time: a file of any size is never held in memory. Blank lines
-// are skipped.
+// are skipped. A line longer than MaxLine is not read: fn receives its entry
+// with Err set (a *SourceError wrapping ErrTooLarge) and no JSON, and reading
+// goes on with the next line.
 func ReadNDJSON(r io.Reader, source string, fn func(Entry) error) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64<<10), MaxLine)
-	line := 0
+	return readNDJSON(r, source, MaxLine, fn)
+}
+
+// readNDJSON is ReadNDJSON with a line limit: memory holds at most one line
+// of limit bytes.
+func readNDJSON(r io.Reader, source string, limit int, fn func(Entry) error) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	var buf []byte
 	var offset int64
-	for sc.Scan() {
-		line++
-		b := bytes.TrimSpace(sc.Bytes())
-		offset += int64(len(sc.Bytes())) + 1
-		if len(b) == 0 {
-			continue
+	for line := 1; ; line++ {
+		start := offset
+		buf = buf[:0]
+		over := false
+		var err error
+		for {
+			var chunk []byte
+			chunk, err = br.ReadSlice('\n')
+			offset += int64(len(chunk))
+			if !over && len(buf)+len(chunk) > limit+1 { // +1: the newline
+				over, buf = true, buf[:0]
+			}
+			if !over {
+				buf = append(buf, chunk...)
+			}
+			if err != bufio.ErrBufferFull {
+				break
+			}
 		}
-		if err := fn(Entry{Source: source, Index: line, JSON: bytes.Clone(b)}); err != nil {
-			return err
+		if err != nil && err != io.EOF {
+			return &SourceError{Source: source, Index: line, Offset: offset, Err: err}
+		}
+		e := Entry{Source: source, Index: line}
+		switch b := bytes.TrimSpace(buf); {
+		case over:
+			e.Err = &SourceError{Source: source, Index: line, Offset: start,
+				Err: fmt.Errorf("%w: line of %d bytes, the limit is %d", ErrTooLarge, offset-start, limit)}
+		case len(b) > 0:
+			e.JSON = bytes.Clone(b)
+		}
+		if e.JSON != nil || e.Err != nil {
+			if ferr := fn(e); ferr != nil {
+				return ferr
+			}
+		}
+		if err == io.EOF {
+			return nil
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return &SourceError{Source: source, Index: line + 1, Offset: offset, Err: err}
-	}
-	return nil
 }
 
 // ReadBundle streams the entries of a Bundle (of any type: collection,

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/patient"
@@ -309,44 +308,26 @@ type ADTHandler struct {
 // MRN assigned by the registry) and merge links; a record merged into
 // another is not updated (AE naming PID-3).
 func (h *ADTHandler) Handle(ctx context.Context, data []byte) []byte {
-	msg, err := Parse(data)
-	if err != nil {
-		var perr *Error
-		if !errors.As(err, &perr) {
-			perr = &Error{Reason: err.Error()}
-		}
-		if msg == nil {
-			msg = NewMessage(StandardDelimiters, "", "", "", "", "", "", "ACK")
-		}
-		return h.ack(msg, AR, ParseAckError(perr))
+	msg, ack := parseFor(data, h.Clock, "ADT^A01", "ADT^A04", "ADT^A08", "ADT^A40")
+	if ack != nil {
+		return ack
 	}
-	typ := msg.Get("MSH-9.1") + "^" + msg.Get("MSH-9.2")
-	switch typ {
-	case "ADT^A01", "ADT^A04", "ADT^A08":
-		err = h.register(ctx, msg)
-	case "ADT^A40":
+	var err error
+	if msg.Get("MSH-9.2") == "A40" {
 		err = h.merge(ctx, msg)
-	default:
-		return h.ack(msg, AR, AckError{Position: Error{Segment: "MSH", SegmentIndex: 1, Field: 9}, Code: CodeUnsupportedMessage, Text: "message type " + typ + " is not supported"})
+	} else {
+		err = h.register(ctx, msg)
 	}
 	if err != nil {
-		return h.ack(msg, AE, ackErrors(msg, err)...)
+		return ackFor(msg, h.Clock, AE, ackErrors(msg, err)...)
 	}
-	return h.ack(msg, AA)
+	return ackFor(msg, h.Clock, AA)
 }
 
-func (h *ADTHandler) ack(msg *Message, code AckCode, errs ...AckError) []byte {
-	now := time.Now()
-	if h.Clock != nil {
-		now = h.Clock.Now()
-	}
-	return Ack(msg, code, strings.TrimPrefix(msg.ControlID()+"-ACK", "-"), now, errs...).Encode()
-}
-
-// find returns the id of the current patient holding one of ids, or "".
-func (h *ADTHandler) find(ctx context.Context, ids []ehrkit.Identifier) (patient.ID, error) {
+// findPatient returns the id of the current patient holding one of ids, or "".
+func findPatient(ctx context.Context, patients *patient.Service, ids []ehrkit.Identifier) (patient.ID, error) {
 	for _, id := range ids {
-		res, err := h.Patients.Search(ctx, patient.Query{Identifier: id, Limit: 1})
+		res, err := patients.Search(ctx, patient.Query{Identifier: id, Limit: 1})
 		if err != nil {
 			return "", err
 		}
@@ -362,7 +343,7 @@ func (h *ADTHandler) register(ctx context.Context, msg *Message) error {
 	if err != nil {
 		return err
 	}
-	existing, err := h.find(ctx, p.Identifiers)
+	existing, err := findPatient(ctx, h.Patients, p.Identifiers)
 	if err != nil {
 		return err
 	}
@@ -427,11 +408,11 @@ func (h *ADTHandler) merge(ctx context.Context, msg *Message) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
-	source, err := h.find(ctx, sourceIDs)
+	source, err := findPatient(ctx, h.Patients, sourceIDs)
 	if err != nil {
 		return err
 	}
-	targetID, err := h.find(ctx, target.Identifiers)
+	targetID, err := findPatient(ctx, h.Patients, target.Identifiers)
 	if err != nil {
 		return err
 	}
@@ -450,12 +431,12 @@ func (h *ADTHandler) merge(ctx context.Context, msg *Message) error {
 func ackErrors(msg *Message, err error) []AckError {
 	var ve *ehrkit.ValidationError
 	if !errors.As(err, &ve) {
-		text := "the registry refused the message"
+		text := "the receiving service refused the message"
 		switch {
 		case errors.Is(err, ehrkit.ErrFailedPrecondition):
-			text = "the registry refused the change: a precondition failed"
+			text = "the receiving service refused the change: a precondition failed (a slot taken, a record merged away)"
 		case errors.Is(err, ehrkit.ErrConflict):
-			text = "the patient changed while the message was applied"
+			text = "a record changed while the message was applied"
 		}
 		return []AckError{{Code: CodeApplicationError, Text: text}}
 	}
@@ -466,21 +447,31 @@ func ackErrors(msg *Message, err error) []AckError {
 	return out
 }
 
-// position reads a path such as "PID-3[2].4" into an ERR-2 location.
+// position reads a path such as "PID-3[2].4" or "OBX(3)-5" (the third
+// OBX) into an ERR-2 location.
 func position(msg *Message, path string) Error {
 	name, rest, _ := strings.Cut(path, "-")
+	occ := 1
+	if base, n, ok := strings.Cut(name, "("); ok {
+		name = base
+		occ, _ = strconv.Atoi(strings.TrimSuffix(n, ")"))
+	}
 	pos := Error{Segment: name}
 	for i, s := range msg.Segments {
 		if s.Name == name {
-			pos.SegmentIndex = i + 1
-			break
+			if occ--; occ <= 0 {
+				pos.SegmentIndex = i + 1
+				break
+			}
 		}
 	}
 	field, rest, _ := strings.Cut(rest, ".")
 	field, rep, _ := strings.Cut(field, "[")
 	pos.Field, _ = strconv.Atoi(field)
 	pos.Repetition, _ = strconv.Atoi(strings.TrimSuffix(rep, "]"))
-	pos.Component, _ = strconv.Atoi(rest)
+	comp, sub, _ := strings.Cut(rest, ".")
+	pos.Component, _ = strconv.Atoi(comp)
+	pos.Subcomponent, _ = strconv.Atoi(sub)
 	return pos
 }
 
@@ -492,6 +483,8 @@ func issueCode(c ehrkit.IssueCode) int {
 		return CodeTableValue
 	case issueNotFound:
 		return CodeUnknownKey
+	case ehrkit.IssueStructure:
+		return CodeSegmentSequence
 	case ehrkit.IssueValue, ehrkit.IssueTooLong:
 		return CodeDataType
 	}

@@ -13,6 +13,9 @@ type Batch struct {
 	Messages []*Message
 	// Errs holds each message's parse error, nil for a message that parsed.
 	Errs []error
+	// Raw holds each message's bytes as they stood in the input (its line
+	// endings included), for a handler that answers a message that failed.
+	Raw [][]byte
 	// Envelope holds the envelope segments with their place.
 	Envelope []Enveloped
 }
@@ -79,7 +82,11 @@ func ParseBatch(data []byte, opts ...Option) (*Batch, error) {
 			if m != nil {
 				d = m.Delims
 			}
-			b.Messages, b.Errs = append(b.Messages, m), append(b.Errs, err)
+			end := len(data)
+			if j < len(lines) {
+				end = lines[j].off
+			}
+			b.Messages, b.Errs, b.Raw = append(b.Messages, m), append(b.Errs, err), append(b.Raw, data[ln.off:end])
 			i = j
 		default:
 			return nil, &Error{SegmentIndex: i + 1, Offset: ln.off, Reason: "content outside a message (a message starts with MSH)"}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"testing"
 	"time"
 
@@ -104,4 +105,54 @@ func FuzzMLLP(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Framing problems are *FrameError values with the stream offset, the
+// sentinel of the problem inside; a peer that stops inside a frame is a
+// FrameError wrapping the timeout, not a bare timeout.
+func TestMLLPFrameErrors(t *testing.T) {
+	var fe *hl7v2.FrameError
+	_, err := hl7v2.NewMLLPReader(bytes.NewBufferString("\r\nGET / HTTP/1.1"), 0).ReadMessage()
+	require.ErrorAs(t, err, &fe)
+	assert.Equal(t, hl7v2.FrameError{Offset: 2, Err: hl7v2.ErrUnframed}, *fe)
+	_, err = hl7v2.NewMLLPReader(bytes.NewBufferString("\x0bMSH|\x1cX"), 0).ReadMessage()
+	require.ErrorAs(t, err, &fe)
+	assert.Equal(t, hl7v2.FrameError{Offset: 7, InFrame: true, Err: hl7v2.ErrUnframed}, *fe)
+	assert.NotContains(t, err.Error(), "MSH", "no message bytes")
+
+	server, client := net.Pipe()
+	defer server.Close()
+	defer client.Close()
+	go func() { _, _ = client.Write([]byte("\x0bMSH|^~\\&|partial")) }()
+	require.NoError(t, server.SetReadDeadline(time.Now().Add(100*time.Millisecond)))
+	_, err = hl7v2.NewMLLPReader(server, 0).ReadMessage()
+	require.ErrorAs(t, err, &fe)
+	assert.True(t, fe.InFrame)
+	assert.ErrorIs(t, err, os.ErrDeadlineExceeded)
+}
+
+// A peer that does not frame gets a framed AR saying so before the server
+// closes the connection, instead of waiting for an answer until it times out.
+func TestServeAnswersUnframedPeer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		_ = hl7v2.Server{IdleTimeout: 5 * time.Second}.Serve(ctx, ln, func(context.Context, []byte) []byte { return nil })
+	}()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	require.NoError(t, err)
+	defer c.Close()
+	_, err = c.Write([]byte("MSH|^~\\&|LAB\r"))
+	require.NoError(t, err)
+	require.NoError(t, c.SetReadDeadline(time.Now().Add(5*time.Second)))
+	ack, err := hl7v2.NewMLLPReader(c, 0).ReadMessage()
+	require.NoError(t, err)
+	m, err := hl7v2.Parse(ack)
+	require.NoError(t, err)
+	assert.Equal(t, "AR", m.Get("MSA-1"))
+	assert.Contains(t, m.Get("ERR-8"), "outside an MLLP frame")
+	_, err = c.Read(make([]byte, 1))
+	assert.ErrorIs(t, err, io.EOF, "then the connection is closed")
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/storage"
 )
@@ -217,4 +219,29 @@ func prefixEnd(p []byte) ([]byte, bool) {
 		}
 	}
 	return nil, false
+}
+
+// Explain returns PostgreSQL's plan for q (EXPLAIN, one line per row of its
+// text output): see storage.Explainer.
+func (s *Store) Explain(ctx context.Context, q storage.Query) ([]string, error) {
+	const op = "explain"
+	if err := s.check(ctx, op); err != nil {
+		return nil, err
+	}
+	if err := storage.ValidateQuery(q); err != nil {
+		return nil, &storage.Error{Op: op, Type: q.Type, Kind: ehrkit.ErrInvalid, Cause: err}
+	}
+	sql, args, err := buildQuery(q)
+	if err != nil {
+		return nil, &storage.Error{Op: op, Type: q.Type, Kind: ehrkit.ErrInvalid, Cause: err}
+	}
+	rows, err := s.pool.Query(ctx, "EXPLAIN "+sql, args...)
+	if err != nil {
+		return nil, s.fail(ctx, op, q.Type, "", err)
+	}
+	plan, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, s.fail(ctx, op, q.Type, "", err)
+	}
+	return plan, nil
 }

@@ -177,3 +177,34 @@ func prefixEnd(p string) (string, bool) {
 	}
 	return "", false
 }
+
+// Explain returns SQLite's query plan for q (the details of EXPLAIN QUERY
+// PLAN, one per node): see storage.Explainer.
+func (s *Store) Explain(ctx context.Context, q storage.Query) ([]string, error) {
+	const op = "explain"
+	if err := s.begin(ctx, op); err != nil {
+		return nil, err
+	}
+	if err := storage.ValidateQuery(q); err != nil {
+		return nil, invalid(op, q.Type, "", err)
+	}
+	text, args, err := buildQuery(q)
+	if err != nil {
+		return nil, invalid(op, q.Type, "", err)
+	}
+	rows, err := s.reader.QueryContext(ctx, "EXPLAIN QUERY PLAN "+text, args...)
+	if err != nil {
+		return nil, s.wrap(ctx, op, q.Type, "", err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			return nil, s.wrap(ctx, op, q.Type, "", err)
+		}
+		plan = append(plan, detail)
+	}
+	return plan, s.wrap(ctx, op, q.Type, "", rows.Err())
+}

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"syscall"
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/storage"
@@ -90,10 +91,10 @@ func (f *Flags) file() string {
 }
 
 // Main runs a program's run function with the process's arguments and
-// standard streams, cancels its context on an interrupt, and exits with the
+// standard streams, cancels its context on an interrupt or SIGTERM, and exits with the
 // status run returns. Programs keep run testable and let main be one line.
 func Main(run func(ctx context.Context, args []string, stdout, stderr io.Writer) int) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

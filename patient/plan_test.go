@@ -1,0 +1,90 @@
+package patient
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ehrkit/ehrkit"
+	"github.com/ehrkit/ehrkit/internal/testbackends"
+	"github.com/ehrkit/ehrkit/storage"
+)
+
+// scans returns the plan lines that read a whole table: PostgreSQL's "Seq
+// Scan", SQLite's "SCAN x" where x is a table rather than the result of a
+// subquery the same plan computes (a CO-ROUTINE or MATERIALIZE step), or a
+// SQLite SEARCH constrained by the record type alone (every patient).
+func scans(plan []string) []string {
+	computed := map[string]bool{}
+	for _, line := range plan {
+		l := strings.TrimSpace(line)
+		for _, step := range []string{"CO-ROUTINE ", "MATERIALIZE "} {
+			if name, ok := strings.CutPrefix(l, step); ok {
+				computed[name] = true
+			}
+		}
+	}
+	var out []string
+	for _, line := range plan {
+		l := strings.TrimSpace(line)
+		name, sqliteScan := strings.CutPrefix(l, "SCAN ")
+		if strings.Contains(l, "Seq Scan") || sqliteScan && !computed[strings.Fields(name)[0]] ||
+			strings.HasPrefix(l, "SEARCH ") && strings.HasSuffix(l, "(type=?)") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// TestSearchPlans checks, on every backend with a query planner, that the
+// searches of the registry (name prefix with folding, phonetic, identifier,
+// birth date, and their combinations) are served by indexes over a loaded
+// population: a change to the terms, the queries or the schema that turns one
+// into a scan of a table fails here rather than in a benchmark.
+func TestSearchPlans(t *testing.T) {
+	pop := generate(7, 3000, 0)
+	for _, backend := range testbackends.All() {
+		t.Run(backend.Name, func(t *testing.T) {
+			store := backend.Open(t, ehrkit.RealClock{})
+			ex, ok := store.(storage.Explainer)
+			if !ok {
+				t.Skip("no query planner")
+			}
+			svc, err := NewService(store)
+			require.NoError(t, err)
+			loaded := bulkLoad(t, svc, pop.People)
+			// Statistics, as a store in use has them.
+			analyze := map[string]string{"sqlite": "ANALYZE", "postgres": "ANALYZE records, record_terms, record_versions"}
+			backend.Exec(t, store, analyze[backend.Name])
+			p := loaded[17]
+			born, err := ehrkit.ParseDate(p.BirthDate.String())
+			require.NoError(t, err)
+			queries := map[string]Query{
+				"family name":         {Name: p.Name().Family},
+				"name prefix folded":  {Name: strings.ToUpper(p.Name().Family[:3])},
+				"given and family":    {Name: p.Name().Given[0] + " " + p.Name().Family},
+				"phonetic":            {Phonetic: p.Name().Family},
+				"identifier":          {Identifier: ehrkit.Identifier{System: SystemMRN, Value: p.Identifier(SystemMRN)}},
+				"birth date":          {BirthDate: born},
+				"birth year":          {BirthDate: year(t, born)},
+				"name and birth date": {Name: p.Name().Family, BirthDate: born},
+			}
+			for name, q := range queries {
+				filters, err := q.filters()
+				require.NoError(t, err, name)
+				plan, err := ex.Explain(context.Background(), storage.Query{Type: RecordType, Filters: filters, Limit: 20})
+				require.NoError(t, err, name)
+				assert.Empty(t, scans(plan), "%s: the plan scans a table:\n%s", name, strings.Join(plan, "\n"))
+			}
+		})
+	}
+}
+
+func year(t *testing.T, d ehrkit.Date) ehrkit.Date {
+	y, err := ehrkit.ParseDate(d.String()[:4])
+	require.NoError(t, err)
+	return y
+}
