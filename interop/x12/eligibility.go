@@ -1,7 +1,6 @@
 package x12
 
 import (
-	"errors"
 	"io"
 	"iter"
 	"strings"
@@ -124,50 +123,30 @@ var benefitPeriods = map[string]string{
 // is yielded with its rejections and no member id.
 func Eligibility271(r io.Reader, currency string, opts ...Option) iter.Seq2[Eligibility, error] {
 	return func(yield func(Eligibility, error) bool) {
-		rd := NewReader(r, opts...)
+		p := &setReader[Eligibility]{rd: NewReader(r, opts...), yield: yield}
 		var (
-			cur             *Eligibility
-			payer, member   string
-			level           string // HL03 of the current level
-			pendingRejected []Rejection
+			payer, member string
+			level         string // HL03 of the current level
+			unanswered    []Rejection
 		)
-		flush := func() bool {
-			if cur == nil {
-				return true
-			}
-			e := *cur
-			cur = nil
-			return yield(e, nil)
-		}
 		loops := map[string]string{"20": "2100A", "21": "2100B", "22": "2100C", "23": "2100D"}
-		for {
-			s, err := rd.Next()
-			if errors.Is(err, io.EOF) {
-				return
-			}
-			if err != nil {
-				yield(Eligibility{}, err)
-				return
-			}
-			if rd.Envelope().SetType != "271" {
-				continue
-			}
+		p.run("271", func(s Segment, _ Envelope) bool {
 			switch s.ID() {
 			case "ST":
-				payer, member, level, pendingRejected = "", "", "", nil
+				payer, member, level, unanswered = "", "", "", nil
 			case "HL", "SE":
-				if !flush() {
-					return
+				if !p.flush() {
+					return false
 				}
 				level = s.Element(3)
-				if s.ID() == "SE" && len(pendingRejected) > 0 {
-					if !yield(Eligibility{PayerID: payer, Rejections: pendingRejected}, nil) {
-						return
+				if s.ID() == "SE" && len(unanswered) > 0 {
+					if !yield(Eligibility{PayerID: payer, Rejections: unanswered}, nil) {
+						return false
 					}
-					pendingRejected = nil
+					unanswered = nil
 				}
 				if level == "22" || level == "23" {
-					cur = &Eligibility{PayerID: payer, MemberID: member, Dependent: level == "23"}
+					p.cur = &Eligibility{PayerID: payer, MemberID: member, Dependent: level == "23"}
 				}
 			case "NM1":
 				switch s.Element(1) {
@@ -175,33 +154,33 @@ func Eligibility271(r io.Reader, currency string, opts ...Option) iter.Seq2[Elig
 					payer = s.Element(9)
 				case "IL":
 					member = s.Element(9)
-					if cur != nil {
-						cur.MemberID = member
+					if p.cur != nil {
+						p.cur.MemberID = member
 					}
 				}
 			case "TRN":
-				if cur != nil {
-					cur.Trace = s.Element(2)
+				if p.cur != nil {
+					p.cur.Trace = s.Element(2)
 				}
 			case "AAA":
 				rej := Rejection{Loop: loops[level], Reason: s.Element(3), Action: s.Element(4)}
-				if cur != nil {
-					cur.Rejections = append(cur.Rejections, rej)
+				if p.cur != nil {
+					p.cur.Rejections = append(p.cur.Rejections, rej)
 				} else {
-					pendingRejected = append(pendingRejected, rej)
+					unanswered = append(unanswered, rej)
 				}
 			case "EB":
-				if cur == nil {
-					continue
+				if p.cur == nil {
+					return true
 				}
-				b, err := readEB(s, currency, rd.Position())
+				b, err := readEB(s, currency, p.rd.Position())
 				if err != nil {
-					yield(Eligibility{}, err)
-					return
+					return p.fail(err)
 				}
-				cur.Benefits = append(cur.Benefits, b)
+				p.cur.Benefits = append(p.cur.Benefits, b)
 			}
-		}
+			return true
+		})
 	}
 }
 
