@@ -22,6 +22,10 @@ type Charge struct {
 	ServiceDate       time.Time       `json:"serviceDate"`
 	PlaceOfService    string          `json:"placeOfService,omitempty"` // CMS place-of-service code; the claim's when empty
 	RenderingNPI      string          `json:"renderingNpi,omitempty"`   // the claim's when empty
+	// RevenueCode is the NUBC revenue code of an institutional line
+	// (4 digits, e.g. 0305 laboratory hematology); the procedure is then
+	// optional.
+	RevenueCode string `json:"revenueCode,omitempty"`
 }
 
 // Amount is the line charge: unit fee times units, rounded by the package's
@@ -66,11 +70,21 @@ func CanTransition(from, to ClaimStatus) bool {
 	return false
 }
 
-// Claim is a professional claim to one payer for one patient.
+// Claim types (FHIR claim-type codes): a professional claim (837P, CMS-1500)
+// or an institutional one (837I, UB-04).
+const (
+	Professional  = "professional"
+	Institutional = "institutional"
+)
+
+// Claim is a claim to one payer for one patient: professional unless Type
+// says institutional, when Facility carries the institutional facts.
 type Claim struct {
 	ID                 string          `json:"id"`
 	Patient            string          `json:"patient"` // patient id
 	Status             ClaimStatus     `json:"status"`
+	Type               string          `json:"type,omitempty"` // Professional (when empty) or Institutional
+	Facility           *FacilityClaim  `json:"facility,omitempty"`
 	Currency           string          `json:"currency"`
 	Payer              string          `json:"payer"` // payer id (X12 NM109 of loop 2010BB)
 	MemberID           string          `json:"memberId"`
@@ -89,6 +103,26 @@ type Claim struct {
 	Acknowledgements []Acknowledgement `json:"acknowledgements,omitempty"`
 }
 
+// FacilityClaim is what an institutional claim carries beyond a
+// professional one (837I, 005010X223A3).
+type FacilityClaim struct {
+	// BillType is the NUBC type of bill without its leading zero: facility
+	// type, care classification and frequency ("131": hospital outpatient,
+	// admit through discharge claim). CLM05 carries its parts.
+	BillType      string    `json:"billType"`
+	StatementFrom time.Time `json:"statementFrom"` // DTP*434
+	StatementTo   time.Time `json:"statementTo"`
+	// AdmissionType (CL1-1, NUBC priority of admission), AdmissionSource
+	// (CL1-2, point of origin) and PatientStatus (CL1-3, discharge status).
+	AdmissionType   string `json:"admissionType,omitempty"`
+	AdmissionSource string `json:"admissionSource,omitempty"`
+	PatientStatus   string `json:"patientStatus"`
+	AttendingNPI    string `json:"attendingNpi"` // loop 2310A
+}
+
+// IsInstitutional reports whether the claim is an institutional one.
+func (c Claim) IsInstitutional() bool { return c.Type == Institutional }
+
 // Total is the sum of the line charges.
 func (c Claim) Total() (Money, error) {
 	lines := make([]Money, len(c.Charges))
@@ -101,6 +135,8 @@ func (c Claim) Total() (Money, error) {
 var (
 	modifierRe = regexp.MustCompile(`^[0-9A-Z]{2}$`)
 	posRe      = regexp.MustCompile(`^[0-9]{2}$`)
+	billTypeRe = regexp.MustCompile(`^[1-9][0-9][0-9A-Z]$`)
+	revenueRe  = regexp.MustCompile(`^[0-9]{4}$`)
 	taxIDRe    = regexp.MustCompile(`^[0-9]{9}$`)
 )
 
@@ -112,6 +148,10 @@ var (
 // to the billing provider), units that are not positive and fees in another
 // currency. Limits follow the 837P guide (005010X222A2): 12 diagnoses (HI),
 // 4 pointers (SV107), 4 modifiers (SV101-3..6), 50 service lines (loop 2400).
+// An institutional claim (837I, 005010X223A3) needs its facility part
+// instead of a place of service: a type of bill, statement dates, a patient
+// status and an attending NPI; its lines need a NUBC revenue code, and may
+// have no procedure and no diagnosis pointers.
 func Scrub(c Claim) error {
 	var v ehrkit.Issues
 	v.Required("patient", c.Patient != "")
@@ -135,7 +175,14 @@ func Scrub(c Claim) error {
 	v.Check(c.ServiceFacilityNPI == "" || c.ServiceFacilityNPI != c.BillingNPI, "serviceFacilityNpi",
 		ehrkit.IssueBusinessRule, "service facility equals the billing provider: leave it out (loop 2310C is written only when they differ)")
 	v.Check(taxIDRe.MatchString(c.BillingTaxID), "billingTaxId", ehrkit.IssueValue, "must be a 9-digit EIN")
-	v.Check(posRe.MatchString(c.PlaceOfService), "placeOfService", ehrkit.IssueCodeInvalid, "must be a two-digit CMS place-of-service code")
+	switch c.Type {
+	case "", Professional:
+		v.Check(posRe.MatchString(c.PlaceOfService), "placeOfService", ehrkit.IssueCodeInvalid, "must be a two-digit CMS place-of-service code")
+	case Institutional:
+		scrubFacility(&v, c.Facility, npi)
+	default:
+		v.Add("type", ehrkit.IssueCodeInvalid, "not a claim type")
+	}
 
 	v.Check(len(c.Diagnoses) > 0, "diagnoses", ehrkit.IssueRequired, "at least one diagnosis is required")
 	v.Check(len(c.Diagnoses) <= 12, "diagnoses", ehrkit.IssueTooLong, "at most 12 diagnoses")
@@ -154,9 +201,29 @@ func Scrub(c Claim) error {
 	return v.Err()
 }
 
+// scrubFacility checks the institutional part of a claim (837I,
+// 005010X223A3): the type of bill (CLM05), statement dates (DTP*434),
+// discharge status (CL1-3) and the attending provider (loop 2310A).
+func scrubFacility(v *ehrkit.Issues, f *FacilityClaim, npi func(path, value string, required bool)) {
+	if f == nil {
+		v.Add("facility", ehrkit.IssueRequired, "an institutional claim needs its facility part")
+		return
+	}
+	v.Check(billTypeRe.MatchString(f.BillType), "facility.billType", ehrkit.IssueCodeInvalid, "must be a three-character NUBC type of bill (facility, classification, frequency)")
+	v.Check(!f.StatementFrom.IsZero(), "facility.statementFrom", ehrkit.IssueRequired, "is required")
+	v.Check(!f.StatementTo.Before(f.StatementFrom), "facility.statementTo", ehrkit.IssueInvariant, "ends before the statement starts")
+	v.Check(len(f.PatientStatus) == 2, "facility.patientStatus", ehrkit.IssueCodeInvalid, "must be a two-digit NUBC patient status")
+	npi("facility.attendingNpi", f.AttendingNPI, true)
+}
+
 func scrubCharge(v *ehrkit.Issues, p string, ch Charge, c Claim) {
 	proc := ehrkit.JoinPath(p, "procedure")
+	if c.IsInstitutional() {
+		v.Check(revenueRe.MatchString(ch.RevenueCode), ehrkit.JoinPath(p, "revenueCode"), ehrkit.IssueCodeInvalid, "an institutional line needs a four-digit NUBC revenue code")
+	}
 	switch ch.Procedure.System {
+	case "":
+		v.Check(c.IsInstitutional() && ch.Procedure.Code == "", ehrkit.JoinPath(proc, "system"), ehrkit.IssueCodeInvalid, "procedures must be CPT or HCPCS")
 	case ehrkit.SystemCPT, ehrkit.SystemHCPCS:
 		v.Merge(proc, ehrkit.CheckCode(ch.Procedure.System, ch.Procedure.Code))
 	default:
@@ -171,7 +238,7 @@ func scrubCharge(v *ehrkit.Issues, p string, ch Charge, c Claim) {
 	v.Check(!ch.UnitFee.Amount.IsNegative(), ehrkit.JoinPath(p, "unitFee"), ehrkit.IssueValue, "fee must not be negative")
 	v.Check(!ch.ServiceDate.IsZero(), ehrkit.JoinPath(p, "serviceDate"), ehrkit.IssueRequired, "is required")
 	ptrs := ehrkit.JoinPath(p, "diagnosisPointers")
-	v.Check(len(ch.DiagnosisPointers) > 0, ptrs, ehrkit.IssueRequired, "at least one diagnosis pointer is required")
+	v.Check(len(ch.DiagnosisPointers) > 0 || c.IsInstitutional(), ptrs, ehrkit.IssueRequired, "at least one diagnosis pointer is required")
 	v.Check(len(ch.DiagnosisPointers) <= 4, ptrs, ehrkit.IssueTooLong, "at most 4 diagnosis pointers")
 	for j, ptr := range ch.DiagnosisPointers {
 		v.Check(ptr >= 1 && ptr <= len(c.Diagnoses), ehrkit.Index(ptrs, j), ehrkit.IssueValue,

@@ -192,7 +192,7 @@ func (a *app) download837(w http.ResponseWriter, r *http.Request, s *session) er
 	}
 	w.Header().Set("Content-Type", "application/edi-x12")
 	w.Header().Set("Content-Disposition", `attachment; filename="claims-`+now.Format("20060102-1504")+`.837"`)
-	return x12.Write837P(w, sub, ready...)
+	return x12.Write837(w, sub, ready...)
 }
 
 // postRemittance posts an 835 remittance pasted into the form.

@@ -54,7 +54,7 @@ func runClaim(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	var out bytes.Buffer
-	if err := x12.Write837P(&out, sub, c); err != nil {
+	if err := x12.Write837(&out, sub, c); err != nil {
 		var ve *ehrkit.ValidationError
 		if errors.As(err, &ve) {
 			for _, is := range ve.Issues {

@@ -78,7 +78,7 @@ func TestClaimCommand(t *testing.T) {
 	var out, errOut bytes.Buffer
 	require.Equal(t, 0, run([]string{"claim", "-db", db, "-claim", "CLM-7"}, &out, &errOut), errOut.String())
 	var got []billing.Claim
-	for c, err := range x12.Claims837P(bytes.NewReader(out.Bytes()), "USD") {
+	for c, err := range x12.Claims837(bytes.NewReader(out.Bytes()), "USD") {
 		require.NoError(t, err)
 		got = append(got, c)
 	}

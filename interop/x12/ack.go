@@ -3,7 +3,6 @@ package x12
 import (
 	"cmp"
 	"context"
-	"errors"
 	"io"
 	"iter"
 	"slices"
@@ -45,70 +44,46 @@ type SegmentError struct {
 // at a time.
 func Acks999(r io.Reader, opts ...Option) iter.Seq2[SetAck, error] {
 	return func(yield func(SetAck, error) bool) {
-		rd := NewReader(r, opts...)
-		var (
-			ak1 Segment
-			cur *SetAck
-		)
-		flush := func() bool {
-			if cur == nil {
-				return true
-			}
-			a := *cur
-			cur = nil
-			return yield(a, nil)
-		}
-		for {
-			s, err := rd.Next()
-			if errors.Is(err, io.EOF) {
-				return
-			}
-			if err != nil {
-				yield(SetAck{}, err)
-				return
-			}
-			env := rd.Envelope()
-			if env.SetType != "999" {
-				continue
-			}
+		p := &setReader[SetAck]{rd: NewReader(r, opts...), yield: yield}
+		var ak1 Segment
+		p.run("999", func(s Segment, env Envelope) bool {
 			switch s.ID() {
 			case "AK1":
 				ak1 = s
 			case "AK2", "AK9", "SE":
-				if !flush() {
-					return
+				if !p.flush() {
+					return false
 				}
 				if s.ID() == "AK2" {
-					cur = &SetAck{Reference: env.Interchange + "/" + env.Set, FunctionalID: ak1.Element(1), Group: ak1.Element(2),
+					p.cur = &SetAck{Reference: env.Interchange + "/" + env.Set, FunctionalID: ak1.Element(1), Group: ak1.Element(2),
 						SetType: s.Element(1), Set: s.Element(2), Version: cmp.Or(s.Element(3), ak1.Element(3))}
 				}
 			case "IK3":
-				if cur == nil {
-					continue
+				if p.cur == nil {
+					return true
 				}
 				pos, err := strconv.Atoi(s.Element(2))
 				if err != nil {
-					yield(SetAck{}, &Error{Segment: "IK3", Position: rd.Position(), Element: 2, Message: "segment position is not a number"})
-					return
+					return p.fail(&Error{Segment: "IK3", Position: p.rd.Position(), Element: 2, Message: "segment position is not a number"})
 				}
-				cur.Errors = append(cur.Errors, SegmentError{Segment: s.Element(1), Position: pos, Loop: s.Element(3), Code: s.Element(4)})
+				p.cur.Errors = append(p.cur.Errors, SegmentError{Segment: s.Element(1), Position: pos, Loop: s.Element(3), Code: s.Element(4)})
 			case "IK4":
-				if cur == nil || len(cur.Errors) == 0 {
-					continue
+				if p.cur == nil || len(p.cur.Errors) == 0 {
+					return true
 				}
 				el, err := strconv.Atoi(s.Component(1, 1))
 				if err != nil {
-					yield(SetAck{}, &Error{Segment: "IK4", Position: rd.Position(), Element: 1, Message: "element position is not a number"})
-					return
+					return p.fail(&Error{Segment: "IK4", Position: p.rd.Position(), Element: 1, Message: "element position is not a number"})
 				}
-				e := &cur.Errors[len(cur.Errors)-1]
+				e := &p.cur.Errors[len(p.cur.Errors)-1]
 				e.Element, e.ElementCode = el, s.Element(3)
 			case "IK5":
-				if cur != nil {
-					cur.Status = s.Element(1)
+				if p.cur != nil {
+					p.cur.Status = s.Element(1)
 				}
 			}
-		}
+			return true
+		})
 	}
 }
 
@@ -143,49 +118,27 @@ func (a ClaimAck) Accepted() bool {
 // one claim at a time.
 func Acks277CA(r io.Reader, opts ...Option) iter.Seq2[ClaimAck, error] {
 	return func(yield func(ClaimAck, error) bool) {
-		rd := NewReader(r, opts...)
-		var cur *ClaimAck
-		level := ""
-		flush := func() bool {
-			if cur == nil {
-				return true
-			}
-			a := *cur
-			cur = nil
-			return yield(a, nil)
-		}
-		for {
-			s, err := rd.Next()
-			if errors.Is(err, io.EOF) {
-				return
-			}
-			if err != nil {
-				yield(ClaimAck{}, err)
-				return
-			}
-			env := rd.Envelope()
-			if env.SetType != "277" {
-				continue
-			}
+		p := &setReader[ClaimAck]{rd: NewReader(r, opts...), yield: yield}
+		p.run("277", func(s Segment, env Envelope) bool {
 			switch id := s.ID(); {
 			case id == "HL" || id == "SE":
-				if !flush() {
-					return
+				if !p.flush() {
+					return false
 				}
-				level = s.Element(3)
-				if id == "HL" && level == "PT" {
-					cur = &ClaimAck{Reference: env.Interchange + "/" + env.Set}
+				if id == "HL" && s.Element(3) == "PT" {
+					p.cur = &ClaimAck{Reference: env.Interchange + "/" + env.Set}
 				}
-			case cur == nil:
+			case p.cur == nil:
 			case id == "TRN":
-				cur.ClaimID = s.Element(2)
+				p.cur.ClaimID = s.Element(2)
 			case id == "REF" && s.Element(1) == "1K":
-				cur.PayerClaimID = s.Element(2)
+				p.cur.PayerClaimID = s.Element(2)
 			case id == "STC":
 				st := []string{s.Component(1, 1), s.Component(1, 2), s.Component(1, 3)}
-				cur.Statuses = append(cur.Statuses, strings.TrimRight(strings.Join(st, ":"), ":"))
+				p.cur.Statuses = append(p.cur.Statuses, strings.TrimRight(strings.Join(st, ":"), ":"))
 			}
-		}
+			return true
+		})
 	}
 }
 

@@ -2,8 +2,12 @@ package x12_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -118,4 +122,60 @@ func TestStreamingMemoryFlat(t *testing.T) {
 		t.Fatalf("live heap reached %d bytes reading a 100 MB stream", peak)
 	}
 	t.Logf("%d segments, peak live heap %d KiB", count, peak>>10)
+}
+
+// nodeX12 returns the directory of the node-x12 peer benchmark, installing
+// its locked dependencies from the repository's package-lock.json when they
+// are missing; it skips when node or npm is not installed.
+func nodeX12(b *testing.B) string {
+	dir, err := filepath.Abs(filepath.Join("..", "..", "internal", "nodex12"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := exec.LookPath("node"); err != nil {
+		b.Skip("node not installed: node-x12 peer benchmark skipped")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "node-x12")); err != nil {
+		if _, err := exec.LookPath("npm"); err != nil {
+			b.Skip("npm not installed: node-x12 peer benchmark skipped")
+		}
+		cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund")
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Skipf("npm ci failed, node-x12 peer benchmark skipped: %v\n%s", err, out)
+		}
+	}
+	return dir
+}
+
+// BenchmarkNodeX12Read837 parses the bytes BenchmarkRead837 reads with
+// node-x12 (strict mode), in the same run: node reads the file once and
+// parses it b.N times; ns/op, MB/s and claims/s are node's own timings of
+// the parses, without process start-up.
+func BenchmarkNodeX12Read837(b *testing.B) {
+	dir := nodeX12(b)
+	data := many837(10000)
+	file := filepath.Join(b.TempDir(), "many.837")
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	out, err := exec.Command("node", filepath.Join(dir, "bench.js"), file, strconv.Itoa(b.N)).Output()
+	if err != nil {
+		b.Fatalf("node-x12: %v", err)
+	}
+	var passes []struct{ NS, Claims int64 }
+	if err := json.Unmarshal(out, &passes); err != nil || len(passes) != b.N {
+		b.Fatalf("node-x12 output: %v (%d passes for %d)", err, len(passes), b.N)
+	}
+	var ns, claims int64
+	for _, p := range passes {
+		ns, claims = ns+p.NS, claims+p.Claims
+	}
+	if claims != int64(b.N)*10000 {
+		b.Fatalf("node-x12 found %d claims in %d passes", claims, b.N)
+	}
+	perOp := float64(ns) / float64(b.N)
+	b.ReportMetric(perOp, "ns/op")
+	b.ReportMetric(float64(len(data))/perOp*1e3, "MB/s")
+	b.ReportMetric(float64(claims)/(float64(ns)/1e9), "claims/s")
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"flag"
 	"os"
+	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -61,7 +63,7 @@ func clinicVisit(t *testing.T) (x12.Submission, []billing.Claim) {
 func TestGenerate837P(t *testing.T) {
 	sub, claims := clinicVisit(t)
 	var buf bytes.Buffer
-	require.NoError(t, x12.Write837P(&buf, sub, claims...))
+	require.NoError(t, x12.Write837(&buf, sub, claims...))
 	golden := "testdata/clinic-visit.837"
 	if *update {
 		require.NoError(t, os.WriteFile(golden, buf.Bytes(), 0o644))
@@ -71,7 +73,7 @@ func TestGenerate837P(t *testing.T) {
 	assert.Equal(t, string(want), buf.String())
 
 	var got []billing.Claim
-	for c, err := range x12.Claims837P(bytes.NewReader(buf.Bytes()), "USD") {
+	for c, err := range x12.Claims837(bytes.NewReader(buf.Bytes()), "USD") {
 		require.NoError(t, err)
 		got = append(got, c)
 	}
@@ -88,17 +90,117 @@ func TestGenerate837P(t *testing.T) {
 	}
 }
 
-// TestWrite837PRefusesDirtyClaims writes nothing for a claim the scrubber
+// TestWrite837RefusesDirtyClaims writes nothing for a claim the scrubber
 // refuses and names the problem under the claim's index.
-func TestWrite837PRefusesDirtyClaims(t *testing.T) {
+func TestWrite837RefusesDirtyClaims(t *testing.T) {
 	sub, claims := clinicVisit(t)
 	claims[1].Charges[0].DiagnosisPointers = []int{2}
 	claims[1].MemberID = "UNKNOWN"
 	var buf bytes.Buffer
-	err := x12.Write837P(&buf, sub, claims...)
+	err := x12.Write837(&buf, sub, claims...)
 	var ve *ehrkit.ValidationError
 	require.ErrorAs(t, err, &ve)
 	assert.True(t, ve.Has("claims[1].charges[0].diagnosisPointers[0]", ehrkit.IssueValue), "%v", ve)
 	assert.True(t, ve.Has("claims[1].memberId", ehrkit.IssueRequired), "%v", ve)
 	assert.Zero(t, buf.Len())
+}
+
+// outpatient is a hospital outpatient claim (bill type 131): a complete
+// blood count and an electrocardiogram on one day, attended by the second
+// provider of the clinic visit.
+func outpatient(t *testing.T) (x12.Submission, billing.Claim) {
+	sub, claims := clinicVisit(t)
+	day := time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC)
+	c := claims[0]
+	c.ID, c.Type, c.PlaceOfService = "HOSP-1", billing.Institutional, ""
+	c.Facility = &billing.FacilityClaim{BillType: "131", StatementFrom: day, StatementTo: day, AdmissionType: "3", AdmissionSource: "1",
+		PatientStatus: "01", AttendingNPI: "1245319599"}
+	c.Charges = []billing.Charge{
+		{RevenueCode: "0305", Procedure: ehrkit.Coding{System: ehrkit.SystemCPT, Code: "85025"}, Units: decimal.NewFromInt(1), UnitFee: money(t, "13.39"), ServiceDate: day},
+		{RevenueCode: "0730", Procedure: ehrkit.Coding{System: ehrkit.SystemCPT, Code: "93005"}, Units: decimal.NewFromInt(3), UnitFee: money(t, "25.515"), ServiceDate: day},
+		{RevenueCode: "0250", Units: decimal.NewFromInt(2), UnitFee: money(t, "4.50"), ServiceDate: day}, // pharmacy: a revenue code, no procedure
+	}
+	return sub, c
+}
+
+// TestGenerate837I writes an institutional claim as an 837I, compares it
+// with the golden file and reads it back equal.
+func TestGenerate837I(t *testing.T) {
+	sub, c := outpatient(t)
+	var buf bytes.Buffer
+	require.NoError(t, x12.Write837(&buf, sub, c))
+	golden := "testdata/outpatient.837i"
+	if *update {
+		require.NoError(t, os.WriteFile(golden, buf.Bytes(), 0o644))
+	}
+	want, err := os.ReadFile(golden)
+	require.NoError(t, err)
+	assert.Equal(t, string(want), buf.String())
+	assert.Contains(t, buf.String(), "CLM*HOSP-1*98.94***13:A:1**A*Y*Y~", "13.39 + 76.55 (3 x 25.515 rounded) + 9.00")
+
+	var got []billing.Claim
+	for g, err := range x12.Claims837(bytes.NewReader(buf.Bytes()), "USD") {
+		require.NoError(t, err)
+		got = append(got, g)
+	}
+	require.Len(t, got, 1)
+	g := got[0]
+	for j := range c.Charges {
+		g.Charges[j].UnitFee = c.Charges[j].UnitFee // the 837 carries line charges; checked by the total
+	}
+	g.Patient, g.Status = c.Patient, c.Status
+	c.Charges[1].UnitFee = money(t, "25.515")
+	assert.Equal(t, c, g)
+}
+
+// TestScrubInstitutional lists the institutional problems of a claim: bill
+// type, statement dates, patient status, attending provider, revenue codes.
+func TestScrubInstitutional(t *testing.T) {
+	sub, c := outpatient(t)
+	c.Facility.BillType = "13"
+	c.Facility.StatementTo = c.Facility.StatementFrom.AddDate(0, 0, -1)
+	c.Facility.PatientStatus = "1"
+	c.Facility.AttendingNPI = ""
+	c.Charges[2].RevenueCode = "250"
+	var buf bytes.Buffer
+	err := x12.Write837(&buf, sub, c)
+	var ve *ehrkit.ValidationError
+	require.ErrorAs(t, err, &ve)
+	for _, p := range []string{"claims[0].facility.billType", "claims[0].facility.statementTo", "claims[0].facility.patientStatus",
+		"claims[0].facility.attendingNpi", "claims[0].charges[2].revenueCode"} {
+		assert.True(t, slices.ContainsFunc(ve.Issues, func(is ehrkit.Issue) bool { return is.Path == p }), "missing %s in %v", p, ve)
+	}
+	assert.Len(t, ve.Issues, 5)
+	assert.Zero(t, buf.Len())
+}
+
+// TestCorpus837I reads the guide's institutional claim example: bill type
+// 141, statement date, CL1, the ICD-9-CM diagnoses (its HI occurrence,
+// value and condition codes are not diagnoses) and the SV2 lines.
+func TestCorpus837I(t *testing.T) {
+	f, err := os.Open(filepath.Join(corpusDir(t), "837_005010X223A3_institutional-claim.837i"))
+	require.NoError(t, err)
+	defer f.Close()
+	var got []billing.Claim
+	for c, err := range x12.Claims837(f, "USD") {
+		require.NoError(t, err)
+		got = append(got, c)
+	}
+	require.Len(t, got, 1)
+	c := got[0]
+	assert.Equal(t, "756048Q", c.ID)
+	assert.True(t, c.IsInstitutional())
+	day := time.Date(1996, 9, 11, 0, 0, 0, 0, time.UTC)
+	assert.Equal(t, &billing.FacilityClaim{BillType: "141", StatementFrom: day, StatementTo: day, AdmissionType: "3", PatientStatus: "01"}, c.Facility)
+	var codes []string
+	for _, d := range c.Diagnoses {
+		codes = append(codes, d.Code)
+	}
+	assert.Equal(t, []string{"366.9", "401.9", "794.31"}, codes)
+	require.Len(t, c.Charges, 2)
+	assert.Equal(t, "0730", c.Charges[1].RevenueCode)
+	assert.Equal(t, "93005", c.Charges[1].Procedure.Code)
+	total, err := c.Total()
+	require.NoError(t, err)
+	assert.Equal(t, "89.93 USD", total.String(), "CLM02")
 }

@@ -25,8 +25,11 @@
 //
 // A [Writer] emits segments with the delimiters of its choosing and
 // maintains the envelopes: control numbers and the SE01, GE01 and IEA01
-// counts are computed, never typed by the caller. [Write837P] writes stored
-// billing claims as an 837P and [Claims837P] reads them back; [Payments835]
+// counts are computed, never typed by the caller. [Write837] writes stored
+// billing claims as an 837P (professional, SV1 lines) or an 837I
+// (institutional: bill type in CLM05, statement dates, CL1, attending
+// provider, SV2 revenue-code lines) and [Claims837] reads both back;
+// [Resolve837P] finds the names an 837 needs in the store; [Payments835]
 // reads the claim payments of an 835 (claim- and service-line adjustments
 // apart) and [Post835] posts them through the billing service.
 //
@@ -43,6 +46,14 @@
 // [billing.Remittance] with its provider-level adjustments (PLB), once per
 // payer and trace number: a re-sent 835 posts nothing, and one interrupted
 // or partly failed posts, when re-sent, only what did not post.
+//
+// # Eligibility
+//
+// [Write270] writes eligibility requests (005010X279A1) and [Eligibility271]
+// reads the answers, one subscriber or dependent at a time, into
+// [billing.Benefit] values (active coverage, deductible, co-pay,
+// co-insurance, out of pocket; remaining or calendar-year; in or out of
+// network) with the AAA rejections.
 //
 // # Acknowledgements
 //

@@ -44,11 +44,12 @@ func FuzzRead(f *testing.F) {
 	})
 }
 
-// FuzzTransactions feeds arbitrary bytes to the 835, 999 and 277CA readers:
+// FuzzTransactions feeds arbitrary bytes to the 835, 837, 271, 999 and
+// 277CA readers:
 // each ends, never panics, and fails only with an *x12.Error.
 func FuzzTransactions(f *testing.F) {
 	if dir := os.Getenv("EHRKIT_CORPUS"); dir != "" {
-		for _, pattern := range []string{"*.835", "imsweb/x12_999_*.x12", "imsweb/x12_277CA_*.x12"} {
+		for _, pattern := range []string{"*.835", "*.271", "*.837i", "imsweb/x12_999_*.x12", "imsweb/x12_277CA_*.x12"} {
 			files, _ := filepath.Glob(filepath.Join(dir, "x12", pattern))
 			for _, p := range files {
 				if b, err := os.ReadFile(p); err == nil {
@@ -66,6 +67,12 @@ func FuzzTransactions(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, err := range x12.Payments835(strings.NewReader(string(b)), "USD") {
+			check(t, err)
+		}
+		for _, err := range x12.Claims837(strings.NewReader(string(b)), "USD") {
+			check(t, err)
+		}
+		for _, err := range x12.Eligibility271(strings.NewReader(string(b)), "USD") {
 			check(t, err)
 		}
 		for _, err := range x12.Acks999(strings.NewReader(string(b))) {

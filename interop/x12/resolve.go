@@ -20,7 +20,7 @@ import (
 // patient's coverage with the claim's payer and member id names the
 // subscriber, else the patient is) and the payer (the coverage's payer
 // organization, which is also the receiver when the submission names none).
-// What the store does not hold stays missing, and Write837P names it.
+// What the store does not hold stays missing, and Write837 names it.
 func Resolve837P(ctx context.Context, r storage.Reader, sub Submission, claims ...billing.Claim) (Submission, error) {
 	sub.Providers = cloneMap(sub.Providers)
 	sub.Subscribers = cloneMap(sub.Subscribers)
