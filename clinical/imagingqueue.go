@@ -17,10 +17,8 @@ const ImagingQueueType = "ImagingStudyQueue"
 // identifiers and demographics (DICOM Patient ID, birth date, sex) rather
 // than by ehrkit id.
 type IncomingStudy struct {
-	Study       ImagingStudy        `json:"study"`
-	Identifiers []ehrkit.Identifier `json:"identifiers,omitempty"`
-	BirthDate   ehrkit.Date         `json:"birthDate,omitzero"`
-	Gender      patient.Gender      `json:"gender,omitempty"`
+	Study ImagingStudy `json:"study"`
+	patient.Named
 }
 
 // QueuedStudy is an imaging study that matched no patient confidently,
@@ -59,7 +57,7 @@ func (s *Service) ReceiveImagingStudy(ctx context.Context, tx storage.Tx, in Inc
 	st := in.Study
 	p, reason, err := s.resolvedPatient(ctx, tx, st.ID)
 	if err == nil && p == "" {
-		p, reason, err = patient.Identify(ctx, tx, in.Identifiers, in.BirthDate, in.Gender)
+		p, reason, err = patient.Identify(ctx, tx, in.Named)
 	}
 	if err != nil {
 		return Filing{}, err

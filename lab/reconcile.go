@@ -12,10 +12,8 @@ import (
 // Incoming is a report whose patient the sender names by identifiers (an
 // unsolicited ORU's PID-3) and demographics rather than by ehrkit id.
 type Incoming struct {
-	Report      Report              `json:"report"`
-	Identifiers []ehrkit.Identifier `json:"identifiers,omitempty"`
-	BirthDate   ehrkit.Date         `json:"birthDate,omitzero"`
-	Gender      patient.Gender      `json:"gender,omitempty"`
+	Report Report `json:"report"`
+	patient.Named
 }
 
 // Queued is a report that matched no patient confidently, waiting for a
@@ -37,7 +35,7 @@ var queue = storage.Kind[Queued]{Type: QueueType, Version: 1, Meta: func(q *Queu
 // not sure of. It returns the patient, or "" and the id of the queue entry
 // (the report's id).
 func (s *Service) Receive(ctx context.Context, tx storage.Tx, in Incoming) (patient.ID, string, error) {
-	p, reason, err := patient.Identify(ctx, tx, in.Identifiers, in.BirthDate, in.Gender)
+	p, reason, err := patient.Identify(ctx, tx, in.Named)
 	if err != nil {
 		return "", "", err
 	}

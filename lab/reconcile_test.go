@@ -37,13 +37,13 @@ func TestReceiveAndReconcile(t *testing.T) {
 			}))
 			return got, queued
 		}
-		got, queued := receive(lab.Incoming{Report: report("u1"), Identifiers: []ehrkit.Identifier{mrn}, BirthDate: p.BirthDate})
+		got, queued := receive(lab.Incoming{Report: report("u1"), Named: patient.Named{Identifiers: []ehrkit.Identifier{mrn}, BirthDate: p.BirthDate}})
 		assert.Equal(t, e.p, got)
 		assert.Empty(t, queued)
 
-		_, queued = receive(lab.Incoming{Report: report("u2"), Identifiers: []ehrkit.Identifier{{System: "urn:oid:1.2.3", Value: "999"}}})
+		_, queued = receive(lab.Incoming{Report: report("u2"), Named: patient.Named{Identifiers: []ehrkit.Identifier{{System: "urn:oid:1.2.3", Value: "999"}}}})
 		assert.Equal(t, "u2", queued)
-		_, queued = receive(lab.Incoming{Report: report("u3"), Identifiers: []ehrkit.Identifier{mrn}, BirthDate: ehrkit.NewDate(1999, time.January, 1)})
+		_, queued = receive(lab.Incoming{Report: report("u3"), Named: patient.Named{Identifiers: []ehrkit.Identifier{mrn}, BirthDate: ehrkit.NewDate(1999, time.January, 1)}})
 		assert.Equal(t, "u3", queued, "an identifier match whose birth date differs is not confident")
 
 		open, err := e.lab.Queue(e.ctx)

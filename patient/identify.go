@@ -17,16 +17,24 @@ const (
 	UnmatchedDemographics = "demographics-differ"
 )
 
-// Identify returns the patient a sender names by identifiers (an HL7 PID-3,
-// a DICOM Patient ID) and demographics, read in r (a transaction, so that the
+// Named is how a sender names a patient: by identifiers (an HL7 PID-3, a
+// DICOM Patient ID) and demographics rather than by ehrkit id. Feeds embed it
+// in what they receive.
+type Named struct {
+	Identifiers []ehrkit.Identifier `json:"identifiers,omitempty"`
+	BirthDate   ehrkit.Date         `json:"birthDate,omitzero"`
+	Gender      Gender              `json:"gender,omitempty"`
+}
+
+// Identify returns the patient a sender names, read in r (a transaction, so that the
 // match and the write it decides commit together): the one current patient
 // every identifier points to, whose birth date and gender agree where both
 // sides know them. Otherwise it returns "" and one of the Unmatched reasons,
 // never a guess. Identifiers without a system or a value are ignored; merged
 // records are skipped (the survivor carries their identifiers).
-func Identify(ctx context.Context, r storage.Reader, identifiers []ehrkit.Identifier, birth ehrkit.Date, gender Gender) (ID, string, error) {
+func Identify(ctx context.Context, r storage.Reader, n Named) (ID, string, error) {
 	var found ID
-	for _, ident := range identifiers {
+	for _, ident := range n.Identifiers {
 		if ident.System == "" || ident.Value == "" {
 			continue
 		}
@@ -47,7 +55,7 @@ func Identify(ctx context.Context, r storage.Reader, identifiers []ehrkit.Identi
 				return "", UnmatchedAmbiguous, nil
 			}
 			found = p.ID
-			if !birth.IsZero() && !p.BirthDate.IsZero() && birth.Compare(p.BirthDate) != 0 || !sameGender(gender, p.Gender) {
+			if !n.BirthDate.IsZero() && !p.BirthDate.IsZero() && n.BirthDate.Compare(p.BirthDate) != 0 || !sameGender(n.Gender, p.Gender) {
 				return "", UnmatchedDemographics, nil
 			}
 		}

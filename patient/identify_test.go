@@ -56,7 +56,7 @@ func TestIdentify(t *testing.T) {
 			if tt.birth != "" {
 				birth = ehrkit.MustDate(tt.birth)
 			}
-			got, reason, err := Identify(ctx, s, tt.idents, birth, tt.gender)
+			got, reason, err := Identify(ctx, s, Named{Identifiers: tt.idents, BirthDate: birth, Gender: tt.gender})
 			require.NoError(t, err, tt.name)
 			assert.Equal(t, tt.want, got, tt.name)
 			assert.Equal(t, tt.reason, reason, tt.name)

@@ -180,7 +180,7 @@ func (im *Importer) Import(ctx context.Context, studies []Study) (Report, error)
 	rep := Report{Stored: map[string]storage.Outcome{}, Completed: map[string]string{}}
 	sexes := map[string]patient.Gender{"M": patient.GenderMale, "F": patient.GenderFemale, "O": patient.GenderOther}
 	for _, s := range studies {
-		in := clinical.IncomingStudy{Study: s.ImagingStudy, BirthDate: s.BirthDate, Gender: sexes[s.Sex]}
+		in := clinical.IncomingStudy{Study: s.ImagingStudy, Named: patient.Named{BirthDate: s.BirthDate, Gender: sexes[s.Sex]}}
 		if s.PatientID != "" {
 			in.Identifiers = []ehrkit.Identifier{{System: im.System, Value: s.PatientID}}
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/clinical"
 	"github.com/ehrkit/ehrkit/lab"
+	"github.com/ehrkit/ehrkit/patient"
 	"github.com/ehrkit/ehrkit/storage"
 	"github.com/shopspring/decimal"
 )
@@ -180,7 +181,7 @@ func (st *oruState) order(s Segment, occ int) {
 		st.cur = nil
 		return
 	}
-	g := &oruGroup{in: lab.Incoming{Identifiers: st.pat.Identifiers, BirthDate: st.pat.BirthDate, Gender: st.pat.Gender}, pid: st.pid, obr: occ}
+	g := &oruGroup{in: lab.Incoming{Named: patient.Named{Identifiers: st.pat.Identifiers, BirthDate: st.pat.BirthDate, Gender: st.pat.Gender}}, pid: st.pid, obr: occ}
 	r := &g.in.Report
 	first := func(obr, orc int) string {
 		if v := strings.TrimSpace(s.Field(obr).Rep(1).Component(1).Text()); v != "" || !st.hasORC {
