@@ -5,12 +5,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/ehrkit/ehrkit/internal/testbackends"
 	"github.com/ehrkit/ehrkit/interop/fhir"
 	"github.com/ehrkit/ehrkit/storage/sqlitestore"
+	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -111,4 +114,44 @@ func TestExportRefusesWhatIsMissing(t *testing.T) {
 	}
 	_, err = os.Stat(missing)
 	assert.ErrorIs(t, err, os.ErrNotExist, "the missing database was not created")
+}
+
+// TestPostgresNotMigrated: fhirexport opens PostgreSQL read-only, so a
+// database without a store is reported and left as it was (no schema, no
+// tables created).
+func TestPostgresNotMigrated(t *testing.T) {
+	ctx := context.Background()
+	dsn, schema := testbackends.PostgresSchema(t)
+	u, err := url.Parse(dsn)
+	require.NoError(t, err)
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	conn, err := pgx.Connect(ctx, dsn)
+	require.NoError(t, err)
+	defer conn.Close(ctx)
+	tables := func() int {
+		var n int
+		require.NoError(t, conn.QueryRow(ctx, `SELECT count(*) FROM pg_tables WHERE schemaname = $1`, schema).Scan(&n))
+		return n
+	}
+
+	export := func() (int, string) {
+		var stdout, stderr bytes.Buffer
+		code := run(ctx, []string{"-postgres", u.String(), "-out", filepath.Join(t.TempDir(), "out")}, &stdout, &stderr)
+		return code, stderr.String()
+	}
+	code, msg := export()
+	assert.Equal(t, 1, code, msg)
+	assert.Contains(t, msg, "no existing schema")
+	var exists bool
+	require.NoError(t, conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)`, schema).Scan(&exists))
+	assert.False(t, exists, "the schema is not created")
+
+	_, err = conn.Exec(ctx, `CREATE SCHEMA `+pgx.Identifier{schema}.Sanitize())
+	require.NoError(t, err)
+	code, msg = export()
+	assert.Equal(t, 1, code, msg)
+	assert.Contains(t, msg, "holds no ehrkit store")
+	assert.Zero(t, tables(), "no migration ran")
 }

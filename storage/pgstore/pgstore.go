@@ -20,10 +20,11 @@ import (
 type Option func(*options)
 
 type options struct {
-	clock  ehrkit.Clock
-	logger *slog.Logger
-	schema string
-	pool   *pgxpool.Pool
+	clock    ehrkit.Clock
+	logger   *slog.Logger
+	schema   string
+	pool     *pgxpool.Pool
+	readOnly bool
 }
 
 // WithClock sets the clock that stamps record and change times (default: the
@@ -46,6 +47,17 @@ func WithSchema(name string) Option { return func(o *options) { o.schema = name 
 // it.
 func WithPool(p *pgxpool.Pool) Option { return func(o *options) { o.pool = p } }
 
+// ReadOnly opens an existing store for reading only, for programs that read
+// a store and must never create or change one: Open applies no migration and
+// fails with an error wrapping ehrkit.ErrNotFound when the schema holds no
+// ehrkit store, and with ehrkit.ErrFailedPrecondition when its schema is
+// older than this release. Put, Delete and Emit in an Update fail with
+// ehrkit.ErrFailedPrecondition (nothing is written); reads, queries, the
+// change feed and transactions that only read work as usual. On a pool Open
+// creates, every session is also read-only in PostgreSQL itself
+// (default_transaction_read_only).
+func ReadOnly() Option { return func(o *options) { o.readOnly = true } }
+
 // Store is a storage.Store on PostgreSQL. Safe for concurrent use.
 type Store struct {
 	pool     *pgxpool.Pool
@@ -53,6 +65,7 @@ type Store struct {
 	clock    ehrkit.Clock
 	log      *slog.Logger
 	feedLock int64 // advisory lock key serialising change-feed appends
+	readOnly bool
 	closed   atomic.Bool
 }
 
@@ -67,7 +80,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	s := &Store{pool: o.pool, clock: o.clock, log: o.logger}
+	s := &Store{pool: o.pool, clock: o.clock, log: o.logger, readOnly: o.readOnly}
 	if s.pool == nil {
 		cfg, err := pgxpool.ParseConfig(dsn)
 		if err != nil {
@@ -76,6 +89,9 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		if o.schema != "" {
 			cfg.ConnConfig.RuntimeParams["search_path"] = pgx.Identifier{o.schema}.Sanitize()
 		}
+		if o.readOnly {
+			cfg.ConnConfig.RuntimeParams["default_transaction_read_only"] = "on"
+		}
 		if s.pool, err = pgxpool.NewWithConfig(ctx, cfg); err != nil {
 			return nil, s.fail(ctx, "open", "", "", err)
 		}
@@ -83,7 +99,11 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	} else if o.schema != "" {
 		return nil, invalidOption("schema", "WithSchema cannot be combined with WithPool", nil)
 	}
-	if err := s.migrate(ctx, o.schema); err != nil {
+	prepare := s.migrate
+	if o.readOnly {
+		prepare = s.verify
+	}
+	if err := prepare(ctx, o.schema); err != nil {
 		if s.ownsPool {
 			s.pool.Close()
 		}

@@ -75,6 +75,17 @@ func (t *tx) usable(ctx context.Context, op string) error {
 	return t.err
 }
 
+// writable is usable for the calls that write: a read-only store refuses them.
+func (t *tx) writable(ctx context.Context, op, typ, id string) error {
+	if err := t.usable(ctx, op); err != nil {
+		return err
+	}
+	if t.s.readOnly {
+		return storage.Errorf(op, typ, id, ehrkit.ErrFailedPrecondition, "the store was opened read-only")
+	}
+	return nil
+}
+
 // Get returns the current version of a record as this transaction sees it.
 func (t *tx) Get(ctx context.Context, typ, id string) (storage.Record, error) {
 	if err := t.usable(ctx, "get"); err != nil {
@@ -107,7 +118,7 @@ func (t *tx) Query(ctx context.Context, q storage.Query) (storage.Page, error) {
 // Put buffers rec as the next version of its record.
 func (t *tx) Put(ctx context.Context, rec storage.Record, expect int64) (storage.Record, error) {
 	const op = "put"
-	if err := t.usable(ctx, op); err != nil {
+	if err := t.writable(ctx, op, rec.Type, rec.ID); err != nil {
 		return storage.Record{}, err
 	}
 	if err := storage.ValidateRecord(rec); err != nil {
@@ -123,7 +134,7 @@ func (t *tx) Put(ctx context.Context, rec storage.Record, expect int64) (storage
 // compartment and labels of the version it ends.
 func (t *tx) Delete(ctx context.Context, typ, id string, expect int64) error {
 	const op = "delete"
-	if err := t.usable(ctx, op); err != nil {
+	if err := t.writable(ctx, op, typ, id); err != nil {
 		return err
 	}
 	if err := storage.ValidateKey(typ, id); err != nil {
@@ -149,7 +160,7 @@ func (t *tx) Delete(ctx context.Context, typ, id string, expect int64) error {
 // Emit buffers an event for the change feed.
 func (t *tx) Emit(ctx context.Context, ev storage.Event) error {
 	const op = "emit"
-	if err := t.usable(ctx, op); err != nil {
+	if err := t.writable(ctx, op, "", ""); err != nil {
 		return err
 	}
 	if err := storage.ValidateEvent(ev); err != nil {

@@ -66,11 +66,18 @@ func (f *Flags) Open(ctx context.Context) (storage.Store, error) {
 var ErrNoStore = errors.New("no such database file")
 
 // OpenReadOnly opens the store the flags name for a program that only reads
-// it: the SQLite file must exist (else the error wraps ErrNoStore and names
-// the file) and is opened read-only, so it is never created or changed.
+// it, read-only, so that it is never created, migrated or changed: the
+// SQLite file must exist (else the error wraps ErrNoStore and names the
+// file), and the PostgreSQL database must hold an ehrkit store of this
+// release (else the error wraps ehrkit.ErrNotFound or
+// ehrkit.ErrFailedPrecondition).
 func (f *Flags) OpenReadOnly(ctx context.Context) (storage.Store, error) {
 	if f.postgres != "" {
-		return pgstore.Open(ctx, f.postgres)
+		s, err := pgstore.Open(ctx, f.postgres, pgstore.ReadOnly())
+		if err != nil {
+			return nil, fmt.Errorf("the PostgreSQL database: %w", err)
+		}
+		return s, nil
 	}
 	s, err := sqlitestore.Open(ctx, f.file(), sqlitestore.ReadOnly())
 	switch {
