@@ -3,8 +3,6 @@ package reliability
 import (
 	"context"
 	"math/rand/v2"
-	"os"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,26 +16,16 @@ import (
 	"github.com/ehrkit/ehrkit/storage"
 )
 
-// knownEnv enables tests of open defects, which fail until they are fixed.
-const knownEnv = "EHRKIT_KNOWN_DEFECTS"
-
 // TestConcurrentUnmerge: 64 goroutines unmerge 32 merges, two racing for
 // each, on every backend. Each merge is reverted exactly once, the loser
 // gets an error, and none waits forever: the deadline turns a hang (a
 // transaction asking the pool for a second connection while every
 // connection is held by such a transaction) into a failure.
 //
-// Open defect on PostgreSQL (run with EHRKIT_KNOWN_DEFECTS=1): inside an
-// unmerge's transaction, access reads the versions to restore, and the
-// current record, through the store rather than the transaction
-// (access.GetVersion, Store.versionAndCurrent), each asking the pool for a
-// second connection; with every connection held by such a transaction all
-// of them wait until the deadline.
+// On PostgreSQL this hung before reads of a version inside a transaction
+// went through the transaction's own connection (storage.VersionReader).
 func TestConcurrentUnmerge(t *testing.T) {
 	testbackends.Run(t, func(t *testing.T, s storage.Store) {
-		if strings.HasSuffix(t.Name(), "/postgres") && os.Getenv(knownEnv) == "" {
-			t.Skip("open defect on PostgreSQL: set " + knownEnv + "=1 to run")
-		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		c, err := workload.New(s)
