@@ -217,7 +217,7 @@ func GetVersion(ctx context.Context, tx storage.Tx, typ, id string, version int6
 		case *guardTx:
 			return x.getVersion(ctx, typ, id, version)
 		case systemTx:
-			return x.store.GetVersion(ctx, typ, id, version)
+			return storage.Versions(x.Tx, x.store).GetVersion(ctx, typ, id, version)
 		case TxUnwrapper:
 			tx = x.Unwrap()
 		default:
@@ -229,7 +229,7 @@ func GetVersion(ctx context.Context, tx storage.Tx, typ, id string, version int6
 // getVersion reads a version of the act's compartments unchecked; any other
 // is checked as the guarded transaction checks it.
 func (a *actTx) getVersion(ctx context.Context, typ, id string, version int64) (storage.Record, error) {
-	rec, err := a.t.g.inner.GetVersion(ctx, typ, id, version)
+	rec, err := storage.Versions(a.t.tx, a.t.g.inner).GetVersion(ctx, typ, id, version)
 	if err != nil {
 		return storage.Record{}, err
 	}
@@ -252,7 +252,7 @@ func (t *guardTx) getVersion(ctx context.Context, typ, id string, version int64)
 	if d, err := t.c.record(ctx, Read, target{typ: typ, id: id}); err != nil || d.reason != "" {
 		return storage.Record{}, t.deny(ev, d, err)
 	}
-	recs, err := t.g.versionAndCurrent(ctx, typ, id, version)
+	recs, err := versionAndCurrent(ctx, storage.Versions(t.tx, t.g.inner), typ, id, version)
 	if err != nil {
 		return storage.Record{}, err
 	}

@@ -214,7 +214,7 @@ func (g *Store) Get(ctx context.Context, typ, id string) (storage.Record, error)
 // later, such as sensitive, also covers what was written before it.
 func (g *Store) GetVersion(ctx context.Context, typ, id string, version int64) (storage.Record, error) {
 	recs, err := g.read(ctx, string(Read), typ, id, func() ([]storage.Record, error) {
-		return g.versionAndCurrent(ctx, typ, id, version)
+		return versionAndCurrent(ctx, g.inner, typ, id, version)
 	})
 	if err != nil {
 		return storage.Record{}, err
@@ -224,15 +224,15 @@ func (g *Store) GetVersion(ctx context.Context, typ, id string, version int64) (
 
 // versionAndCurrent returns the records a read of one version is checked
 // against: the current version (every version, if the record was deleted: a
-// tombstone carries no labels), then the version asked for.
-func (g *Store) versionAndCurrent(ctx context.Context, typ, id string, version int64) ([]storage.Record, error) {
-	rec, err := g.inner.GetVersion(ctx, typ, id, version)
+// tombstone carries no labels), then the version asked for, read through r.
+func versionAndCurrent(ctx context.Context, r storage.VersionReader, typ, id string, version int64) ([]storage.Record, error) {
+	rec, err := r.GetVersion(ctx, typ, id, version)
 	if err != nil {
 		return nil, err
 	}
-	cur, err := g.inner.Get(ctx, typ, id)
+	cur, err := r.Get(ctx, typ, id)
 	if errors.Is(err, ehrkit.ErrNotFound) {
-		hist, err := g.inner.History(ctx, typ, id)
+		hist, err := r.History(ctx, typ, id)
 		return append(hist, rec), err
 	}
 	return []storage.Record{cur, rec}, err

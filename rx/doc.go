@@ -147,8 +147,9 @@
 // clinical summary (ActiveMedications).
 //
 // The Dispatcher acts only on what it reads: an event is sent only for a
-// signed, active medication order of the event's patient (CheckPrescription);
-// any other event is dropped and logged. rx holds no wire format: the wiring
+// signed, active medication order of the event's patient (CheckPrescription),
+// or of the patient that patient was merged into since, under whom it is then
+// sent; any other event is dropped and logged. rx holds no wire format: the wiring
 // gives the Dispatcher an Encoder (interop/fhir's PrescriptionEncoder,
 // interop/hl7v2's RDEEncoder) and a Pharmacy. A transient failure is retried
 // with the same key, Run waiting longer after each failure in a row up to a

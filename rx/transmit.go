@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/ehrkit/ehrkit"
@@ -183,6 +184,12 @@ const DispatcherName = "rx-dispatcher"
 // on to later prescriptions; Service.DeadLetters lists them and
 // Service.Requeue sends one again. An event that names no signed medication
 // order of its patient is dropped and logged with the reason.
+//
+// A prescription whose patient was merged into another after signing goes
+// out as the order reads when it is sent: under the surviving patient, whose
+// record the merge moved it to and which holds both records' identifiers, so
+// the pharmacy files it with the patient's current record rather than with
+// one that is no longer in use. Its transmission is the survivor's.
 type Dispatcher struct {
 	store    storage.Store
 	encoder  Encoder
@@ -299,12 +306,19 @@ func (d *Dispatcher) deliver(ctx context.Context, c storage.Change, id string) e
 		return d.deadLetter(ctx, &t, version, "order: "+err.Error())
 	case err != nil:
 		return err
-	case string(o.Patient) != c.Compartment:
-		d.drop(ctx, c, id, "the event's patient is not the order's")
-		return nil
 	case o.Signed.IsZero():
 		d.drop(ctx, c, id, "the order was never signed")
 		return nil
+	}
+	if string(o.Patient) != c.Compartment {
+		mine, err := d.wasPatients(ctx, id, c.Compartment)
+		if err != nil {
+			return err
+		}
+		if !mine {
+			d.drop(ctx, c, id, "the event's patient is not the order's")
+			return nil
+		}
 	}
 	t, version, done, err := d.pending(ctx, c, id, o.Patient)
 	if err != nil || done {
@@ -337,6 +351,19 @@ func (d *Dispatcher) deliver(ctx context.Context, c storage.Change, id string) e
 	}
 	// The feed must not move past the prescription: the next Poll retries.
 	return fmt.Errorf("rx: transmit %s (attempt %d of %d): %w", id, t.Attempts, d.cfg.attempts, sendErr)
+}
+
+// wasPatients reports whether a version of order id was in the compartment of
+// the given patient: a merge after signing moves the order, and re-points it,
+// to the surviving patient, while the event keeps the patient the order was
+// signed for. It reads only the order's own history, so a dispatcher needs no
+// access to patient records.
+func (d *Dispatcher) wasPatients(ctx context.Context, id, compartment string) (bool, error) {
+	hist, err := d.store.History(ctx, MedicationRequestType, id)
+	if err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(hist, func(r storage.Record) bool { return r.Compartment == compartment }), nil
 }
 
 // pending returns the transmission of order id, a new one if there is none

@@ -98,6 +98,25 @@ type Store interface {
 	Close() error
 }
 
+// VersionReader reads current and past versions of records. Every Store is
+// one; a Tx is one when its backend reads past versions on the transaction's
+// own connection (pgstore), so a read of a version inside a transaction
+// needs no second connection from a pool.
+type VersionReader interface {
+	Reader
+	GetVersion(ctx context.Context, typ, id string, version int64) (Record, error)
+	History(ctx context.Context, typ, id string) ([]Record, error)
+}
+
+// Versions returns tx if it reads past versions itself, else s, the store tx
+// belongs to: what a transaction reads versions through.
+func Versions(tx Tx, s Store) VersionReader {
+	if r, ok := tx.(VersionReader); ok {
+		return r
+	}
+	return s
+}
+
 // Event is an outbox message emitted in a transaction (see Tx.Emit).
 type Event struct {
 	Topic       string // what happened, e.g. "schedule.reminder"

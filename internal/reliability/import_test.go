@@ -3,23 +3,22 @@ package reliability
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"math/rand/v2"
-	"os"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ehrkit/ehrkit/access"
+	"github.com/ehrkit/ehrkit/internal/testbackends"
 	"github.com/ehrkit/ehrkit/internal/workload"
 	"github.com/ehrkit/ehrkit/interop/fhir"
 	"github.com/ehrkit/ehrkit/patient"
 	"github.com/ehrkit/ehrkit/rx"
+	"github.com/ehrkit/ehrkit/storage"
 	"github.com/ehrkit/ehrkit/storage/memstore"
 )
-
-// knownEnv enables tests of open defects, which fail until they are fixed.
-const knownEnv = "EHRKIT_KNOWN_DEFECTS"
 
 // TestImportKeepsFileOrder: an NDJSON file lists each patient before the
 // resources that name it, so an uninterrupted import refuses none of them,
@@ -35,37 +34,57 @@ func TestImportKeepsFileOrder(t *testing.T) {
 }
 
 // TestDispatchAfterMerge: a prescription signed for a patient who is merged
-// into another before the dispatcher runs still reaches the pharmacy. Open
-// defect: the dispatcher drops the event, whose patient is no longer the
-// order's ("the event's patient is not the order's"). Run with
-// EHRKIT_KNOWN_DEFECTS=1.
+// into another before the dispatcher runs still reaches the pharmacy, once,
+// under the surviving patient (the order as the merge re-pointed it), and its
+// transmission is the survivor's; an event naming an order that was never in
+// its patient's compartment is still dropped.
 func TestDispatchAfterMerge(t *testing.T) {
-	if os.Getenv(knownEnv) == "" {
-		t.Skip("open defect of rx's Dispatcher: set " + knownEnv + "=1 to run")
-	}
-	ctx := context.Background()
-	s := memstore.New()
-	c, err := workload.New(s)
-	require.NoError(t, err)
-	rng := rand.New(rand.NewPCG(5, 5))
-	src, err := c.Register(ctx, rng)
-	require.NoError(t, err)
-	dst, err := c.Register(ctx, rng)
-	require.NoError(t, err)
-	signed, err := c.SignFor(ctx, patient.ID(src.ID), workload.Drugs[3], false)
-	require.NoError(t, err)
-	_, err = c.MergeInto(ctx, patient.ID(src.ID), patient.ID(dst.ID))
-	require.NoError(t, err)
+	testbackends.Run(t, func(t *testing.T, s storage.Store) {
+		ctx := context.Background()
+		c, err := workload.New(s)
+		require.NoError(t, err)
+		rng := rand.New(rand.NewPCG(5, 5))
+		var ids [3]patient.ID
+		for i := range ids {
+			a, err := c.Register(ctx, rng)
+			require.NoError(t, err)
+			ids[i] = patient.ID(a.ID)
+		}
+		src, dst, other := ids[0], ids[1], ids[2]
+		signed, err := c.SignFor(ctx, src, workload.Drugs[3], false)
+		require.NoError(t, err)
+		_, err = c.MergeInto(ctx, src, dst)
+		require.NoError(t, err)
+		// An event naming the order under a patient it never belonged to.
+		payload, err := json.Marshal(map[string]string{"order": signed.ID})
+		require.NoError(t, err)
+		require.NoError(t, access.Trusted(s).Update(ctx, func(tx storage.Tx) error {
+			return tx.Emit(ctx, storage.Event{Topic: rx.TopicPrescription, Key: "forged", Compartment: string(other), Payload: payload})
+		}))
 
-	var sent []string
-	enc, err := fhir.NewPrescriptionEncoder()
-	require.NoError(t, err)
-	d, err := rx.NewDispatcher(access.Trusted(s), enc, pharmacyFunc(func(_ context.Context, p rx.Prescription) (rx.Ack, error) {
-		sent = append(sent, p.Order.ID)
-		return rx.Ack{Status: rx.Accepted}, nil
-	}))
-	require.NoError(t, err)
-	_, err = d.Poll(workload.As(ctx, workload.Feed))
-	require.NoError(t, err)
-	assert.Equal(t, []string{signed.ID}, sent)
+		sent := map[string]patient.ID{}
+		enc, err := fhir.NewPrescriptionEncoder()
+		require.NoError(t, err)
+		d, err := rx.NewDispatcher(access.Trusted(s), enc, pharmacyFunc(func(_ context.Context, p rx.Prescription) (rx.Ack, error) {
+			_, twice := sent[p.Order.ID]
+			assert.False(t, twice, "sent twice")
+			sent[p.Order.ID] = p.Order.Patient
+			return rx.Ack{Status: rx.Accepted}, nil
+		}))
+		require.NoError(t, err)
+		for {
+			n, err := d.Poll(workload.As(ctx, workload.Feed))
+			require.NoError(t, err)
+			if n == 0 {
+				break
+			}
+		}
+		assert.Equal(t, map[string]patient.ID{signed.ID: dst}, sent)
+		orders, err := rx.NewService(access.Trusted(s), rx.Shipped())
+		require.NoError(t, err)
+		tr, err := orders.Transmission(ctx, signed.ID)
+		require.NoError(t, err)
+		assert.Equal(t, rx.Accepted, tr.Status)
+		assert.Equal(t, dst, tr.Patient)
+	})
 }

@@ -185,14 +185,19 @@ func (s *Store) get(ctx context.Context, q querier, typ, id string) (storage.Rec
 
 // GetVersion returns one version of a record, tombstones included.
 func (s *Store) GetVersion(ctx context.Context, typ, id string, version int64) (storage.Record, error) {
-	const op = "get-version"
-	if err := s.check(ctx, op); err != nil {
+	if err := s.check(ctx, "get-version"); err != nil {
 		return storage.Record{}, err
 	}
+	return s.getVersion(ctx, s.pool, typ, id, version)
+}
+
+// getVersion reads one version through q.
+func (s *Store) getVersion(ctx context.Context, q querier, typ, id string, version int64) (storage.Record, error) {
+	const op = "get-version"
 	if err := storage.ValidateKey(typ, id); err != nil {
 		return storage.Record{}, &storage.Error{Op: op, Type: typ, ID: id, Kind: ehrkit.ErrInvalid, Cause: err}
 	}
-	recs, err := s.records(ctx, s.pool, op, typ, id, sqlGetVersion, typ, id, version)
+	recs, err := s.records(ctx, q, op, typ, id, sqlGetVersion, typ, id, version)
 	if err != nil {
 		return storage.Record{}, err
 	}
@@ -204,14 +209,19 @@ func (s *Store) GetVersion(ctx context.Context, typ, id string, version int64) (
 
 // History returns every version of a record, oldest first.
 func (s *Store) History(ctx context.Context, typ, id string) ([]storage.Record, error) {
-	const op = "history"
-	if err := s.check(ctx, op); err != nil {
+	if err := s.check(ctx, "history"); err != nil {
 		return nil, err
 	}
+	return s.history(ctx, s.pool, typ, id)
+}
+
+// history reads every version through q.
+func (s *Store) history(ctx context.Context, q querier, typ, id string) ([]storage.Record, error) {
+	const op = "history"
 	if err := storage.ValidateKey(typ, id); err != nil {
 		return nil, &storage.Error{Op: op, Type: typ, ID: id, Kind: ehrkit.ErrInvalid, Cause: err}
 	}
-	recs, err := s.records(ctx, s.pool, op, typ, id, sqlHistory, typ, id)
+	recs, err := s.records(ctx, q, op, typ, id, sqlHistory, typ, id)
 	if err != nil {
 		return nil, err
 	}

@@ -100,6 +100,30 @@ func (t *tx) Get(ctx context.Context, typ, id string) (storage.Record, error) {
 	return t.s.get(ctx, t.conn, typ, id)
 }
 
+// GetVersion returns one version of a record as this transaction sees it, on
+// the transaction's connection (storage.VersionReader).
+func (t *tx) GetVersion(ctx context.Context, typ, id string, version int64) (storage.Record, error) {
+	if err := t.usable(ctx, "get-version"); err != nil {
+		return storage.Record{}, err
+	}
+	if err := t.flush(ctx, "get-version"); err != nil {
+		return storage.Record{}, err
+	}
+	return t.s.getVersion(ctx, t.conn, typ, id, version)
+}
+
+// History returns every version of a record as this transaction sees it, on
+// the transaction's connection (storage.VersionReader).
+func (t *tx) History(ctx context.Context, typ, id string) ([]storage.Record, error) {
+	if err := t.usable(ctx, "history"); err != nil {
+		return nil, err
+	}
+	if err := t.flush(ctx, "history"); err != nil {
+		return nil, err
+	}
+	return t.s.history(ctx, t.conn, typ, id)
+}
+
 // Query returns one page of current records matching q, this transaction's
 // writes included.
 func (t *tx) Query(ctx context.Context, q storage.Query) (storage.Page, error) {
