@@ -14,9 +14,21 @@
 // access policy, not by the pages. Pages are rendered on the server with
 // html/template; the one script on them refreshes the order-entry alerts as
 // the prescriber types, and every form works without it. With -hl7 the
-// clinic also takes an HL7 v2 ADT feed over MLLP (registrations, updates and
-// merges, as a system account with the front desk's role), acknowledging
-// each message.
+// clinic also takes an HL7 v2 feed over MLLP, acknowledging each message:
+// ADT registrations, updates and merges, and ORU^R01 results filed through
+// lab's Receive into the lab inbox (critical values raise alerts), as a
+// system account with the front desk's and the lab technician's roles.
+//
+// The clinic's store is also served as FHIR R4 REST under /fhir (read,
+// search, writes, history, $everything; see interop/fhir), through the
+// same services and access policy as the pages. For development, the
+// bearer token of each demo login is "demo-" and its key: demo-physician,
+// demo-nurse, demo-front-desk, demo-pharmacist, demo-biller, demo-privacy
+// carry the SMART scopes user/*.cruds; demo-portal carries patient/*.rs
+// for the portal's own patient. A request without a known token is
+// refused with 401 and an OperationOutcome:
+//
+//	curl -H 'Authorization: Bearer demo-physician' http://127.0.0.1:8080/fhir/Patient
 //
 // With -script the program instead plays one scripted day at the clinic on
 // the console:
@@ -92,7 +104,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	db := fs.String("db", "", "SQLite database `file` (server default "+defaultDB+"; with -script a new file to create and keep, default a temporary one)")
 	addr := fs.String("addr", defaultAddr, "`address` the web EHR listens on")
 	seed := fs.Bool("seed", true, "seed an empty store with the demo clinic")
-	hl7 := fs.String("hl7", "", "also listen for an HL7 v2 ADT feed over MLLP at `address` (e.g. 127.0.0.1:2575)")
+	hl7 := fs.String("hl7", "", "also listen for an HL7 v2 feed (ADT, ORU^R01) over MLLP at `address` (e.g. 127.0.0.1:2575)")
 	script := fs.Bool("script", false, "play the scripted console day instead of serving the web EHR")
 	if err := fs.Parse(args); err != nil {
 		return 2

@@ -17,6 +17,7 @@ import (
 	"github.com/ehrkit/ehrkit/billing"
 	"github.com/ehrkit/ehrkit/clinical"
 	"github.com/ehrkit/ehrkit/directory"
+	"github.com/ehrkit/ehrkit/interop/fhir"
 	"github.com/ehrkit/ehrkit/interop/hl7v2"
 	"github.com/ehrkit/ehrkit/lab"
 	"github.com/ehrkit/ehrkit/patient"
@@ -37,12 +38,13 @@ type config struct {
 	DB     string // SQLite file, created when missing
 	Seed   bool   // seed an empty store
 	Corpus string // the corpus folder (EHRKIT_CORPUS); "" for the built-in set only
-	HL7    string // MLLP listen address of the ADT feed; "" for none
+	HL7    string // MLLP listen address of the HL7 v2 feed; "" for none
 }
 
-// adtFeed is the principal of the HL7 v2 ADT feed: a system account of the
-// clinic with the front desk's role (registration and merges).
-var adtFeed = access.Principal{Kind: access.System, ID: "hl7-adt", Display: "ADT feed", Roles: []string{access.RoleFrontDesk}, Facility: facility}
+// hl7Feed is the principal of the HL7 v2 feed: a system account of the
+// clinic with the front desk's role for ADT (registration and merges) and
+// the lab technician's for ORU (results filed and released).
+var hl7Feed = access.Principal{Kind: access.System, ID: "hl7-feed", Display: "HL7 feed", Roles: []string{access.RoleFrontDesk, access.RoleLabTechnician}, Facility: facility}
 
 //go:embed web
 var webFiles embed.FS
@@ -73,7 +75,7 @@ func newApp(ctx context.Context, cfg config, progress io.Writer) (*app, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", cfg.DB, err)
 	}
-	policy, err := access.DefaultPolicy(patient.Groups(), directory.Groups(), clinical.Groups(), schedule.Groups(), rx.Groups(), lab.Groups(), billing.Groups())
+	policy, err := access.DefaultPolicy(patient.Groups(), directory.Groups(), clinical.Groups(), schedule.Groups(), rx.Groups(), lab.Groups(), billing.Groups(), fhir.Groups())
 	if err != nil {
 		return nil, errors.Join(err, raw.Close())
 	}
@@ -106,10 +108,10 @@ func (a *app) Close() error { return a.store.Close() }
 // listening is where a started clinic listens.
 type listening struct {
 	Web string // the web EHR's address
-	HL7 string // the ADT feed's MLLP address; "" without -hl7
+	HL7 string // the HL7 v2 feed's MLLP address; "" without -hl7
 }
 
-// serve runs the web EHR (and the ADT feed with cfg.HL7) until ctx is
+// serve runs the web EHR (and the HL7 v2 feed with cfg.HL7) until ctx is
 // done, then shuts it down, letting requests in flight finish. When ready
 // is not nil it receives the addresses once they accept connections.
 func serve(ctx context.Context, cfg config, out io.Writer, ready chan<- listening) error {
@@ -118,6 +120,10 @@ func serve(ctx context.Context, cfg config, out io.Writer, ready chan<- listenin
 		return err
 	}
 	defer a.Close()
+	routes, err := a.routes()
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
@@ -132,13 +138,17 @@ func serve(ctx context.Context, cfg config, out io.Writer, ready chan<- listenin
 			return errors.Join(err, ln.Close())
 		}
 		at.HL7 = mllp.Addr().String()
-		adt := &hl7v2.ADTHandler{Patients: a.patients, Store: a.store, Clock: a.clock}
-		go func() { feed <- hl7v2.Server{}.Serve(access.WithPrincipal(ctx, adtFeed), mllp, adt.Handle) }()
-		fmt.Fprintf(out, "clinic: HL7 v2 ADT feed on mllp://%s\n", at.HL7)
+		recv := &hl7v2.Receiver{
+			ADT:   &hl7v2.ADTHandler{Patients: a.patients, Store: a.store, Clock: a.clock},
+			ORU:   &hl7v2.ORUHandler{Lab: a.labs, Store: a.store, Clock: a.clock},
+			Clock: a.clock,
+		}
+		go func() { feed <- hl7v2.Server{}.Serve(access.WithPrincipal(ctx, hl7Feed), mllp, recv.Handle) }()
+		fmt.Fprintf(out, "clinic: HL7 v2 feed (ADT, ORU^R01) on mllp://%s\n", at.HL7)
 	} else {
 		feed <- nil
 	}
-	srv := &http.Server{Handler: a.routes(), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: routes, ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(out, "clinic: serving http://%s (store %s); Ctrl-C stops\n", at.Web, cfg.DB)
 	if ready != nil {
 		ready <- at
@@ -160,9 +170,14 @@ func serve(ctx context.Context, cfg config, out io.Writer, ready chan<- listenin
 	return nil
 }
 
-// routes maps the clinic's URLs to their handlers.
-func (a *app) routes() http.Handler {
+// routes maps the clinic's URLs to their handlers, the FHIR API under /fhir.
+func (a *app) routes() (http.Handler, error) {
+	api, err := a.fhirAPI()
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
+	mux.Handle("/fhir/", api)
 	static, _ := fs.Sub(webFiles, "web/static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	mux.HandleFunc("GET /{$}", a.home)
@@ -198,7 +213,7 @@ func (a *app) routes() http.Handler {
 	} {
 		mux.Handle(pattern, a.authed(h))
 	}
-	return securityHeaders(mux)
+	return securityHeaders(mux), nil
 }
 
 // securityHeaders sets the headers every page carries: no framing, no

@@ -177,3 +177,29 @@ func TestADTFeed(t *testing.T) {
 	_, page := doc.get("/patients?q=thi+nguyen")
 	assert.Contains(t, page, "THỊ NGUYỄN")
 }
+
+// TestORUFeed: with -hl7 the clinic's feed also files an ORU^R01 (HL7 v2.5.1
+// §7.3.1) through lab's Receive: the critical potassium for the seeded José,
+// named by his identifier in PID-3, is acknowledged AA and raises an alert
+// in the physician's lab inbox.
+func TestORUFeed(t *testing.T) {
+	at := startClinicWith(t, config{HL7: "127.0.0.1:0"})
+	conn, err := net.Dial("tcp", at.HL7)
+	require.NoError(t, err)
+	defer conn.Close()
+	msg := "MSH|^~\\&|LIS|LAB|EHR|CLINIC|20260302100000||ORU^R01^ORU_R01|77|P|2.5.1\r" +
+		"PID|1||jose^^^" + systemCast + "^MR||MÜLLER-LÜDENSCHEIDT^JOSÉ||19700501|M\r" +
+		"OBR|1||F-900^LAB|2823-3^Potassium^LN|||20260302083000+0000||||||||||||||||||F\r" +
+		"OBX|1|NM|2823-3^Potassium^LN||7.1|mmol/L^^UCUM|3.5-5.1|HH|||F|||20260302083000+0000\r"
+	require.NoError(t, hl7v2.WriteMLLP(conn, []byte(msg)))
+	raw, err := hl7v2.NewMLLPReader(conn, 1<<20).ReadMessage()
+	require.NoError(t, err)
+	ack, err := hl7v2.Parse(raw)
+	require.NoError(t, err)
+	require.Equal(t, "AA", ack.Get("MSA-1"), "%s", raw)
+	assert.Equal(t, "77", ack.Get("MSA-2"))
+
+	doc := newClient(t, "http://"+at.Web, "physician")
+	_, page := doc.get("/labs")
+	assert.Contains(t, page, "Potassium 7.1 mmol/L")
+}
