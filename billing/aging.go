@@ -46,8 +46,12 @@ func (a Aging) Total() Money {
 
 // AgeReceivables buckets the balances of the billed claims in one currency
 // as of a day (payments posted later are not counted), aged from each
-// claim's first date of service. A claim in another currency is an error.
-func AgeReceivables(claims iter.Seq[Claim], asOf time.Time, currency string) (Aging, error) {
+// claim's first date of service, and the unpaid self-pay charges of the
+// invoices issued by then, aged from their dates of service, as the
+// patients'. A claim's share paid through an invoice is on the claim's
+// ledger. A claim or invoice in another currency is an error; invoices may
+// be nil.
+func AgeReceivables(claims iter.Seq[Claim], invoices iter.Seq[Invoice], asOf time.Time, currency string) (Aging, error) {
 	zero, err := zeroMoney(currency)
 	if err != nil {
 		return Aging{}, err
@@ -77,6 +81,18 @@ func AgeReceivables(claims iter.Seq[Claim], asOf time.Time, currency string) (Ag
 				continue
 			}
 			*part.into = part.into.plus(part.due)
+		}
+	}
+	for inv := range orNone(invoices) {
+		if inv.Currency != currency {
+			return Aging{}, ErrCurrencyMismatch
+		}
+		if !inv.open(asOf) {
+			continue
+		}
+		for _, l := range inv.selfPay(asOf) {
+			b := AgingBucket(asOf, l.ServiceDate)
+			a.Patient[b] = a.Patient[b].plus(l.Ledger.PatientDue())
 		}
 	}
 	return a, nil

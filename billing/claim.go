@@ -101,6 +101,10 @@ type Claim struct {
 	// Submission is the transmission the claim left in (Service.Submit).
 	Submission       *SubmissionRef    `json:"submission,omitempty"`
 	Acknowledgements []Acknowledgement `json:"acknowledgements,omitempty"`
+	// Invoice is the number of the open invoice (draft or issued) that bills
+	// the patient's share of the claim; the billing service sets and clears
+	// it (Service.CreateInvoice).
+	Invoice string `json:"invoice,omitempty"`
 }
 
 // FacilityClaim is what an institutional claim carries beyond a
@@ -229,14 +233,7 @@ func scrubCharge(v *ehrkit.Issues, p string, ch Charge, c Claim) {
 	default:
 		v.Add(ehrkit.JoinPath(proc, "system"), ehrkit.IssueCodeInvalid, "procedures must be CPT or HCPCS")
 	}
-	v.Check(len(ch.Modifiers) <= 4, ehrkit.JoinPath(p, "modifiers"), ehrkit.IssueTooLong, "at most 4 modifiers")
-	for j, m := range ch.Modifiers {
-		v.Check(modifierRe.MatchString(m), ehrkit.Index(ehrkit.JoinPath(p, "modifiers"), j), ehrkit.IssueCodeInvalid, "a modifier is two letters or digits")
-	}
-	v.Check(ch.Units.IsPositive(), ehrkit.JoinPath(p, "units"), ehrkit.IssueValue, "units must be positive")
-	v.Check(ch.UnitFee.Currency == c.Currency, ehrkit.JoinPath(p, "unitFee"), ehrkit.IssueValue, "fee currency differs from the claim's")
-	v.Check(!ch.UnitFee.Amount.IsNegative(), ehrkit.JoinPath(p, "unitFee"), ehrkit.IssueValue, "fee must not be negative")
-	v.Check(!ch.ServiceDate.IsZero(), ehrkit.JoinPath(p, "serviceDate"), ehrkit.IssueRequired, "is required")
+	checkService(v, p, ch, c.Currency)
 	ptrs := ehrkit.JoinPath(p, "diagnosisPointers")
 	v.Check(len(ch.DiagnosisPointers) > 0 || c.IsInstitutional(), ptrs, ehrkit.IssueRequired, "at least one diagnosis pointer is required")
 	v.Check(len(ch.DiagnosisPointers) <= 4, ptrs, ehrkit.IssueTooLong, "at most 4 diagnosis pointers")
@@ -250,4 +247,18 @@ func scrubCharge(v *ehrkit.Issues, p string, ch Charge, c Claim) {
 	if ch.RenderingNPI != "" && !ehrkit.ValidNPI(ch.RenderingNPI) {
 		v.Add(ehrkit.JoinPath(p, "renderingNpi"), ehrkit.IssueCodeInvalid, "not a valid NPI (Luhn check digit)")
 	}
+}
+
+// checkService checks what every charge needs, on a claim or billed to the
+// patient alone: its modifiers, positive units, a fee in the currency and a
+// date of service.
+func checkService(v *ehrkit.Issues, p string, ch Charge, currency string) {
+	v.Check(len(ch.Modifiers) <= 4, ehrkit.JoinPath(p, "modifiers"), ehrkit.IssueTooLong, "at most 4 modifiers")
+	for j, m := range ch.Modifiers {
+		v.Check(modifierRe.MatchString(m), ehrkit.Index(ehrkit.JoinPath(p, "modifiers"), j), ehrkit.IssueCodeInvalid, "a modifier is two letters or digits")
+	}
+	v.Check(ch.Units.IsPositive(), ehrkit.JoinPath(p, "units"), ehrkit.IssueValue, "units must be positive")
+	v.Check(ch.UnitFee.Currency == currency, ehrkit.JoinPath(p, "unitFee"), ehrkit.IssueValue, "fee is in another currency")
+	v.Check(!ch.UnitFee.Amount.IsNegative(), ehrkit.JoinPath(p, "unitFee"), ehrkit.IssueValue, "fee must not be negative")
+	v.Check(!ch.ServiceDate.IsZero(), ehrkit.JoinPath(p, "serviceDate"), ehrkit.IssueRequired, "is required")
 }

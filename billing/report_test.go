@@ -223,7 +223,7 @@ func TestStatementRender(t *testing.T) {
 	c.Charges[1].UnitFee = usd(t, "1000.00")
 	c.Payments = []billing.Payment{{Reference: "EFT", Payer: "PAYER1", Amount: usd(t, "800.00"), Posted: day(3, 20),
 		Adjustments: []billing.Adjustment{{Group: "PR", Reason: "1", Amount: usd(t, "250.00")}, {Group: "CO", Reason: "45", Amount: usd(t, "60.00")}}}}
-	st, err := billing.NewStatement("p1", slices.Values([]billing.Claim{c}), day(4, 1), "USD")
+	st, err := billing.NewStatement("p1", slices.Values([]billing.Claim{c}), nil, day(4, 1), "USD")
 	require.NoError(t, err)
 	var b strings.Builder
 	require.NoError(t, st.Render(&b, language.AmericanEnglish))
@@ -235,8 +235,8 @@ func TestStatementRender(t *testing.T) {
 	require.NoError(t, st.Render(&b, language.German))
 	assert.Contains(t, b.String(), "1.110,00", "German digit grouping")
 
-	_, err = billing.NewStatement("p2", slices.Values([]billing.Claim{c}), day(4, 1), "USD")
+	_, err = billing.NewStatement("p2", slices.Values([]billing.Claim{c}), nil, day(4, 1), "USD")
 	require.ErrorIs(t, err, ehrkit.ErrInvalid)
-	_, err = billing.NewStatement("p1", slices.Values([]billing.Claim{c}), day(4, 1), "EUR")
+	_, err = billing.NewStatement("p1", slices.Values([]billing.Claim{c}), nil, day(4, 1), "EUR")
 	require.ErrorIs(t, err, billing.ErrCurrencyMismatch)
 }

@@ -38,11 +38,11 @@ var claims = storage.Kind[Claim]{
 var ClaimRecords = claims.View()
 
 // Groups returns the record-type groups of billing for an access policy
-// (access.DefaultPolicy): claims and remittances are billing records, coverages the
+// (access.DefaultPolicy): claims, remittances and invoices are billing records, coverages the
 // patient's insurance. Each call returns fresh slices.
 func Groups() []access.Group {
 	return []access.Group{
-		{Class: access.ClassBilling, Types: []string{ClaimType, RemittanceType}},
+		{Class: access.ClassBilling, Types: []string{ClaimType, RemittanceType, InvoiceType}},
 		{Class: access.ClassCoverage, Types: []string{CoverageType}},
 	}
 }
@@ -95,7 +95,8 @@ func (s *Service) Store() storage.Store { return s.store }
 // SaveClaim stores a claim as given inside the caller's transaction (the
 // transaction-scoped entry point for importers): the claim is validated, its
 // patient checked in tx (it exists and was not merged away), and an update
-// may not move it to another patient. The id is the caller's.
+// may not move it to another patient. The id is the caller's; the claim's
+// invoice link (Claim.Invoice) is kept as stored.
 func (s *Service) SaveClaim(ctx context.Context, tx storage.Tx, c Claim) (storage.Outcome, error) {
 	if err := ehrkit.Tolerate(ctx, c.Validate()); err != nil {
 		return "", err
@@ -108,6 +109,10 @@ func (s *Service) SaveClaim(ctx context.Context, tx storage.Tx, c Claim) (storag
 		return "", err
 	}
 	return claims.Save(ctx, tx, &c, func(previous *Claim) error {
+		c.Invoice = "" // the invoice link is the billing service's (CreateInvoice)
+		if previous != nil {
+			c.Invoice = previous.Invoice
+		}
 		if previous == nil || previous.Patient == c.Patient {
 			return nil
 		}
@@ -122,7 +127,7 @@ func (s *Service) CreateClaim(ctx context.Context, c Claim) (Claim, error) {
 	if c.ID == "" {
 		c.ID = s.ids.NewID()
 	}
-	c.Status, c.Payments, c.Submission, c.Acknowledgements = ClaimDraft, nil, nil, nil
+	c.Status, c.Payments, c.Submission, c.Acknowledgements, c.Invoice = ClaimDraft, nil, nil, nil, ""
 	err := s.store.Update(ctx, func(tx storage.Tx) error {
 		_, err := s.SaveClaim(ctx, tx, c)
 		return err
@@ -139,28 +144,39 @@ func (s *Service) Claim(ctx context.Context, id string) (Claim, error) {
 // errUnchanged tells change that fn left the claim as it was.
 var errUnchanged = errors.New("unchanged")
 
-// change reads a claim, applies fn and writes it back in one transaction, so
-// a competing change conflicts (ehrkit.ErrConflict) rather than being lost.
+// change reads a claim, applies fn and writes it back in one transaction
+// (update).
 func (s *Service) change(ctx context.Context, id string, fn func(c *Claim) error) (Claim, error) {
-	var out Claim
-	err := s.store.Update(ctx, func(tx storage.Tx) error {
-		c, version, err := claims.Get(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		out = c
-		if err := fn(&c); errors.Is(err, errUnchanged) {
-			return nil
-		} else if err != nil {
-			return err
-		}
-		if _, err := claims.Put(ctx, tx, &c, version); err != nil {
-			return err
-		}
-		out = c
-		return nil
+	return update(ctx, s.store, claims, id, func(_ storage.Tx, c *Claim) error { return fn(c) })
+}
+
+// update runs modify in a transaction of store.
+func update[T any](ctx context.Context, store storage.Store, k storage.Kind[T], id string, fn func(tx storage.Tx, v *T) error) (T, error) {
+	var out T
+	err := store.Update(ctx, func(tx storage.Tx) (err error) {
+		out, err = modify(ctx, tx, k, id, fn)
+		return err
 	})
 	return out, err
+}
+
+// modify reads a record in tx, applies fn and writes it back expecting the
+// version it read, so a competing change conflicts (ehrkit.ErrConflict)
+// rather than being lost. When fn returns errUnchanged nothing is written.
+// It returns the value as it stands.
+func modify[T any](ctx context.Context, tx storage.Tx, k storage.Kind[T], id string, fn func(tx storage.Tx, v *T) error) (T, error) {
+	v, version, err := k.Get(ctx, tx, id)
+	if err != nil {
+		return v, err
+	}
+	before := v
+	if err := fn(tx, &v); errors.Is(err, errUnchanged) {
+		return before, nil
+	} else if err != nil {
+		return before, err
+	}
+	_, err = k.Put(ctx, tx, &v, version)
+	return v, err
 }
 
 // Validate scrubs a draft claim and marks it validated; a claim with
@@ -203,7 +219,8 @@ func transition(c *Claim, to ClaimStatus) error {
 // lifecycle allows (a submitted claim is accepted on the way). A refund
 // (method "refund", negative amount) may not exceed the credit the claim
 // holds: the overpaid balance, and for a refund to the patient the patient's
-// own overpayment. The payment and the claim's ledger are written in one
+// own overpayment. While the patient's share is on an open invoice, the
+// patient pays the invoice (PostInvoicePayment), not the claim. The payment and the claim's ledger are written in one
 // transaction on the claim record, so concurrent postings conflict and the
 // loser re-checks.
 func (s *Service) PostPayment(ctx context.Context, claimID string, p Payment) (Claim, error) {
@@ -218,6 +235,11 @@ func (s *Service) PostPayment(ctx context.Context, claimID string, p Payment) (C
 		}
 		if err := validatePayment(c, p); err != nil {
 			return err
+		}
+		if p.Payer == PatientPayer && c.Invoice != "" {
+			var v ehrkit.Issues
+			v.Add("payer", ehrkit.IssueBusinessRule, "the patient's share is on an open invoice: post to the invoice")
+			return v.Err()
 		}
 		if p.Method == MethodRefund {
 			if err := checkCredit(c, p); err != nil {
@@ -246,18 +268,18 @@ func checkCredit(c *Claim, p Payment) error {
 	return v.Err()
 }
 
-// each runs fn over the stored claims the query selects, stopping at the
-// first read error.
-func (s *Service) each(ctx context.Context, q storage.Query, fn func(iter.Seq[Claim]) error) error {
-	q.Type = ClaimType
+// each runs fn over the stored values of a kind the query selects,
+// stopping at the first read error.
+func each[T any](ctx context.Context, store storage.Store, k storage.Kind[T], q storage.Query, fn func(iter.Seq[T]) error) error {
+	q.Type = k.Type
 	var readErr error
-	err := fn(func(yield func(Claim) bool) {
-		for c, err := range claims.All(ctx, s.store, q) {
+	err := fn(func(yield func(T) bool) {
+		for v, err := range k.All(ctx, store, q) {
 			if err != nil {
 				readErr = err
 				return
 			}
-			if !yield(c) {
+			if !yield(v) {
 				return
 			}
 		}
@@ -265,23 +287,29 @@ func (s *Service) each(ctx context.Context, q storage.Query, fn func(iter.Seq[Cl
 	return cmp.Or(readErr, err)
 }
 
-// Statement builds a patient's statement from the stored claims
-// (NewStatement).
+// Statement builds a patient's statement from the stored claims and
+// invoices (NewStatement).
 func (s *Service) Statement(ctx context.Context, patientID string, asOf time.Time, currency string) (Statement, error) {
 	var st Statement
-	err := s.each(ctx, storage.Query{Compartment: patientID}, func(cs iter.Seq[Claim]) (err error) {
-		st, err = NewStatement(patientID, cs, asOf, currency)
-		return err
+	q := storage.Query{Compartment: patientID}
+	err := each(ctx, s.store, claims, q, func(cs iter.Seq[Claim]) error {
+		return each(ctx, s.store, invoices, q, func(is iter.Seq[Invoice]) (err error) {
+			st, err = NewStatement(patientID, cs, is, asOf, currency)
+			return err
+		})
 	})
 	return st, err
 }
 
-// Receivables ages the stored claims' balances (AgeReceivables).
+// Receivables ages the stored claims' and invoices' balances
+// (AgeReceivables).
 func (s *Service) Receivables(ctx context.Context, asOf time.Time, currency string) (Aging, error) {
 	var a Aging
-	err := s.each(ctx, storage.Query{}, func(cs iter.Seq[Claim]) (err error) {
-		a, err = AgeReceivables(cs, asOf, currency)
-		return err
+	err := each(ctx, s.store, claims, storage.Query{}, func(cs iter.Seq[Claim]) error {
+		return each(ctx, s.store, invoices, storage.Query{}, func(is iter.Seq[Invoice]) (err error) {
+			a, err = AgeReceivables(cs, is, asOf, currency)
+			return err
+		})
 	})
 	return a, err
 }
@@ -289,7 +317,7 @@ func (s *Service) Receivables(ctx context.Context, asOf time.Time, currency stri
 // Report summarizes the stored claims over [from, to) (Summarize).
 func (s *Service) Report(ctx context.Context, from, to time.Time, currency string) (Report, error) {
 	var r Report
-	err := s.each(ctx, storage.Query{}, func(cs iter.Seq[Claim]) (err error) {
+	err := each(ctx, s.store, claims, storage.Query{}, func(cs iter.Seq[Claim]) (err error) {
 		r, err = Summarize(cs, from, to, currency)
 		return err
 	})

@@ -1,0 +1,187 @@
+package billing_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/shopspring/decimal"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ehrkit/ehrkit"
+	"github.com/ehrkit/ehrkit/access"
+	"github.com/ehrkit/ehrkit/billing"
+	"github.com/ehrkit/ehrkit/internal/testbackends"
+	"github.com/ehrkit/ehrkit/storage"
+)
+
+// TestInvoice bills p1 of the practice (report_test.go) for the rest of
+// claim A's co-insurance and a self-pay counselling visit, then pays it in
+// two parts, on every backend. By hand:
+//
+//	line 0  claim A: PR-2 20.00 less 15.00 cash              =  5.00
+//	line 1  99401 × 2 at 45.50, self-pay, 2026-02-20          = 91.00
+//	total                                                     = 96.00
+//	03-05 card 50.00: line 0 5.00 (claim A settled), line 1 45.00 → 46.00 due
+//	03-20 cash 46.00: line 1 46.00                            →  0.00, paid
+func TestInvoice(t *testing.T) {
+	clock := ehrkit.NewFakeClock(day(1, 5))
+	testbackends.RunClock(t, clock, func(t *testing.T, s storage.Store) {
+		ctx := access.WithPrincipal(t.Context(), biller)
+		addPatient(t, ctx, s, "p1")
+		pr := newPractice(t, ctx, s, clock)
+		svc := pr.svc
+		counselling := billing.Charge{Procedure: ehrkit.Coding{System: ehrkit.SystemCPT, Code: "99401"}, Units: decimal.NewFromInt(2),
+			UnitFee: usd(t, "45.50"), ServiceDate: day(2, 20)}
+
+		bad := counselling
+		bad.Units = decimal.Zero
+		bad.Procedure.System = ehrkit.SystemICD10CM
+		_, err := svc.CreateInvoice(ctx, billing.Invoice{Number: "INV-1", Patient: "p1", Currency: "USD", Lines: []billing.InvoiceLine{
+			{Claim: pr.ids["A"]}, {Claim: pr.ids["B"]}, {Claim: "nope"}, {Claim: pr.ids["D"]}, {Charge: &bad}, {},
+		}})
+		var ve *ehrkit.ValidationError
+		require.ErrorAs(t, err, &ve)
+		assert.True(t, ve.Has("lines[4].charge.units", ehrkit.IssueValue), ve.Error())
+		assert.True(t, ve.Has("lines[4].charge.procedure.system", ehrkit.IssueCodeInvalid))
+		assert.True(t, ve.Has("lines[5]", ehrkit.IssueInvariant), "a line bills a claim or a charge")
+		_, err = svc.CreateInvoice(ctx, billing.Invoice{Number: "INV-1", Patient: "p1", Currency: "USD", Lines: []billing.InvoiceLine{
+			{Claim: pr.ids["A"]}, {Claim: pr.ids["B"]}, {Claim: "nope"}, {Claim: pr.ids["D"]}, {Claim: pr.ids["C"]},
+		}})
+		require.ErrorAs(t, err, &ve)
+		assert.True(t, ve.Has("lines[1].claim", ehrkit.IssueBusinessRule), "B: the patient owes nothing yet")
+		assert.True(t, ve.Has("lines[2].claim", ehrkit.IssueValue), "no such claim")
+		assert.True(t, ve.Has("lines[3].claim", ehrkit.IssueBusinessRule), "D is a draft")
+		assert.True(t, ve.Has("lines[4].claim", ehrkit.IssueBusinessRule), "C is p2's")
+		assert.False(t, ve.Has("lines[0].claim", ehrkit.IssueBusinessRule))
+		_, err = svc.Invoice(ctx, "INV-1")
+		require.ErrorIs(t, err, ehrkit.ErrNotFound, "nothing half-written")
+		a, err := svc.Claim(ctx, pr.ids["A"])
+		require.NoError(t, err)
+		assert.Empty(t, a.Invoice)
+
+		inv, err := svc.CreateInvoice(ctx, billing.Invoice{Number: "INV-1", Patient: "p1", Currency: "USD",
+			Lines: []billing.InvoiceLine{{Claim: pr.ids["A"]}, {Charge: &counselling}}})
+		require.NoError(t, err)
+		assert.Equal(t, billing.InvoiceDraft, inv.Status)
+		assert.Equal(t, []string{"5.00 USD", "91.00 USD"}, money(t, inv.Lines[0].Amount, inv.Lines[1].Amount))
+		assert.Equal(t, "96.00 USD", inv.Total().String())
+
+		_, err = svc.CreateInvoice(ctx, billing.Invoice{Number: "INV-1", Patient: "p1", Currency: "USD", Lines: []billing.InvoiceLine{{Charge: &counselling}}})
+		require.ErrorAs(t, err, &ve)
+		assert.True(t, ve.Has("number", ehrkit.IssueDuplicate))
+		_, err = svc.CreateInvoice(ctx, billing.Invoice{Number: "INV-2", Patient: "p1", Currency: "USD", Lines: []billing.InvoiceLine{{Claim: pr.ids["A"]}}})
+		require.ErrorAs(t, err, &ve)
+		assert.True(t, ve.Has("lines[0].claim", ehrkit.IssueBusinessRule), "A's share is on INV-1")
+		_, err = svc.PostPayment(ctx, pr.ids["A"], billing.Payment{Reference: "R-9", Payer: billing.PatientPayer, Method: billing.MethodCash, Amount: usd(t, "5.00")})
+		require.ErrorAs(t, err, &ve)
+		assert.True(t, ve.Has("payer", ehrkit.IssueBusinessRule), "the patient pays the invoice, not the claim")
+		_, err = svc.PostInvoicePayment(ctx, "INV-1", billing.Payment{Reference: "CARD-9", Method: billing.MethodCard, Amount: usd(t, "50.00")})
+		require.ErrorAs(t, err, &ve)
+		assert.True(t, ve.Has("status", ehrkit.IssueBusinessRule), "a draft takes no payment")
+
+		clock.Set(day(3, 1))
+		inv, err = svc.IssueInvoice(ctx, "INV-1", day(3, 31))
+		require.NoError(t, err)
+		assert.Equal(t, billing.InvoiceIssued, inv.Status)
+		assert.Equal(t, day(3, 1), inv.Issued)
+		_, err = svc.IssueInvoice(ctx, "INV-1", day(3, 31))
+		require.ErrorIs(t, err, ehrkit.ErrFailedPrecondition)
+
+		st, err := svc.Statement(ctx, "p1", day(3, 2), "USD")
+		require.NoError(t, err)
+		assert.Equal(t, "96.00 USD", st.PatientDue().String(), "5.00 + 91.00")
+		require.Len(t, st.Invoices, 1)
+		assert.Equal(t, "96.00 USD", st.Invoices[0].Balance.String(), "the statement asks what the invoice asks")
+		require.Len(t, st.Lines, 3, "A, B and the self-pay visit")
+		assert.Equal(t, "INV-1", st.Lines[0].Invoice)
+		assert.Empty(t, st.Lines[1].Invoice, "B is not invoiced")
+		assert.Equal(t, []string{"99401"}, st.Lines[2].Procedures)
+		aging, err := svc.Receivables(ctx, day(3, 2), "USD")
+		require.NoError(t, err)
+		assert.Equal(t, []string{"91.00 USD", "5.00 USD", "0.00 USD", "0.00 USD", "0.00 USD"}, money(t, aging.Patient[:]...), "the visit 10 days old, A 56")
+		assert.Equal(t, "296.00 USD", aging.Total().String(), "B 200.00 + 96.00")
+
+		clock.Set(day(3, 5))
+		card := billing.Payment{Reference: "CARD-9", Method: billing.MethodCard, Amount: usd(t, "50.00")}
+		for range 2 {
+			inv, err = svc.PostInvoicePayment(ctx, "INV-1", card)
+			require.NoError(t, err)
+		}
+		require.Len(t, inv.Payments, 1, "same reference posts once")
+		assert.Equal(t, "46.00 USD", inv.Balance().String())
+		require.Len(t, inv.Payments[0].Lines, 2)
+		assert.Equal(t, []string{"5.00 USD", "45.00 USD"}, money(t, inv.Payments[0].Lines[0].Paid, inv.Payments[0].Lines[1].Paid))
+		a, err = svc.Claim(ctx, pr.ids["A"])
+		require.NoError(t, err)
+		bal, err := a.Balance()
+		require.NoError(t, err)
+		assert.True(t, bal.IsZero(), "the card's 5.00 is on claim A's ledger: %s", bal)
+		assert.Equal(t, "INV-1/CARD-9", a.Payments[len(a.Payments)-1].Reference)
+		assert.Empty(t, a.Invoice, "A's share is paid: the claim is free for a later invoice")
+
+		_, err = svc.PostInvoicePayment(ctx, "INV-1", billing.Payment{Reference: "C-2", Method: billing.MethodCash, Amount: usd(t, "46.01")})
+		require.ErrorAs(t, err, &ve)
+		assert.True(t, ve.Has("amount", ehrkit.IssueBusinessRule), "more than the balance")
+		_, err = svc.PostInvoicePayment(ctx, "INV-1", billing.Payment{Reference: "C-2", Method: billing.MethodEFT, Amount: usd(t, "-1")})
+		require.ErrorAs(t, err, &ve)
+		assert.True(t, ve.Has("method", ehrkit.IssueCodeInvalid))
+		assert.True(t, ve.Has("amount", ehrkit.IssueValue))
+		_, err = svc.PostInvoicePayment(context.Background(), "INV-1", billing.Payment{Reference: "C-2", Method: billing.MethodCash, Amount: usd(t, "1")})
+		require.ErrorIs(t, err, ehrkit.ErrUnauthenticated, "no principal, no posting")
+
+		st, err = svc.Statement(ctx, "p1", day(3, 6), "USD")
+		require.NoError(t, err)
+		assert.Equal(t, "46.00 USD", st.PatientDue().String())
+		require.Len(t, st.Lines, 2, "A is settled; B and the visit are open")
+		assert.Equal(t, "45.00 USD", st.Lines[1].Ledger.PatientPaid.String())
+		require.Len(t, st.Invoices, 1)
+		assert.Equal(t, "46.00 USD", st.Invoices[0].Balance.String())
+		early, err := svc.Statement(ctx, "p1", day(3, 2), "USD")
+		require.NoError(t, err)
+		assert.Equal(t, "96.00 USD", early.PatientDue().String(), "the card payment of 03-05 is not on a statement of 03-02")
+
+		clock.Set(day(3, 20))
+		inv, err = svc.PostInvoicePayment(ctx, "INV-1", billing.Payment{Reference: "C-3", Method: billing.MethodCash, Amount: usd(t, "46.00")})
+		require.NoError(t, err)
+		assert.Equal(t, billing.InvoicePaid, inv.Status)
+		assert.True(t, inv.Balance().IsZero())
+		aging, err = svc.Receivables(ctx, day(3, 20), "USD")
+		require.NoError(t, err)
+		assert.Equal(t, "200.00 USD", aging.Total().String(), "only B, from insurance")
+		_, err = svc.CancelInvoice(ctx, "INV-1")
+		require.ErrorIs(t, err, ehrkit.ErrFailedPrecondition, "a paid invoice stays paid")
+	})
+}
+
+// TestCancelInvoice cancels an issued invoice: its claim is free again and
+// it leaves the statement.
+func TestCancelInvoice(t *testing.T) {
+	clock := ehrkit.NewFakeClock(day(1, 5))
+	testbackends.RunClock(t, clock, func(t *testing.T, s storage.Store) {
+		ctx := access.WithPrincipal(t.Context(), biller)
+		addPatient(t, ctx, s, "p1")
+		pr := newPractice(t, ctx, s, clock)
+		_, err := pr.svc.CreateInvoice(ctx, billing.Invoice{Number: "INV-7", Patient: "p1", Recipient: "p2", Currency: "USD",
+			Lines: []billing.InvoiceLine{{Claim: pr.ids["A"]}}})
+		require.NoError(t, err)
+		_, err = pr.svc.IssueInvoice(ctx, "INV-7", day(2, 9))
+		var ve *ehrkit.ValidationError
+		require.ErrorAs(t, err, &ve)
+		assert.True(t, ve.Has("due", ehrkit.IssueInvariant), "due before the issue date")
+		_, err = pr.svc.IssueInvoice(ctx, "INV-7", day(3, 12))
+		require.NoError(t, err)
+		inv, err := pr.svc.CancelInvoice(ctx, "INV-7")
+		require.NoError(t, err)
+		assert.Equal(t, billing.InvoiceCancelled, inv.Status)
+		a, err := pr.svc.Claim(ctx, pr.ids["A"])
+		require.NoError(t, err)
+		assert.Empty(t, a.Invoice)
+		st, err := pr.svc.Statement(ctx, "p1", day(3, 1), "USD")
+		require.NoError(t, err)
+		assert.Empty(t, st.Invoices)
+		assert.Equal(t, "5.00 USD", st.PatientDue().String())
+		_, err = pr.svc.CreateInvoice(ctx, billing.Invoice{Number: "INV-8", Patient: "p1", Currency: "USD", Lines: []billing.InvoiceLine{{Claim: pr.ids["A"]}}})
+		require.NoError(t, err, "the claim is free for another invoice")
+	})
+}
