@@ -16,7 +16,6 @@ import (
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/storage"
-	"google.golang.org/protobuf/proto"
 )
 
 // inBundle is a Bundle a client posts.
@@ -259,7 +258,7 @@ func (h *Handler) transaction(rq *request, in inBundle) error {
 				w.out, err = h.conditionalUpdateIn(ctx, tx, w.typ, raw, w.cond, refs)
 			} else {
 				var p parsed
-				if p, err = h.parse(raw, w.typ, w.id, refs); err == nil {
+				if p, err = h.mapResource(raw, w.typ, w.id, refs); err == nil {
 					w.out, err = h.save(ctx, tx, p, w.expect)
 				}
 			}
@@ -357,9 +356,9 @@ func (h *Handler) resolveConditional(ctx context.Context, r storage.Reader, raw 
 	return json.Marshal(doc)
 }
 
-// mapResource maps a resource the codec parsed and validated to its domain value.
-func (h *Handler) mapResource(res proto.Message, typ, id string, refs *Refs) (parsed, error) {
-	v, err := registry[typ].Import(res, id, refs)
+// mapResource maps an already validated resource to its domain value.
+func (h *Handler) mapResource(raw []byte, typ, id string, refs *Refs) (parsed, error) {
+	v, err := registry[typ].Import(raw, id, refs)
 	switch {
 	case err != nil && h.lenient && v != nil && ehrkit.Waivable(err):
 		return parsed{typ: typ, value: v, lenient: true}, nil

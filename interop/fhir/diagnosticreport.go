@@ -124,7 +124,7 @@ func (labOrders) LabOrder(ctx context.Context, r storage.Reader, placer string) 
 func labSvc(s *Services) *lab.Service { return s.Lab }
 
 func init() {
-	register(decoded[lab.Report, fDiagnosticReport]{view: lab.ReportRecords, save: via(labSvc, (*lab.Service).SaveReport),
+	register(typed[lab.Report, fDiagnosticReport]{view: lab.ReportRecords, save: via(labSvc, (*lab.Service).SaveReport),
 		from: diagnosticReportFrom, to: diagnosticReportTo,
 		elements: []string{"basedOn", "status", "category", "code", "subject", "encounter", "effectiveDateTime", "effectivePeriod",
 			"issued", "performer", "result", "conclusion", "presentedForm"}})

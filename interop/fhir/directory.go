@@ -74,23 +74,23 @@ type fPractitionerRole struct {
 func directorySvc(s *Services) *directory.Service { return s.Directory }
 
 func init() {
-	register(decoded[directory.Practitioner, fPractitioner]{
+	register(typed[directory.Practitioner, fPractitioner]{
 		view: directory.PractitionerRecords, save: via(practitionerBook, (*directory.Book[directory.Practitioner, directory.PractitionerID]).Save),
 		elements: []string{"identifier", "active", "name", "telecom", "address", "gender", "birthDate", "qualification"},
 		from:     practitionerFrom, to: practitionerTo,
 	})
-	register(decoded[directory.Organization, fOrganization]{
+	register(typed[directory.Organization, fOrganization]{
 		view: directory.OrganizationRecords, save: via(organizationBook, (*directory.Book[directory.Organization, directory.OrganizationID]).Save),
 		elements: []string{"identifier", "active", "type", "name", "alias", "telecom", "address", "partOf"},
 		from:     organizationFrom, to: organizationTo,
 	})
-	register(decoded[directory.Location, fLocation]{
+	register(typed[directory.Location, fLocation]{
 		view: directory.LocationRecords, save: via(locationBook, (*directory.Book[directory.Location, directory.LocationID]).Save),
 		elements: []string{"identifier", "status", "name", "alias", "description", "mode", "type", "telecom", "address",
 			"physicalType", "managingOrganization", "partOf"},
 		from: locationFrom, to: locationTo,
 	})
-	register(decoded[directory.PractitionerRole, fPractitionerRole]{
+	register(typed[directory.PractitionerRole, fPractitionerRole]{
 		view: directory.PractitionerRoleRecords, save: via(roleBook, (*directory.Book[directory.PractitionerRole, directory.RoleID]).Save),
 		elements: []string{"identifier", "active", "period", "practitioner", "organization", "code", "specialty", "location", "telecom"},
 		from:     roleFrom, to: roleTo,

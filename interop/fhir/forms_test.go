@@ -34,7 +34,7 @@ func TestFormResponseRoundTrip(t *testing.T) {
 	require.NoError(t, err)
 	_, err = codec.Parse(raw)
 	require.NoError(t, err, "the export is valid FHIR R4")
-	back, err := m.Import(resource(t, raw), "qr-1", fhir.NewRefs())
+	back, err := m.Import(raw, "qr-1", fhir.NewRefs())
 	require.NoError(t, err)
 	require.Equal(t, want, back.Domain())
 }

@@ -66,7 +66,7 @@ func TestImagingStudySynthea(t *testing.T) {
 	"series":[{"uid":"1.2.840.99999999.1.17252882.1559319181705","number":1,"modality":{"system":"http://dicom.nema.org/resources/ontology/DCM","code":"DX","display":"Digital Radiography"},
 	"numberOfInstances":1,"bodySite":{"system":"http://snomed.info/sct","code":"40983000","display":"Arm"},"started":"1992-10-02T21:51:36+00:00",
 	"instance":[{"uid":"1.2.840.99999999.1.1.74111721.1559319181705","sopClass":{"system":"urn:ietf:rfc:3986","code":"1.2.840.10008.5.1.4.1.1.1.1"},"number":1,"title":"Image of arm"}]}]}`
-	v, err := m.Import(resource(t, []byte(raw)), "cb673dac", fhir.NewRefs())
+	v, err := m.Import([]byte(raw), "cb673dac", fhir.NewRefs())
 	require.NoError(t, err)
 	s := v.Domain().(clinical.ImagingStudy)
 	require.NoError(t, s.Validate())

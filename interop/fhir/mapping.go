@@ -5,31 +5,28 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"sync"
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/storage"
-	"google.golang.org/protobuf/proto"
 )
 
 // Mapping converts one FHIR resource type to and from ehrkit's domain values.
 // Resources reach Import only after the Codec has parsed and validated them
 // against the R4 specification, and what Export produces is validated the
-// same way as it is rendered.
+// same way before it is written out.
 type Mapping interface {
 	// ResourceType is the FHIR resource type name, which is also the record type.
 	ResourceType() string
 	// Elements lists the top-level elements of the resource the ehrkit model
 	// holds; the import report counts the others as unmapped.
 	Elements() []string
-	// Import converts a resource the Codec parsed and validated (the message
-	// ResourceOf returns, such as a *patient_go_proto.Patient) into a
-	// validated domain value with the given id (the resource's logical id,
-	// or the one its Bundle full URL gives it), ready to be saved by its
-	// owning service. A value whose only problems are terminology problems
-	// is returned with its *ehrkit.ValidationError (ehrkit.Waivable), so that
-	// a lenient import can store it as sent.
-	Import(res proto.Message, id string, refs *Refs) (Value, error)
+	// Import converts a validated resource (FHIR JSON) into a validated domain
+	// value with the given id (the resource's logical id, or the one its
+	// Bundle full URL gives it), ready to be saved by its owning service. A
+	// value whose only problems are terminology problems is returned with its
+	// *ehrkit.ValidationError (ehrkit.Waivable), so that a lenient import can
+	// store it as sent.
+	Import(raw []byte, id string, refs *Refs) (Value, error)
 	// Export converts a stored record back into FHIR JSON.
 	Export(rec storage.Record) ([]byte, error)
 }
@@ -52,12 +49,12 @@ type Value interface {
 type saver[T any] func(ctx context.Context, tx storage.Tx, s *Services, v T) (storage.Outcome, error)
 
 // typed is the Mapping of a domain type T, read through view and saved by
-// save, whose FHIR form is the resource message M (a *patient_go_proto.Patient).
-type typed[T any, M proto.Message] struct {
+// save, whose FHIR JSON form is decoded into the struct F.
+type typed[T, F any] struct {
 	view     storage.View[T]
 	elements []string
-	from     func(m M, id string, refs *Refs) (T, error)
-	to       func(v *T) (M, error)
+	from     func(f *F, id string, refs *Refs) (T, error)
+	to       func(v *T) (F, error)
 	save     saver[T]
 }
 
@@ -75,26 +72,20 @@ func (v *value[T]) save(ctx context.Context, tx storage.Tx, s *Services) (storag
 	return v.saver(ctx, tx, s, v.v)
 }
 
-func (m typed[T, M]) ResourceType() string { return m.view.Type() }
+func (m typed[T, F]) ResourceType() string { return m.view.Type() }
 
-func (m typed[T, M]) Elements() []string { return m.elements }
+func (m typed[T, F]) Elements() []string { return m.elements }
 
-func (m typed[T, M]) Import(res proto.Message, id string, refs *Refs) (Value, error) {
-	msg, ok := res.(M)
-	if !ok {
-		return nil, fmt.Errorf("%w: %s mapping given a %T", ehrkit.ErrInvalid, m.view.Type(), res)
+func (m typed[T, F]) Import(raw []byte, id string, refs *Refs) (Value, error) {
+	var f F
+	if err := json.Unmarshal(raw, &f); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", m.view.Type(), err)
 	}
-	v, err := m.from(msg, id, refs)
+	v, err := m.from(&f, id, refs)
 	if err != nil {
 		return nil, err
 	}
-	return validated(v, m.view, m.save)
-}
-
-// validated wraps v as a Value once it passes its own Validate; a value
-// failing only waivably is returned with its error.
-func validated[T any](v T, view storage.View[T], save saver[T]) (Value, error) {
-	out := &value[T]{v: v, meta: view.Meta(&v), saver: save}
+	out := &value[T]{v: v, meta: m.view.Meta(&v), saver: m.save}
 	if val, ok := any(&v).(interface{ Validate() error }); ok {
 		if err := val.Validate(); err != nil {
 			if ehrkit.Waivable(err) {
@@ -106,7 +97,7 @@ func validated[T any](v T, view storage.View[T], save saver[T]) (Value, error) {
 	return out, nil
 }
 
-func (m typed[T, M]) Export(rec storage.Record) ([]byte, error) {
+func (m typed[T, F]) Export(rec storage.Record) ([]byte, error) {
 	v, err := m.view.Decode(rec)
 	if err != nil {
 		return nil, err
@@ -114,71 +105,7 @@ func (m typed[T, M]) Export(rec storage.Record) ([]byte, error) {
 	return m.exportValue(&v)
 }
 
-func (m typed[T, M]) exportValue(v *T) ([]byte, error) {
-	msg, err := m.to(v)
-	if err != nil {
-		return nil, err
-	}
-	return renderResource(msg)
-}
-
-// renderers renders exported resources; a Codec serves one goroutine at a time.
-var renderers = sync.Pool{New: func() any {
-	c, err := NewCodec()
-	if err != nil {
-		panic(err) // R4 and UTC are always known
-	}
-	return c
-}}
-
-// renderResource renders one resource message as compact FHIR JSON,
-// validating it against R4 as it goes.
-func renderResource(msg proto.Message) ([]byte, error) {
-	c := renderers.Get().(*Codec)
-	defer renderers.Put(c)
-	return c.m.MarshalResource(msg)
-}
-
-// decoded is the Mapping of a domain type T whose FHIR form is decoded from
-// JSON into the struct F: the form of the mappings not yet reading the
-// parsed message, which render it back to JSON first.
-type decoded[T, F any] struct {
-	view     storage.View[T]
-	elements []string
-	from     func(f *F, id string, refs *Refs) (T, error)
-	to       func(v *T) (F, error)
-	save     saver[T]
-}
-
-func (m decoded[T, F]) ResourceType() string { return m.view.Type() }
-
-func (m decoded[T, F]) Elements() []string { return m.elements }
-
-func (m decoded[T, F]) Import(res proto.Message, id string, refs *Refs) (Value, error) {
-	raw, err := renderResource(res)
-	if err != nil {
-		return nil, fmt.Errorf("render %s: %w", m.view.Type(), err)
-	}
-	var f F
-	if err := json.Unmarshal(raw, &f); err != nil {
-		return nil, fmt.Errorf("decode %s: %w", m.view.Type(), err)
-	}
-	v, err := m.from(&f, id, refs)
-	if err != nil {
-		return nil, err
-	}
-	return validated(v, m.view, m.save)
-}
-
-func (m decoded[T, F]) Export(rec storage.Record) ([]byte, error) {
-	v, err := m.view.Decode(rec)
-	if err != nil {
-		return nil, err
-	}
-	return m.exportValue(&v)
-}
-
-func (m decoded[T, F]) exportValue(v *T) ([]byte, error) {
+func (m typed[T, F]) exportValue(v *T) ([]byte, error) {
 	f, err := m.to(v)
 	if err != nil {
 		return nil, err

@@ -410,10 +410,10 @@ func serviceRequestTo(o *rx.Order) (fServiceRequest, error) {
 }
 
 func init() {
-	register(decoded[rx.Order, fMedicationRequest]{view: rx.MedicationRequestRecords, save: via(orders, (*rx.Service).SaveOrder), from: medicationRequestFrom, to: medicationRequestTo,
+	register(typed[rx.Order, fMedicationRequest]{view: rx.MedicationRequestRecords, save: via(orders, (*rx.Service).SaveOrder), from: medicationRequestFrom, to: medicationRequestTo,
 		elements: []string{"extension", "status", "statusReason", "intent", "priority", "medicationCodeableConcept", "medicationReference", "subject",
 			"encounter", "authoredOn", "requester", "reasonCode", "note", "dosageInstruction", "dispenseRequest", "substitution"}})
-	register(decoded[rx.Order, fServiceRequest]{view: rx.ServiceRequestRecords, save: via(orders, (*rx.Service).SaveOrder), from: serviceRequestFrom, to: serviceRequestTo,
+	register(typed[rx.Order, fServiceRequest]{view: rx.ServiceRequestRecords, save: via(orders, (*rx.Service).SaveOrder), from: serviceRequestFrom, to: serviceRequestTo,
 		elements: []string{"extension", "status", "intent", "category", "priority", "code", "subject", "encounter", "authoredOn", "requester",
 			"performer", "reasonCode", "bodySite", "note", "orderDetail"}})
 }

@@ -52,7 +52,7 @@ type fLink struct {
 const systemLanguage = "urn:ietf:bcp:47"
 
 func init() {
-	register(decoded[patient.Patient, fPatient]{
+	register(typed[patient.Patient, fPatient]{
 		view: patient.Records, save: via(patients, (*patient.Service).Save),
 		elements: []string{"identifier", "active", "name", "telecom", "gender", "birthDate", "deceasedBoolean",
 			"deceasedDateTime", "address", "maritalStatus", "communication", "contact", "generalPractitioner",

@@ -194,8 +194,8 @@ func scheduleID(actor ehrkit.Reference) string {
 }
 
 func init() {
-	register(decoded[schedule.Appointment, fAppointment]{view: schedule.AppointmentRecords, save: via(scheduleSvc, (*schedule.Service).SaveAppointment), from: appointmentFrom, to: appointmentTo,
+	register(typed[schedule.Appointment, fAppointment]{view: schedule.AppointmentRecords, save: via(scheduleSvc, (*schedule.Service).SaveAppointment), from: appointmentFrom, to: appointmentTo,
 		elements: []string{"extension", "status", "appointmentType", "start", "end", "minutesDuration", "created", "participant"}})
-	register(decoded[schedule.Schedule, fSchedule]{view: schedule.ScheduleRecords, save: via(scheduleSvc, (*schedule.Service).SaveSchedule), from: scheduleFrom, to: scheduleTo,
+	register(typed[schedule.Schedule, fSchedule]{view: schedule.ScheduleRecords, save: via(scheduleSvc, (*schedule.Service).SaveSchedule), from: scheduleFrom, to: scheduleTo,
 		elements: []string{"extension", "actor"}})
 }
