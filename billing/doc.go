@@ -55,6 +55,16 @@
 // and denials by adjustment reason, collections and net collection rate, and
 // days in A/R. Only billed claims (submitted or later) count.
 //
+// An [Invoice] bills the patient (or a guarantor) for the patient's share of
+// claims and for self-pay charges: [Service.CreateInvoice] drafts it and
+// marks each claim it bills in the same transaction, so a claim's share is
+// never on two open invoices; [Service.IssueInvoice], [Service.CancelInvoice]
+// and [Service.PostInvoicePayment] move it from draft to issued to paid or
+// cancelled. A payment on an invoice pays its lines in order and is posted
+// on the claims it pays in the same transaction, so claim and invoice
+// balances agree; statements and the aging include open invoices and
+// unpaid self-pay charges.
+//
 // A [Remittance] is a payer's check or EFT as a whole: its total, the
 // claims it paid and the provider-level adjustments that belong to no claim
 // (835 PLB). [Service.RecordRemittance] records it once per payer and trace
