@@ -157,13 +157,7 @@ func (inv Invoice) linePaid() []decimal.Decimal {
 
 // asOf is the invoice with only the payments posted on or before t.
 func (inv Invoice) asOf(t time.Time) Invoice {
-	var kept []Payment
-	for _, p := range inv.Payments {
-		if !p.Posted.After(t) {
-			kept = append(kept, p)
-		}
-	}
-	inv.Payments = kept
+	inv.Payments = postedBy(inv.Payments, t)
 	return inv
 }
 

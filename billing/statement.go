@@ -171,14 +171,19 @@ func (s Statement) Render(w io.Writer, tag language.Tag) error {
 
 // asOf is the claim with only the payments posted on or before t.
 func (c Claim) asOf(t time.Time) Claim {
+	c.Payments = postedBy(c.Payments, t)
+	return c
+}
+
+// postedBy returns the payments posted on or before t.
+func postedBy(ps []Payment, t time.Time) []Payment {
 	var kept []Payment
-	for _, p := range c.Payments {
+	for _, p := range ps {
 		if !p.Posted.After(t) {
 			kept = append(kept, p)
 		}
 	}
-	c.Payments = kept
-	return c
+	return kept
 }
 
 func zeroMoney(currency string) (Money, error) {
