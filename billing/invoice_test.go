@@ -185,3 +185,63 @@ func TestCancelInvoice(t *testing.T) {
 		require.NoError(t, err, "the claim is free for another invoice")
 	})
 }
+
+// TestReportSelfPay reports a period holding a self-pay visit, on every
+// backend. The practice (report_test.go) and INV-1 billing claim A's
+// remaining 5.00 and 99401 × 2 at 45.50 = 91.00 rendered by 1245319599 on
+// 02-20, issued 03-01, 50.00 by card on 03-05 (5.00 on A, 45.00 on the
+// visit). By hand, over [01-01, 04-01), 90 days:
+//
+//	charged      453.00 + 91.00                       = 544.00
+//	collected    100.01 + 15.00 + 5.00 + 45.00        = 165.01 (patient 65.00)
+//	receivables  B 200.00 + the visit 91.00 - 45.00   = 246.00
+//	net collection rate  165.01 / (544.00 - 132.99)   = 0.401474 → 0.4015
+//	days in A/R  246.00 / (544.00 / 90)               = 40.6985  → 40.7
+func TestReportSelfPay(t *testing.T) {
+	clock := ehrkit.NewFakeClock(day(1, 5))
+	testbackends.RunClock(t, clock, func(t *testing.T, s storage.Store) {
+		ctx := access.WithPrincipal(t.Context(), biller)
+		addPatient(t, ctx, s, "p1")
+		pr := newPractice(t, ctx, s, clock)
+		visit := billing.Charge{Procedure: ehrkit.Coding{System: ehrkit.SystemCPT, Code: "99401"}, Units: decimal.NewFromInt(2),
+			UnitFee: usd(t, "45.50"), ServiceDate: day(2, 20), RenderingNPI: "1245319599"}
+		_, err := pr.svc.CreateInvoice(ctx, billing.Invoice{Number: "INV-1", Patient: "p1", Currency: "USD",
+			Lines: []billing.InvoiceLine{{Claim: pr.ids["A"]}, {Charge: &visit}}})
+		require.NoError(t, err)
+		rep, err := pr.svc.Report(ctx, day(1, 1), day(4, 1), "USD")
+		require.NoError(t, err)
+		assert.Equal(t, "453.00 USD", rep.Charged.String(), "a draft invoice bills nothing")
+
+		clock.Set(day(3, 1))
+		_, err = pr.svc.IssueInvoice(ctx, "INV-1", day(3, 31))
+		require.NoError(t, err)
+		clock.Set(day(3, 5))
+		_, err = pr.svc.PostInvoicePayment(ctx, "INV-1", billing.Payment{Reference: "CARD-9", Method: billing.MethodCard, Amount: usd(t, "50.00")})
+		require.NoError(t, err)
+
+		rep, err = pr.svc.Report(ctx, day(1, 1), day(4, 1), "USD")
+		require.NoError(t, err)
+		assert.Equal(t, "544.00 USD", rep.Charged.String())
+		assert.Equal(t, "132.99 USD", rep.WrittenOff.String())
+		assert.Equal(t, []string{"165.01 USD", "100.01 USD", "65.00 USD"}, money(t, rep.Collected, rep.InsurancePaid, rep.PatientPaid))
+		assert.Equal(t, "246.00 USD", rep.Receivables.String())
+		assert.Equal(t, "0.4015", rep.NetCollectionRate.String())
+		assert.Equal(t, "40.7", rep.DaysInAR.String())
+		find := func(rs []billing.Revenue, key string) []string {
+			for _, r := range rs {
+				if r.Key == key {
+					return money(t, r.Charged, r.Paid, r.WrittenOff)
+				}
+			}
+			return nil
+		}
+		assert.Equal(t, []string{"91.00 USD", "65.00 USD", "0.00 USD"}, find(rep.ByPayer, billing.PatientPayer), "the visit, and 15.00 + 5.00 + 45.00 paid")
+		assert.Equal(t, []string{"91.00 USD", "45.00 USD", "0.00 USD"}, find(rep.ByProcedure, "99401"))
+		assert.Equal(t, []string{"291.00 USD", "45.00 USD", "0.00 USD"}, find(rep.ByProvider, "1245319599"), "B 200.00 + the visit 91.00")
+
+		feb, err := pr.svc.Report(ctx, day(2, 1), day(3, 1), "USD")
+		require.NoError(t, err)
+		assert.Equal(t, "200.00 USD", feb.Charged.String(), "INV-1 was issued on 03-01, after the period: only B")
+		assert.Equal(t, "205.00 USD", feb.Receivables.String())
+	})
+}

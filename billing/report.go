@@ -44,6 +44,14 @@ type DenialReason struct {
 // serviced before To, payments posted before To) over the average daily
 // charge of the period. Claims not yet billed (draft, validated) are in no
 // figure.
+//
+// Self-pay lines (invoice lines billing a charge to no payer) count like a
+// claim's charges: charged by date of service under PatientPayer, the
+// procedure and the line's rendering NPI (none when the charge names none);
+// the invoice payments posted on them are patient payments, by payer, by
+// procedure and by provider; their unpaid amount at To is receivable. Only
+// invoices issued by To count (an invoice's claim lines are the claims'
+// patient shares, already in the claims' figures).
 // Rates are rounded to 4 decimal places, days to 1.
 type Report struct {
 	From        time.Time       `json:"from"`
@@ -104,9 +112,10 @@ func (t *revenueTable) sorted() []Revenue {
 	return out
 }
 
-// Summarize computes the report of the period [from, to) over claims in one
-// currency; a claim in another currency is an error.
-func Summarize(claims iter.Seq[Claim], from, to time.Time, currency string) (Report, error) {
+// Summarize computes the report of the period [from, to) over claims and
+// the self-pay lines of invoices in one currency; a claim or invoice in
+// another currency is an error. invoices may be nil.
+func Summarize(claims iter.Seq[Claim], invoices iter.Seq[Invoice], from, to time.Time, currency string) (Report, error) {
 	zero, err := zeroMoney(currency)
 	if err != nil {
 		return Report{}, err
@@ -194,6 +203,52 @@ func Summarize(claims iter.Seq[Claim], from, to time.Time, currency string) (Rep
 				return Report{}, err
 			}
 			rep.Receivables = rep.Receivables.plus(l.Balance())
+		}
+	}
+	end := to.Add(-time.Microsecond)
+	for inv := range orNone(invoices) {
+		if inv.Currency != currency {
+			return Report{}, ErrCurrencyMismatch
+		}
+		if !inv.open(end) {
+			continue
+		}
+		rows := func(ch *Charge) []*Revenue {
+			rs := []*Revenue{procs.row(ch.Procedure.Code)}
+			if ch.RenderingNPI != "" {
+				rs = append(rs, providers.row(ch.RenderingNPI))
+			}
+			return rs
+		}
+		for _, l := range inv.Lines {
+			if l.Charge == nil || !in(l.Charge.ServiceDate) {
+				continue
+			}
+			rep.Charged = rep.Charged.plus(l.Amount)
+			for _, r := range append(rows(l.Charge), payers.row(PatientPayer)) {
+				r.Charged = r.Charged.plus(l.Amount)
+			}
+		}
+		for _, p := range inv.Payments {
+			if !in(p.Posted) {
+				continue
+			}
+			for _, lp := range p.Lines {
+				ch := inv.Lines[lp.Line].Charge
+				if ch == nil {
+					continue // posted on the claim, counted there
+				}
+				rep.Collected = rep.Collected.plus(lp.Paid)
+				rep.PatientPaid = rep.PatientPaid.plus(lp.Paid)
+				for _, r := range append(rows(ch), payers.row(PatientPayer)) {
+					r.Paid = r.Paid.plus(lp.Paid)
+				}
+			}
+		}
+		for _, l := range inv.selfPay(end) {
+			if l.ServiceDate.Before(to) {
+				rep.Receivables = rep.Receivables.plus(l.Ledger.PatientDue())
+			}
 		}
 	}
 	rep.ByPayer, rep.ByProcedure, rep.ByProvider = payers.sorted(), procs.sorted(), providers.sorted()

@@ -314,12 +314,15 @@ func (s *Service) Receivables(ctx context.Context, asOf time.Time, currency stri
 	return a, err
 }
 
-// Report summarizes the stored claims over [from, to) (Summarize).
+// Report summarizes the stored claims and invoices over [from, to)
+// (Summarize).
 func (s *Service) Report(ctx context.Context, from, to time.Time, currency string) (Report, error) {
 	var r Report
-	err := each(ctx, s.store, claims, storage.Query{}, func(cs iter.Seq[Claim]) (err error) {
-		r, err = Summarize(cs, from, to, currency)
-		return err
+	err := each(ctx, s.store, claims, storage.Query{}, func(cs iter.Seq[Claim]) error {
+		return each(ctx, s.store, invoices, storage.Query{}, func(is iter.Seq[Invoice]) (err error) {
+			r, err = Summarize(cs, is, from, to, currency)
+			return err
+		})
 	})
 	return r, err
 }
