@@ -65,6 +65,17 @@
 // balances agree; statements and the aging include open invoices and
 // unpaid self-pay charges.
 //
+// A payer's payment that posts to a claim after its patient share was
+// invoiced (a late 835, a reprocessed claim, a secondary payer) changes the
+// share the invoice asks for. The line is re-stated with the posting, in
+// its transaction, rather than recomputed on read: an invoice is a document
+// the patient holds, its stored lines are what was asked, and one write
+// path keeps claim, invoice and statement in agreement under concurrent
+// postings (the invoice record conflicts like the claim's). The claim line
+// then asks for the patient's share due plus what the invoice already paid
+// on it; an issued invoice whose balance falls to zero is paid, and a credit
+// left on the claim is refunded there.
+//
 // A [Remittance] is a payer's check or EFT as a whole: its total, the
 // claims it paid and the provider-level adjustments that belong to no claim
 // (835 PLB). [Service.RecordRemittance] records it once per payer and trace

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"slices"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -52,7 +53,8 @@ type Invoice struct {
 // InvoiceLine is one item of an invoice: the patient's share of a claim
 // (Claim) or a self-pay charge (Charge). The service sets Amount: the
 // claim's patient share due (Ledger.PatientDue) when the invoice is created
-// and again when it is issued, or the charge's amount.
+// and again when it is issued, re-stated when a payer's payment posts to the
+// claim later (Service.PostPayment), or the charge's amount.
 type InvoiceLine struct {
 	Claim  string  `json:"claim,omitempty"`
 	Charge *Charge `json:"charge,omitempty"`
@@ -414,6 +416,44 @@ func (s *Service) PostInvoicePayment(ctx context.Context, number string, p Payme
 		}
 		return nil
 	})
+}
+
+// restate re-states, in tx, the line of the open invoice billing claim c
+// (c.Invoice) after a payment changed the claim's ledger: the line asks for
+// the patient's share due now plus what the invoice has already paid on it,
+// so the invoice's balance is the claim's patient share due. An issued
+// invoice whose balance falls to zero or below is paid (a negative balance
+// is the patient's credit, also on the claim's ledger, refunded on the
+// claim) and one whose balance rises again is issued. A line the invoice
+// has paid in full frees the claim for a later invoice, as a payment
+// settling it does (PostInvoicePayment).
+func restate(ctx context.Context, tx storage.Tx, c *Claim) error {
+	if c.Invoice == "" {
+		return nil
+	}
+	led, err := c.Ledger()
+	if err != nil {
+		return err
+	}
+	_, err = modify(ctx, tx, invoices, c.Invoice, func(_ storage.Tx, inv *Invoice) error {
+		i := slices.IndexFunc(inv.Lines, func(l InvoiceLine) bool { return l.Claim == c.ID })
+		if i < 0 {
+			return errUnchanged
+		}
+		paid := inv.linePaid()[i]
+		inv.Lines[i].Amount = Money{Amount: led.PatientDue().Amount.Add(paid), Currency: inv.Currency}
+		if !inv.Lines[i].Amount.Amount.GreaterThan(paid) {
+			c.Invoice = ""
+		}
+		switch bal := inv.Balance().Amount; {
+		case inv.Status == InvoiceIssued && !bal.IsPositive():
+			inv.Status = InvoicePaid
+		case inv.Status == InvoicePaid && bal.IsPositive():
+			inv.Status = InvoiceIssued
+		}
+		return nil
+	})
+	return err
 }
 
 // orNone is invoices, or no invoice when it is nil.

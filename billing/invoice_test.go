@@ -245,3 +245,75 @@ func TestReportSelfPay(t *testing.T) {
 		assert.Equal(t, "205.00 USD", feb.Receivables.String())
 	})
 }
+
+// TestInvoiceRestated posts a payer's late payment on a claim whose
+// patient share is on an issued invoice, on every backend: the invoice's
+// claim line is re-stated in the posting's transaction. By hand, INV-1
+// bills claim A's 5.00 (PR-2 20.00 less 15.00 cash) and the 91.00 visit,
+// issued 03-01. On 03-10 ACME reprocesses A (a negative PR-2, as the 835
+// TR3 005010X221A1 "Reversals and Corrections" allows): pays 3.00 more and reduces the
+// co-insurance by 3.00, so A's patient share is 17.00 - 15.00 = 2.00 and
+// the invoice asks 2.00 + 91.00 = 93.00. On 03-12 the patient pays 50.00
+// (2.00 on A, 48.00 on the visit); on 03-15 ACME reverses the remaining
+// 2.00 (pays 2.00, PR-2 -2.00): A's line asks 0.00 + 2.00 paid = 2.00, the
+// patient has 2.00 credit on A, and the invoice balance is 43.00.
+func TestInvoiceRestated(t *testing.T) {
+	clock := ehrkit.NewFakeClock(day(1, 5))
+	testbackends.RunClock(t, clock, func(t *testing.T, s storage.Store) {
+		ctx := access.WithPrincipal(t.Context(), biller)
+		addPatient(t, ctx, s, "p1")
+		pr := newPractice(t, ctx, s, clock)
+		visit := billing.Charge{Procedure: ehrkit.Coding{System: ehrkit.SystemCPT, Code: "99401"}, Units: decimal.NewFromInt(2),
+			UnitFee: usd(t, "45.50"), ServiceDate: day(2, 20)}
+		_, err := pr.svc.CreateInvoice(ctx, billing.Invoice{Number: "INV-1", Patient: "p1", Currency: "USD",
+			Lines: []billing.InvoiceLine{{Claim: pr.ids["A"]}, {Charge: &visit}}})
+		require.NoError(t, err)
+		clock.Set(day(3, 1))
+		_, err = pr.svc.IssueInvoice(ctx, "INV-1", day(3, 31))
+		require.NoError(t, err)
+
+		reverse := func(ref, amount string) {
+			clock.Set(clock.Now().AddDate(0, 0, 1))
+			pr.post(t, ctx, "A", billing.Payment{Reference: ref, Payer: "ACME", Method: billing.MethodEFT, Amount: usd(t, amount),
+				Lines: []billing.LinePayment{{Line: 0, Paid: usd(t, amount),
+					Adjustments: []billing.Adjustment{{Group: "PR", Reason: "2", Amount: usd(t, "-"+amount)}}}}})
+		}
+		clock.Set(day(3, 9))
+		reverse("EFT-3", "3.00")
+		inv, err := pr.svc.Invoice(ctx, "INV-1")
+		require.NoError(t, err)
+		assert.Equal(t, []string{"2.00 USD", "91.00 USD"}, money(t, inv.Lines[0].Amount, inv.Lines[1].Amount))
+		assert.Equal(t, "93.00 USD", inv.Balance().String())
+		st, err := pr.svc.Statement(ctx, "p1", day(3, 11), "USD")
+		require.NoError(t, err)
+		assert.Equal(t, "93.00 USD", st.PatientDue().String(), "A 2.00 + the visit 91.00")
+		require.Len(t, st.Invoices, 1)
+		assert.Equal(t, "93.00 USD", st.Invoices[0].Balance.String(), "the statement and the invoice agree")
+
+		clock.Set(day(3, 12))
+		inv, err = pr.svc.PostInvoicePayment(ctx, "INV-1", billing.Payment{Reference: "CARD-9", Method: billing.MethodCard, Amount: usd(t, "50.00")})
+		require.NoError(t, err)
+		assert.Equal(t, []string{"2.00 USD", "48.00 USD"}, money(t, inv.Payments[0].Lines[0].Paid, inv.Payments[0].Lines[1].Paid))
+		assert.Equal(t, "43.00 USD", inv.Balance().String())
+		a, err := pr.svc.Claim(ctx, pr.ids["A"])
+		require.NoError(t, err)
+		assert.Empty(t, a.Invoice, "A's line is paid")
+
+		clock.Set(day(3, 14))
+		reverse("EFT-4", "2.00")
+		inv, err = pr.svc.Invoice(ctx, "INV-1")
+		require.NoError(t, err)
+		assert.Equal(t, "2.00 USD", inv.Lines[0].Amount.String(), "A is no longer on the invoice: its line stays as paid")
+		assert.Equal(t, "43.00 USD", inv.Balance().String())
+		a, err = pr.svc.Claim(ctx, pr.ids["A"])
+		require.NoError(t, err)
+		l, err := a.Ledger()
+		require.NoError(t, err)
+		assert.Equal(t, "-2.00 USD", l.PatientDue().String(), "the patient's credit is on the claim, for a refund")
+		st, err = pr.svc.Statement(ctx, "p1", day(3, 16), "USD")
+		require.NoError(t, err)
+		assert.Equal(t, "41.00 USD", st.PatientDue().String(), "the visit 43.00 less A's 2.00 credit")
+		require.Len(t, st.Invoices, 1)
+		assert.Equal(t, "43.00 USD", st.Invoices[0].Balance.String())
+	})
+}

@@ -220,11 +220,13 @@ func transition(c *Claim, to ClaimStatus) error {
 // (method "refund", negative amount) may not exceed the credit the claim
 // holds: the overpaid balance, and for a refund to the patient the patient's
 // own overpayment. While the patient's share is on an open invoice, the
-// patient pays the invoice (PostInvoicePayment), not the claim. The payment and the claim's ledger are written in one
-// transaction on the claim record, so concurrent postings conflict and the
-// loser re-checks.
+// patient pays the invoice (PostInvoicePayment), not the claim, and a
+// payer's later payment re-states the invoice's line for the claim in the
+// same transaction (restate). The payment and the claim's ledger are written
+// in one transaction on the claim record, so concurrent postings conflict
+// and the loser re-checks.
 func (s *Service) PostPayment(ctx context.Context, claimID string, p Payment) (Claim, error) {
-	return s.change(ctx, claimID, func(c *Claim) error {
+	return update(ctx, s.store, claims, claimID, func(tx storage.Tx, c *Claim) error {
 		if err := access.Require(ctx, s.store, access.PermBillingPost, c.Patient); err != nil {
 			return err
 		}
@@ -249,7 +251,7 @@ func (s *Service) PostPayment(ctx context.Context, claimID string, p Payment) (C
 		p.Posted = s.clock.Now().UTC().Truncate(time.Microsecond)
 		c.Payments = append(c.Payments, p)
 		adjudicate(c, p.Adjudication)
-		return nil
+		return restate(ctx, tx, c)
 	})
 }
 
