@@ -49,7 +49,11 @@ type Coverage struct {
 var coverages = storage.Kind[Coverage]{
 	Type: CoverageType, Version: 1,
 	Meta: func(c *Coverage) storage.Meta {
-		return storage.Meta{ID: c.ID, Compartment: c.Patient, Terms: []storage.Term{{Name: "priority", Value: strconv.Itoa(int(c.Priority))}}}
+		terms := []storage.Term{{Name: "priority", Value: strconv.Itoa(int(c.Priority))}}
+		if c.Subscriber != "" {
+			terms = append(terms, storage.Term{Name: "subscriber", Value: c.Subscriber})
+		}
+		return storage.Meta{ID: c.ID, Compartment: c.Patient, Terms: terms}
 	},
 }
 

@@ -63,7 +63,13 @@
 // cancelled. A payment on an invoice pays its lines in order and is posted
 // on the claims it pays in the same transaction, so claim and invoice
 // balances agree; statements and the aging include open invoices and
-// unpaid self-pay charges.
+// unpaid self-pay charges. [Service.GuarantorStatement] states a
+// guarantor's account (a patient id, as Invoice.Recipient and
+// Coverage.Subscriber name one): a section for the guarantor's own
+// account, for every patient whose coverage names the guarantor as
+// subscriber and for every patient whose invoice is addressed to the
+// guarantor, and the totals ([NewGuarantorStatement]). [Summarize] counts
+// the self-pay lines of issued invoices as patient charges and payments.
 //
 // A payer's payment that posts to a claim after its patient share was
 // invoiced (a late 835, a reprocessed claim, a secondary payer) changes the

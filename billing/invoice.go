@@ -64,7 +64,11 @@ type InvoiceLine struct {
 var invoices = storage.Kind[Invoice]{
 	Type: InvoiceType, Version: 1,
 	Meta: func(inv *Invoice) storage.Meta {
-		return storage.Meta{ID: inv.Number, Compartment: inv.Patient, Terms: []storage.Term{{Name: "status", Value: string(inv.Status)}}}
+		terms := []storage.Term{{Name: "status", Value: string(inv.Status)}}
+		if inv.Recipient != "" {
+			terms = append(terms, storage.Term{Name: "recipient", Value: inv.Recipient})
+		}
+		return storage.Meta{ID: inv.Number, Compartment: inv.Patient, Terms: terms}
 	},
 }
 
