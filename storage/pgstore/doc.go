@@ -53,8 +53,10 @@
 //
 // A transaction buffers its writes and sends them in bulk: before its next
 // read (so its reads see its writes) and at commit. Sending is one pipelined
-// batch (records rows, terms) and one COPY (the new versions), however many
-// records were written. A write expecting version N of a record the
+// batch (records rows, terms and, up to 64 of them, the new versions), plus
+// one COPY for the new versions of a larger batch, however many records were
+// written: a small transaction (an audit event, one registration) costs two
+// round trips, this batch and the commit's. A write expecting version N of a record the
 // transaction has not touched yet is checked when it is sent: UPDATE records
 // ... WHERE version = N must change the row (else ErrConflict), and a creation
 // (expect 0) inserts the records row, whose primary key turns a concurrent or

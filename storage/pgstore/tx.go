@@ -262,9 +262,15 @@ func (t *tx) abort(err error) error {
 	return err
 }
 
+// pipelined is the most versions flush sends as INSERTs in the batch of the
+// records rows; more are sent by COPY, which costs round trips of its own
+// (worth it only for a larger batch).
+const pipelined = 64
+
 // flush begins the database transaction if needed and sends the buffered
 // writes: the records rows (conditional updates and creations, which check
-// the expected versions), the index terms, and the new versions (by COPY).
+// the expected versions), the index terms, and the new versions (in the same
+// round trip, or by COPY when there are more than pipelined).
 func (t *tx) flush(ctx context.Context, op string) error {
 	if t.begun && len(t.pending) == 0 {
 		return nil
@@ -284,10 +290,17 @@ func (t *tx) flush(ctx context.Context, op string) error {
 	if len(w.terms.typ) > 0 {
 		b.Queue(sqlInsertTerms, w.terms.comp, w.terms.typ, w.terms.id, w.terms.name, w.terms.value)
 	}
+	copied := len(t.pending) > pipelined
+	if !copied {
+		for i := range t.pending {
+			row, _ := t.versionRow(i)
+			b.Queue(sqlInsertVersion, row...)
+		}
+	}
 	if err := t.send(ctx, op, b, w); err != nil {
 		return err
 	}
-	if len(t.pending) > 0 {
+	if copied {
 		if _, err := t.conn.CopyFrom(ctx, pgx.Identifier{"record_versions"}, versionColumns, pgx.CopyFromSlice(len(t.pending), t.versionRow)); err != nil {
 			return t.abort(t.s.fail(ctx, op, "", "", err))
 		}
@@ -516,6 +529,8 @@ const (
 		WHERE COALESCE(r.version, 0) NOT IN (u.expect, u.version) LIMIT 1`
 	sqlDeleteTerms = `DELETE FROM record_terms t USING unnest($1::text[], $2::text[]) AS u(type, id)
 		WHERE t.type = u.type AND t.id = u.id`
+	sqlInsertVersion = `INSERT INTO record_versions (compartment, type, id, version, updated, deleted, labels, term_names, term_values, value)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
 	sqlInsertTerms = `INSERT INTO record_terms (compartment, type, id, name, value)
 		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[])`
 	sqlInsertChanges = `INSERT INTO changes (kind, time, compartment, type, id, version, labels, topic, key, payload)
