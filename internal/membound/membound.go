@@ -20,10 +20,13 @@ func Alloc(fn func()) uint64 {
 	return after.TotalAlloc - before.TotalAlloc
 }
 
-// Check runs fn once and fails t when it allocates more than limit bytes.
+// Check runs fn once, logs what it allocated, and fails t when that is more
+// than limit bytes.
 func Check(t testing.TB, limit uint64, fn func()) {
 	t.Helper()
-	if got := Alloc(fn); got > limit {
+	got := Alloc(fn)
+	t.Logf("allocated %d bytes (bound %d)", got, limit)
+	if got > limit {
 		t.Errorf("allocated %d bytes, bound %d", got, limit)
 	}
 }
