@@ -2,6 +2,8 @@ package rx_test
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/ehrkit/ehrkit"
@@ -83,6 +85,59 @@ func TestMergeInteractingOrders(t *testing.T) {
 		m, err = reg.Merge(ctx, "p3", pat)
 		require.NoError(t, err)
 		assert.Nil(t, m.Override)
+	})
+}
+
+// TestMergeRacesSigning: a merge of a chart with active warfarin into one
+// where ibuprofen (an interacting pair of the shipped base, Coumadin labeling
+// section 7.3) is being signed at the same moment. The check is atomic with
+// the merge (the merge rewrites the target's medication ledger that signing
+// writes), so the two never both succeed: either the merge is refused for the
+// pair or signing is refused (an *AlertsError, or the merge won and signing
+// was retried against the merged list). Twelve races per backend.
+func TestMergeRacesSigning(t *testing.T) {
+	runBackends(t, func(t *testing.T, s storage.Store, clock *ehrkit.FakeClock) {
+		svc := newService(t, s, clock)
+		reg, err := patient.NewService(access.Trusted(s), patient.WithClock(clock))
+		require.NoError(t, err)
+		ctx := user("u-dr", "physician")
+		var merged, refused int
+		for i := range 12 {
+			src, dst := patient.ID(fmt.Sprintf("src-%d", i)), patient.ID(fmt.Sprintf("dst-%d", i))
+			for _, id := range []patient.ID{src, dst} {
+				_, err = reg.Register(user("u-reg", "registrar"), patient.Patient{ID: id, Active: true,
+					Names: []ehrkit.HumanName{{Family: "Roe", Given: []string{string(id)}}}, BirthDate: ehrkit.MustDate("1968-03-02")})
+				require.NoError(t, err)
+			}
+			w := medOrder("11289", "warfarin")
+			w.Patient = src
+			w, err = svc.Draft(ctx, w)
+			require.NoError(t, err)
+			_, err = svc.Sign(ctx, w.ID, "")
+			require.NoError(t, err)
+			ib := medOrder("5640", "ibuprofen")
+			ib.Patient = dst
+			ib, err = svc.Draft(ctx, ib)
+			require.NoError(t, err)
+
+			var wg sync.WaitGroup
+			var signErr, mergeErr error
+			wg.Add(2)
+			go func() { defer wg.Done(); _, signErr = svc.Sign(ctx, ib.ID, "") }()
+			go func() { defer wg.Done(); _, mergeErr = reg.Merge(ctx, src, dst) }()
+			wg.Wait()
+			require.False(t, signErr == nil && mergeErr == nil, "race %d: both the merge and the interacting order went through", i)
+			if mergeErr != nil {
+				var hazard *patient.MergeHazardError
+				require.ErrorAs(t, mergeErr, &hazard, "race %d", i)
+				refused++
+			} else {
+				merged++
+				var alerts *rx.AlertsError
+				require.ErrorAs(t, signErr, &alerts, "race %d: signing after the merge sees the warfarin", i)
+			}
+		}
+		t.Logf("merge first (signing refused): %d; signing first (merge refused): %d", merged, refused)
 	})
 }
 
