@@ -44,6 +44,11 @@ type MergeOverride struct {
 	Findings []MergeFinding `json:"findings"`
 }
 
+// MergeRecords is the read-only view of merge records, for checkers that
+// read what merges did and which overrides they carry; writes go through
+// Merge and Unmerge.
+var MergeRecords = merges.View()
+
 // MergeOption configures one Merge.
 type MergeOption func(*mergeOptions)
 
