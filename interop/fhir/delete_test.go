@@ -1,0 +1,110 @@
+package fhir_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ehrkit/ehrkit/internal/testbackends"
+	"github.com/ehrkit/ehrkit/interop/fhir"
+	"github.com/ehrkit/ehrkit/storage"
+)
+
+const encounterE1 = `{"resourceType":"Encounter","id":"e1","status":"finished",` +
+	`"class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},` +
+	`"subject":{"reference":"Patient/p1"},"period":{"start":"2026-03-02T09:00:00Z"}}`
+
+// duringE1 is heartRate taken during encounter e1.
+func duringE1(id, rate string) string {
+	return strings.Replace(heartRate(id, "p1", rate, ""), `"effectiveDateTime"`, `"encounter":{"reference":"Encounter/e1"},"effectiveDateTime"`, 1)
+}
+
+// TestHandlerDelete: DELETE Type/id answers 204 (also a second time, R4
+// http §3.1.0.7.1); then read answers 410 Gone, vread of the old version
+// still works, the instance history ends with the delete entry and search
+// no longer finds the resource. A patient whose compartment holds records
+// and an encounter that records name are refused with 409 and an
+// OperationOutcome; once their records are gone they can be deleted.
+func TestHandlerDelete(t *testing.T) {
+	testbackends.Run(t, func(t *testing.T, s storage.Store) {
+		srv := newServer(t, s)
+		require.Equal(t, http.StatusCreated, srv.do(t, "admin", "PUT", "Patient/p1", patientJSON("p1", "Delete", "Dee", "1970-01-01")).status)
+		res := srv.do(t, "admin", "PUT", "Encounter/e1", encounterE1)
+		require.Equal(t, http.StatusCreated, res.status, "%s", res.raw)
+		res = srv.do(t, "admin", "PUT", "Observation/o1", duringE1("o1", "70"))
+		require.Equal(t, http.StatusCreated, res.status, "%s", res.raw)
+		require.Equal(t, http.StatusOK, srv.do(t, "admin", "PUT", "Observation/o1", duringE1("o1", "72")).status)
+
+		for _, path := range []string{"Patient/p1", "Encounter/e1"} {
+			res := srv.do(t, "admin", "DELETE", path, "")
+			require.Equal(t, http.StatusConflict, res.status, "%s: %s", path, res.raw)
+			assert.Equal(t, "OperationOutcome", res.body["resourceType"])
+			assert.Equal(t, http.StatusOK, srv.do(t, "admin", "GET", path, "").status, "%s is kept", path)
+		}
+
+		del := srv.do(t, "admin", "DELETE", "Observation/o1", "")
+		require.Equal(t, http.StatusNoContent, del.status, "%s", del.raw)
+		assert.Equal(t, http.StatusNoContent, srv.do(t, "admin", "DELETE", "Observation/o1", "").status, "deleting twice")
+		assert.Equal(t, http.StatusNoContent, srv.do(t, "admin", "DELETE", "Observation/never", "").status)
+
+		assert.Equal(t, http.StatusGone, srv.do(t, "admin", "GET", "Observation/o1", "").status)
+		v2 := srv.do(t, "admin", "GET", "Observation/o1/_history/2", "")
+		require.Equal(t, http.StatusOK, v2.status, "%s", v2.raw)
+		assert.EqualValues(t, 72, v2.body["valueQuantity"].(map[string]any)["value"])
+		assert.Equal(t, http.StatusGone, srv.do(t, "admin", "GET", "Observation/o1/_history/3", "").status)
+		hist := srv.do(t, "admin", "GET", "Observation/o1/_history", "")
+		require.Equal(t, http.StatusOK, hist.status)
+		assert.EqualValues(t, 3, hist.body["total"], "%s", hist.raw)
+		first := hist.body["entry"].([]any)[0].(map[string]any)
+		assert.Equal(t, "DELETE", first["request"].(map[string]any)["method"], "newest first: the deletion")
+		assert.Empty(t, srv.do(t, "admin", "GET", "Observation?patient=p1", "").entries())
+
+		require.Equal(t, http.StatusNoContent, srv.do(t, "admin", "DELETE", "Encounter/e1", "").status)
+		require.Equal(t, http.StatusNoContent, srv.do(t, "admin", "DELETE", "Patient/p1", "").status)
+		assert.Equal(t, http.StatusGone, srv.do(t, "admin", "GET", "Patient/p1", "").status)
+		assert.Empty(t, srv.do(t, "admin", "GET", "Patient?family=delete", "").entries())
+
+		assert.Equal(t, http.StatusMethodNotAllowed, srv.do(t, "admin", "DELETE", "Appointment/a1", "").status,
+			"appointments are cancelled, not deleted")
+	})
+}
+
+// TestHandlerConditionalDelete: DELETE Type?query in single mode: no match
+// answers 204, one match is deleted, several answer 412 and delete nothing.
+func TestHandlerConditionalDelete(t *testing.T) {
+	testbackends.Run(t, func(t *testing.T, s storage.Store) {
+		srv := newServer(t, s)
+		require.Equal(t, http.StatusCreated, srv.do(t, "admin", "PUT", "Patient/p1", patientJSON("p1", "Cond", "Cee", "1970-01-01")).status)
+		for _, o := range [][2]string{{"o1", "70"}, {"o2", "80"}, {"o3", "80"}} {
+			require.Equal(t, http.StatusCreated, srv.do(t, "admin", "PUT", "Observation/"+o[0], heartRate(o[0], "p1", o[1], "")).status)
+		}
+		assert.Equal(t, http.StatusNoContent, srv.do(t, "admin", "DELETE", "Observation?value-quantity=99", "").status)
+		several := srv.do(t, "admin", "DELETE", "Observation?value-quantity=80", "")
+		assert.Equal(t, http.StatusPreconditionFailed, several.status, "%s", several.raw)
+		assert.Equal(t, "OperationOutcome", several.body["resourceType"])
+		require.Equal(t, http.StatusNoContent, srv.do(t, "admin", "DELETE", "Observation?value-quantity=70", "").status)
+		assert.Equal(t, http.StatusGone, srv.do(t, "admin", "GET", "Observation/o1", "").status)
+		assert.Equal(t, []string{"Observation/o2", "Observation/o3"}, srv.do(t, "admin", "GET", "Observation?_sort=_id", "").entries())
+	})
+}
+
+// TestHandlerDeleteScopes: deletion needs the d of SMART App Launch v2
+// scopes (user/Observation.cruds); a token with user/Observation.crus is
+// refused with 403 and the resource is kept.
+func TestHandlerDeleteScopes(t *testing.T) {
+	testbackends.Run(t, func(t *testing.T, s storage.Store) {
+		srv := newServer(t, s)
+		srv.tokens["nod"] = fhir.Authorization{Principal: admin, Scopes: "user/Observation.crus user/Patient.rs"}
+		srv.tokens["d"] = fhir.Authorization{Principal: admin, Scopes: "user/Observation.cruds"}
+		require.Equal(t, http.StatusCreated, srv.do(t, "admin", "PUT", "Patient/p1", patientJSON("p1", "Scope", "Es", "1970-01-01")).status)
+		require.Equal(t, http.StatusCreated, srv.do(t, "admin", "PUT", "Observation/o1", heartRate("o1", "p1", "70", "")).status)
+		assert.Equal(t, http.StatusForbidden, srv.do(t, "nod", "DELETE", "Observation/o1", "").status)
+		assert.Equal(t, http.StatusForbidden, srv.do(t, "nod", "DELETE", "Observation?_id=o1", "").status)
+		assert.Equal(t, http.StatusForbidden, srv.do(t, "d", "DELETE", "Patient/p1", "").status)
+		assert.Equal(t, http.StatusOK, srv.do(t, "admin", "GET", "Observation/o1", "").status)
+		assert.Equal(t, http.StatusNoContent, srv.do(t, "d", "DELETE", "Observation/o1", "").status)
+	})
+}
