@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/internal/testbackends"
 	"github.com/ehrkit/ehrkit/interop/fhir"
 	"github.com/ehrkit/ehrkit/storage"
@@ -107,4 +108,38 @@ func TestHandlerDeleteScopes(t *testing.T) {
 		assert.Equal(t, http.StatusOK, srv.do(t, "admin", "GET", "Observation/o1", "").status)
 		assert.Equal(t, http.StatusNoContent, srv.do(t, "d", "DELETE", "Observation/o1", "").status)
 	})
+}
+
+// TestCapabilityStatementDelete: the types that offer deletion list the
+// delete interaction and conditionalDelete single, with value-quantity
+// (type quantity) among Observation's parameters; the others list neither.
+func TestCapabilityStatementDelete(t *testing.T) {
+	srv := newServer(t, testbackends.All()[0].Open(t, ehrkit.RealClock{}))
+	res := srv.do(t, "", "GET", "metadata", "")
+	require.Equal(t, http.StatusOK, res.status)
+	deletes := map[string]bool{}
+	var quantity string
+	for _, r := range res.body["rest"].([]any)[0].(map[string]any)["resource"].([]any) {
+		m := r.(map[string]any)
+		typ := m["type"].(string)
+		var has bool
+		for _, i := range m["interaction"].([]any) {
+			has = has || i.(map[string]any)["code"] == "delete"
+		}
+		cond, _ := m["conditionalDelete"].(string)
+		assert.Equal(t, has, cond == "single", typ)
+		deletes[typ] = has
+		for _, p := range m["searchParam"].([]any) {
+			if pm := p.(map[string]any); typ == "Observation" && pm["name"] == "value-quantity" {
+				quantity = pm["type"].(string)
+			}
+		}
+	}
+	for _, typ := range []string{"Patient", "Observation", "Encounter", "Condition", "AllergyIntolerance", "Procedure", "Immunization", "CarePlan", "Goal", "DocumentReference", "QuestionnaireResponse", "ImagingStudy"} {
+		assert.True(t, deletes[typ], typ)
+	}
+	for _, typ := range []string{"MedicationRequest", "ServiceRequest", "Appointment", "Schedule", "DiagnosticReport", "Practitioner", "Organization", "Location", "PractitionerRole"} {
+		assert.False(t, deletes[typ], typ)
+	}
+	assert.Equal(t, "quantity", quantity)
 }
