@@ -143,3 +143,45 @@ func TestCapabilityStatementDelete(t *testing.T) {
 	}
 	assert.Equal(t, "quantity", quantity)
 }
+
+// TestTransactionDelete: DELETE Type/id entries of a transaction Bundle run
+// through the owning services in its one storage.Update (R4 http
+// §3.1.0.11.2: deletes are processed first): they answer 204 No Content
+// beside the other entries; a refused deletion fails the whole transaction
+// with 409 naming Bundle.entry[i], and nothing of it is kept.
+func TestTransactionDelete(t *testing.T) {
+	testbackends.Run(t, func(t *testing.T, s storage.Store) {
+		srv := newServer(t, s)
+		require.Equal(t, http.StatusCreated, srv.do(t, "admin", "PUT", "Patient/p1", patientJSON("p1", "Trans", "Tee", "1970-01-01")).status)
+		require.Equal(t, http.StatusCreated, srv.do(t, "admin", "PUT", "Observation/o1", heartRate("o1", "p1", "70", "")).status)
+		entry := func(method, url, resource string) string {
+			e := `{"request":{"method":"` + method + `","url":"` + url + `"}`
+			if resource != "" {
+				e += `,"resource":` + resource
+			}
+			return e + "}"
+		}
+		bundle := func(entries ...string) string {
+			return `{"resourceType":"Bundle","type":"transaction","entry":[` + strings.Join(entries, ",") + `]}`
+		}
+
+		refused := srv.do(t, "admin", "POST", "", bundle(
+			entry("PUT", "Observation/o2", heartRate("o2", "p1", "80", "")),
+			entry("DELETE", "Patient/p1", "")))
+		require.Equal(t, http.StatusConflict, refused.status, "%s", refused.raw)
+		assert.Contains(t, string(refused.raw), "Bundle.entry[1]")
+		assert.Equal(t, http.StatusNotFound, srv.do(t, "admin", "GET", "Observation/o2", "").status, "nothing of it is kept")
+
+		res := srv.do(t, "admin", "POST", "", bundle(
+			entry("DELETE", "Observation/o1", ""),
+			entry("PUT", "Observation/o2", heartRate("o2", "p1", "80", ""))))
+		require.Equal(t, http.StatusOK, res.status, "%s", res.raw)
+		statuses := []string{}
+		for _, e := range res.body["entry"].([]any) {
+			statuses = append(statuses, e.(map[string]any)["response"].(map[string]any)["status"].(string))
+		}
+		assert.Equal(t, []string{"204 No Content", "201 Created"}, statuses)
+		assert.Equal(t, http.StatusGone, srv.do(t, "admin", "GET", "Observation/o1", "").status)
+		assert.Equal(t, http.StatusOK, srv.do(t, "admin", "GET", "Observation/o2", "").status)
+	})
+}

@@ -161,7 +161,10 @@
 // its patient name. Conditional delete (DELETE Type?query) runs in single
 // mode (CapabilityStatement conditionalDelete: single): no match is 204
 // and deletes nothing, one match is deleted, several are 412 and nothing is
-// deleted. Types whose owning package offers no deletion answer 405:
+// deleted. A transaction Bundle's DELETE Type/id entries run first, in the
+// transaction's storage.Update (R4 http §3.1.0.11.2), and answer
+// "204 No Content"; a refused one fails the whole transaction. Types whose
+// owning package offers no deletion answer 405:
 // MedicationRequest and ServiceRequest (the medication ledger signs
 // against them), Appointment and Schedule (the day ledger holds the
 // booking), DiagnosticReport (its results are observations of their own)
