@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ehrkit/ehrkit"
+	"github.com/ehrkit/ehrkit/access"
 	"github.com/ehrkit/ehrkit/internal/testbackends"
 	"github.com/ehrkit/ehrkit/interop/fhir"
 	"github.com/ehrkit/ehrkit/storage"
@@ -50,6 +51,7 @@ func TestHandlerDelete(t *testing.T) {
 		require.Equal(t, http.StatusNoContent, del.status, "%s", del.raw)
 		assert.Equal(t, http.StatusNoContent, srv.do(t, "admin", "DELETE", "Observation/o1", "").status, "deleting twice")
 		assert.Equal(t, http.StatusNoContent, srv.do(t, "admin", "DELETE", "Observation/never", "").status)
+		assert.Equal(t, 1, audited(t, s, "delete", "Observation", "o1"), "the guard audits the deletion once")
 
 		assert.Equal(t, http.StatusGone, srv.do(t, "admin", "GET", "Observation/o1", "").status)
 		v2 := srv.do(t, "admin", "GET", "Observation/o1/_history/2", "")
@@ -184,4 +186,27 @@ func TestTransactionDelete(t *testing.T) {
 		assert.Equal(t, http.StatusGone, srv.do(t, "admin", "GET", "Observation/o1", "").status)
 		assert.Equal(t, http.StatusOK, srv.do(t, "admin", "GET", "Observation/o2", "").status)
 	})
+}
+
+// audited counts the successful audit events of action on typ/id in the
+// store under the guard.
+func audited(t *testing.T, s storage.Store, action, typ, id string) int {
+	t.Helper()
+	n := 0
+	q := storage.Query{Type: access.AuditEventType, Limit: storage.MaxLimit}
+	for {
+		page, err := s.Query(t.Context(), q)
+		require.NoError(t, err)
+		for _, r := range page.Records {
+			ev, err := access.DecodeEvent(r)
+			require.NoError(t, err)
+			if ev.Action == action && ev.Type == typ && ev.ID == id && ev.Outcome == access.Success {
+				n++
+			}
+		}
+		if page.Next == "" {
+			return n
+		}
+		q.Cursor = page.Next
+	}
 }
