@@ -29,7 +29,10 @@
 //     short: follow Results.Next.
 //   - Match returns likely duplicates of a candidate with a score, a level
 //     (possible, probable, certain) and a per-field explanation.
-//   - Merge and Unmerge, below.
+//   - Merge and Unmerge, below. Packages owning records that must not meet
+//     on one chart unacknowledged install a MergeCheck (RegisterMergeCheck;
+//     rx does, for interacting medication orders): a merge with findings is
+//     refused with a *MergeHazardError unless WithMergeOverride is given.
 //
 // Other packages that write patients in their own transaction (an importer,
 // an HL7 ADT feed) use Save, which runs the same rules (validation,

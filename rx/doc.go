@@ -135,8 +135,14 @@
 // cancelling or stopping an active order; importing an active order with
 // SaveOrder) rewrites the ledger with the version it read, so two orders
 // signed at once for one patient conflict and the one that retries is checked
-// against the other. Orders naming a patient that does not exist or was merged
-// away, or an encounter that is not the patient's, are refused with an
+// against the other. Importing rx also installs a patient.MergeCheck: a merge
+// that would bring two interacting active or on-hold medication orders, one
+// from each chart, onto one chart is refused (*patient.MergeHazardError)
+// unless it carries an override (patient.WithMergeOverride, which needs the
+// override permission); the check reads both ledgers in the merge's
+// transaction, uses the shipped knowledge base, and rewrites the surviving
+// patient's ledger so that a signing racing the merge conflicts with it.
+// Orders naming a patient that does not exist or was merged away, or an encounter that is not the patient's, are refused with an
 // *ehrkit.ValidationError naming the field. A signed prescription is queued
 // for the pharmacy in the signing transaction (the change feed is the outbox)
 // and a Dispatcher transmits it with retries, an idempotency key and a status.

@@ -3,8 +3,10 @@ package rx_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/access"
@@ -138,6 +140,64 @@ func TestMergeRacesSigning(t *testing.T) {
 			}
 		}
 		t.Logf("merge first (signing refused): %d; signing first (merge refused): %d", merged, refused)
+	})
+}
+
+// TestMergeOverridePermission: on a guarded store, overriding what a merge
+// found needs rx.override on both compartments, as overriding at signing
+// does; a desk clerk who may merge but not override is refused and nothing
+// moves; an attending's override is audited on both compartments.
+func TestMergeOverridePermission(t *testing.T) {
+	runBackends(t, func(t *testing.T, raw storage.Store, clock *ehrkit.FakeClock) {
+		types := []string{rx.MedicationRequestType, rx.ServiceRequestType, patient.RecordType, patient.MergeRecordType,
+			patient.IdentifierRecordType, "AllergyIntolerance", "Observation"}
+		rules := []access.Rule{{Types: types, Actions: access.Actions()}}
+		policy, err := access.NewPolicy([]access.Role{
+			{Name: "desk", Scope: access.ScopeAll, Rules: rules, Permissions: []access.Permission{access.PermRxSign, access.PermPatientMerge}},
+			{Name: "attending", Scope: access.ScopeAll, Rules: rules, Permissions: []access.Permission{access.PermRxSign, access.PermRxOverride, access.PermPatientMerge}},
+			{Name: "auditor", Scope: access.ScopeAll, Permissions: []access.Permission{access.PermAuditRead}},
+		}, nil, rx.Groups(), patient.Groups())
+		require.NoError(t, err)
+		store := access.Guard(raw, policy, access.WithClock(clock))
+		svc := newService(t, store, clock)
+		reg, err := patient.NewService(store, patient.WithClock(clock))
+		require.NoError(t, err)
+		desk, attending := user("u-desk", "desk"), user("u-att", "attending")
+		front, err := patient.NewService(access.Trusted(raw), patient.WithClock(clock))
+		require.NoError(t, err)
+		_, err = front.Register(attending, patient.Patient{ID: "p2", Active: true,
+			Names: []ehrkit.HumanName{{Family: "Roe", Given: []string{"Rita"}}}, BirthDate: ehrkit.MustDate("1968-03-02")})
+		require.NoError(t, err)
+		for _, o := range []rx.Order{medOrder("11289", "warfarin"), medOrder("5640", "ibuprofen")} {
+			if o.Medication.Medication.Code == "5640" {
+				o.Patient = "p2"
+			}
+			o, err := svc.Draft(attending, o)
+			require.NoError(t, err)
+			_, err = svc.Sign(attending, o.ID, "")
+			require.NoError(t, err)
+		}
+
+		_, err = reg.Merge(desk, "p2", pat, patient.WithMergeOverride("same person", "u-desk"))
+		require.ErrorIs(t, err, ehrkit.ErrPermission)
+		still, err := svc.Orders(attending, "p2", rx.Active)
+		require.NoError(t, err)
+		assert.Len(t, still, 1, "nothing moved")
+
+		m, err := reg.Merge(attending, "p2", pat, patient.WithMergeOverride("same person; INR monitored", "u-att"))
+		require.NoError(t, err)
+		require.NotNil(t, m.Override)
+		require.NoError(t, store.Flush(context.Background()))
+		for _, p := range []patient.ID{"p2", pat} {
+			var overrides int
+			for ev, err := range access.Accounting(user("u-aud", "auditor"), store, string(p), t0, t0.Add(time.Hour)) {
+				require.NoError(t, err)
+				if ev.Action == string(access.PermRxOverride) && ev.Actor == "u-att" && strings.HasPrefix(ev.Reason, patient.MergeRecordType+" "+m.ID+" pairs ") {
+					overrides++
+				}
+			}
+			assert.Equal(t, 1, overrides, "the override is audited on %s", p)
+		}
 	})
 }
 
