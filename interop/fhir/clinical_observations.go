@@ -5,165 +5,145 @@ import (
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/clinical"
+	dtpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/datatypes_go_proto"
+	obspb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/observation_go_proto"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
-// fValue is the value[x] choice of Observation and its components.
-type fValue struct {
-	ValueQuantity        *fQuantity `json:"valueQuantity,omitempty"`
-	ValueCodeableConcept *fConcept  `json:"valueCodeableConcept,omitempty"`
-	ValueString          *string    `json:"valueString,omitempty"`
-	ValueBoolean         *bool      `json:"valueBoolean,omitempty"`
-	ValueRange           *fRange    `json:"valueRange,omitempty"`
-	ValueDateTime        string     `json:"valueDateTime,omitempty"`
+// pbValueX is the value[x] choice of Observation and of its components
+// (observation_go_proto's Observation_ValueX and Observation_Component_ValueX).
+type pbValueX interface {
+	proto.Message
+	GetQuantity() *dtpb.Quantity
+	GetCodeableConcept() *dtpb.CodeableConcept
+	GetStringValue() *dtpb.String
+	GetBoolean() *dtpb.Boolean
+	GetRange() *dtpb.Range
+	GetDateTime() *dtpb.DateTime
 }
 
-type fRange struct {
-	Low  *fQuantity `json:"low,omitempty"`
-	High *fQuantity `json:"high,omitempty"`
-}
-
-func (f fValue) value() (clinical.Value, error) {
+func readValue(v pbValueX) (clinical.Value, error) {
 	switch {
-	case f.ValueQuantity != nil:
-		q, err := toQuantity(f.ValueQuantity)
+	case v.GetQuantity() != nil:
+		q, err := readQuantity(v.GetQuantity())
 		return clinical.QuantityValue(q), err
-	case f.ValueCodeableConcept != nil:
-		return clinical.CodedValue(toConcept(f.ValueCodeableConcept)), nil
-	case f.ValueString != nil:
-		return clinical.TextValue(*f.ValueString), nil
-	case f.ValueBoolean != nil:
-		return clinical.BooleanValue(*f.ValueBoolean), nil
-	case f.ValueRange != nil:
-		low, err := toQuantity(f.ValueRange.Low)
+	case v.GetCodeableConcept() != nil:
+		return clinical.CodedValue(readConcept(v.GetCodeableConcept())), nil
+	case v.GetStringValue() != nil:
+		return clinical.TextValue(v.GetStringValue().GetValue()), nil
+	case v.GetBoolean() != nil:
+		return clinical.BooleanValue(v.GetBoolean().GetValue()), nil
+	case v.GetRange() != nil:
+		low, err := readSimpleQuantity(v.GetRange().GetLow())
 		if err != nil {
 			return clinical.Value{}, err
 		}
-		high, err := toQuantity(f.ValueRange.High)
+		high, err := readSimpleQuantity(v.GetRange().GetHigh())
 		return clinical.RangeValue(low, high), err
-	case f.ValueDateTime != "":
-		d, err := dateOf(f.ValueDateTime)
-		return clinical.DateValue(d), err
+	case v.GetDateTime() != nil:
+		return clinical.DateValue(readDateOf(v.GetDateTime())), nil
 	}
 	return clinical.Value{}, nil
 }
 
-func fromValue(v clinical.Value) fValue {
-	var f fValue
+// pbValue is the value[x] choice V of v, nil for no value.
+func pbValue[V pbValueX](v clinical.Value, err *error) V {
+	var zero V
+	var choice string
+	var val proto.Message
 	switch v.Kind {
 	case clinical.KindQuantity:
-		f.ValueQuantity = fromQuantity(v.Quantity)
+		choice, val = "quantity", pbQuantity(v.Quantity, err)
 	case clinical.KindCoded:
-		f.ValueCodeableConcept = fromConcept(v.Concept)
+		choice, val = "codeable_concept", pbConcept(v.Concept)
 	case clinical.KindText:
-		f.ValueString = &v.Text
+		choice, val = "string_value", &dtpb.String{Value: v.Text}
 	case clinical.KindBoolean:
-		f.ValueBoolean = &v.Boolean
+		choice, val = "boolean", pbBool(v.Boolean)
 	case clinical.KindRange:
-		f.ValueRange = &fRange{Low: fromQuantity(v.Range.Low), High: fromQuantity(v.Range.High)}
+		choice, val = "range", &dtpb.Range{Low: pbSimpleQuantity(v.Range.Low), High: pbSimpleQuantity(v.Range.High)}
 	case clinical.KindDate:
-		f.ValueDateTime = v.Date.String()
+		choice, val = "date_time", pbDateTimeOf(v.Date)
+	default:
+		return zero
 	}
-	return f
+	m := zero.ProtoReflect().Type().New()
+	m.Set(m.Descriptor().Fields().ByName(protoreflect.Name(choice)), protoreflect.ValueOfMessage(val.ProtoReflect()))
+	return m.Interface().(V)
 }
 
-func interpretations(cs []fConcept) []string {
+func readInterpretations(cs []*dtpb.CodeableConcept) []string {
 	var out []string
-	for i := range cs {
-		if c := code(&cs[i]); c != "" {
-			out = append(out, c)
+	for _, c := range cs {
+		if code := readCode(c); code != "" {
+			out = append(out, code)
 		}
 	}
 	return out
 }
 
-func fromInterpretations(codes []string) []fConcept {
-	return each(codes, func(c string) fConcept { return *coded(sysInterpretation, c) })
+func pbInterpretations(codes []string) []*dtpb.CodeableConcept {
+	return each(codes, func(c string) *dtpb.CodeableConcept { return pbCoded(sysInterpretation, c) })
 }
 
 // ---- Observation
 
-type fObservation struct {
-	ResourceType      string        `json:"resourceType"`
-	ID                string        `json:"id,omitempty"`
-	Status            string        `json:"status"`
-	Category          []fConcept    `json:"category,omitempty"`
-	Code              *fConcept     `json:"code"`
-	Subject           *fReference   `json:"subject,omitempty"`
-	Encounter         *fReference   `json:"encounter,omitempty"`
-	EffectiveDateTime string        `json:"effectiveDateTime,omitempty"`
-	EffectivePeriod   *fPeriod      `json:"effectivePeriod,omitempty"`
-	EffectiveInstant  string        `json:"effectiveInstant,omitempty"`
-	Issued            string        `json:"issued,omitempty"`
-	Performer         []fReference  `json:"performer,omitempty"`
-	DataAbsentReason  *fConcept     `json:"dataAbsentReason,omitempty"`
-	Interpretation    []fConcept    `json:"interpretation,omitempty"`
-	Note              []fAnnotation `json:"note,omitempty"`
-	HasMember         []fReference  `json:"hasMember,omitempty"`
-	DerivedFrom       []fReference  `json:"derivedFrom,omitempty"`
-	Component         []fComponent  `json:"component,omitempty"`
-	fValue
-}
-
-type fComponent struct {
-	Code           *fConcept  `json:"code"`
-	Interpretation []fConcept `json:"interpretation,omitempty"`
-	fValue
-}
-
-func observationFrom(f *fObservation, id string, rs *Refs) (clinical.Observation, error) {
+func observationFrom(f *obspb.Observation, id string, rs *Refs) (clinical.Observation, error) {
 	o := clinical.Observation{
-		ID: id, Patient: subjectOf(f.Subject, rs), Encounter: encounterOf(f.Encounter, rs),
-		Status: clinical.ObservationStatus(f.Status), Code: toConcept(f.Code), Performer: refs(f.Performer, rs),
-		DataAbsentReason: code(f.DataAbsentReason), Interpretation: interpretations(f.Interpretation),
-		HasMember: refs(f.HasMember, rs), DerivedFrom: refs(f.DerivedFrom, rs), Note: noteText(f.Note),
+		ID: id, Patient: readSubject(f.GetSubject(), rs), Encounter: readEncounter(f.GetEncounter(), rs),
+		Status: clinical.ObservationStatus(codeOf(f.GetStatus())), Code: readConcept(f.GetCode()), Performer: readRefs(f.GetPerformer(), rs),
+		DataAbsentReason: readCode(f.GetDataAbsentReason()), Interpretation: readInterpretations(f.GetInterpretation()),
+		HasMember: readRefs(f.GetHasMember(), rs), DerivedFrom: readRefs(f.GetDerivedFrom(), rs), Note: readNote(f.GetNote()),
+		Issued: readInstant(f.GetIssued()),
 	}
-	for i := range f.Category {
-		if c := codeIn(&f.Category[i], sysObsCategory); c != "" {
-			o.Categories = append(o.Categories, c)
+	for _, c := range f.GetCategory() {
+		if code := readCodeIn(c, sysObsCategory); code != "" {
+			o.Categories = append(o.Categories, code)
 		}
 	}
-	effective := f.EffectiveDateTime
-	if f.EffectivePeriod != nil {
-		effective = f.EffectivePeriod.Start
-	}
-	if f.EffectiveInstant != "" {
-		effective = f.EffectiveInstant
+	switch e := f.GetEffective(); {
+	case e.GetPeriod() != nil:
+		o.Effective = readDateTime(e.GetPeriod().GetStart())
+	case e.GetInstant() != nil:
+		o.Effective = readInstant(e.GetInstant())
+	default:
+		o.Effective = readDateTime(e.GetDateTime())
 	}
 	var err error
-	if o.Effective, err = parseDateTime(effective); err != nil {
+	if o.Value, err = readValue(f.GetValue()); err != nil {
 		return o, err
 	}
-	if o.Issued, err = parseDateTime(f.Issued); err != nil {
-		return o, err
-	}
-	if o.Value, err = f.value(); err != nil {
-		return o, err
-	}
-	for _, c := range f.Component {
-		v, err := c.value()
+	for _, c := range f.GetComponent() {
+		v, err := readValue(c.GetValue())
 		if err != nil {
 			return o, err
 		}
-		o.Components = append(o.Components, clinical.Component{Code: toConcept(c.Code), Value: v, Interpretation: interpretations(c.Interpretation)})
+		o.Components = append(o.Components, clinical.Component{Code: readConcept(c.GetCode()), Value: v, Interpretation: readInterpretations(c.GetInterpretation())})
 	}
 	return o, nil
 }
 
-func observationTo(o *clinical.Observation) (fObservation, error) {
-	f := fObservation{
-		ResourceType: "Observation", ID: o.ID, Status: string(o.Status), Code: fromConcept(o.Code),
-		Subject: patientRef(o.Patient), Encounter: encounterRef(o.Encounter), EffectiveDateTime: formatDateTime(o.Effective),
-		Issued: formatDateTime(o.Issued), Performer: fromRefs(o.Performer), DataAbsentReason: coded(sysDataAbsent, o.DataAbsentReason),
-		Interpretation: fromInterpretations(o.Interpretation), Note: notes(o.Note), HasMember: fromRefs(o.HasMember),
-		DerivedFrom: fromRefs(o.DerivedFrom), fValue: fromValue(o.Value),
+func observationTo(o *clinical.Observation) (*obspb.Observation, error) {
+	var err error
+	f := &obspb.Observation{
+		Id: pbID(o.ID), Status: pbCode[*obspb.Observation_StatusCode](string(o.Status), &err), Code: pbConcept(o.Code),
+		Subject: pbPatientRef(o.Patient), Encounter: pbEncounterRef(o.Encounter),
+		Issued: pbInstant(o.Issued), Performer: pbRefs(o.Performer), DataAbsentReason: pbCoded(sysDataAbsent, o.DataAbsentReason),
+		Interpretation: pbInterpretations(o.Interpretation), Note: pbNotes(o.Note), HasMember: pbRefs(o.HasMember),
+		DerivedFrom: pbRefs(o.DerivedFrom), Value: pbValue[*obspb.Observation_ValueX](o.Value, &err),
+	}
+	if !o.Effective.IsZero() {
+		f.Effective = &obspb.Observation_EffectiveX{Choice: &obspb.Observation_EffectiveX_DateTime{DateTime: pbDateTime(o.Effective)}}
 	}
 	for _, c := range o.Categories {
-		f.Category = append(f.Category, *coded(sysObsCategory, c))
+		f.Category = append(f.Category, pbCoded(sysObsCategory, c))
 	}
 	for _, c := range o.Components {
-		f.Component = append(f.Component, fComponent{Code: fromConcept(c.Code), Interpretation: fromInterpretations(c.Interpretation), fValue: fromValue(c.Value)})
+		f.Component = append(f.Component, &obspb.Observation_Component{Code: pbConcept(c.Code),
+			Interpretation: pbInterpretations(c.Interpretation), Value: pbValue[*obspb.Observation_Component_ValueX](c.Value, &err)})
 	}
-	return f, nil
+	return f, err
 }
 
 // ---- Procedure
@@ -403,7 +383,7 @@ func init() {
 	register(typed[clinical.AllergyIntolerance, fAllergy]{view: clinical.AllergyRecords, save: via(clinicalSvc, (*clinical.Service).SaveAllergy), from: allergyFrom, to: allergyTo,
 		elements: []string{"clinicalStatus", "verificationStatus", "type", "category", "criticality", "code", "patient",
 			"encounter", "onsetDateTime", "recordedDate", "recorder", "note", "reaction"}})
-	register(typed[clinical.Observation, fObservation]{view: clinical.ObservationRecords, save: via(clinicalSvc, (*clinical.Service).SaveObservation), from: observationFrom, to: observationTo,
+	register(protoTyped[clinical.Observation, *obspb.Observation]{view: clinical.ObservationRecords, save: via(clinicalSvc, (*clinical.Service).SaveObservation), from: observationFrom, to: observationTo,
 		elements: []string{"status", "category", "code", "subject", "encounter", "effectiveDateTime", "effectivePeriod",
 			"effectiveInstant", "issued", "performer", "dataAbsentReason", "interpretation", "note", "hasMember", "derivedFrom",
 			"component", "valueQuantity", "valueCodeableConcept", "valueString", "valueBoolean", "valueRange", "valueDateTime"}})

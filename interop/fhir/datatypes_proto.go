@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/ehrkit/ehrkit"
+	"github.com/ehrkit/ehrkit/clinical"
+	"github.com/ehrkit/ehrkit/patient"
 	"github.com/google/fhir/go/jsonformat"
 	anpb "github.com/google/fhir/go/proto/google/fhir/proto/annotations_go_proto"
 	dtpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/datatypes_go_proto"
@@ -395,3 +397,107 @@ func pbID(id string) *dtpb.Id {
 
 // pbBool is the Boolean message of b.
 func pbBool(b bool) *dtpb.Boolean { return &dtpb.Boolean{Value: b} }
+
+// readSimpleQuantity is readQuantity for a SimpleQuantity (no comparator).
+func readSimpleQuantity(q *dtpb.SimpleQuantity) (ehrkit.Quantity, error) {
+	if q == nil {
+		return ehrkit.Quantity{}, nil
+	}
+	return readQuantity(&dtpb.Quantity{Value: q.GetValue(), Unit: q.GetUnit(), System: q.GetSystem(), Code: q.GetCode()})
+}
+
+// pbSimpleQuantity is the SimpleQuantity of q, nil for the zero quantity.
+func pbSimpleQuantity(q ehrkit.Quantity) *dtpb.SimpleQuantity {
+	if q.Value.IsZero() && q.Unit == "" {
+		return nil
+	}
+	var err error // a SimpleQuantity has no comparator to refuse
+	p := pbQuantity(ehrkit.Quantity{Value: q.Value, Unit: q.Unit}, &err)
+	return &dtpb.SimpleQuantity{Value: p.Value, Unit: p.Unit, System: p.System, Code: p.Code}
+}
+
+// readCode is the code of the first coding of c, "" for none.
+func readCode(c *dtpb.CodeableConcept) string {
+	if len(c.GetCoding()) == 0 {
+		return ""
+	}
+	return c.GetCoding()[0].GetCode().GetValue()
+}
+
+// readCodeIn is the code of the first coding of c in system, "" for none.
+func readCodeIn(c *dtpb.CodeableConcept, system string) string {
+	for _, x := range c.GetCoding() {
+		if x.GetSystem().GetValue() == system {
+			return x.GetCode().GetValue()
+		}
+	}
+	return ""
+}
+
+// pbCoded is a code of system as a concept, nil for "".
+func pbCoded(system, c string) *dtpb.CodeableConcept {
+	if c == "" {
+		return nil
+	}
+	return &dtpb.CodeableConcept{Coding: []*dtpb.Coding{{System: uri(system), Code: pbCodeValue(c)}}}
+}
+
+// readNote is the text of the first annotation, "" for none.
+func readNote(ns []*dtpb.Annotation) string {
+	if len(ns) == 0 {
+		return ""
+	}
+	return ns[0].GetText().GetValue()
+}
+
+// pbNotes is the one annotation of text s, none for "".
+func pbNotes(s string) []*dtpb.Annotation {
+	if s == "" {
+		return nil
+	}
+	return []*dtpb.Annotation{{Text: &dtpb.Markdown{Value: s}}}
+}
+
+// readDateOf reads a FHIR dateTime as a calendar date: the day it falls on
+// in its own zone, or the date at its precision.
+func readDateOf(dt *dtpb.DateTime) ehrkit.Date {
+	if dt == nil {
+		return ehrkit.Date{}
+	}
+	t := time.UnixMicro(dt.GetValueUs()).In(zone(dt.GetTimezone()))
+	switch dt.GetPrecision() {
+	case dtpb.DateTime_YEAR:
+		return ehrkit.YearOnly(t.Year())
+	case dtpb.DateTime_MONTH:
+		return ehrkit.YearMonth(t.Year(), t.Month())
+	}
+	return ehrkit.DateOf(t)
+}
+
+// pbDateTimeOf is the dateTime of a calendar date, at its precision.
+func pbDateTimeOf(d ehrkit.Date) *dtpb.DateTime {
+	pd := pbDate(d)
+	if pd == nil {
+		return nil
+	}
+	p := dtpb.DateTime_DAY
+	switch pd.Precision {
+	case dtpb.Date_YEAR:
+		p = dtpb.DateTime_YEAR
+	case dtpb.Date_MONTH:
+		p = dtpb.DateTime_MONTH
+	}
+	return &dtpb.DateTime{ValueUs: pd.ValueUs, Timezone: pd.Timezone, Precision: p}
+}
+
+// readSubject resolves a subject or patient reference to the patient id.
+func readSubject(r *dtpb.Reference, rs *Refs) patient.ID { return patient.ID(readRef(r, rs).ID) }
+
+// readEncounter resolves an encounter reference to the encounter id.
+func readEncounter(r *dtpb.Reference, rs *Refs) string { return readRef(r, rs).ID }
+
+// pbPatientRef is the reference to the patient id, nil for none.
+func pbPatientRef(id patient.ID) *dtpb.Reference { return pbIDRef(patient.RecordType, string(id)) }
+
+// pbEncounterRef is the reference to the encounter id, nil for none.
+func pbEncounterRef(id string) *dtpb.Reference { return pbIDRef(clinical.EncounterType, id) }
