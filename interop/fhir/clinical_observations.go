@@ -6,6 +6,9 @@ import (
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/clinical"
 	dtpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/datatypes_go_proto"
+	algpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/allergy_intolerance_go_proto"
+	condpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/condition_go_proto"
+	encpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/encounter_go_proto"
 	obspb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/observation_go_proto"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -375,12 +378,12 @@ func carePlanTo(cp *clinical.CarePlan) (fCarePlan, error) {
 }
 
 func init() {
-	register(typed[clinical.Encounter, fEncounter]{view: clinical.EncounterRecords, save: via(clinicalSvc, (*clinical.Service).SaveEncounter), from: encounterFrom, to: encounterTo,
+	register(protoTyped[clinical.Encounter, *encpb.Encounter]{view: clinical.EncounterRecords, save: via(clinicalSvc, (*clinical.Service).SaveEncounter), from: encounterFrom, to: encounterTo,
 		elements: []string{"status", "statusHistory", "class", "type", "subject", "participant", "period", "reasonCode", "diagnosis", "location"}})
-	register(typed[clinical.Condition, fCondition]{view: clinical.ConditionRecords, save: via(clinicalSvc, (*clinical.Service).SaveCondition), from: conditionFrom, to: conditionTo,
+	register(protoTyped[clinical.Condition, *condpb.Condition]{view: clinical.ConditionRecords, save: via(clinicalSvc, (*clinical.Service).SaveCondition), from: conditionFrom, to: conditionTo,
 		elements: []string{"clinicalStatus", "verificationStatus", "category", "severity", "code", "subject", "encounter",
 			"onsetDateTime", "abatementDateTime", "recordedDate", "recorder", "note"}})
-	register(typed[clinical.AllergyIntolerance, fAllergy]{view: clinical.AllergyRecords, save: via(clinicalSvc, (*clinical.Service).SaveAllergy), from: allergyFrom, to: allergyTo,
+	register(protoTyped[clinical.AllergyIntolerance, *algpb.AllergyIntolerance]{view: clinical.AllergyRecords, save: via(clinicalSvc, (*clinical.Service).SaveAllergy), from: allergyFrom, to: allergyTo,
 		elements: []string{"clinicalStatus", "verificationStatus", "type", "category", "criticality", "code", "patient",
 			"encounter", "onsetDateTime", "recordedDate", "recorder", "note", "reaction"}})
 	register(protoTyped[clinical.Observation, *obspb.Observation]{view: clinical.ObservationRecords, save: via(clinicalSvc, (*clinical.Service).SaveObservation), from: observationFrom, to: observationTo,
