@@ -9,7 +9,9 @@ import (
 	algpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/allergy_intolerance_go_proto"
 	condpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/condition_go_proto"
 	encpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/encounter_go_proto"
+	immpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/immunization_go_proto"
 	obspb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/observation_go_proto"
+	procpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/procedure_go_proto"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
@@ -151,142 +153,99 @@ func observationTo(o *clinical.Observation) (*obspb.Observation, error) {
 
 // ---- Procedure
 
-type fPerformer struct {
-	Actor fReference `json:"actor"`
-}
-
-func performers(ps []fPerformer, rs *Refs) []ehrkit.Reference {
-	return each(ps, func(p fPerformer) ehrkit.Reference { return toRef(&p.Actor, rs) })
-}
-
-func fromPerformers(rs []ehrkit.Reference) []fPerformer {
-	return each(rs, func(r ehrkit.Reference) fPerformer { return fPerformer{Actor: *fromRef(r)} })
-}
-
-type fProcedure struct {
-	ResourceType      string        `json:"resourceType"`
-	ID                string        `json:"id,omitempty"`
-	Status            string        `json:"status"`
-	Code              *fConcept     `json:"code,omitempty"`
-	Subject           *fReference   `json:"subject,omitempty"`
-	Encounter         *fReference   `json:"encounter,omitempty"`
-	PerformedDateTime string        `json:"performedDateTime,omitempty"`
-	PerformedPeriod   *fPeriod      `json:"performedPeriod,omitempty"`
-	Performer         []fPerformer  `json:"performer,omitempty"`
-	ReasonCode        []fConcept    `json:"reasonCode,omitempty"`
-	BodySite          []fConcept    `json:"bodySite,omitempty"`
-	Outcome           *fConcept     `json:"outcome,omitempty"`
-	Note              []fAnnotation `json:"note,omitempty"`
-}
-
-func procedureFrom(f *fProcedure, id string, rs *Refs) (clinical.Procedure, error) {
+func procedureFrom(f *procpb.Procedure, id string, rs *Refs) (clinical.Procedure, error) {
 	p := clinical.Procedure{
-		ID: id, Patient: subjectOf(f.Subject, rs), Encounter: encounterOf(f.Encounter, rs), Status: f.Status,
-		Code: toConcept(f.Code), Performer: performers(f.Performer, rs), Reasons: toConcepts(f.ReasonCode),
-		BodySite: toConcepts(f.BodySite), Outcome: toConcept(f.Outcome), Note: noteText(f.Note),
+		ID: id, Patient: readSubject(f.GetSubject(), rs), Encounter: readEncounter(f.GetEncounter(), rs), Status: codeOf(f.GetStatus()),
+		Code: readConcept(f.GetCode()), Reasons: readConcepts(f.GetReasonCode()),
+		Performer: each(f.GetPerformer(), func(pf *procpb.Procedure_Performer) ehrkit.Reference { return readRef(pf.GetActor(), rs) }),
+		BodySite:  readConcepts(f.GetBodySite()), Outcome: readConcept(f.GetOutcome()), Note: readNote(f.GetNote()),
 	}
-	var err error
-	if f.PerformedDateTime != "" {
-		p.Performed.Start, err = parseDateTime(f.PerformedDateTime)
+	if dt := f.GetPerformed().GetDateTime(); dt != nil {
+		p.Performed.Start = readDateTime(dt)
 		p.Performed.End = p.Performed.Start
 	} else {
-		p.Performed, err = toPeriod(f.PerformedPeriod)
+		p.Performed = readPeriod(f.GetPerformed().GetPeriod())
 	}
-	return p, err
+	return p, nil
 }
 
-func procedureTo(p *clinical.Procedure) (fProcedure, error) {
-	f := fProcedure{
-		ResourceType: "Procedure", ID: p.ID, Status: p.Status, Code: fromConcept(p.Code), Subject: patientRef(p.Patient),
-		Encounter: encounterRef(p.Encounter), Performer: fromPerformers(p.Performer), ReasonCode: fromConcepts(p.Reasons),
-		BodySite: fromConcepts(p.BodySite), Outcome: fromConcept(p.Outcome), Note: notes(p.Note),
+func procedureTo(p *clinical.Procedure) (*procpb.Procedure, error) {
+	var err error
+	f := &procpb.Procedure{
+		Id: pbID(p.ID), Status: pbCode[*procpb.Procedure_StatusCode](p.Status, &err), Code: pbConcept(p.Code),
+		Subject: pbPatientRef(p.Patient), Encounter: pbEncounterRef(p.Encounter),
+		Performer: each(p.Performer, func(r ehrkit.Reference) *procpb.Procedure_Performer {
+			return &procpb.Procedure_Performer{Actor: pbRef(r)}
+		}),
+		ReasonCode: pbConcepts(p.Reasons), BodySite: pbConcepts(p.BodySite), Outcome: pbConcept(p.Outcome), Note: pbNotes(p.Note),
 	}
 	if p.Performed.End.Equal(p.Performed.Start) && !p.Performed.Start.IsZero() {
-		f.PerformedDateTime = formatDateTime(p.Performed.Start)
-	} else {
-		f.PerformedPeriod = fromPeriod(p.Performed)
+		f.Performed = &procpb.Procedure_PerformedX{Choice: &procpb.Procedure_PerformedX_DateTime{DateTime: pbDateTime(p.Performed.Start)}}
+	} else if per := pbPeriod(p.Performed); per != nil {
+		f.Performed = &procpb.Procedure_PerformedX{Choice: &procpb.Procedure_PerformedX_Period{Period: per}}
 	}
-	return f, nil
+	return f, err
 }
 
 // ---- Immunization
-
-type fImmunization struct {
-	ResourceType       string         `json:"resourceType"`
-	ID                 string         `json:"id,omitempty"`
-	Status             string         `json:"status"`
-	StatusReason       *fConcept      `json:"statusReason,omitempty"`
-	VaccineCode        *fConcept      `json:"vaccineCode"`
-	Patient            *fReference    `json:"patient"`
-	Encounter          *fReference    `json:"encounter,omitempty"`
-	OccurrenceDateTime string         `json:"occurrenceDateTime,omitempty"`
-	PrimarySource      *bool          `json:"primarySource,omitempty"`
-	LotNumber          string         `json:"lotNumber,omitempty"`
-	ExpirationDate     string         `json:"expirationDate,omitempty"`
-	Site               *fConcept      `json:"site,omitempty"`
-	Route              *fConcept      `json:"route,omitempty"`
-	DoseQuantity       *fQuantity     `json:"doseQuantity,omitempty"`
-	Performer          []fPerformer   `json:"performer,omitempty"`
-	ProtocolApplied    []fImmProtocol `json:"protocolApplied,omitempty"`
-}
-
-type fImmProtocol struct {
-	DoseNumberPositiveInt  int    `json:"doseNumberPositiveInt,omitempty"`
-	DoseNumberString       string `json:"doseNumberString,omitempty"`
-	SeriesDosesPositiveInt int    `json:"seriesDosesPositiveInt,omitempty"`
-}
 
 // doseUnknown is the doseNumberString written when the series size is known
 // but the dose number is not (FHIR requires a dose number).
 const doseUnknown = "unknown"
 
-func immunizationFrom(f *fImmunization, id string, rs *Refs) (clinical.Immunization, error) {
+func immunizationFrom(f *immpb.Immunization, id string, rs *Refs) (clinical.Immunization, error) {
 	im := clinical.Immunization{
-		ID: id, Patient: subjectOf(f.Patient, rs), Encounter: encounterOf(f.Encounter, rs), Status: f.Status,
-		StatusReason: toConcept(f.StatusReason), VaccineCode: toConcept(f.VaccineCode),
-		PrimarySource: f.PrimarySource == nil || *f.PrimarySource, LotNumber: f.LotNumber,
-		Site: toConcept(f.Site), Route: toConcept(f.Route), Performer: performers(f.Performer, rs),
+		ID: id, Patient: readSubject(f.GetPatient(), rs), Encounter: readEncounter(f.GetEncounter(), rs), Status: codeOf(f.GetStatus()),
+		StatusReason: readConcept(f.GetStatusReason()), VaccineCode: readConcept(f.GetVaccineCode()),
+		PrimarySource: f.GetPrimarySource() == nil || f.GetPrimarySource().GetValue(), LotNumber: f.GetLotNumber().GetValue(),
+		Site: readConcept(f.GetSite()), Route: readConcept(f.GetRoute()),
+		Performer:  each(f.GetPerformer(), func(pf *immpb.Immunization_Performer) ehrkit.Reference { return readRef(pf.GetActor(), rs) }),
+		Occurrence: readDateTime(f.GetOccurrence().GetDateTime()), ExpirationDate: readDate(f.GetExpirationDate()),
 	}
-	var err error
-	if im.Occurrence, err = parseDateTime(f.OccurrenceDateTime); err != nil {
-		return im, err
-	}
-	if im.ExpirationDate, err = dateOf(f.ExpirationDate); err != nil {
-		return im, err
-	}
-	if f.DoseQuantity != nil {
-		q, err := toQuantity(f.DoseQuantity)
+	if f.GetDoseQuantity() != nil {
+		q, err := readSimpleQuantity(f.GetDoseQuantity())
 		if err != nil {
 			return im, err
 		}
 		im.DoseQuantity = &q
 	}
-	if len(f.ProtocolApplied) > 0 {
-		im.DoseNumber, im.SeriesDoses = f.ProtocolApplied[0].DoseNumberPositiveInt, f.ProtocolApplied[0].SeriesDosesPositiveInt
+	if pa := f.GetProtocolApplied(); len(pa) > 0 {
+		im.DoseNumber = int(pa[0].GetDoseNumber().GetPositiveInt().GetValue())
+		im.SeriesDoses = int(pa[0].GetSeriesDoses().GetPositiveInt().GetValue())
 	}
 	return im, nil
 }
 
-func immunizationTo(im *clinical.Immunization) (fImmunization, error) {
-	primary := im.PrimarySource
-	f := fImmunization{
-		ResourceType: "Immunization", ID: im.ID, Status: im.Status, StatusReason: fromConcept(im.StatusReason),
-		VaccineCode: fromConcept(im.VaccineCode), Patient: patientRef(im.Patient), Encounter: encounterRef(im.Encounter),
-		OccurrenceDateTime: formatDateTime(im.Occurrence), PrimarySource: &primary, LotNumber: im.LotNumber,
-		ExpirationDate: im.ExpirationDate.String(), Site: fromConcept(im.Site), Route: fromConcept(im.Route),
-		Performer: fromPerformers(im.Performer),
+func immunizationTo(im *clinical.Immunization) (*immpb.Immunization, error) {
+	var err error
+	f := &immpb.Immunization{
+		Id: pbID(im.ID), Status: pbCode[*immpb.Immunization_StatusCode](im.Status, &err), StatusReason: pbConcept(im.StatusReason),
+		VaccineCode: pbConcept(im.VaccineCode), Patient: pbPatientRef(im.Patient), Encounter: pbEncounterRef(im.Encounter),
+		PrimarySource: pbBool(im.PrimarySource), LotNumber: str(im.LotNumber),
+		ExpirationDate: pbDate(im.ExpirationDate), Site: pbConcept(im.Site), Route: pbConcept(im.Route),
+		Performer: each(im.Performer, func(r ehrkit.Reference) *immpb.Immunization_Performer {
+			return &immpb.Immunization_Performer{Actor: pbRef(r)}
+		}),
+	}
+	if !im.Occurrence.IsZero() {
+		f.Occurrence = &immpb.Immunization_OccurrenceX{Choice: &immpb.Immunization_OccurrenceX_DateTime{DateTime: pbDateTime(im.Occurrence)}}
 	}
 	if im.DoseQuantity != nil {
-		f.DoseQuantity = fromQuantity(*im.DoseQuantity)
+		f.DoseQuantity = pbSimpleQuantity(*im.DoseQuantity)
 	}
 	if im.DoseNumber > 0 || im.SeriesDoses > 0 {
-		p := fImmProtocol{DoseNumberPositiveInt: im.DoseNumber, SeriesDosesPositiveInt: im.SeriesDoses}
+		p := &immpb.Immunization_ProtocolApplied{DoseNumber: &immpb.Immunization_ProtocolApplied_DoseNumberX{
+			Choice: &immpb.Immunization_ProtocolApplied_DoseNumberX_PositiveInt{PositiveInt: &dtpb.PositiveInt{Value: uint32(im.DoseNumber)}}}}
 		if im.DoseNumber == 0 {
-			p.DoseNumberString = doseUnknown
+			p.DoseNumber.Choice = &immpb.Immunization_ProtocolApplied_DoseNumberX_StringValue{StringValue: str(doseUnknown)}
 		}
-		f.ProtocolApplied = []fImmProtocol{p}
+		if im.SeriesDoses > 0 {
+			p.SeriesDoses = &immpb.Immunization_ProtocolApplied_SeriesDosesX{
+				Choice: &immpb.Immunization_ProtocolApplied_SeriesDosesX_PositiveInt{PositiveInt: &dtpb.PositiveInt{Value: uint32(im.SeriesDoses)}}}
+		}
+		f.ProtocolApplied = []*immpb.Immunization_ProtocolApplied{p}
 	}
-	return f, nil
+	return f, err
 }
 
 // ---- CarePlan
@@ -390,10 +349,10 @@ func init() {
 		elements: []string{"status", "category", "code", "subject", "encounter", "effectiveDateTime", "effectivePeriod",
 			"effectiveInstant", "issued", "performer", "dataAbsentReason", "interpretation", "note", "hasMember", "derivedFrom",
 			"component", "valueQuantity", "valueCodeableConcept", "valueString", "valueBoolean", "valueRange", "valueDateTime"}})
-	register(typed[clinical.Procedure, fProcedure]{view: clinical.ProcedureRecords, save: via(clinicalSvc, (*clinical.Service).SaveProcedure), from: procedureFrom, to: procedureTo,
+	register(protoTyped[clinical.Procedure, *procpb.Procedure]{view: clinical.ProcedureRecords, save: via(clinicalSvc, (*clinical.Service).SaveProcedure), from: procedureFrom, to: procedureTo,
 		elements: []string{"status", "code", "subject", "encounter", "performedDateTime", "performedPeriod", "performer",
 			"reasonCode", "bodySite", "outcome", "note"}})
-	register(typed[clinical.Immunization, fImmunization]{view: clinical.ImmunizationRecords, save: via(clinicalSvc, (*clinical.Service).SaveImmunization), from: immunizationFrom, to: immunizationTo,
+	register(protoTyped[clinical.Immunization, *immpb.Immunization]{view: clinical.ImmunizationRecords, save: via(clinicalSvc, (*clinical.Service).SaveImmunization), from: immunizationFrom, to: immunizationTo,
 		elements: []string{"status", "statusReason", "vaccineCode", "patient", "encounter", "occurrenceDateTime", "primarySource",
 			"lotNumber", "expirationDate", "site", "route", "doseQuantity", "performer", "protocolApplied"}})
 	register(typed[clinical.CarePlan, fCarePlan]{view: clinical.CarePlanRecords, save: via(clinicalSvc, (*clinical.Service).SaveCarePlan), from: carePlanFrom, to: carePlanTo,

@@ -406,11 +406,8 @@ func readSimpleQuantity(q *dtpb.SimpleQuantity) (ehrkit.Quantity, error) {
 	return readQuantity(&dtpb.Quantity{Value: q.GetValue(), Unit: q.GetUnit(), System: q.GetSystem(), Code: q.GetCode()})
 }
 
-// pbSimpleQuantity is the SimpleQuantity of q, nil for the zero quantity.
+// pbSimpleQuantity is the SimpleQuantity of q.
 func pbSimpleQuantity(q ehrkit.Quantity) *dtpb.SimpleQuantity {
-	if q.Value.IsZero() && q.Unit == "" {
-		return nil
-	}
 	var err error // a SimpleQuantity has no comparator to refuse
 	p := pbQuantity(ehrkit.Quantity{Value: q.Value, Unit: q.Unit}, &err)
 	return &dtpb.SimpleQuantity{Value: p.Value, Unit: p.Unit, System: p.System, Code: p.Code}
