@@ -16,6 +16,7 @@ import (
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/storage"
+	"google.golang.org/protobuf/proto"
 )
 
 // inBundle is a Bundle a client posts.
@@ -123,6 +124,7 @@ type txEntry struct {
 	id      string // PUT Type/id, or the id given to a POST
 	cond    *searchSpec
 	raw     []byte
+	res     proto.Message // raw as the codec parsed it
 	expect  int64
 	fullURL string
 	out     saved
@@ -211,7 +213,7 @@ func (h *Handler) transaction(rq *request, in inBundle) error {
 		if err != nil {
 			return &entryError{i, typ, err}
 		}
-		if err := h.validate(w.raw, typ); err != nil {
+		if w.res, err = h.validate(w.raw, typ); err != nil {
 			return &entryError{i, typ, err}
 		}
 		writes = append(writes, w)
@@ -285,7 +287,11 @@ func (h *Handler) transaction(rq *request, in inBundle) error {
 				w.out, err = h.conditionalUpdateIn(ctx, tx, w.typ, raw, w.cond, refs)
 			} else {
 				var p parsed
-				if p, err = h.mapResource(raw, w.typ, w.id, refs); err == nil {
+				res := w.res
+				if !bytes.Equal(raw, w.raw) {
+					res = nil // references rewritten: parsed again
+				}
+				if p, err = h.mapResource(res, raw, w.typ, w.id, refs); err == nil {
 					w.out, err = h.save(ctx, tx, p, w.expect)
 				}
 			}
@@ -320,18 +326,20 @@ func (h *Handler) transaction(rq *request, in inBundle) error {
 	return nil
 }
 
-// validate parses raw as a resource of type typ with the codec (R4).
-func (h *Handler) validate(raw []byte, typ string) error {
+// validate parses raw as a resource of type typ with the codec (R4) and
+// returns the resource message.
+func (h *Handler) validate(raw []byte, typ string) (proto.Message, error) {
 	c := h.codec()
 	cr, err := c.Parse(raw)
 	h.release(c)
 	if err != nil {
-		return &httpError{status: http.StatusBadRequest, code: "structure", msg: "not a valid FHIR R4 resource", issues: splitIssues(err), cause: ehrkit.ErrInvalid}
+		return nil, &httpError{status: http.StatusBadRequest, code: "structure", msg: "not a valid FHIR R4 resource", issues: splitIssues(err), cause: ehrkit.ErrInvalid}
 	}
-	if got, _ := ResourceOf(cr); got != typ {
-		return &httpError{status: http.StatusBadRequest, code: "value", msg: "resourceType does not match the URL", expr: []string{"resourceType"}}
+	got, res := ResourceOf(cr)
+	if got != typ {
+		return nil, &httpError{status: http.StatusBadRequest, code: "value", msg: "resourceType does not match the URL", expr: []string{"resourceType"}}
 	}
-	return nil
+	return res, nil
 }
 
 // resolveConditional rewrites every conditional reference (Type?query) in
@@ -386,9 +394,16 @@ func (h *Handler) resolveConditional(ctx context.Context, r storage.Reader, raw 
 	return json.Marshal(doc)
 }
 
-// mapResource maps an already validated resource to its domain value.
-func (h *Handler) mapResource(raw []byte, typ, id string, refs *Refs) (parsed, error) {
-	v, err := registry[typ].Import(raw, id, refs)
+// mapResource maps an already validated resource to its domain value: from
+// res, the message the codec parsed from raw, or from raw when res is nil.
+func (h *Handler) mapResource(res proto.Message, raw []byte, typ, id string, refs *Refs) (parsed, error) {
+	var v Value
+	var err error
+	if res != nil {
+		v, err = importParsed(registry[typ], res, raw, id, refs)
+	} else {
+		v, err = registry[typ].Import(raw, id, refs)
+	}
 	switch {
 	case err != nil && h.lenient && v != nil && ehrkit.Waivable(err):
 		return parsed{typ: typ, value: v, lenient: true}, nil

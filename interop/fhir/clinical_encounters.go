@@ -6,6 +6,10 @@ import (
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/clinical"
 	"github.com/ehrkit/ehrkit/patient"
+	dtpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/datatypes_go_proto"
+	algpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/allergy_intolerance_go_proto"
+	condpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/condition_go_proto"
+	encpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/encounter_go_proto"
 )
 
 // Code systems of the FHIR status and category codes the clinical mappings write.
@@ -109,225 +113,144 @@ func encounterRef(id string) *fReference { return idRef(clinical.EncounterType, 
 
 // ---- Encounter
 
-type fEncounter struct {
-	ResourceType  string                 `json:"resourceType"`
-	ID            string                 `json:"id,omitempty"`
-	Status        string                 `json:"status"`
-	StatusHistory []fEncounterStatus     `json:"statusHistory,omitempty"`
-	Class         fCoding                `json:"class"`
-	Type          []fConcept             `json:"type,omitempty"`
-	Subject       *fReference            `json:"subject,omitempty"`
-	Participant   []fEncounterParticipnt `json:"participant,omitempty"`
-	Period        *fPeriod               `json:"period,omitempty"`
-	ReasonCode    []fConcept             `json:"reasonCode,omitempty"`
-	Diagnosis     []fEncounterDiagnosis  `json:"diagnosis,omitempty"`
-	Location      []fEncounterLocation   `json:"location,omitempty"`
-}
-
-type fEncounterStatus struct {
-	Status string   `json:"status"`
-	Period *fPeriod `json:"period"`
-}
-
-type fEncounterParticipnt struct {
-	Type       []fConcept  `json:"type,omitempty"`
-	Period     *fPeriod    `json:"period,omitempty"`
-	Individual *fReference `json:"individual,omitempty"`
-}
-
-type fEncounterDiagnosis struct {
-	Condition fReference `json:"condition"`
-	Use       *fConcept  `json:"use,omitempty"`
-	Rank      int        `json:"rank,omitempty"`
-}
-
-type fEncounterLocation struct {
-	Location fReference `json:"location"`
-}
-
-func encounterFrom(f *fEncounter, id string, rs *Refs) (clinical.Encounter, error) {
+func encounterFrom(f *encpb.Encounter, id string, rs *Refs) (clinical.Encounter, error) {
 	e := clinical.Encounter{
-		ID: id, Patient: subjectOf(f.Subject, rs), Status: clinical.EncounterStatus(f.Status),
-		Class: clinical.EncounterClass(f.Class.Code), Type: toConcepts(f.Type), Reasons: toConcepts(f.ReasonCode),
+		ID: id, Patient: readSubject(f.GetSubject(), rs), Status: clinical.EncounterStatus(codeOf(f.GetStatus())),
+		Class: clinical.EncounterClass(f.GetClassValue().GetCode().GetValue()), Type: readConcepts(f.GetType()),
+		Reasons: readConcepts(f.GetReasonCode()), Period: readPeriod(f.GetPeriod()),
 	}
-	var err error
-	if e.Period, err = toPeriod(f.Period); err != nil {
-		return e, err
+	for _, h := range f.GetStatusHistory() {
+		e.StatusHistory = append(e.StatusHistory, clinical.StatusPeriod{Status: clinical.EncounterStatus(codeOf(h.GetStatus())), Period: readPeriod(h.GetPeriod())})
 	}
-	for _, h := range f.StatusHistory {
-		p, err := toPeriod(h.Period)
-		if err != nil {
-			return e, err
-		}
-		e.StatusHistory = append(e.StatusHistory, clinical.StatusPeriod{Status: clinical.EncounterStatus(h.Status), Period: p})
-	}
-	for _, p := range f.Participant {
-		per, err := toPeriod(p.Period)
-		if err != nil {
-			return e, err
-		}
+	for _, p := range f.GetParticipant() {
 		var typ string
-		if len(p.Type) > 0 {
-			typ = code(&p.Type[0])
+		if len(p.GetType()) > 0 {
+			typ = readCode(p.GetType()[0])
 		}
-		e.Participants = append(e.Participants, clinical.Participant{Type: typ, Individual: toRef(p.Individual, rs), Period: per})
+		e.Participants = append(e.Participants, clinical.Participant{Type: typ, Individual: readRef(p.GetIndividual(), rs), Period: readPeriod(p.GetPeriod())})
 	}
-	for _, d := range f.Diagnosis {
-		e.Diagnoses = append(e.Diagnoses, clinical.Diagnosis{Condition: toRef(&d.Condition, rs), Use: code(d.Use), Rank: d.Rank})
+	for _, d := range f.GetDiagnosis() {
+		e.Diagnoses = append(e.Diagnoses, clinical.Diagnosis{Condition: readRef(d.GetCondition(), rs), Use: readCode(d.GetUse()), Rank: int(d.GetRank().GetValue())})
 	}
-	if len(f.Location) > 0 {
-		e.Location = toRef(&f.Location[0].Location, rs)
+	if len(f.GetLocation()) > 0 {
+		e.Location = readRef(f.GetLocation()[0].GetLocation(), rs)
 	}
 	return e, nil
 }
 
-func encounterTo(e *clinical.Encounter) (fEncounter, error) {
-	f := fEncounter{
-		ResourceType: "Encounter", ID: e.ID, Status: string(e.Status), Class: fCoding{System: sysActCode, Code: string(e.Class)},
-		Type: fromConcepts(e.Type), Subject: patientRef(e.Patient), Period: fromPeriod(e.Period), ReasonCode: fromConcepts(e.Reasons),
+func encounterTo(e *clinical.Encounter) (*encpb.Encounter, error) {
+	var err error
+	f := &encpb.Encounter{
+		Id: pbID(e.ID), Status: pbCode[*encpb.Encounter_StatusCode](string(e.Status), &err),
+		ClassValue: pbCoding(ehrkit.Coding{System: sysActCode, Code: string(e.Class)}),
+		Type:       pbConcepts(e.Type), Subject: pbPatientRef(e.Patient), Period: pbPeriod(e.Period), ReasonCode: pbConcepts(e.Reasons),
 	}
 	for _, h := range e.StatusHistory {
-		p := fromPeriod(h.Period)
+		p := pbPeriod(h.Period)
 		if p == nil {
-			p = &fPeriod{}
+			p = &dtpb.Period{}
 		}
-		f.StatusHistory = append(f.StatusHistory, fEncounterStatus{Status: string(h.Status), Period: p})
+		f.StatusHistory = append(f.StatusHistory, &encpb.Encounter_StatusHistory{
+			Status: pbCode[*encpb.Encounter_StatusHistory_StatusCode](string(h.Status), &err), Period: p})
 	}
 	for _, p := range e.Participants {
-		fp := fEncounterParticipnt{Period: fromPeriod(p.Period), Individual: fromRef(p.Individual)}
-		if c := coded(sysParticipantType, p.Type); c != nil {
-			fp.Type = []fConcept{*c}
+		fp := &encpb.Encounter_Participant{Period: pbPeriod(p.Period), Individual: pbRef(p.Individual)}
+		if c := pbCoded(sysParticipantType, p.Type); c != nil {
+			fp.Type = []*dtpb.CodeableConcept{c}
 		}
 		f.Participant = append(f.Participant, fp)
 	}
 	for _, d := range e.Diagnoses {
-		f.Diagnosis = append(f.Diagnosis, fEncounterDiagnosis{Condition: *fromRef(d.Condition), Use: coded(sysDiagnosisRole, d.Use), Rank: d.Rank})
+		fd := &encpb.Encounter_Diagnosis{Condition: pbRef(d.Condition), Use: pbCoded(sysDiagnosisRole, d.Use)}
+		if d.Rank > 0 {
+			fd.Rank = &dtpb.PositiveInt{Value: uint32(d.Rank)}
+		}
+		f.Diagnosis = append(f.Diagnosis, fd)
 	}
 	if !e.Location.IsZero() {
-		f.Location = []fEncounterLocation{{Location: *fromRef(e.Location)}}
+		f.Location = []*encpb.Encounter_Location{{Location: pbRef(e.Location)}}
 	}
-	return f, nil
+	return f, err
 }
 
 // ---- Condition
 
-type fCondition struct {
-	ResourceType       string        `json:"resourceType"`
-	ID                 string        `json:"id,omitempty"`
-	ClinicalStatus     *fConcept     `json:"clinicalStatus,omitempty"`
-	VerificationStatus *fConcept     `json:"verificationStatus,omitempty"`
-	Category           []fConcept    `json:"category,omitempty"`
-	Severity           *fConcept     `json:"severity,omitempty"`
-	Code               *fConcept     `json:"code,omitempty"`
-	Subject            *fReference   `json:"subject,omitempty"`
-	Encounter          *fReference   `json:"encounter,omitempty"`
-	OnsetDateTime      string        `json:"onsetDateTime,omitempty"`
-	AbatementDateTime  string        `json:"abatementDateTime,omitempty"`
-	RecordedDate       string        `json:"recordedDate,omitempty"`
-	Recorder           *fReference   `json:"recorder,omitempty"`
-	Note               []fAnnotation `json:"note,omitempty"`
-}
-
-func conditionFrom(f *fCondition, id string, rs *Refs) (clinical.Condition, error) {
+func conditionFrom(f *condpb.Condition, id string, rs *Refs) (clinical.Condition, error) {
 	c := clinical.Condition{
-		ID: id, Patient: subjectOf(f.Subject, rs), Encounter: encounterOf(f.Encounter, rs),
-		ClinicalStatus: code(f.ClinicalStatus), VerificationStatus: code(f.VerificationStatus),
-		Severity: toConcept(f.Severity), Code: toConcept(f.Code), Recorder: toRef(f.Recorder, rs), Note: noteText(f.Note),
-		Category: clinical.ConditionProblemListItem,
+		ID: id, Patient: readSubject(f.GetSubject(), rs), Encounter: readEncounter(f.GetEncounter(), rs),
+		ClinicalStatus: readCode(f.GetClinicalStatus()), VerificationStatus: readCode(f.GetVerificationStatus()),
+		Severity: readConcept(f.GetSeverity()), Code: readConcept(f.GetCode()), Recorder: readRef(f.GetRecorder(), rs),
+		Note: readNote(f.GetNote()), Category: clinical.ConditionProblemListItem,
+		Onset: readDateOf(f.GetOnset().GetDateTime()), Abatement: readDateOf(f.GetAbatement().GetDateTime()),
+		Recorded: readDateTime(f.GetRecordedDate()),
 	}
-	for i := range f.Category {
-		if cat := codeIn(&f.Category[i], sysConditionCat); cat != "" {
+	for _, cc := range f.GetCategory() {
+		if cat := readCodeIn(cc, sysConditionCat); cat != "" {
 			c.Category = cat
 			break
 		}
 	}
-	var err error
-	if c.Onset, err = dateOf(f.OnsetDateTime); err != nil {
-		return c, err
-	}
-	if c.Abatement, err = dateOf(f.AbatementDateTime); err != nil {
-		return c, err
-	}
-	c.Recorded, err = parseDateTime(f.RecordedDate)
-	return c, err
+	return c, nil
 }
 
-func conditionTo(c *clinical.Condition) (fCondition, error) {
-	return fCondition{
-		ResourceType: "Condition", ID: c.ID,
-		ClinicalStatus: coded(sysConditionClin, c.ClinicalStatus), VerificationStatus: coded(sysConditionVer, c.VerificationStatus),
-		Category: []fConcept{*coded(sysConditionCat, c.Category)}, Severity: fromConcept(c.Severity), Code: fromConcept(c.Code),
-		Subject: patientRef(c.Patient), Encounter: encounterRef(c.Encounter),
-		OnsetDateTime: c.Onset.String(), AbatementDateTime: c.Abatement.String(), RecordedDate: formatDateTime(c.Recorded),
-		Recorder: fromRef(c.Recorder), Note: notes(c.Note),
-	}, nil
+func conditionTo(c *clinical.Condition) (*condpb.Condition, error) {
+	f := &condpb.Condition{
+		Id:             pbID(c.ID),
+		ClinicalStatus: pbCoded(sysConditionClin, c.ClinicalStatus), VerificationStatus: pbCoded(sysConditionVer, c.VerificationStatus),
+		Category: []*dtpb.CodeableConcept{pbCoded(sysConditionCat, c.Category)}, Severity: pbConcept(c.Severity), Code: pbConcept(c.Code),
+		Subject: pbPatientRef(c.Patient), Encounter: pbEncounterRef(c.Encounter), RecordedDate: pbDateTime(c.Recorded),
+		Recorder: pbRef(c.Recorder), Note: pbNotes(c.Note),
+	}
+	if d := pbDateTimeOf(c.Onset); d != nil {
+		f.Onset = &condpb.Condition_OnsetX{Choice: &condpb.Condition_OnsetX_DateTime{DateTime: d}}
+	}
+	if d := pbDateTimeOf(c.Abatement); d != nil {
+		f.Abatement = &condpb.Condition_AbatementX{Choice: &condpb.Condition_AbatementX_DateTime{DateTime: d}}
+	}
+	return f, nil
 }
 
 // ---- AllergyIntolerance
 
-type fAllergy struct {
-	ResourceType       string        `json:"resourceType"`
-	ID                 string        `json:"id,omitempty"`
-	ClinicalStatus     *fConcept     `json:"clinicalStatus,omitempty"`
-	VerificationStatus *fConcept     `json:"verificationStatus,omitempty"`
-	Type               string        `json:"type,omitempty"`
-	Category           []string      `json:"category,omitempty"`
-	Criticality        string        `json:"criticality,omitempty"`
-	Code               *fConcept     `json:"code,omitempty"`
-	Patient            *fReference   `json:"patient,omitempty"`
-	Encounter          *fReference   `json:"encounter,omitempty"`
-	OnsetDateTime      string        `json:"onsetDateTime,omitempty"`
-	RecordedDate       string        `json:"recordedDate,omitempty"`
-	Recorder           *fReference   `json:"recorder,omitempty"`
-	Note               []fAnnotation `json:"note,omitempty"`
-	Reaction           []fReaction   `json:"reaction,omitempty"`
-}
-
-type fReaction struct {
-	Substance     *fConcept  `json:"substance,omitempty"`
-	Manifestation []fConcept `json:"manifestation"`
-	Severity      string     `json:"severity,omitempty"`
-	Onset         string     `json:"onset,omitempty"`
-}
-
-func allergyFrom(f *fAllergy, id string, rs *Refs) (clinical.AllergyIntolerance, error) {
+func allergyFrom(f *algpb.AllergyIntolerance, id string, rs *Refs) (clinical.AllergyIntolerance, error) {
 	a := clinical.AllergyIntolerance{
-		ID: id, Patient: subjectOf(f.Patient, rs), Encounter: encounterOf(f.Encounter, rs),
-		ClinicalStatus: code(f.ClinicalStatus), VerificationStatus: code(f.VerificationStatus),
-		Type: f.Type, Categories: f.Category, Criticality: f.Criticality, Code: toConcept(f.Code),
-		Recorder: toRef(f.Recorder, rs), Note: noteText(f.Note),
+		ID: id, Patient: readSubject(f.GetPatient(), rs), Encounter: readEncounter(f.GetEncounter(), rs),
+		ClinicalStatus: readCode(f.GetClinicalStatus()), VerificationStatus: readCode(f.GetVerificationStatus()),
+		Type: codeOf(f.GetType()), Categories: each(f.GetCategory(), func(c *algpb.AllergyIntolerance_CategoryCode) string { return codeOf(c) }),
+		Criticality: codeOf(f.GetCriticality()), Code: readConcept(f.GetCode()),
+		Recorder: readRef(f.GetRecorder(), rs), Note: readNote(f.GetNote()),
+		Onset: readDateOf(f.GetOnset().GetDateTime()), Recorded: readDateTime(f.GetRecordedDate()),
 	}
-	var err error
-	if a.Onset, err = dateOf(f.OnsetDateTime); err != nil {
-		return a, err
-	}
-	if a.Recorded, err = parseDateTime(f.RecordedDate); err != nil {
-		return a, err
-	}
-	for _, r := range f.Reaction {
-		onset, err := parseDateTime(r.Onset)
-		if err != nil {
-			return a, err
-		}
+	for _, r := range f.GetReaction() {
 		a.Reactions = append(a.Reactions, clinical.Reaction{
-			Substance: toConcept(r.Substance), Manifestations: toConcepts(r.Manifestation), Severity: r.Severity, Onset: onset,
+			Substance: readConcept(r.GetSubstance()), Manifestations: readConcepts(r.GetManifestation()),
+			Severity: codeOf(r.GetSeverity()), Onset: readDateTime(r.GetOnset()),
 		})
 	}
 	return a, nil
 }
 
-func allergyTo(a *clinical.AllergyIntolerance) (fAllergy, error) {
-	f := fAllergy{
-		ResourceType: "AllergyIntolerance", ID: a.ID,
-		ClinicalStatus: coded(sysAllergyClin, a.ClinicalStatus), VerificationStatus: coded(sysAllergyVer, a.VerificationStatus),
-		Type: a.Type, Category: a.Categories, Criticality: a.Criticality, Code: fromConcept(a.Code),
-		Patient: patientRef(a.Patient), Encounter: encounterRef(a.Encounter), OnsetDateTime: a.Onset.String(),
-		RecordedDate: formatDateTime(a.Recorded), Recorder: fromRef(a.Recorder), Note: notes(a.Note),
+func allergyTo(a *clinical.AllergyIntolerance) (*algpb.AllergyIntolerance, error) {
+	var err error
+	f := &algpb.AllergyIntolerance{
+		Id:             pbID(a.ID),
+		ClinicalStatus: pbCoded(sysAllergyClin, a.ClinicalStatus), VerificationStatus: pbCoded(sysAllergyVer, a.VerificationStatus),
+		Type: pbCode[*algpb.AllergyIntolerance_TypeCode](a.Type, &err),
+		Category: each(a.Categories, func(c string) *algpb.AllergyIntolerance_CategoryCode {
+			return pbCode[*algpb.AllergyIntolerance_CategoryCode](c, &err)
+		}),
+		Criticality: pbCode[*algpb.AllergyIntolerance_CriticalityCode](a.Criticality, &err), Code: pbConcept(a.Code),
+		Patient: pbPatientRef(a.Patient), Encounter: pbEncounterRef(a.Encounter),
+		RecordedDate: pbDateTime(a.Recorded), Recorder: pbRef(a.Recorder), Note: pbNotes(a.Note),
+	}
+	if d := pbDateTimeOf(a.Onset); d != nil {
+		f.Onset = &algpb.AllergyIntolerance_OnsetX{Choice: &algpb.AllergyIntolerance_OnsetX_DateTime{DateTime: d}}
 	}
 	for _, r := range a.Reactions {
-		f.Reaction = append(f.Reaction, fReaction{
-			Substance: fromConcept(r.Substance), Manifestation: fromConcepts(r.Manifestations), Severity: r.Severity, Onset: formatDateTime(r.Onset),
+		f.Reaction = append(f.Reaction, &algpb.AllergyIntolerance_Reaction{
+			Substance: pbConcept(r.Substance), Manifestation: pbConcepts(r.Manifestations),
+			Severity: pbCode[*algpb.AllergyIntolerance_Reaction_SeverityCode](r.Severity, &err), Onset: pbDateTime(r.Onset),
 		})
 	}
-	return f, nil
+	return f, err
 }

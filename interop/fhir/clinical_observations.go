@@ -5,305 +5,247 @@ import (
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/clinical"
+	dtpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/datatypes_go_proto"
+	algpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/allergy_intolerance_go_proto"
+	condpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/condition_go_proto"
+	encpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/encounter_go_proto"
+	immpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/immunization_go_proto"
+	obspb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/observation_go_proto"
+	procpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/procedure_go_proto"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
-// fValue is the value[x] choice of Observation and its components.
-type fValue struct {
-	ValueQuantity        *fQuantity `json:"valueQuantity,omitempty"`
-	ValueCodeableConcept *fConcept  `json:"valueCodeableConcept,omitempty"`
-	ValueString          *string    `json:"valueString,omitempty"`
-	ValueBoolean         *bool      `json:"valueBoolean,omitempty"`
-	ValueRange           *fRange    `json:"valueRange,omitempty"`
-	ValueDateTime        string     `json:"valueDateTime,omitempty"`
+// pbValueX is the value[x] choice of Observation and of its components
+// (observation_go_proto's Observation_ValueX and Observation_Component_ValueX).
+type pbValueX interface {
+	proto.Message
+	GetQuantity() *dtpb.Quantity
+	GetCodeableConcept() *dtpb.CodeableConcept
+	GetStringValue() *dtpb.String
+	GetBoolean() *dtpb.Boolean
+	GetRange() *dtpb.Range
+	GetDateTime() *dtpb.DateTime
 }
 
-type fRange struct {
-	Low  *fQuantity `json:"low,omitempty"`
-	High *fQuantity `json:"high,omitempty"`
-}
-
-func (f fValue) value() (clinical.Value, error) {
+func readValue(v pbValueX) (clinical.Value, error) {
 	switch {
-	case f.ValueQuantity != nil:
-		q, err := toQuantity(f.ValueQuantity)
+	case v.GetQuantity() != nil:
+		q, err := readQuantity(v.GetQuantity())
 		return clinical.QuantityValue(q), err
-	case f.ValueCodeableConcept != nil:
-		return clinical.CodedValue(toConcept(f.ValueCodeableConcept)), nil
-	case f.ValueString != nil:
-		return clinical.TextValue(*f.ValueString), nil
-	case f.ValueBoolean != nil:
-		return clinical.BooleanValue(*f.ValueBoolean), nil
-	case f.ValueRange != nil:
-		low, err := toQuantity(f.ValueRange.Low)
+	case v.GetCodeableConcept() != nil:
+		return clinical.CodedValue(readConcept(v.GetCodeableConcept())), nil
+	case v.GetStringValue() != nil:
+		return clinical.TextValue(v.GetStringValue().GetValue()), nil
+	case v.GetBoolean() != nil:
+		return clinical.BooleanValue(v.GetBoolean().GetValue()), nil
+	case v.GetRange() != nil:
+		low, err := readSimpleQuantity(v.GetRange().GetLow())
 		if err != nil {
 			return clinical.Value{}, err
 		}
-		high, err := toQuantity(f.ValueRange.High)
+		high, err := readSimpleQuantity(v.GetRange().GetHigh())
 		return clinical.RangeValue(low, high), err
-	case f.ValueDateTime != "":
-		d, err := dateOf(f.ValueDateTime)
-		return clinical.DateValue(d), err
+	case v.GetDateTime() != nil:
+		return clinical.DateValue(readDateOf(v.GetDateTime())), nil
 	}
 	return clinical.Value{}, nil
 }
 
-func fromValue(v clinical.Value) fValue {
-	var f fValue
+// pbValue is the value[x] choice V of v, nil for no value.
+func pbValue[V pbValueX](v clinical.Value, err *error) V {
+	var zero V
+	var choice string
+	var val proto.Message
 	switch v.Kind {
 	case clinical.KindQuantity:
-		f.ValueQuantity = fromQuantity(v.Quantity)
+		choice, val = "quantity", pbQuantity(v.Quantity, err)
 	case clinical.KindCoded:
-		f.ValueCodeableConcept = fromConcept(v.Concept)
+		choice, val = "codeable_concept", pbConcept(v.Concept)
 	case clinical.KindText:
-		f.ValueString = &v.Text
+		choice, val = "string_value", &dtpb.String{Value: v.Text}
 	case clinical.KindBoolean:
-		f.ValueBoolean = &v.Boolean
+		choice, val = "boolean", pbBool(v.Boolean)
 	case clinical.KindRange:
-		f.ValueRange = &fRange{Low: fromQuantity(v.Range.Low), High: fromQuantity(v.Range.High)}
+		choice, val = "range", &dtpb.Range{Low: pbSimpleQuantity(v.Range.Low), High: pbSimpleQuantity(v.Range.High)}
 	case clinical.KindDate:
-		f.ValueDateTime = v.Date.String()
+		choice, val = "date_time", pbDateTimeOf(v.Date)
+	default:
+		return zero
 	}
-	return f
+	m := zero.ProtoReflect().Type().New()
+	m.Set(m.Descriptor().Fields().ByName(protoreflect.Name(choice)), protoreflect.ValueOfMessage(val.ProtoReflect()))
+	return m.Interface().(V)
 }
 
-func interpretations(cs []fConcept) []string {
+func readInterpretations(cs []*dtpb.CodeableConcept) []string {
 	var out []string
-	for i := range cs {
-		if c := code(&cs[i]); c != "" {
-			out = append(out, c)
+	for _, c := range cs {
+		if code := readCode(c); code != "" {
+			out = append(out, code)
 		}
 	}
 	return out
 }
 
-func fromInterpretations(codes []string) []fConcept {
-	return each(codes, func(c string) fConcept { return *coded(sysInterpretation, c) })
+func pbInterpretations(codes []string) []*dtpb.CodeableConcept {
+	return each(codes, func(c string) *dtpb.CodeableConcept { return pbCoded(sysInterpretation, c) })
 }
 
 // ---- Observation
 
-type fObservation struct {
-	ResourceType      string        `json:"resourceType"`
-	ID                string        `json:"id,omitempty"`
-	Status            string        `json:"status"`
-	Category          []fConcept    `json:"category,omitempty"`
-	Code              *fConcept     `json:"code"`
-	Subject           *fReference   `json:"subject,omitempty"`
-	Encounter         *fReference   `json:"encounter,omitempty"`
-	EffectiveDateTime string        `json:"effectiveDateTime,omitempty"`
-	EffectivePeriod   *fPeriod      `json:"effectivePeriod,omitempty"`
-	EffectiveInstant  string        `json:"effectiveInstant,omitempty"`
-	Issued            string        `json:"issued,omitempty"`
-	Performer         []fReference  `json:"performer,omitempty"`
-	DataAbsentReason  *fConcept     `json:"dataAbsentReason,omitempty"`
-	Interpretation    []fConcept    `json:"interpretation,omitempty"`
-	Note              []fAnnotation `json:"note,omitempty"`
-	HasMember         []fReference  `json:"hasMember,omitempty"`
-	DerivedFrom       []fReference  `json:"derivedFrom,omitempty"`
-	Component         []fComponent  `json:"component,omitempty"`
-	fValue
-}
-
-type fComponent struct {
-	Code           *fConcept  `json:"code"`
-	Interpretation []fConcept `json:"interpretation,omitempty"`
-	fValue
-}
-
-func observationFrom(f *fObservation, id string, rs *Refs) (clinical.Observation, error) {
+func observationFrom(f *obspb.Observation, id string, rs *Refs) (clinical.Observation, error) {
 	o := clinical.Observation{
-		ID: id, Patient: subjectOf(f.Subject, rs), Encounter: encounterOf(f.Encounter, rs),
-		Status: clinical.ObservationStatus(f.Status), Code: toConcept(f.Code), Performer: refs(f.Performer, rs),
-		DataAbsentReason: code(f.DataAbsentReason), Interpretation: interpretations(f.Interpretation),
-		HasMember: refs(f.HasMember, rs), DerivedFrom: refs(f.DerivedFrom, rs), Note: noteText(f.Note),
+		ID: id, Patient: readSubject(f.GetSubject(), rs), Encounter: readEncounter(f.GetEncounter(), rs),
+		Status: clinical.ObservationStatus(codeOf(f.GetStatus())), Code: readConcept(f.GetCode()), Performer: readRefs(f.GetPerformer(), rs),
+		DataAbsentReason: readCode(f.GetDataAbsentReason()), Interpretation: readInterpretations(f.GetInterpretation()),
+		HasMember: readRefs(f.GetHasMember(), rs), DerivedFrom: readRefs(f.GetDerivedFrom(), rs), Note: readNote(f.GetNote()),
+		Issued: readInstant(f.GetIssued()),
 	}
-	for i := range f.Category {
-		if c := codeIn(&f.Category[i], sysObsCategory); c != "" {
-			o.Categories = append(o.Categories, c)
+	for _, c := range f.GetCategory() {
+		if code := readCodeIn(c, sysObsCategory); code != "" {
+			o.Categories = append(o.Categories, code)
 		}
 	}
-	effective := f.EffectiveDateTime
-	if f.EffectivePeriod != nil {
-		effective = f.EffectivePeriod.Start
-	}
-	if f.EffectiveInstant != "" {
-		effective = f.EffectiveInstant
+	switch e := f.GetEffective(); {
+	case e.GetPeriod() != nil:
+		o.Effective = readDateTime(e.GetPeriod().GetStart())
+	case e.GetInstant() != nil:
+		o.Effective = readInstant(e.GetInstant())
+	default:
+		o.Effective = readDateTime(e.GetDateTime())
 	}
 	var err error
-	if o.Effective, err = parseDateTime(effective); err != nil {
+	if o.Value, err = readValue(f.GetValue()); err != nil {
 		return o, err
 	}
-	if o.Issued, err = parseDateTime(f.Issued); err != nil {
-		return o, err
-	}
-	if o.Value, err = f.value(); err != nil {
-		return o, err
-	}
-	for _, c := range f.Component {
-		v, err := c.value()
+	for _, c := range f.GetComponent() {
+		v, err := readValue(c.GetValue())
 		if err != nil {
 			return o, err
 		}
-		o.Components = append(o.Components, clinical.Component{Code: toConcept(c.Code), Value: v, Interpretation: interpretations(c.Interpretation)})
+		o.Components = append(o.Components, clinical.Component{Code: readConcept(c.GetCode()), Value: v, Interpretation: readInterpretations(c.GetInterpretation())})
 	}
 	return o, nil
 }
 
-func observationTo(o *clinical.Observation) (fObservation, error) {
-	f := fObservation{
-		ResourceType: "Observation", ID: o.ID, Status: string(o.Status), Code: fromConcept(o.Code),
-		Subject: patientRef(o.Patient), Encounter: encounterRef(o.Encounter), EffectiveDateTime: formatDateTime(o.Effective),
-		Issued: formatDateTime(o.Issued), Performer: fromRefs(o.Performer), DataAbsentReason: coded(sysDataAbsent, o.DataAbsentReason),
-		Interpretation: fromInterpretations(o.Interpretation), Note: notes(o.Note), HasMember: fromRefs(o.HasMember),
-		DerivedFrom: fromRefs(o.DerivedFrom), fValue: fromValue(o.Value),
+func observationTo(o *clinical.Observation) (*obspb.Observation, error) {
+	var err error
+	f := &obspb.Observation{
+		Id: pbID(o.ID), Status: pbCode[*obspb.Observation_StatusCode](string(o.Status), &err), Code: pbConcept(o.Code),
+		Subject: pbPatientRef(o.Patient), Encounter: pbEncounterRef(o.Encounter),
+		Issued: pbInstant(o.Issued), Performer: pbRefs(o.Performer), DataAbsentReason: pbCoded(sysDataAbsent, o.DataAbsentReason),
+		Interpretation: pbInterpretations(o.Interpretation), Note: pbNotes(o.Note), HasMember: pbRefs(o.HasMember),
+		DerivedFrom: pbRefs(o.DerivedFrom), Value: pbValue[*obspb.Observation_ValueX](o.Value, &err),
+	}
+	if !o.Effective.IsZero() {
+		f.Effective = &obspb.Observation_EffectiveX{Choice: &obspb.Observation_EffectiveX_DateTime{DateTime: pbDateTime(o.Effective)}}
 	}
 	for _, c := range o.Categories {
-		f.Category = append(f.Category, *coded(sysObsCategory, c))
+		f.Category = append(f.Category, pbCoded(sysObsCategory, c))
 	}
 	for _, c := range o.Components {
-		f.Component = append(f.Component, fComponent{Code: fromConcept(c.Code), Interpretation: fromInterpretations(c.Interpretation), fValue: fromValue(c.Value)})
+		f.Component = append(f.Component, &obspb.Observation_Component{Code: pbConcept(c.Code),
+			Interpretation: pbInterpretations(c.Interpretation), Value: pbValue[*obspb.Observation_Component_ValueX](c.Value, &err)})
 	}
-	return f, nil
+	return f, err
 }
 
 // ---- Procedure
 
-type fPerformer struct {
-	Actor fReference `json:"actor"`
-}
-
-func performers(ps []fPerformer, rs *Refs) []ehrkit.Reference {
-	return each(ps, func(p fPerformer) ehrkit.Reference { return toRef(&p.Actor, rs) })
-}
-
-func fromPerformers(rs []ehrkit.Reference) []fPerformer {
-	return each(rs, func(r ehrkit.Reference) fPerformer { return fPerformer{Actor: *fromRef(r)} })
-}
-
-type fProcedure struct {
-	ResourceType      string        `json:"resourceType"`
-	ID                string        `json:"id,omitempty"`
-	Status            string        `json:"status"`
-	Code              *fConcept     `json:"code,omitempty"`
-	Subject           *fReference   `json:"subject,omitempty"`
-	Encounter         *fReference   `json:"encounter,omitempty"`
-	PerformedDateTime string        `json:"performedDateTime,omitempty"`
-	PerformedPeriod   *fPeriod      `json:"performedPeriod,omitempty"`
-	Performer         []fPerformer  `json:"performer,omitempty"`
-	ReasonCode        []fConcept    `json:"reasonCode,omitempty"`
-	BodySite          []fConcept    `json:"bodySite,omitempty"`
-	Outcome           *fConcept     `json:"outcome,omitempty"`
-	Note              []fAnnotation `json:"note,omitempty"`
-}
-
-func procedureFrom(f *fProcedure, id string, rs *Refs) (clinical.Procedure, error) {
+func procedureFrom(f *procpb.Procedure, id string, rs *Refs) (clinical.Procedure, error) {
 	p := clinical.Procedure{
-		ID: id, Patient: subjectOf(f.Subject, rs), Encounter: encounterOf(f.Encounter, rs), Status: f.Status,
-		Code: toConcept(f.Code), Performer: performers(f.Performer, rs), Reasons: toConcepts(f.ReasonCode),
-		BodySite: toConcepts(f.BodySite), Outcome: toConcept(f.Outcome), Note: noteText(f.Note),
+		ID: id, Patient: readSubject(f.GetSubject(), rs), Encounter: readEncounter(f.GetEncounter(), rs), Status: codeOf(f.GetStatus()),
+		Code: readConcept(f.GetCode()), Reasons: readConcepts(f.GetReasonCode()),
+		Performer: each(f.GetPerformer(), func(pf *procpb.Procedure_Performer) ehrkit.Reference { return readRef(pf.GetActor(), rs) }),
+		BodySite:  readConcepts(f.GetBodySite()), Outcome: readConcept(f.GetOutcome()), Note: readNote(f.GetNote()),
 	}
-	var err error
-	if f.PerformedDateTime != "" {
-		p.Performed.Start, err = parseDateTime(f.PerformedDateTime)
+	if dt := f.GetPerformed().GetDateTime(); dt != nil {
+		p.Performed.Start = readDateTime(dt)
 		p.Performed.End = p.Performed.Start
 	} else {
-		p.Performed, err = toPeriod(f.PerformedPeriod)
+		p.Performed = readPeriod(f.GetPerformed().GetPeriod())
 	}
-	return p, err
+	return p, nil
 }
 
-func procedureTo(p *clinical.Procedure) (fProcedure, error) {
-	f := fProcedure{
-		ResourceType: "Procedure", ID: p.ID, Status: p.Status, Code: fromConcept(p.Code), Subject: patientRef(p.Patient),
-		Encounter: encounterRef(p.Encounter), Performer: fromPerformers(p.Performer), ReasonCode: fromConcepts(p.Reasons),
-		BodySite: fromConcepts(p.BodySite), Outcome: fromConcept(p.Outcome), Note: notes(p.Note),
+func procedureTo(p *clinical.Procedure) (*procpb.Procedure, error) {
+	var err error
+	f := &procpb.Procedure{
+		Id: pbID(p.ID), Status: pbCode[*procpb.Procedure_StatusCode](p.Status, &err), Code: pbConcept(p.Code),
+		Subject: pbPatientRef(p.Patient), Encounter: pbEncounterRef(p.Encounter),
+		Performer: each(p.Performer, func(r ehrkit.Reference) *procpb.Procedure_Performer {
+			return &procpb.Procedure_Performer{Actor: pbRef(r)}
+		}),
+		ReasonCode: pbConcepts(p.Reasons), BodySite: pbConcepts(p.BodySite), Outcome: pbConcept(p.Outcome), Note: pbNotes(p.Note),
 	}
 	if p.Performed.End.Equal(p.Performed.Start) && !p.Performed.Start.IsZero() {
-		f.PerformedDateTime = formatDateTime(p.Performed.Start)
-	} else {
-		f.PerformedPeriod = fromPeriod(p.Performed)
+		f.Performed = &procpb.Procedure_PerformedX{Choice: &procpb.Procedure_PerformedX_DateTime{DateTime: pbDateTime(p.Performed.Start)}}
+	} else if per := pbPeriod(p.Performed); per != nil {
+		f.Performed = &procpb.Procedure_PerformedX{Choice: &procpb.Procedure_PerformedX_Period{Period: per}}
 	}
-	return f, nil
+	return f, err
 }
 
 // ---- Immunization
-
-type fImmunization struct {
-	ResourceType       string         `json:"resourceType"`
-	ID                 string         `json:"id,omitempty"`
-	Status             string         `json:"status"`
-	StatusReason       *fConcept      `json:"statusReason,omitempty"`
-	VaccineCode        *fConcept      `json:"vaccineCode"`
-	Patient            *fReference    `json:"patient"`
-	Encounter          *fReference    `json:"encounter,omitempty"`
-	OccurrenceDateTime string         `json:"occurrenceDateTime,omitempty"`
-	PrimarySource      *bool          `json:"primarySource,omitempty"`
-	LotNumber          string         `json:"lotNumber,omitempty"`
-	ExpirationDate     string         `json:"expirationDate,omitempty"`
-	Site               *fConcept      `json:"site,omitempty"`
-	Route              *fConcept      `json:"route,omitempty"`
-	DoseQuantity       *fQuantity     `json:"doseQuantity,omitempty"`
-	Performer          []fPerformer   `json:"performer,omitempty"`
-	ProtocolApplied    []fImmProtocol `json:"protocolApplied,omitempty"`
-}
-
-type fImmProtocol struct {
-	DoseNumberPositiveInt  int    `json:"doseNumberPositiveInt,omitempty"`
-	DoseNumberString       string `json:"doseNumberString,omitempty"`
-	SeriesDosesPositiveInt int    `json:"seriesDosesPositiveInt,omitempty"`
-}
 
 // doseUnknown is the doseNumberString written when the series size is known
 // but the dose number is not (FHIR requires a dose number).
 const doseUnknown = "unknown"
 
-func immunizationFrom(f *fImmunization, id string, rs *Refs) (clinical.Immunization, error) {
+func immunizationFrom(f *immpb.Immunization, id string, rs *Refs) (clinical.Immunization, error) {
 	im := clinical.Immunization{
-		ID: id, Patient: subjectOf(f.Patient, rs), Encounter: encounterOf(f.Encounter, rs), Status: f.Status,
-		StatusReason: toConcept(f.StatusReason), VaccineCode: toConcept(f.VaccineCode),
-		PrimarySource: f.PrimarySource == nil || *f.PrimarySource, LotNumber: f.LotNumber,
-		Site: toConcept(f.Site), Route: toConcept(f.Route), Performer: performers(f.Performer, rs),
+		ID: id, Patient: readSubject(f.GetPatient(), rs), Encounter: readEncounter(f.GetEncounter(), rs), Status: codeOf(f.GetStatus()),
+		StatusReason: readConcept(f.GetStatusReason()), VaccineCode: readConcept(f.GetVaccineCode()),
+		PrimarySource: f.GetPrimarySource() == nil || f.GetPrimarySource().GetValue(), LotNumber: f.GetLotNumber().GetValue(),
+		Site: readConcept(f.GetSite()), Route: readConcept(f.GetRoute()),
+		Performer:  each(f.GetPerformer(), func(pf *immpb.Immunization_Performer) ehrkit.Reference { return readRef(pf.GetActor(), rs) }),
+		Occurrence: readDateTime(f.GetOccurrence().GetDateTime()), ExpirationDate: readDate(f.GetExpirationDate()),
 	}
-	var err error
-	if im.Occurrence, err = parseDateTime(f.OccurrenceDateTime); err != nil {
-		return im, err
-	}
-	if im.ExpirationDate, err = dateOf(f.ExpirationDate); err != nil {
-		return im, err
-	}
-	if f.DoseQuantity != nil {
-		q, err := toQuantity(f.DoseQuantity)
+	if f.GetDoseQuantity() != nil {
+		q, err := readSimpleQuantity(f.GetDoseQuantity())
 		if err != nil {
 			return im, err
 		}
 		im.DoseQuantity = &q
 	}
-	if len(f.ProtocolApplied) > 0 {
-		im.DoseNumber, im.SeriesDoses = f.ProtocolApplied[0].DoseNumberPositiveInt, f.ProtocolApplied[0].SeriesDosesPositiveInt
+	if pa := f.GetProtocolApplied(); len(pa) > 0 {
+		im.DoseNumber = int(pa[0].GetDoseNumber().GetPositiveInt().GetValue())
+		im.SeriesDoses = int(pa[0].GetSeriesDoses().GetPositiveInt().GetValue())
 	}
 	return im, nil
 }
 
-func immunizationTo(im *clinical.Immunization) (fImmunization, error) {
-	primary := im.PrimarySource
-	f := fImmunization{
-		ResourceType: "Immunization", ID: im.ID, Status: im.Status, StatusReason: fromConcept(im.StatusReason),
-		VaccineCode: fromConcept(im.VaccineCode), Patient: patientRef(im.Patient), Encounter: encounterRef(im.Encounter),
-		OccurrenceDateTime: formatDateTime(im.Occurrence), PrimarySource: &primary, LotNumber: im.LotNumber,
-		ExpirationDate: im.ExpirationDate.String(), Site: fromConcept(im.Site), Route: fromConcept(im.Route),
-		Performer: fromPerformers(im.Performer),
+func immunizationTo(im *clinical.Immunization) (*immpb.Immunization, error) {
+	var err error
+	f := &immpb.Immunization{
+		Id: pbID(im.ID), Status: pbCode[*immpb.Immunization_StatusCode](im.Status, &err), StatusReason: pbConcept(im.StatusReason),
+		VaccineCode: pbConcept(im.VaccineCode), Patient: pbPatientRef(im.Patient), Encounter: pbEncounterRef(im.Encounter),
+		PrimarySource: pbBool(im.PrimarySource), LotNumber: str(im.LotNumber),
+		ExpirationDate: pbDate(im.ExpirationDate), Site: pbConcept(im.Site), Route: pbConcept(im.Route),
+		Performer: each(im.Performer, func(r ehrkit.Reference) *immpb.Immunization_Performer {
+			return &immpb.Immunization_Performer{Actor: pbRef(r)}
+		}),
+	}
+	if !im.Occurrence.IsZero() {
+		f.Occurrence = &immpb.Immunization_OccurrenceX{Choice: &immpb.Immunization_OccurrenceX_DateTime{DateTime: pbDateTime(im.Occurrence)}}
 	}
 	if im.DoseQuantity != nil {
-		f.DoseQuantity = fromQuantity(*im.DoseQuantity)
+		f.DoseQuantity = pbSimpleQuantity(*im.DoseQuantity)
 	}
 	if im.DoseNumber > 0 || im.SeriesDoses > 0 {
-		p := fImmProtocol{DoseNumberPositiveInt: im.DoseNumber, SeriesDosesPositiveInt: im.SeriesDoses}
+		p := &immpb.Immunization_ProtocolApplied{DoseNumber: &immpb.Immunization_ProtocolApplied_DoseNumberX{
+			Choice: &immpb.Immunization_ProtocolApplied_DoseNumberX_PositiveInt{PositiveInt: &dtpb.PositiveInt{Value: uint32(im.DoseNumber)}}}}
 		if im.DoseNumber == 0 {
-			p.DoseNumberString = doseUnknown
+			p.DoseNumber.Choice = &immpb.Immunization_ProtocolApplied_DoseNumberX_StringValue{StringValue: str(doseUnknown)}
 		}
-		f.ProtocolApplied = []fImmProtocol{p}
+		if im.SeriesDoses > 0 {
+			p.SeriesDoses = &immpb.Immunization_ProtocolApplied_SeriesDosesX{
+				Choice: &immpb.Immunization_ProtocolApplied_SeriesDosesX_PositiveInt{PositiveInt: &dtpb.PositiveInt{Value: uint32(im.SeriesDoses)}}}
+		}
+		f.ProtocolApplied = []*immpb.Immunization_ProtocolApplied{p}
 	}
-	return f, nil
+	return f, err
 }
 
 // ---- CarePlan
@@ -395,22 +337,22 @@ func carePlanTo(cp *clinical.CarePlan) (fCarePlan, error) {
 }
 
 func init() {
-	register(typed[clinical.Encounter, fEncounter]{view: clinical.EncounterRecords, del: clinicalDelete(clinical.EncounterRecords.Type()), save: via(clinicalSvc, (*clinical.Service).SaveEncounter), from: encounterFrom, to: encounterTo,
+	register(protoTyped[clinical.Encounter, *encpb.Encounter]{view: clinical.EncounterRecords, del: clinicalDelete(clinical.EncounterRecords.Type()), save: via(clinicalSvc, (*clinical.Service).SaveEncounter), from: encounterFrom, to: encounterTo,
 		elements: []string{"status", "statusHistory", "class", "type", "subject", "participant", "period", "reasonCode", "diagnosis", "location"}})
-	register(typed[clinical.Condition, fCondition]{view: clinical.ConditionRecords, del: clinicalDelete(clinical.ConditionRecords.Type()), save: via(clinicalSvc, (*clinical.Service).SaveCondition), from: conditionFrom, to: conditionTo,
+	register(protoTyped[clinical.Condition, *condpb.Condition]{view: clinical.ConditionRecords, del: clinicalDelete(clinical.ConditionRecords.Type()), save: via(clinicalSvc, (*clinical.Service).SaveCondition), from: conditionFrom, to: conditionTo,
 		elements: []string{"clinicalStatus", "verificationStatus", "category", "severity", "code", "subject", "encounter",
 			"onsetDateTime", "abatementDateTime", "recordedDate", "recorder", "note"}})
-	register(typed[clinical.AllergyIntolerance, fAllergy]{view: clinical.AllergyRecords, del: clinicalDelete(clinical.AllergyRecords.Type()), save: via(clinicalSvc, (*clinical.Service).SaveAllergy), from: allergyFrom, to: allergyTo,
+	register(protoTyped[clinical.AllergyIntolerance, *algpb.AllergyIntolerance]{view: clinical.AllergyRecords, del: clinicalDelete(clinical.AllergyRecords.Type()), save: via(clinicalSvc, (*clinical.Service).SaveAllergy), from: allergyFrom, to: allergyTo,
 		elements: []string{"clinicalStatus", "verificationStatus", "type", "category", "criticality", "code", "patient",
 			"encounter", "onsetDateTime", "recordedDate", "recorder", "note", "reaction"}})
-	register(typed[clinical.Observation, fObservation]{view: clinical.ObservationRecords, del: clinicalDelete(clinical.ObservationRecords.Type()), save: via(clinicalSvc, (*clinical.Service).SaveObservation), from: observationFrom, to: observationTo,
+	register(protoTyped[clinical.Observation, *obspb.Observation]{view: clinical.ObservationRecords, del: clinicalDelete(clinical.ObservationRecords.Type()), save: via(clinicalSvc, (*clinical.Service).SaveObservation), from: observationFrom, to: observationTo,
 		elements: []string{"status", "category", "code", "subject", "encounter", "effectiveDateTime", "effectivePeriod",
 			"effectiveInstant", "issued", "performer", "dataAbsentReason", "interpretation", "note", "hasMember", "derivedFrom",
 			"component", "valueQuantity", "valueCodeableConcept", "valueString", "valueBoolean", "valueRange", "valueDateTime"}})
-	register(typed[clinical.Procedure, fProcedure]{view: clinical.ProcedureRecords, del: clinicalDelete(clinical.ProcedureRecords.Type()), save: via(clinicalSvc, (*clinical.Service).SaveProcedure), from: procedureFrom, to: procedureTo,
+	register(protoTyped[clinical.Procedure, *procpb.Procedure]{view: clinical.ProcedureRecords, del: clinicalDelete(clinical.ProcedureRecords.Type()), save: via(clinicalSvc, (*clinical.Service).SaveProcedure), from: procedureFrom, to: procedureTo,
 		elements: []string{"status", "code", "subject", "encounter", "performedDateTime", "performedPeriod", "performer",
 			"reasonCode", "bodySite", "outcome", "note"}})
-	register(typed[clinical.Immunization, fImmunization]{view: clinical.ImmunizationRecords, del: clinicalDelete(clinical.ImmunizationRecords.Type()), save: via(clinicalSvc, (*clinical.Service).SaveImmunization), from: immunizationFrom, to: immunizationTo,
+	register(protoTyped[clinical.Immunization, *immpb.Immunization]{view: clinical.ImmunizationRecords, del: clinicalDelete(clinical.ImmunizationRecords.Type()), save: via(clinicalSvc, (*clinical.Service).SaveImmunization), from: immunizationFrom, to: immunizationTo,
 		elements: []string{"status", "statusReason", "vaccineCode", "patient", "encounter", "occurrenceDateTime", "primarySource",
 			"lotNumber", "expirationDate", "site", "route", "doseQuantity", "performer", "protocolApplied"}})
 	register(typed[clinical.CarePlan, fCarePlan]{view: clinical.CarePlanRecords, del: clinicalDelete(clinical.CarePlanRecords.Type()), save: via(clinicalSvc, (*clinical.Service).SaveCarePlan), from: carePlanFrom, to: carePlanTo,

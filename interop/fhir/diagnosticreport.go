@@ -2,14 +2,14 @@ package fhir
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
-	"strings"
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/lab"
 	"github.com/ehrkit/ehrkit/rx"
 	"github.com/ehrkit/ehrkit/storage"
+	dtpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/datatypes_go_proto"
+	drpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/diagnostic_report_go_proto"
 )
 
 // sysDiagnosticSection is HL7 v2 table 0074, the DiagnosticReport category
@@ -18,85 +18,64 @@ const sysDiagnosticSection = "http://terminology.hl7.org/CodeSystem/v2-0074"
 
 // ---- DiagnosticReport
 
-type fDiagnosticReport struct {
-	ResourceType      string        `json:"resourceType"`
-	ID                string        `json:"id,omitempty"`
-	BasedOn           []fReference  `json:"basedOn,omitempty"`
-	Status            string        `json:"status"`
-	Category          []fConcept    `json:"category,omitempty"`
-	Code              *fConcept     `json:"code"`
-	Subject           *fReference   `json:"subject,omitempty"`
-	Encounter         *fReference   `json:"encounter,omitempty"`
-	EffectiveDateTime string        `json:"effectiveDateTime,omitempty"`
-	EffectivePeriod   *fPeriod      `json:"effectivePeriod,omitempty"`
-	Issued            string        `json:"issued,omitempty"`
-	Performer         []fReference  `json:"performer,omitempty"`
-	Result            []fReference  `json:"result,omitempty"`
-	Conclusion        string        `json:"conclusion,omitempty"`
-	PresentedForm     []fAttachment `json:"presentedForm,omitempty"`
-}
-
 // diagnosticReportFrom maps a DiagnosticReport to a lab report: results are
 // the ids of the Observations it names (imported as observations of their
 // own), basedOn a ServiceRequest gives the placer number.
-func diagnosticReportFrom(f *fDiagnosticReport, id string, rs *Refs) (lab.Report, error) {
-	r := lab.Report{ID: id, Patient: subjectOf(f.Subject, rs), Encounter: encounterOf(f.Encounter, rs),
-		Status: lab.ReportStatus(f.Status), Code: toConcept(f.Code), Performer: refs(f.Performer, rs), Conclusion: f.Conclusion}
-	for i := range f.Category {
-		if c := code(&f.Category[i]); c != "" {
-			r.Category = append(r.Category, c)
+func diagnosticReportFrom(f *drpb.DiagnosticReport, id string, rs *Refs) (lab.Report, error) {
+	r := lab.Report{ID: id, Patient: readSubject(f.GetSubject(), rs), Encounter: readEncounter(f.GetEncounter(), rs),
+		Status: lab.ReportStatus(codeOf(f.GetStatus())), Code: readConcept(f.GetCode()), Performer: readRefs(f.GetPerformer(), rs),
+		Conclusion: f.GetConclusion().GetValue(), Issued: readInstant(f.GetIssued())}
+	for _, c := range f.GetCategory() {
+		if code := readCode(c); code != "" {
+			r.Category = append(r.Category, code)
 		}
 	}
-	for i := range f.BasedOn {
-		if ref := toRef(&f.BasedOn[i], rs); ref.Type == rx.ServiceRequestType && r.Placer == "" {
+	for _, b := range f.GetBasedOn() {
+		if ref := readRef(b, rs); ref.Type == rx.ServiceRequestType && r.Placer == "" {
 			r.Placer = ref.ID
 		}
 	}
-	for i := range f.Result {
-		if ref := toRef(&f.Result[i], rs); ref.ID != "" {
+	for _, res := range f.GetResult() {
+		if ref := readRef(res, rs); ref.ID != "" {
 			r.Observations = append(r.Observations, ref.ID)
 		}
 	}
-	effective := f.EffectiveDateTime
-	if f.EffectivePeriod != nil {
-		effective = f.EffectivePeriod.Start
+	if e := f.GetEffective(); e.GetPeriod() != nil {
+		r.Effective = readDateTime(e.GetPeriod().GetStart())
+	} else {
+		r.Effective = readDateTime(e.GetDateTime())
 	}
-	var err error
-	if r.Effective, err = parseDateTime(effective); err != nil {
-		return r, err
-	}
-	if r.Issued, err = parseDateTime(f.Issued); err != nil {
-		return r, err
-	}
-	for i, a := range f.PresentedForm {
-		data, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(a.Data), ""))
-		if err != nil {
-			var is ehrkit.Issues
-			is.Add(ehrkit.Index("presentedForm", i)+".data", ehrkit.IssueValue, "not base64")
-			return r, is.Err()
-		}
-		r.PresentedForm = append(r.PresentedForm, lab.Attachment{ContentType: a.ContentType, Data: data})
+	for _, a := range f.GetPresentedForm() {
+		r.PresentedForm = append(r.PresentedForm, lab.Attachment{ContentType: a.GetContentType().GetValue(), Data: a.GetData().GetValue()})
 	}
 	return r, nil
 }
 
-func diagnosticReportTo(r *lab.Report) (fDiagnosticReport, error) {
-	f := fDiagnosticReport{ResourceType: "DiagnosticReport", ID: r.ID, Status: string(r.Status), Code: fromConcept(r.Code),
-		Subject: patientRef(r.Patient), Encounter: encounterRef(r.Encounter), EffectiveDateTime: formatDateTime(r.Effective),
-		Issued: formatDateTime(r.Issued), Performer: fromRefs(r.Performer), Conclusion: r.Conclusion}
+func diagnosticReportTo(r *lab.Report) (*drpb.DiagnosticReport, error) {
+	var err error
+	f := &drpb.DiagnosticReport{Id: pbID(r.ID), Status: pbCode[*drpb.DiagnosticReport_StatusCode](string(r.Status), &err),
+		Code: pbConcept(r.Code), Subject: pbPatientRef(r.Patient), Encounter: pbEncounterRef(r.Encounter),
+		Issued: pbInstant(r.Issued), Performer: pbRefs(r.Performer), Conclusion: str(r.Conclusion)}
+	if !r.Effective.IsZero() {
+		f.Effective = &drpb.DiagnosticReport_EffectiveX{Choice: &drpb.DiagnosticReport_EffectiveX_DateTime{DateTime: pbDateTime(r.Effective)}}
+	}
 	for _, c := range r.Category {
-		f.Category = append(f.Category, *coded(sysDiagnosticSection, c))
+		f.Category = append(f.Category, pbCoded(sysDiagnosticSection, c))
 	}
 	if r.Placer != "" {
-		f.BasedOn = []fReference{*fromRef(ehrkit.Ref(rx.ServiceRequestType, r.Placer))}
+		f.BasedOn = []*dtpb.Reference{pbIDRef(rx.ServiceRequestType, r.Placer)}
 	}
 	for _, id := range r.Observations {
-		f.Result = append(f.Result, *fromRef(ehrkit.Ref("Observation", id)))
+		f.Result = append(f.Result, pbIDRef("Observation", id))
 	}
 	for _, a := range r.PresentedForm {
-		f.PresentedForm = append(f.PresentedForm, fAttachment{ContentType: a.ContentType, Data: base64.StdEncoding.EncodeToString(a.Data)})
+		att := &dtpb.Attachment{Data: &dtpb.Base64Binary{Value: a.Data}}
+		if a.ContentType != "" {
+			att.ContentType = &dtpb.Attachment_ContentTypeCode{Value: a.ContentType}
+		}
+		f.PresentedForm = append(f.PresentedForm, att)
 	}
-	return f, nil
+	return f, err
 }
 
 // labOrders is the lab.OrderSource of rx's laboratory ServiceRequests: the
@@ -124,7 +103,7 @@ func (labOrders) LabOrder(ctx context.Context, r storage.Reader, placer string) 
 func labSvc(s *Services) *lab.Service { return s.Lab }
 
 func init() {
-	register(typed[lab.Report, fDiagnosticReport]{view: lab.ReportRecords, save: via(labSvc, (*lab.Service).SaveReport),
+	register(protoTyped[lab.Report, *drpb.DiagnosticReport]{view: lab.ReportRecords, save: via(labSvc, (*lab.Service).SaveReport),
 		from: diagnosticReportFrom, to: diagnosticReportTo,
 		elements: []string{"basedOn", "status", "category", "code", "subject", "encounter", "effectiveDateTime", "effectivePeriod",
 			"issued", "performer", "result", "conclusion", "presentedForm"}})

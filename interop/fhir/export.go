@@ -112,6 +112,9 @@ func (x *Exporter) render(m Mapping, r storage.Record) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, ok := m.(jsonMapping); !ok {
+		return raw, nil // rendered from the message, validated
+	}
 	cr, err := x.codec.Parse(raw)
 	if err != nil {
 		return nil, fmt.Errorf("fhir: export %s is not valid FHIR: %w", storage.Describe(r), err)

@@ -11,3 +11,8 @@ func (m typed[T, F]) exportAny(v any) ([]byte, error) {
 	t := v.(T)
 	return m.exportValue(&t)
 }
+
+func (m protoTyped[T, P]) exportAny(v any) ([]byte, error) {
+	t := v.(T)
+	return m.exportValue(&t)
+}

@@ -372,7 +372,7 @@ func (h *Handler) parse(raw []byte, typ, id string, refs *Refs) (parsed, error) 
 	if !ValidID(id) {
 		return parsed{}, &httpError{status: http.StatusBadRequest, code: "value", msg: "missing or malformed id", expr: []string{typ + ".id"}}
 	}
-	return h.mapResource(raw, typ, id, refs)
+	return h.mapResource(res, raw, typ, id, refs)
 }
 
 // precondition is a failed HTTP precondition (If-Match, several conditional

@@ -420,7 +420,7 @@ func (im *Importer) convert(codec *Codec, e Entry, refs *Refs) result {
 		}
 		return r
 	}
-	v, err := m.Import(e.JSON, id, refs)
+	v, err := importParsed(m, res, e.JSON, id, refs)
 	switch {
 	case err != nil && im.lenient && v != nil && ehrkit.Waivable(err):
 		r.warnings = validationIssues(typ, err)

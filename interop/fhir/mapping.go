@@ -5,9 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"sync"
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/storage"
+	"github.com/google/fhir/go/jsonformat/fhirvalidate"
+	"google.golang.org/protobuf/proto"
 )
 
 // Mapping converts one FHIR resource type to and from ehrkit's domain values.
@@ -20,12 +23,16 @@ type Mapping interface {
 	// Elements lists the top-level elements of the resource the ehrkit model
 	// holds; the import report counts the others as unmapped.
 	Elements() []string
-	// Import converts a validated resource (FHIR JSON) into a validated domain
-	// value with the given id (the resource's logical id, or the one its
-	// Bundle full URL gives it), ready to be saved by its owning service. A
-	// value whose only problems are terminology problems is returned with its
-	// *ehrkit.ValidationError (ehrkit.Waivable), so that a lenient import can
-	// store it as sent.
+	// ImportResource converts a resource the Codec parsed and validated (the
+	// message ResourceOf returns, such as a *patient_go_proto.Patient) into a
+	// validated domain value with the given id (the resource's logical id, or
+	// the one its Bundle full URL gives it), ready to be saved by its owning
+	// service. A value whose only problems are terminology problems is
+	// returned with its *ehrkit.ValidationError (ehrkit.Waivable), so that a
+	// lenient import can store it as sent.
+	ImportResource(res proto.Message, id string, refs *Refs) (Value, error)
+	// Import is ImportResource for a resource held as FHIR JSON, which it
+	// parses and validates with a Codec first.
 	Import(raw []byte, id string, refs *Refs) (Value, error)
 	// Export converts a stored record back into FHIR JSON.
 	Export(rec storage.Record) ([]byte, error)
@@ -103,7 +110,36 @@ func (m typed[T, F]) Import(raw []byte, id string, refs *Refs) (Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := &value[T]{v: v, meta: m.view.Meta(&v), saver: m.save}
+	return validated(v, m.view, m.save)
+}
+
+// ImportResource renders res back to JSON for the structs F.
+func (m typed[T, F]) ImportResource(res proto.Message, id string, refs *Refs) (Value, error) {
+	raw, err := renderResource(res)
+	if err != nil {
+		return nil, fmt.Errorf("render %s: %w", m.view.Type(), err)
+	}
+	return m.Import(raw, id, refs)
+}
+
+func (typed[T, F]) decodesJSON() {}
+
+// jsonMapping is a mapping that decodes FHIR JSON rather than reading the
+// parsed message: given the bytes the Codec parsed, it reads them again.
+type jsonMapping interface{ decodesJSON() }
+
+// importParsed maps a resource the Codec parsed from raw into res.
+func importParsed(m Mapping, res proto.Message, raw []byte, id string, refs *Refs) (Value, error) {
+	if _, ok := m.(jsonMapping); ok {
+		return m.Import(raw, id, refs)
+	}
+	return m.ImportResource(res, id, refs)
+}
+
+// validated wraps v as a Value once it passes its own Validate; a value
+// failing only waivably is returned with its error.
+func validated[T any](v T, view storage.View[T], save saver[T]) (Value, error) {
+	out := &value[T]{v: v, meta: view.Meta(&v), saver: save}
 	if val, ok := any(&v).(interface{ Validate() error }); ok {
 		if err := val.Validate(); err != nil {
 			if ehrkit.Waivable(err) {
@@ -129,6 +165,86 @@ func (m typed[T, F]) exportValue(v *T) ([]byte, error) {
 		return nil, err
 	}
 	return json.Marshal(f)
+}
+
+// protoTyped is the Mapping of a domain type T, read through view and saved
+// by save, whose FHIR form is the resource message P (a
+// *patient_go_proto.Patient): it reads the message the Codec parsed and
+// renders the one it builds.
+type protoTyped[T any, P proto.Message] struct {
+	view     storage.View[T]
+	elements []string
+	from     func(p P, id string, refs *Refs) (T, error)
+	to       func(v *T) (P, error)
+	save     saver[T]
+	del      deleter // nil: the owning package offers no deletion of the type
+}
+
+func (m protoTyped[T, P]) deleter() deleter { return m.del }
+
+func (m protoTyped[T, P]) ResourceType() string { return m.view.Type() }
+
+func (m protoTyped[T, P]) Elements() []string { return m.elements }
+
+func (m protoTyped[T, P]) ImportResource(res proto.Message, id string, refs *Refs) (Value, error) {
+	p, ok := res.(P)
+	if !ok {
+		return nil, fmt.Errorf("%w: %s mapping given a %T", ehrkit.ErrInvalid, m.view.Type(), res)
+	}
+	v, err := m.from(p, id, refs)
+	if err != nil {
+		return nil, err
+	}
+	return validated(v, m.view, m.save)
+}
+
+func (m protoTyped[T, P]) Import(raw []byte, id string, refs *Refs) (Value, error) {
+	c := codecs.Get().(*Codec)
+	cr, err := c.Parse(raw)
+	codecs.Put(c)
+	if err != nil {
+		return nil, err
+	}
+	_, res := ResourceOf(cr)
+	return m.ImportResource(res, id, refs)
+}
+
+func (m protoTyped[T, P]) Export(rec storage.Record) ([]byte, error) {
+	v, err := m.view.Decode(rec)
+	if err != nil {
+		return nil, err
+	}
+	return m.exportValue(&v)
+}
+
+func (m protoTyped[T, P]) exportValue(v *T) ([]byte, error) {
+	p, err := m.to(v)
+	if err != nil {
+		return nil, err
+	}
+	return renderResource(p)
+}
+
+// codecs serves the mappings' parsing and rendering; a Codec serves one
+// goroutine at a time.
+var codecs = sync.Pool{New: func() any {
+	c, err := NewCodec()
+	if err != nil {
+		panic(err) // R4 and UTC are always known
+	}
+	return c
+}}
+
+// renderResource validates one resource message against R4 (required
+// elements, primitive formats, reference types) and renders it as compact
+// FHIR JSON.
+func renderResource(res proto.Message) ([]byte, error) {
+	if err := fhirvalidate.Validate(res); err != nil {
+		return nil, err
+	}
+	c := codecs.Get().(*Codec)
+	defer codecs.Put(c)
+	return c.m.MarshalResource(res)
 }
 
 // registry holds the mappings of every resource type ehrkit models.
