@@ -166,6 +166,10 @@ var fewerImport = map[string]int{
 	// An ehrkit form response names its form and its patient; three examples
 	// have no questionnaire (one also no patient).
 	"QuestionnaireResponse": 2,
+	// An ehrkit ExplanationOfBenefit is a payment posted to a stored claim;
+	// the two examples name claims (Claim/100150, Claim/100152) no example
+	// store holds, and are refused at "claim".
+	"ExplanationOfBenefit": 0,
 }
 
 // TestOfficialExamples parses and maps every official R4 example of each
