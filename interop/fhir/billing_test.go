@@ -138,4 +138,3 @@ func TestBillingResources(t *testing.T) {
 		assert.Equal(t, "base", inv.LineItem[0].PriceComponent[0].Type)
 	})
 }
-
