@@ -10,6 +10,7 @@ import (
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/billing"
 	"github.com/ehrkit/ehrkit/patient"
+	"github.com/ehrkit/ehrkit/storage"
 )
 
 // ---- Claim
@@ -27,7 +28,8 @@ import (
 // no element for (the lifecycle status, the payments posted, the NPIs, the
 // member id, the institutional facts, the submission and acknowledgements)
 // travels in the ehrkit claim-state extension, so a claim exports and
-// imports back equal. provider is exported as the billing NPI.
+// imports back equal. provider is exported as the billing NPI, created as
+// the first date of service (a claim without charges: its last write).
 
 const (
 	extClaimState      = "https://ehrkit.dev/fhir/StructureDefinition/claim-state"
@@ -94,7 +96,10 @@ type fClaimItem struct {
 
 // claimState is what a claim holds beyond FHIR's Claim elements.
 type claimState struct {
-	Status             billing.ClaimStatus       `json:"status,omitempty"`
+	Status billing.ClaimStatus `json:"status,omitempty"`
+	// NoPayer marks a claim to no payer yet (its insurance is exported as
+	// "none", FHIR requiring one).
+	NoPayer            bool                      `json:"noPayer,omitempty"`
 	MemberID           string                    `json:"memberId,omitempty"`
 	BillingNPI         string                    `json:"billingNpi,omitempty"`
 	BillingTaxID       string                    `json:"billingTaxId,omitempty"`
@@ -185,6 +190,9 @@ func claimFrom(f *fClaim, id string, rs *Refs) (billing.Claim, error) {
 	if !coded {
 		c.Diagnoses = nil
 	}
+	if st.NoPayer {
+		c.Payer = ""
+	}
 	billable, err := toPeriod(f.BillablePeriod)
 	if err != nil {
 		return c, err
@@ -249,7 +257,7 @@ func claimFrom(f *fClaim, id string, rs *Refs) (billing.Claim, error) {
 func claimTo(c *billing.Claim) (fClaim, error) {
 	st := claimState{Status: c.Status, MemberID: c.MemberID, BillingNPI: c.BillingNPI, BillingTaxID: c.BillingTaxID, RenderingNPI: c.RenderingNPI,
 		ReferringNPI: c.ReferringNPI, ReferralRequired: c.ReferralRequired, ServiceFacilityNPI: c.ServiceFacilityNPI, PlaceOfService: c.PlaceOfService,
-		Facility: c.Facility, Payments: c.Payments, Submission: c.Submission, Acknowledgements: c.Acknowledgements}
+		Facility: c.Facility, Payments: c.Payments, Submission: c.Submission, Acknowledgements: c.Acknowledgements, NoPayer: c.Payer == ""}
 	status := "active"
 	if c.Status == billing.ClaimDraft {
 		status = "draft"
@@ -298,7 +306,25 @@ func claimTo(c *billing.Claim) (fClaim, error) {
 	return f, err
 }
 
+// claimMapping is the typed mapping of claims, whose export dates a claim
+// without charges (created is required) by its record's last write.
+type claimMapping struct{ typed[billing.Claim, fClaim] }
+
+// Export renders a stored claim.
+func (m claimMapping) Export(rec storage.Record) ([]byte, error) {
+	c, err := m.view.Decode(rec)
+	if err != nil {
+		return nil, err
+	}
+	f, err := claimTo(&c)
+	if err != nil {
+		return nil, err
+	}
+	f.Created = cmp.Or(f.Created, formatDateTime(rec.Updated))
+	return json.Marshal(f)
+}
+
 func init() {
-	register(typed[billing.Claim, fClaim]{view: billing.ClaimRecords, save: via(billingSvc, (*billing.Service).SaveClaim), from: claimFrom, to: claimTo,
-		elements: []string{"extension", "status", "type", "use", "patient", "billablePeriod", "insurance", "diagnosis", "item", "total"}})
+	register(claimMapping{typed[billing.Claim, fClaim]{view: billing.ClaimRecords, save: via(billingSvc, (*billing.Service).SaveClaim), from: claimFrom, to: claimTo,
+		elements: []string{"extension", "status", "type", "use", "patient", "billablePeriod", "insurance", "diagnosis", "item", "total"}}})
 }
