@@ -38,11 +38,11 @@ var claims = storage.Kind[Claim]{
 var ClaimRecords = claims.View()
 
 // Groups returns the record-type groups of billing for an access policy
-// (access.DefaultPolicy): claims, remittances and invoices are billing records, coverages the
+// (access.DefaultPolicy): claims, remittances, invoices and accounts are billing records, coverages the
 // patient's insurance. Each call returns fresh slices.
 func Groups() []access.Group {
 	return []access.Group{
-		{Class: access.ClassBilling, Types: []string{ClaimType, RemittanceType, InvoiceType}},
+		{Class: access.ClassBilling, Types: []string{ClaimType, RemittanceType, InvoiceType, AccountType}},
 		{Class: access.ClassCoverage, Types: []string{CoverageType}},
 	}
 }
