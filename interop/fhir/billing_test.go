@@ -29,9 +29,20 @@ func coverages(t *testing.T, s storage.Store) []billing.Coverage {
 	return out
 }
 
+func accounts(t *testing.T, s storage.Store) []billing.Account {
+	t.Helper()
+	var out []billing.Account
+	for a, err := range billing.AccountRecords.All(importing(), s, storage.Query{Type: billing.AccountType}) {
+		require.NoError(t, err)
+		out = append(out, a)
+	}
+	return out
+}
+
 // TestBillingResources imports testdata/billing.json (a patient, the payer,
-// a coverage, a claim and the payer's ExplanationOfBenefit) on every
-// backend, exports the claim and coverage and imports them back equal, and
+// a coverage, an account, a claim and the payer's ExplanationOfBenefit) on
+// every backend, exports the claim, coverage and account and imports them
+// back equal, and
 // exports an invoice. The EOB's CMS Blue Button adjudications
 // (https://bluebutton.cms.gov/resources/codesystem/adjudication) post as
 // X12 CAS adjustments. By hand:
@@ -47,7 +58,7 @@ func TestBillingResources(t *testing.T) {
 		require.NoError(t, im.ImportPaths(ctx, bundle))
 		rep := im.Report()
 		require.Empty(t, rep.Failed)
-		for _, typ := range []string{"Claim", "ExplanationOfBenefit", "Coverage"} {
+		for _, typ := range []string{"Claim", "ExplanationOfBenefit", "Coverage", "Account"} {
 			assert.Equal(t, 1, rep.Imported[typ], typ)
 		}
 
@@ -87,6 +98,9 @@ func TestBillingResources(t *testing.T) {
 		assert.Equal(t, billing.Coverage{ID: "cov1", Patient: "pat1", Payer: "acme", PayerID: "PAYER1", Plan: "GOLD", MemberID: "M100",
 			Relationship: billing.RelationshipSelf, Priority: billing.Primary, Period: ehrkit.Period{Start: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}}, covs[0])
 
+		accs := accounts(t, s)
+		assert.Equal(t, []billing.Account{{ID: "acc1", Patient: "pat1", Status: billing.AccountActive, Name: "Jane Doe", Coverages: []string{"cov1"}, Guarantor: "pat1"}}, accs)
+
 		again := fhir.NewImporter(access.Trusted(s))
 		require.NoError(t, again.ImportPaths(ctx, bundle))
 		assert.Empty(t, again.Report().Imported, "the EOB posts once")
@@ -101,6 +115,7 @@ func TestBillingResources(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, 2, counts["Claim"], "a draft without charges exports too (dated by its last write)")
 		assert.Equal(t, 1, counts["Coverage"])
+		assert.Equal(t, 1, counts["Account"])
 		fresh := memstore.New()
 		back := fhir.NewImporter(access.Trusted(fresh))
 		require.NoError(t, back.ImportPaths(ctx, out))
@@ -112,6 +127,7 @@ func TestBillingResources(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, draft, gotDraft)
 		assert.Equal(t, covs, coverages(t, fresh))
+		assert.Equal(t, accs, accounts(t, fresh))
 
 		_, err = svc.CreateInvoice(ctx, billing.Invoice{Number: "INV-1", Patient: "pat1", Currency: "USD", Lines: []billing.InvoiceLine{{Claim: "clm1"}}})
 		require.NoError(t, err)

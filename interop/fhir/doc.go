@@ -33,8 +33,8 @@
 // urn:uuid: references, forward ones included, are resolved first.
 // ImportPaths walks folders for .json and .ndjson files and imports them in
 // stages by the resource type their name starts with, as Bulk Data exports
-// name them: patients first, then encounters and schedules, then everything
-// else, so that the records a resource names exist when it is checked.
+// name them: patients first, then encounters, schedules, coverages and
+// claims, then everything else, so that the records a resource names exist when it is checked.
 // Within a stage two files are imported at a time, so one file's parsing
 // overlaps the other's writing.
 //
@@ -125,6 +125,8 @@
 //     identifier of system https://ehrkit.dev/fhir/sid/x12-payer-id.
 //   - Invoice ← billing.Invoice, exported only: billing creates invoices,
 //     pricing their lines from the claims they bill.
+//   - Account ↔ billing.Account, saved through billing.Service.SaveAccount:
+//     the patient, the coverages in priority order and the guarantor.
 //
 // Slots are not mapped: ehrkit computes free slots on demand
 // (schedule.Service.FreeSlots) rather than storing them, so Slot resources
