@@ -26,7 +26,8 @@ import (
 // schedule). Amounts are rounded once to the currency (billing.Money.Round).
 // An outcome of complete or partial adjudicates the claim paid, error denies
 // it. The payment is exported within its claim (the claim-state extension),
-// so no ExplanationOfBenefit record is stored or exported.
+// so no ExplanationOfBenefit record is stored or exported; the REST handler
+// answers the write of one with its claim.
 
 const blueButton = "https://bluebutton.cms.gov/resources/variables/"
 
@@ -155,9 +156,21 @@ func (m eobMapping) Import(raw []byte, id string, refs *Refs) (Value, error) {
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	return &value[eobPayment]{v: eobPayment{Claim: claim, Payment: p},
-		meta: storage.Meta{ID: id, Compartment: string(subjectOf(f.Patient, refs))}, saver: postEOB}, nil
+	return eobValue{&value[eobPayment]{v: eobPayment{Claim: claim, Payment: p},
+		meta: storage.Meta{ID: id, Compartment: string(subjectOf(f.Patient, refs))}, saver: postEOB}}, nil
 }
+
+// recordedOn is a Value stored inside another record rather than as one
+// of its own: an ExplanationOfBenefit is a payment on its claim. The REST
+// handler answers a write of it with that record.
+type recordedOn interface {
+	recordedOn() (typ, id string)
+}
+
+// eobValue is an imported ExplanationOfBenefit, recorded on its claim.
+type eobValue struct{ *value[eobPayment] }
+
+func (v eobValue) recordedOn() (string, string) { return billing.ClaimType, v.v.Claim }
 
 // postEOB posts an imported ExplanationOfBenefit to its claim; a claim that
 // is not stored is an issue at "claim".
