@@ -13,9 +13,9 @@ import (
 // stale expected version, ...) or storage.ErrClosed; *access.DeniedError
 // wraps ErrPermission, or ErrUnauthenticated without a principal; business
 // refusals (patient.IdentifierInUseError, patient.DuplicateError,
-// schedule.ErrSlotUnavailable, rx.AlertsError, a state transition not allowed)
-// wrap ErrFailedPrecondition. A failure of the store itself (a lost
-// connection, a full disk) or a cancelled context may wrap none of them.
+// schedule.ErrSlotUnavailable, rx.AlertsError, InUseError, a state transition
+// not allowed) wrap ErrFailedPrecondition. A failure of the store itself (a
+// lost connection, a full disk) or a cancelled context may wrap none of them.
 var (
 	// ErrNotFound reports that a requested record or version does not exist.
 	ErrNotFound = errors.New("ehrkit: not found")

@@ -2,7 +2,6 @@ package clinical
 
 import (
 	"context"
-	"log/slog"
 	"strings"
 	"time"
 
@@ -175,9 +174,3 @@ func ValidUID(uid string) bool {
 	}
 	return true
 }
-
-// String names the imaging study without its content.
-func (s ImagingStudy) String() string { return ImagingStudyType + "/" + s.ID }
-
-// LogValue logs the imaging study's type and id only.
-func (s ImagingStudy) LogValue() slog.Value { return redacted(ImagingStudyType, s.ID) }

@@ -96,6 +96,7 @@ var observations = storage.Kind[Observation]{Type: ObservationType, Version: 1, 
 	for _, c := range o.Categories {
 		t.add(termCategory, c)
 	}
+	t.quantity(o.Value)
 	return meta(o.ID, string(o.Patient), t)
 }}
 

@@ -53,6 +53,10 @@ type MergeRecord struct {
 	Merged   time.Time      `json:"merged"`
 	Unmerged time.Time      `json:"unmerged,omitzero"`
 	Records  []MergedRecord `json:"records"`
+	// Override is the acknowledgement of what the merge checks found
+	// (interacting medication orders on the two charts); nil when they found
+	// nothing.
+	Override *MergeOverride `json:"override,omitempty"`
 }
 
 var merges = storage.Kind[MergeRecord]{
@@ -86,6 +90,15 @@ var merges = storage.Kind[MergeRecord]{
 //   - a MergeRecord keeps every rewritten record's previous version for Unmerge,
 //     and TopicMerged is emitted for both patients.
 //
+// Before anything moves, the checks installed with RegisterMergeCheck run in
+// the merge's transaction (rx's: an active medication order on each chart
+// that interact). If they find pairs, the merge fails with a
+// *MergeHazardError listing them and writes nothing, unless opts hold
+// WithMergeOverride: then the override (reason, who, when, the pairs) is kept
+// in the MergeRecord and audited, and needs "rx.override" on both
+// compartments. An override without a reason or without who gives an
+// *ehrkit.ValidationError naming override.reason / override.by.
+//
 // It fails with ehrkit.ErrFailedPrecondition when either patient is already
 // merged into another, ehrkit.ErrInvalid when source and target are the same,
 // and ehrkit.ErrConflict when a record changed while the merge ran. When the
@@ -93,20 +106,27 @@ var merges = storage.Kind[MergeRecord]{
 // "patient.merge" on both compartments and the merge is audited on both; the
 // records move as part of the act (access.Act), so the merge moves every
 // record of the source whatever the caller may read.
-func (s *Service) Merge(ctx context.Context, source, target ID) (MergeRecord, error) {
-	if source == target || source == "" || target == "" {
-		var v ehrkit.Issues
-		v.Check(source != "", "source", ehrkit.IssueRequired, "is required")
-		v.Check(target != "", "target", ehrkit.IssueRequired, "is required")
-		v.Check(source != target, "target", ehrkit.IssueBusinessRule, "a patient cannot be merged into itself")
-		return MergeRecord{}, v.Err()
+func (s *Service) Merge(ctx context.Context, source, target ID, opts ...MergeOption) (MergeRecord, error) {
+	var o mergeOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	var v ehrkit.Issues
+	v.Check(source != "", "source", ehrkit.IssueRequired, "is required")
+	v.Check(target != "", "target", ehrkit.IssueRequired, "is required")
+	v.Check(source == "" || source != target, "target", ehrkit.IssueBusinessRule, "a patient cannot be merged into itself")
+	if o.override != nil {
+		v.Merge("", o.override.validate())
+	}
+	if err := v.Err(); err != nil {
+		return MergeRecord{}, err
 	}
 	if err := s.authorize(ctx, source, target); err != nil {
 		return MergeRecord{}, err
 	}
 	var out MergeRecord
 	err := s.update(ctx, func(tx storage.Tx) error {
-		m, err := s.merge(ctx, tx, source, target)
+		m, err := s.merge(ctx, tx, source, target, &o)
 		out = m
 		return err
 	})
@@ -117,7 +137,7 @@ func (s *Service) Merge(ctx context.Context, source, target ID) (MergeRecord, er
 	return out, nil
 }
 
-func (s *Service) merge(ctx context.Context, tx storage.Tx, source, target ID) (MergeRecord, error) {
+func (s *Service) merge(ctx context.Context, tx storage.Tx, source, target ID, o *mergeOptions) (MergeRecord, error) {
 	tx, err := act(ctx, tx, MergeRecord{Source: source, Target: target})
 	if err != nil {
 		return MergeRecord{}, err
@@ -136,6 +156,9 @@ func (s *Service) merge(ctx context.Context, tx storage.Tx, source, target ID) (
 		}
 	}
 	m := MergeRecord{ID: s.ids.NewID(), Source: source, Target: target, Status: MergeActive, Merged: s.clock.Now().UTC()}
+	if err := s.guard(ctx, tx, &m, o); err != nil {
+		return MergeRecord{}, err
+	}
 	recs, err := compartmentRecords(ctx, tx, string(source))
 	if err != nil {
 		return MergeRecord{}, err

@@ -144,18 +144,24 @@ func TestMedicationList(t *testing.T) {
 		require.NoError(t, err, "the stopped statin is off the list")
 		assert.Empty(t, macrolide.Alerts)
 
-		// kid's active statin comes along when kid is merged into pat.
+		// kid's active statin comes along when kid is merged into pat, once
+		// pat's macrolide is completed (with it on the list the merge needs
+		// an override: TestMergeInteractingOrders).
 		kidStatin, err := sign("kid", "36567")
 		require.NoError(t, err)
 		reg, err := patient.NewService(access.Trusted(s), patient.WithClock(clock))
+		require.NoError(t, err)
+		_, err = reg.Merge(ctx, "kid", pat)
+		var hazard *patient.MergeHazardError
+		require.ErrorAs(t, err, &hazard)
+		assert.Equal(t, "ONC-HP-25", hazard.Findings[0].Rules[0])
+		_, err = svc.Transition(ctx, macrolide.ID, rx.Completed, "")
 		require.NoError(t, err)
 		_, err = reg.Merge(ctx, "kid", pat)
 		require.NoError(t, err)
 		moved, err := svc.Get(ctx, kidStatin.ID)
 		require.NoError(t, err)
 		assert.Equal(t, pat, moved.Patient)
-		_, err = svc.Transition(ctx, macrolide.ID, rx.Completed, "")
-		require.NoError(t, err)
 		d, err := svc.Draft(ctx, medOrder(clarithromycin, ""))
 		require.NoError(t, err)
 		assert.Equal(t, []string{"ONC-HP-25"}, rules(d.Alerts), "checked at draft against the merged statin")

@@ -172,7 +172,8 @@ type Override struct {
 var modalities = []string{"CT", "MR", "US", "CR", "DX", "NM", "PT", "MG", "XA", "RF", "OT"}
 
 // Validate checks an order and returns one *ehrkit.ValidationError naming every
-// problem.
+// problem; every string it holds must be text (ehrkit.CheckStrings: at most
+// ehrkit.MaxText bytes of valid UTF-8 without control characters).
 func (o *Order) Validate() error {
 	var v ehrkit.Issues
 	v.Required("patient", o.Patient != "")
@@ -216,6 +217,7 @@ func (o *Order) Validate() error {
 	default:
 		v.Add("kind", ehrkit.IssueCodeInvalid, "unknown order kind")
 	}
+	ehrkit.CheckStrings(&v, "", o)
 	return v.Err()
 }
 

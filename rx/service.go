@@ -390,9 +390,15 @@ func containsStatus(list []Status, s Status) bool {
 // *AlertsError (or the permission error). The override is stored with the
 // order and audited. A patient who no longer exists or was merged away, or
 // an encounter that does not exist, refuses the order with an
-// *ehrkit.ValidationError naming the field. A signed medication order is
-// queued for the pharmacy in the same transaction.
+// *ehrkit.ValidationError naming the field, and so does an override reason
+// that is not text (ehrkit.CheckText), before anything is read. A signed
+// medication order is queued for the pharmacy in the same transaction.
 func (s *Service) Sign(ctx context.Context, id, overrideReason string) (Order, error) {
+	var is ehrkit.Issues
+	ehrkit.CheckText(&is, "override.reason", overrideReason)
+	if err := is.Err(); err != nil {
+		return Order{}, err
+	}
 	var out Order
 	err := ehrkit.Retry(ctx, retries, func() error {
 		return s.store.Update(ctx, func(tx storage.Tx) error {

@@ -256,3 +256,29 @@ func (v View[T]) Meta(x *T) Meta { return v.kind.Meta(x) }
 func (v View[T]) All(ctx context.Context, r Reader, q Query) func(yield func(T, error) bool) {
 	return v.kind.All(ctx, r, q)
 }
+
+// Delete writes a tombstone over the current version of record id in tx:
+// the building block of a domain package's delete entry points. before, when
+// not nil, runs first with the value being deleted; its error (a domain rule
+// refusing the deletion) stops it. A record that does not exist or is
+// deleted already is left as it is and Delete reports false, so deleting
+// twice is not an error.
+func (k Kind[T]) Delete(ctx context.Context, tx Tx, id string, before func(current *T) error) (bool, error) {
+	cur, err := tx.Get(ctx, k.Type, id)
+	if errors.Is(err, ehrkit.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if before != nil {
+		v, err := k.Decode(cur)
+		if err != nil {
+			return false, err
+		}
+		if err := before(&v); err != nil {
+			return false, err
+		}
+	}
+	return true, tx.Delete(ctx, k.Type, id, cur.Version)
+}

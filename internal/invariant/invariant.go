@@ -137,6 +137,8 @@ type checker struct {
 	c     config
 	store storage.Store
 	found []Violation
+	// overrides are the order pairs merges overrode (mergeOverrides).
+	overrides map[[2]string]bool
 }
 
 func (ch *checker) add(rule Rule, format string, args ...any) {
@@ -356,21 +358,33 @@ func (ch *checker) finds(ctx context.Context, rec storage.Record, t storage.Term
 	return found, err
 }
 
-// movedEither reports whether either order ever was in another compartment
-// (moved by a merge, or back by an unmerge).
-func (ch *checker) movedEither(ctx context.Context, ids ...string) (bool, error) {
-	for _, id := range ids {
-		hist, err := ch.store.History(ctx, rx.MedicationRequestType, id)
-		if err != nil {
-			return false, err
-		}
-		for _, r := range hist {
-			if r.Compartment != hist[0].Compartment {
-				return true, nil
-			}
-		}
+// orderPair is the key of two medication orders, in either order.
+func orderPair(a, b string) [2]string {
+	if b < a {
+		a, b = b, a
 	}
-	return false, nil
+	return [2]string{a, b}
+}
+
+// mergeOverrides returns the pairs of orders the merges in force overrode
+// (patient.MergeOverride findings), read once per check.
+func (ch *checker) mergeOverrides(ctx context.Context) (map[[2]string]bool, error) {
+	if ch.overrides != nil {
+		return ch.overrides, nil
+	}
+	out := map[[2]string]bool{}
+	err := ch.each(ctx, storage.Query{Type: patient.MergeRecordType}, func(rec storage.Record) error {
+		m, err := patient.MergeRecords.Decode(rec)
+		if err != nil || m.Status != patient.MergeActive || m.Override == nil {
+			return err
+		}
+		for _, f := range m.Override.Findings {
+			out[orderPair(strings.TrimPrefix(f.Source, rx.MedicationRequestType+"/"), strings.TrimPrefix(f.Target, rx.MedicationRequestType+"/"))] = true
+		}
+		return nil
+	})
+	ch.overrides = out
+	return out, err
 }
 
 // each calls fn for every record q selects, page by page.
@@ -523,18 +537,18 @@ func (ch *checker) orders(ctx context.Context, p patient.ID) error {
 		return err
 	}
 	slices.SortFunc(active, func(a, b rx.Order) int { return cmp.Compare(a.ID, b.ID) })
+	overridden, err := ch.mergeOverrides(ctx)
+	if err != nil {
+		return err
+	}
 	for i, a := range active {
 		for _, b := range active[i+1:] {
 			if a.Override != nil || b.Override != nil {
 				continue
 			}
-			// A merge brings two patients' lists together without a signing:
-			// the rule holds for orders signed within one compartment.
-			moved, err := ch.movedEither(ctx, a.ID, b.ID)
-			if err != nil {
-				return err
-			}
-			if moved {
+			// A merge that brought the two onto one chart carries the
+			// override of the pair, or the merge checked and found none.
+			if overridden[orderPair(a.ID, b.ID)] {
 				continue
 			}
 			res := rx.Check(ch.c.kb, rx.Input{Orders: []rx.Proposed{{Medication: a.Medication.Medication}}, Active: []ehrkit.Coding{b.Medication.Medication}})

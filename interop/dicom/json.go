@@ -140,8 +140,14 @@ type jsonElement struct {
 
 // ParseJSON reads a data set in the DICOM JSON model. A problem is an
 // *Error naming the tag (offset 0: JSON has no byte positions worth
-// keeping).
+// keeping, but for the first byte of input that is not UTF-8). Values are
+// checked as Read checks them.
 func ParseJSON(data []byte) ([]Element, error) {
+	if at := firstInvalidUTF8(data); at >= 0 {
+		// JSON text is UTF-8 (RFC 8259 §8.1); encoding/json would replace
+		// the bytes silently.
+		return nil, &Error{Offset: int64(at), Message: "not valid UTF-8"}
+	}
 	return parseJSONDataset(data, 0)
 }
 
@@ -217,6 +223,9 @@ func fillJSON(e *Element, je jsonElement, depth int) error {
 				return fail("value is neither a string nor a number")
 			}
 		}
+	}
+	if msg := badValue(e); msg != "" {
+		return fail("%s", msg)
 	}
 	return nil
 }

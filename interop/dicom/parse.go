@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/suyashkumar/dicom/pkg/tag"
 )
@@ -245,6 +246,9 @@ func (p *parser) skipFragments(t Tag) error {
 
 // value decodes the bytes v of a non-sequence element.
 func (p *parser) value(e *Element, v []byte) error {
+	if p.cs.utf8 && textVR(e.VR) && !utf8.Valid(v) {
+		return p.fail(e.Tag, int(e.Offset), "value is not valid UTF-8 (Specific Character Set ISO_IR 192)")
+	}
 	switch e.VR {
 	case "US", "SS", "UL", "SL", "FL", "FD", "SV", "UV", "AT":
 		return p.numbers(e, v)
@@ -253,7 +257,10 @@ func (p *parser) value(e *Element, v []byte) error {
 		return nil
 	case "PN":
 		for _, s := range splitValues(p.cs.decode(v)) {
-			e.Names = append(e.Names, parseName(strings.TrimRight(s, " ")))
+			e.Names = append(e.Names, parseName(strings.TrimRight(s, " \x00")))
+		}
+		if msg := badValue(e); msg != "" {
+			return p.fail(e.Tag, int(e.Offset), "%s", msg)
 		}
 		return nil
 	}
@@ -271,6 +278,9 @@ func (p *parser) value(e *Element, v []byte) error {
 		for _, part := range splitValues(s) {
 			e.Values = append(e.Values, strings.Trim(part, " \x00"))
 		}
+	}
+	if msg := badValue(e); msg != "" {
+		return p.fail(e.Tag, int(e.Offset), "%s", msg)
 	}
 	return nil
 }

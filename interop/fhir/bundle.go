@@ -130,15 +130,24 @@ type txEntry struct {
 	original bool
 }
 
+// txDelete is a DELETE Type/id entry of a transaction.
+type txDelete struct {
+	index   int
+	typ, id string
+	del     deleter
+}
+
 // transaction runs the writes of a Bundle in one storage.Update: all commit
 // or none does. urn:uuid: full URLs become the ids given to the created
 // resources, and every reference to them is rewritten; a conditional
 // reference (Type?query) must match exactly one resource, else the
-// transaction fails with an OperationOutcome naming the entry. GET entries
-// are served after the commit.
+// transaction fails with an OperationOutcome naming the entry. DELETE
+// Type/id entries run first (R4 http §3.1.0.11.2 processing order) through
+// the owning services; GET entries are served after the commit.
 func (h *Handler) transaction(rq *request, in inBundle) error {
 	ctx := rq.Context()
 	var writes []*txEntry
+	var deletes []txDelete
 	var reads []int
 	for i, e := range in.Entry {
 		method := strings.ToUpper(e.Request.Method)
@@ -188,6 +197,12 @@ func (h *Handler) transaction(rq *request, in inBundle) error {
 			if w.cond, err = h.condition(ctx, typ, u.RawQuery); err == nil {
 				err = rq.scopes.allow(typ, 'u')
 			}
+		case method == http.MethodDelete && len(segs) == 2:
+			var del deleter
+			if del, err = h.deletable(rq, typ); err == nil {
+				deletes = append(deletes, txDelete{index: i, typ: typ, id: segs[1], del: del})
+				continue
+			}
 		case method == http.MethodDelete:
 			err = errDelete
 		default:
@@ -207,6 +222,18 @@ func (h *Handler) transaction(rq *request, in inBundle) error {
 	order := slices.Clone(writes)
 	slices.SortStableFunc(order, func(a, b *txEntry) int { return stage(a.typ) - stage(b.typ) })
 	err := h.commitConditional(ctx, func(tx storage.Tx) error {
+		for _, d := range deletes {
+			cur, err := tx.Get(ctx, d.typ, d.id)
+			if errors.Is(err, ehrkit.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if err := h.remove(rq, tx, d.del, cur); err != nil {
+				return &entryError{d.index, d.typ, err}
+			}
+		}
 		refs := NewRefs()
 		for _, w := range writes {
 			w.out = saved{}
@@ -281,6 +308,9 @@ func (h *Handler) transaction(rq *request, in inBundle) error {
 		out.Entry[w.index] = bundleEntry{Response: &entryResponse{Status: status,
 			Location: rec.Type + "/" + rec.ID + "/_history/" + strconv.FormatInt(rec.Version, 10),
 			Etag:     etag(rec.Version), LastModified: rec.Updated.UTC().Format(time.RFC3339Nano)}}
+	}
+	for _, d := range deletes {
+		out.Entry[d.index] = bundleEntry{Response: &entryResponse{Status: "204 No Content"}}
 	}
 	for _, i := range reads {
 		e := in.Entry[i]

@@ -395,25 +395,25 @@ func carePlanTo(cp *clinical.CarePlan) (fCarePlan, error) {
 }
 
 func init() {
-	register(typed[clinical.Encounter, fEncounter]{view: clinical.EncounterRecords, save: via(clinicalSvc, (*clinical.Service).SaveEncounter), from: encounterFrom, to: encounterTo,
+	register(typed[clinical.Encounter, fEncounter]{view: clinical.EncounterRecords, del: clinicalDelete(clinical.EncounterRecords.Type()), save: via(clinicalSvc, (*clinical.Service).SaveEncounter), from: encounterFrom, to: encounterTo,
 		elements: []string{"status", "statusHistory", "class", "type", "subject", "participant", "period", "reasonCode", "diagnosis", "location"}})
-	register(typed[clinical.Condition, fCondition]{view: clinical.ConditionRecords, save: via(clinicalSvc, (*clinical.Service).SaveCondition), from: conditionFrom, to: conditionTo,
+	register(typed[clinical.Condition, fCondition]{view: clinical.ConditionRecords, del: clinicalDelete(clinical.ConditionRecords.Type()), save: via(clinicalSvc, (*clinical.Service).SaveCondition), from: conditionFrom, to: conditionTo,
 		elements: []string{"clinicalStatus", "verificationStatus", "category", "severity", "code", "subject", "encounter",
 			"onsetDateTime", "abatementDateTime", "recordedDate", "recorder", "note"}})
-	register(typed[clinical.AllergyIntolerance, fAllergy]{view: clinical.AllergyRecords, save: via(clinicalSvc, (*clinical.Service).SaveAllergy), from: allergyFrom, to: allergyTo,
+	register(typed[clinical.AllergyIntolerance, fAllergy]{view: clinical.AllergyRecords, del: clinicalDelete(clinical.AllergyRecords.Type()), save: via(clinicalSvc, (*clinical.Service).SaveAllergy), from: allergyFrom, to: allergyTo,
 		elements: []string{"clinicalStatus", "verificationStatus", "type", "category", "criticality", "code", "patient",
 			"encounter", "onsetDateTime", "recordedDate", "recorder", "note", "reaction"}})
-	register(typed[clinical.Observation, fObservation]{view: clinical.ObservationRecords, save: via(clinicalSvc, (*clinical.Service).SaveObservation), from: observationFrom, to: observationTo,
+	register(typed[clinical.Observation, fObservation]{view: clinical.ObservationRecords, del: clinicalDelete(clinical.ObservationRecords.Type()), save: via(clinicalSvc, (*clinical.Service).SaveObservation), from: observationFrom, to: observationTo,
 		elements: []string{"status", "category", "code", "subject", "encounter", "effectiveDateTime", "effectivePeriod",
 			"effectiveInstant", "issued", "performer", "dataAbsentReason", "interpretation", "note", "hasMember", "derivedFrom",
 			"component", "valueQuantity", "valueCodeableConcept", "valueString", "valueBoolean", "valueRange", "valueDateTime"}})
-	register(typed[clinical.Procedure, fProcedure]{view: clinical.ProcedureRecords, save: via(clinicalSvc, (*clinical.Service).SaveProcedure), from: procedureFrom, to: procedureTo,
+	register(typed[clinical.Procedure, fProcedure]{view: clinical.ProcedureRecords, del: clinicalDelete(clinical.ProcedureRecords.Type()), save: via(clinicalSvc, (*clinical.Service).SaveProcedure), from: procedureFrom, to: procedureTo,
 		elements: []string{"status", "code", "subject", "encounter", "performedDateTime", "performedPeriod", "performer",
 			"reasonCode", "bodySite", "outcome", "note"}})
-	register(typed[clinical.Immunization, fImmunization]{view: clinical.ImmunizationRecords, save: via(clinicalSvc, (*clinical.Service).SaveImmunization), from: immunizationFrom, to: immunizationTo,
+	register(typed[clinical.Immunization, fImmunization]{view: clinical.ImmunizationRecords, del: clinicalDelete(clinical.ImmunizationRecords.Type()), save: via(clinicalSvc, (*clinical.Service).SaveImmunization), from: immunizationFrom, to: immunizationTo,
 		elements: []string{"status", "statusReason", "vaccineCode", "patient", "encounter", "occurrenceDateTime", "primarySource",
 			"lotNumber", "expirationDate", "site", "route", "doseQuantity", "performer", "protocolApplied"}})
-	register(typed[clinical.CarePlan, fCarePlan]{view: clinical.CarePlanRecords, save: via(clinicalSvc, (*clinical.Service).SaveCarePlan), from: carePlanFrom, to: carePlanTo,
+	register(typed[clinical.CarePlan, fCarePlan]{view: clinical.CarePlanRecords, del: clinicalDelete(clinical.CarePlanRecords.Type()), save: via(clinicalSvc, (*clinical.Service).SaveCarePlan), from: carePlanFrom, to: carePlanTo,
 		elements: []string{"status", "intent", "title", "category", "subject", "encounter", "period", "author", "addresses",
 			"contained", "goal", "activity", "note"}})
 }

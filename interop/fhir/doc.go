@@ -160,12 +160,40 @@
 // given to created resources and conditional references must match exactly
 // one resource, else the transaction fails with an OperationOutcome naming
 // Bundle.entry[i]. Resources of unmodelled types in a transaction are kept
-// as sent (OriginalType). Delete is not offered: ehrkit's services mark
-// records (entered-in-error, cancelled, inactive) rather than erase them.
+// as sent (OriginalType).
+//
+// Delete. DELETE Type/id deletes through the owning service's delete entry
+// point (patient.Service.Delete, clinical.Service.Delete) in a
+// storage.Update: the record becomes a tombstone (storage.Tx.Delete), the
+// access guard checks the principal's delete permission (access.Delete) and
+// audits it, and the token needs the d of a SMART v2 scope
+// (user/Observation.cruds), else 403. The answer is 204, also when the
+// resource was deleted already or never existed (R4 http §3.1.0.7.1).
+// Afterwards a read is 410 Gone, a vread of an earlier version still
+// answers it, the history holds the deletion (request.method DELETE) and
+// searches no longer find it. Domain rules refuse a deletion with an
+// *ehrkit.InUseError (409 with an OperationOutcome): a Patient whose
+// compartment still holds records of other types (delete the chart first;
+// its identifiers are released when it goes), an Encounter that records of
+// its patient name. Conditional delete (DELETE Type?query) runs in single
+// mode (CapabilityStatement conditionalDelete: single): no match is 204
+// and deletes nothing, one match is deleted, several are 412 and nothing is
+// deleted. A transaction Bundle's DELETE Type/id entries run first, in the
+// transaction's storage.Update (R4 http §3.1.0.11.2), and answer
+// "204 No Content"; a refused one fails the whole transaction. Types whose
+// owning package offers no deletion answer 405:
+// MedicationRequest and ServiceRequest (the medication ledger signs
+// against them), Appointment and Schedule (the day ledger holds the
+// booking), DiagnosticReport (its results are observations of their own)
+// and the directory types (other records name them); their status is
+// updated instead (entered-in-error, cancelled, inactive). The
+// CapabilityStatement lists the delete interaction only for the types that
+// offer it.
 //
 // Search parameters read the index terms the owning packages compute
 // (Patient name, family, given, birthdate, gender, identifier, phone,
-// email; Observation code, date, patient, category, status, encounter;
+// email; Observation code, date, patient, category, status, encounter,
+// value-quantity;
 // Appointment date, actor, status; ... as the CapabilityStatement lists),
 // with _id and _lastUpdated everywhere, the prefixes eq, ne, lt, le, gt,
 // ge, sa, eb on dates and the modifiers :exact, :contains (strings), :not
@@ -174,6 +202,22 @@
 // (one key), _include, _revinclude, _summary=count, _total. Every clause is
 // checked on each record read, before the page is cut, so pages are full
 // and next links (an opaque _cursor) visit each result once.
+//
+// value-quantity (R4 search §3.1.1.4.9) takes [prefix]number,
+// [prefix]number|system|code or [prefix]number||code. Without a prefix (or
+// with eq) a number stands for the range its precision implies (§3.1.1.4.6:
+// 5.4 matches [5.35, 5.45), 100 matches [99.5, 100.5)) and ne for the
+// values outside it; sa matches values at or above the range's upper end,
+// eb values below its lower end; lt, le, gt, ge compare with the number
+// itself. A stored value is a point (its own precision is not widened).
+// With a code the quantities compare in the canonical unit of the code's
+// dimension (clinical.CanonicalQuantity: 100 mg/dL is 1 g/L), so a search
+// in mg/dL finds results sent in g/L; a code clinical does not convert
+// matches that code only. A system other than UCUM matches nothing: ehrkit
+// stores UCUM units. clinical indexes each Observation.valueQuantity twice
+// (clinical.TermValueNumber, clinical.TermValueQuantity) with
+// order-preserving keys (clinical.NumberKey), so the store applies the
+// range filters.
 //
 // Errors are OperationOutcomes: a *ehrkit.ValidationError is 422 with one
 // issue per problem and its FHIRPath expression (an Observation's patient

@@ -142,7 +142,7 @@ func questionnaireResponseTo(r *clinical.FormResponse) (fQuestionnaireResponse, 
 }
 
 func init() {
-	register(typed[clinical.FormResponse, fQuestionnaireResponse]{view: clinical.FormResponseRecords, save: via(clinicalSvc, (*clinical.Service).SaveFormResponse),
+	register(typed[clinical.FormResponse, fQuestionnaireResponse]{view: clinical.FormResponseRecords, del: clinicalDelete(clinical.FormResponseRecords.Type()), save: via(clinicalSvc, (*clinical.Service).SaveFormResponse),
 		from: questionnaireResponseFrom, to: questionnaireResponseTo,
 		elements: []string{"questionnaire", "status", "subject", "encounter", "authored", "author", "item"}})
 }

@@ -139,6 +139,6 @@ func fromGoals(cp *clinical.CarePlan) ([]fGoal, []fReference) {
 }
 
 func init() {
-	register(typed[clinical.PatientGoal, fGoal]{view: clinical.GoalRecords, save: via(clinicalSvc, (*clinical.Service).SaveGoal), from: goalFrom, to: goalTo,
+	register(typed[clinical.PatientGoal, fGoal]{view: clinical.GoalRecords, del: clinicalDelete(clinical.GoalRecords.Type()), save: via(clinicalSvc, (*clinical.Service).SaveGoal), from: goalFrom, to: goalTo,
 		elements: []string{"lifecycleStatus", "achievementStatus", "category", "description", "subject", "startDate", "target", "addresses", "note"}})
 }

@@ -629,27 +629,90 @@ func bodyIDOptional(raw []byte, typ, id string) error {
 	return nil
 }
 
-// delete serves DELETE Type/id.
+// delete serves DELETE Type/id: the record is deleted through its owning
+// service (a tombstone) and 204 answers, also when it was deleted already or
+// never existed (R4 http §3.1.0.7.1).
 func (h *Handler) delete(rq *request, typ, id string) error {
-	if err := rq.scopes.allow(typ, 'd'); err != nil {
+	del, err := h.deletable(rq, typ)
+	if err != nil {
 		return err
 	}
-	return errDelete
+	err = h.commit(rq.Context(), func(tx storage.Tx) error {
+		cur, err := tx.Get(rq.Context(), typ, id)
+		if errors.Is(err, ehrkit.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return h.remove(rq, tx, del, cur)
+	})
+	if err != nil {
+		return err
+	}
+	rq.w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
-// conditionalDelete serves DELETE Type?query.
+// conditionalDelete serves DELETE Type?query in single mode: no match
+// answers 204, one match is deleted (204), several fail with 412.
 func (h *Handler) conditionalDelete(rq *request, typ string) error {
-	if err := rq.scopes.allow(typ, 'd'); err != nil {
+	del, err := h.deletable(rq, typ)
+	if err != nil {
 		return err
 	}
-	return errDelete
+	cond, err := h.condition(rq.Context(), typ, rq.URL.RawQuery)
+	if err != nil {
+		return err
+	}
+	err = h.commit(rq.Context(), func(tx storage.Tx) error {
+		found, err := h.matches(rq.Context(), tx, cond, 2)
+		switch {
+		case err != nil:
+			return err
+		case len(found) > 1:
+			return precondition("the condition matches several resources")
+		case len(found) == 1:
+			return h.remove(rq, tx, del, found[0])
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	rq.w.WriteHeader(http.StatusNoContent)
+	return nil
 }
 
-// errDelete: ehrkit's domain services keep records and mark them
-// (entered-in-error, cancelled, inactive) rather than erase them, and only a
-// domain service writes its records.
+// deletable checks the request's scopes for deletions of typ and returns
+// the delete entry point of its owning package.
+func (h *Handler) deletable(rq *request, typ string) (deleter, error) {
+	if err := rq.scopes.allow(typ, 'd'); err != nil {
+		return nil, err
+	}
+	del, ok := deleterOf(typ)
+	if !ok {
+		return nil, errDelete
+	}
+	return del, nil
+}
+
+// remove deletes cur in tx when the scopes reach it.
+func (h *Handler) remove(rq *request, tx storage.Tx, del deleter, cur storage.Record) error {
+	if err := rq.scopes.allowRecord(cur, 'd'); err != nil {
+		return err
+	}
+	_, err := del(rq.Context(), tx, h.services, cur.ID)
+	return err
+}
+
+// errDelete answers a delete of a type whose owning package offers none:
+// orders, appointments and schedules are held by the medication and day
+// ledgers, reports by their results, directory entries by the records that
+// name them; they are marked (entered-in-error, cancelled, inactive)
+// instead.
 var errDelete = &httpError{status: http.StatusMethodNotAllowed, code: "not-supported",
-	msg: "delete is not offered: update the resource's status (entered-in-error, cancelled, inactive) instead"}
+	msg: "delete is not offered for this type: update the resource's status (entered-in-error, cancelled, inactive) instead"}
 
 // methods lists the interactions offered per resource type in the
 // CapabilityStatement.
@@ -677,6 +740,7 @@ func (h *Handler) capabilities(rq *request) {
 		UpdateCreate      bool     `json:"updateCreate"`
 		ConditionalCreate bool     `json:"conditionalCreate"`
 		ConditionalUpdate bool     `json:"conditionalUpdate"`
+		ConditionalDelete string   `json:"conditionalDelete,omitempty"`
 		SearchInclude     []string `json:"searchInclude,omitempty"`
 		SearchRevInclude  []string `json:"searchRevInclude,omitempty"`
 		SearchParam       []param  `json:"searchParam"`
@@ -687,6 +751,10 @@ func (h *Handler) capabilities(rq *request) {
 		r := resource{Type: t, Versioning: "versioned-update", ReadHistory: true, UpdateCreate: true, ConditionalCreate: true, ConditionalUpdate: true}
 		for _, i := range interactions {
 			r.Interaction = append(r.Interaction, code{i})
+		}
+		if _, ok := deleterOf(t); ok {
+			r.Interaction = append(r.Interaction, code{"delete"})
+			r.ConditionalDelete = "single"
 		}
 		for _, p := range paramsOf(t) {
 			r.SearchParam = append(r.SearchParam, param{Name: p.name, Type: p.kind.fhirType()})

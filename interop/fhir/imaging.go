@@ -138,7 +138,7 @@ func optionalTime(s string) (time.Time, error) {
 }
 
 func init() {
-	register(typed[clinical.ImagingStudy, fImagingStudy]{view: clinical.ImagingStudyRecords, save: via(clinicalSvc, (*clinical.Service).SaveImagingStudy),
+	register(typed[clinical.ImagingStudy, fImagingStudy]{view: clinical.ImagingStudyRecords, del: clinicalDelete(clinical.ImagingStudyRecords.Type()), save: via(clinicalSvc, (*clinical.Service).SaveImagingStudy),
 		from: imagingStudyFrom, to: imagingStudyTo,
 		elements: []string{"identifier", "status", "modality", "subject", "encounter", "started", "basedOn", "referrer",
 			"numberOfSeries", "numberOfInstances", "procedureCode", "description", "series"}})

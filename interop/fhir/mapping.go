@@ -56,7 +56,25 @@ type typed[T, F any] struct {
 	from     func(f *F, id string, refs *Refs) (T, error)
 	to       func(v *T) (F, error)
 	save     saver[T]
+	del      deleter // nil: the owning package offers no deletion of the type
 }
+
+// deleter is a domain package's transaction-scoped delete entry point: it
+// deletes record id of its type, or refuses under a domain rule, and
+// reports whether there was a record to delete.
+type deleter func(ctx context.Context, tx storage.Tx, s *Services, id string) (bool, error)
+
+// deleterOf returns the delete entry point of a resource type, if its
+// owning package offers one.
+func deleterOf(typ string) (deleter, bool) {
+	m, ok := registry[typ].(interface{ deleter() deleter })
+	if !ok || m.deleter() == nil {
+		return nil, false
+	}
+	return m.deleter(), true
+}
+
+func (m typed[T, F]) deleter() deleter { return m.del }
 
 // value is a Value of domain type T.
 type value[T any] struct {

@@ -119,7 +119,7 @@ func noteTo(n *clinical.Note) (fDocumentReference, error) {
 }
 
 func init() {
-	register(typed[clinical.Note, fDocumentReference]{view: clinical.NoteRecords, save: via(clinicalSvc, (*clinical.Service).SaveNote), from: noteFrom, to: noteTo,
+	register(typed[clinical.Note, fDocumentReference]{view: clinical.NoteRecords, del: clinicalDelete(clinical.NoteRecords.Type()), save: via(clinicalSvc, (*clinical.Service).SaveNote), from: noteFrom, to: noteTo,
 		elements: []string{"extension", "status", "docStatus", "type", "subject", "date", "author", "authenticator",
 			"description", "content", "context"}})
 }

@@ -53,7 +53,7 @@ const systemLanguage = "urn:ietf:bcp:47"
 
 func init() {
 	register(typed[patient.Patient, fPatient]{
-		view: patient.Records, save: via(patients, (*patient.Service).Save),
+		view: patient.Records, save: via(patients, (*patient.Service).Save), del: patientDelete,
 		elements: []string{"identifier", "active", "name", "telecom", "gender", "birthDate", "deceasedBoolean",
 			"deceasedDateTime", "address", "maritalStatus", "communication", "contact", "generalPractitioner",
 			"managingOrganization", "link"},

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ehrkit/ehrkit"
+	"github.com/ehrkit/ehrkit/clinical"
 	"github.com/ehrkit/ehrkit/internal/textfold"
 	"github.com/ehrkit/ehrkit/storage"
 )
@@ -25,10 +26,11 @@ const (
 	kindString
 	kindDate
 	kindReference
+	kindQuantity
 )
 
 func (k paramKind) fhirType() string {
-	return [...]string{"token", "string", "date", "reference"}[k]
+	return [...]string{"token", "string", "date", "reference", "quantity"}[k]
 }
 
 // termFormat says how the index term of a parameter holds its values.
@@ -95,7 +97,8 @@ var searchParams = map[string][]searchParam{
 		{name: "address-postalcode", kind: kindString, term: "postal"},
 	},
 	"Observation": append(patientParams(true), token("code", "code", fmtToken), date("date", "date"),
-		token("category", "category", fmtPlain), statusParam, encounterParam),
+		token("category", "category", fmtPlain), statusParam, encounterParam,
+		searchParam{name: "value-quantity", kind: kindQuantity, term: clinical.TermValueNumber}),
 	"Encounter": append(patientParams(true), date("date", "date"), statusParam, token("class", "class", fmtPlain)),
 	"Condition": append(patientParams(true), token("code", "code", fmtToken), token("category", "category", fmtPlain),
 		token("clinical-status", "clinical-status", fmtPlain), token("verification-status", "status", fmtPlain),
@@ -189,6 +192,7 @@ type searchValue struct {
 	refType  string
 	refID    string
 	missingB bool
+	qty      quantityValue // quantities
 }
 
 // searchSpec is a parsed search.
@@ -433,6 +437,16 @@ func parseValue(p searchParam, modifier, s string) (searchValue, error) {
 			return v, errors.New("malformed date")
 		}
 		v.lo, v.hi = lo, hi
+	case kindQuantity:
+		v.prefix = "eq"
+		if len(s) > 2 && slices.Contains(datePrefixes, s[:2]) {
+			v.prefix, s = s[:2], s[2:]
+		}
+		q, err := parseQuantity(s)
+		if err != nil {
+			return v, err
+		}
+		v.qty = q
 	case kindReference:
 		if i := strings.Index(s, "/_history/"); i >= 0 {
 			s = s[:i]
@@ -532,6 +546,10 @@ func (c clause) match(rec storage.Record) bool {
 		if rec.Compartment != "" {
 			have = []string{rec.Compartment}
 		}
+	case c.param.kind == kindQuantity && c.modifier == "":
+		return slices.ContainsFunc(c.values, func(v searchValue) bool {
+			return slices.ContainsFunc(termValues(rec, v.qty.term), v.qty.match(v.prefix))
+		})
 	default:
 		have = termValues(rec, c.param.term)
 	}
@@ -644,6 +662,8 @@ func (s *searchSpec) query() storage.Query {
 			case "ge":
 				q.Filters = append(q.Filters, storage.Filter{Term: c.param.term, Op: storage.Ge, Value: lo})
 			}
+		case kindQuantity:
+			q.Filters = append(q.Filters, v.qty.filters(v.prefix)...)
 		case kindReference:
 			val := v.refID
 			if c.param.format == fmtTyped {

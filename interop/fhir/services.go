@@ -60,3 +60,14 @@ func clinicalSvc(s *Services) *clinical.Service { return s.Clinical }
 func orders(s *Services) *rx.Service            { return s.Orders }
 func billingSvc(s *Services) *billing.Service   { return s.Billing }
 func scheduleSvc(s *Services) *schedule.Service { return s.Schedule }
+
+// clinicalDelete is the delete entry point of the clinical record type typ.
+func clinicalDelete(typ string) deleter {
+	return func(ctx context.Context, tx storage.Tx, s *Services, id string) (bool, error) {
+		return s.Clinical.Delete(ctx, tx, typ, id)
+	}
+}
+
+func patientDelete(ctx context.Context, tx storage.Tx, s *Services, id string) (bool, error) {
+	return s.Patients.Delete(ctx, tx, patient.ID(id))
+}

@@ -63,8 +63,8 @@ func Acks999(r io.Reader, opts ...Option) iter.Seq2[SetAck, error] {
 					return true
 				}
 				pos, err := strconv.Atoi(s.Element(2))
-				if err != nil {
-					return p.fail(&Error{Segment: "IK3", Position: p.rd.Position(), Element: 2, Message: "segment position is not a number"})
+				if err != nil || pos < 1 {
+					return p.fail(&Error{Segment: "IK3", Position: p.rd.Position(), Element: 2, Message: "segment position is not a number from 1"})
 				}
 				p.cur.Errors = append(p.cur.Errors, SegmentError{Segment: s.Element(1), Position: pos, Loop: s.Element(3), Code: s.Element(4)})
 			case "IK4":
@@ -72,8 +72,8 @@ func Acks999(r io.Reader, opts ...Option) iter.Seq2[SetAck, error] {
 					return true
 				}
 				el, err := strconv.Atoi(s.Component(1, 1))
-				if err != nil {
-					return p.fail(&Error{Segment: "IK4", Position: p.rd.Position(), Element: 1, Message: "element position is not a number"})
+				if err != nil || el < 1 {
+					return p.fail(&Error{Segment: "IK4", Position: p.rd.Position(), Element: 1, Message: "element position is not a number from 1"})
 				}
 				e := &p.cur.Errors[len(p.cur.Errors)-1]
 				e.Element, e.ElementCode = el, s.Element(3)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Leniency names one relaxation of strict reading. Combine with |.
@@ -305,6 +306,11 @@ func (r *Reader) split(raw []byte) (Segment, error) {
 			return Segment{}, r.fail("", 0, "not a segment identifier")
 		}
 	}
+	for i, e := range el[1:] {
+		if msg := r.badText(e); msg != "" {
+			return Segment{}, r.fail(id, i+1, msg)
+		}
+	}
 	s := Segment{el: el, delim: r.delim}
 	for _, e := range mandatory[id] {
 		if s.Element(e) == "" {
@@ -312,6 +318,23 @@ func (r *Reader) split(raw []byte) (Segment, error) {
 		}
 	}
 	return s, nil
+}
+
+// badText says what is wrong with an element's bytes, "" when nothing: the
+// X12 basic and extended character sets (ASC X12 005010 TR3s, appendix B.1.1.2)
+// hold no control characters, so a NUL or other control byte that is not one
+// of the interchange's delimiters is refused, and so is text that is not
+// valid UTF-8.
+func (r *Reader) badText(e string) string {
+	for i := 0; i < len(e); i++ {
+		if c := e[i]; (c < 0x20 || c == 0x7f) && c != r.delim.Component && c != r.delim.Repetition {
+			return "control character in an element"
+		}
+	}
+	if !utf8.ValidString(e) {
+		return "element is not valid UTF-8"
+	}
+	return ""
 }
 
 func (r *Reader) envelope(s Segment) error {

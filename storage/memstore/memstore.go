@@ -14,8 +14,15 @@ import (
 // Option configures a Store.
 type Option func(*Store)
 
-// WithClock sets the clock that stamps record and change times.
-func WithClock(c ehrkit.Clock) Option { return func(s *Store) { s.clock = c } }
+// WithClock sets the clock that stamps record and change times; nil keeps the
+// system clock.
+func WithClock(c ehrkit.Clock) Option {
+	return func(s *Store) {
+		if c != nil {
+			s.clock = c
+		}
+	}
+}
 
 type key struct{ typ, id string }
 

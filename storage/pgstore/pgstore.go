@@ -27,9 +27,15 @@ type options struct {
 	readOnly bool
 }
 
-// WithClock sets the clock that stamps record and change times (default: the
-// system clock).
-func WithClock(c ehrkit.Clock) Option { return func(o *options) { o.clock = c } }
+// WithClock sets the clock that stamps record and change times (default, and
+// for nil: the system clock).
+func WithClock(c ehrkit.Clock) Option {
+	return func(o *options) {
+		if c != nil {
+			o.clock = c
+		}
+	}
+}
 
 // WithLogger sets the logger for migrations and rollback failures (default:
 // discard). Log lines carry opaque ids only.

@@ -22,8 +22,15 @@ import (
 // Option configures a Store.
 type Option func(*Store)
 
-// WithClock sets the clock that stamps record versions and changes.
-func WithClock(c ehrkit.Clock) Option { return func(s *Store) { s.clock = c } }
+// WithClock sets the clock that stamps record versions and changes; nil keeps
+// the system clock.
+func WithClock(c ehrkit.Clock) Option {
+	return func(s *Store) {
+		if c != nil {
+			s.clock = c
+		}
+	}
+}
 
 // WithLogger sets the logger for schema migrations and close failures. Log
 // records carry no record data. The default discards everything.

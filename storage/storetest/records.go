@@ -410,6 +410,19 @@ func testUpdatedTime(t *testing.T, h Harness) {
 	}
 }
 
+// testNilClock: a store opened with a nil clock stamps writes with the system
+// clock instead of panicking on the first write.
+func testNilClock(t *testing.T, h Harness) {
+	s := h.Open(t, nil)
+	before := stamp(time.Now())
+	out := put(t, s, rec("Patient", "p1"), storage.Any)
+	after := stamp(time.Now()).Add(time.Microsecond)
+	assert.False(t, out.Updated.Before(before) || out.Updated.After(after), "rule: with a nil clock, Updated is the system time (got %v, want within [%v, %v])", out.Updated, before, after)
+	for _, c := range changesSince(t, s, 0) {
+		assert.False(t, c.Time.Before(before) || c.Time.After(after), "rule: with a nil clock, Change.Time is the system time (got %v)", c.Time)
+	}
+}
+
 func testLabels(t *testing.T, h Harness) {
 	s, _ := open(t, h)
 	ctx := context.Background()

@@ -19,7 +19,8 @@ import (
 
 // Harness tells the suite how to open a backend.
 type Harness struct {
-	// Open returns a fresh, empty store; it is closed and its data removed when t ends.
+	// Open returns a fresh, empty store; it is closed and its data removed when t ends. A nil clock
+	// is passed through to the backend's clock option, which must fall back to the system clock.
 	Open func(t testing.TB, clock ehrkit.Clock) storage.Store
 	// Place, for backends that persist, returns an opener bound to a fresh location: every call opens a
 	// new handle onto the same data (used to test restart / resume). nil for memory backends.
@@ -45,6 +46,7 @@ func Run(t *testing.T, h Harness) {
 		{"TxReadsOwnWrites", testTxReadsOwnWrites},
 		{"Isolation", testIsolation},
 		{"UpdatedTime", testUpdatedTime},
+		{"NilClock", testNilClock},
 		{"Labels", testLabels},
 		{"QueryOperators", testQueryOperators},
 		{"QuerySort", testQuerySort},
