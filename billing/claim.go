@@ -80,10 +80,13 @@ const (
 // Claim is a claim to one payer for one patient: professional unless Type
 // says institutional, when Facility carries the institutional facts.
 type Claim struct {
-	ID                 string          `json:"id"`
-	Patient            string          `json:"patient"` // patient id
-	Status             ClaimStatus     `json:"status"`
-	Type               string          `json:"type,omitempty"` // Professional (when empty) or Institutional
+	ID      string      `json:"id"`
+	Patient string      `json:"patient"` // patient id
+	Status  ClaimStatus `json:"status"`
+	// Type is Professional (when empty) or Institutional, the claim types
+	// ehrkit submits; an imported claim keeps another FHIR claim-type code
+	// (pharmacy, oral, vision) as sent, which Scrub refuses.
+	Type               string          `json:"type,omitempty"`
 	Facility           *FacilityClaim  `json:"facility,omitempty"`
 	Currency           string          `json:"currency"`
 	Payer              string          `json:"payer"` // payer id (X12 NM109 of loop 2010BB)

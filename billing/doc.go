@@ -27,9 +27,10 @@
 // paid / denied → appealed ([CanTransition]). [Scrub] lists every problem a
 // payer would reject before submission. [Price] finds a payer's fee on a
 // service date. The [Service] stores claims and coverages in the patient's
-// compartment (SaveClaim and SaveCoverage are its transaction-scoped entry
-// points: the patient, subscriber and payer organization are checked in the
-// caller's transaction) and posts payments with the billing.post permission,
+// compartment (SaveClaim, SaveCoverage and SaveAccount are its
+// transaction-scoped entry points: the patient, subscriber, guarantor,
+// coverages and payer organization are checked in the caller's
+// transaction; PostPaymentTx posts a payment in the caller's transaction) and posts payments with the billing.post permission,
 // idempotently by reference (a check or EFT trace); [Claim.Balance] is exact
 // and keeps patient-responsibility adjustments due. [Groups] declares the
 // record types for the access policy.
@@ -67,8 +68,10 @@
 // guarantor's account (a patient id, as Invoice.Recipient and
 // Coverage.Subscriber name one): a section for the guarantor's own
 // account, for every patient whose coverage names the guarantor as
-// subscriber and for every patient whose invoice is addressed to the
-// guarantor, and the totals ([NewGuarantorStatement]). [Summarize] counts
+// subscriber or whose [Account] names the guarantor, and for every patient
+// whose invoice is addressed to the guarantor, and the totals
+// ([NewGuarantorStatement]). An account also lists the patient's coverages
+// in billing order. [Summarize] counts
 // the self-pay lines of issued invoices as patient charges and payments.
 //
 // A payer's payment that posts to a claim after its patient share was

@@ -14,8 +14,9 @@ import (
 
 // GuarantorStatement is the account of a guarantor as of a day: one
 // section per patient the guarantor answers for (the guarantor's own
-// account, the patients whose coverage names the guarantor as subscriber,
-// and the patients whose invoices are addressed to the guarantor), in
+// account, the patients whose coverage names the guarantor as subscriber
+// or whose account names the guarantor, and the patients whose invoices are
+// addressed to the guarantor), in
 // patient order, each a patient's Statement, and the totals over them.
 // A patient with nothing open has no section.
 type GuarantorStatement struct {
@@ -65,7 +66,8 @@ func NewGuarantorStatement(guarantor string, sections []Statement, asOf time.Tim
 }
 
 // GuarantorStatement builds the statement of a guarantor (a patient id)
-// from the stored coverages, claims and invoices (NewGuarantorStatement).
+// from the stored coverages, accounts, claims and invoices
+// (NewGuarantorStatement).
 func (s *Service) GuarantorStatement(ctx context.Context, guarantor string, asOf time.Time, currency string) (GuarantorStatement, error) {
 	patients := map[string]bool{guarantor: true}
 	err := each(ctx, s.store, coverages, storage.Query{Filters: []storage.Filter{{Term: "subscriber", Op: storage.Eq, Value: guarantor}}},
@@ -82,6 +84,16 @@ func (s *Service) GuarantorStatement(ctx context.Context, guarantor string, asOf
 		func(is iter.Seq[Invoice]) error {
 			for inv := range is {
 				patients[inv.Patient] = true
+			}
+			return nil
+		})
+	if err != nil {
+		return GuarantorStatement{}, err
+	}
+	err = each(ctx, s.store, accounts, storage.Query{Filters: []storage.Filter{{Term: "guarantor", Op: storage.Eq, Value: guarantor}}},
+		func(as iter.Seq[Account]) error {
+			for a := range as {
+				patients[a.Patient] = true
 			}
 			return nil
 		})

@@ -1,6 +1,7 @@
 package billing_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -18,17 +19,19 @@ import (
 // TestGuarantorStatement states the account of p1 as guarantor, on every
 // backend: p1's own claims (the practice, report_test.go), p2 whose coverage
 // names p1 as subscriber (relationship child, FHIR subscriber-relationship),
-// and p3 whose invoice is addressed to p1. By hand, as of 03-02:
+// p3 whose invoice is addressed to p1, and p4 whose account names p1 as
+// guarantor. By hand, as of 03-02:
 //
 //	p1  A: PR-2 20.00 less 15.00 cash = 5.00 (56 days); B: 200.00 from insurance
 //	p2  INV-2, 99401 × 1 at 45.50 on 02-20, self-pay    = 45.50 (10 days)
 //	p3  INV-3, 99401 × 2 at 45.50 on 02-20, self-pay    = 91.00 (10 days)
-//	due 5.00 + 45.50 + 91.00 = 141.50; aging 0-30: 136.50, 31-60: 5.00
+//	p4  INV-4, 99401 × 1 at 45.50 on 02-20, self-pay    = 45.50 (10 days)
+//	due 5.00 + 45.50 + 91.00 + 45.50 = 187.00; aging 0-30: 182.00, 31-60: 5.00
 func TestGuarantorStatement(t *testing.T) {
 	clock := ehrkit.NewFakeClock(day(1, 5))
 	testbackends.RunClock(t, clock, func(t *testing.T, s storage.Store) {
 		ctx := access.WithPrincipal(t.Context(), biller)
-		for _, p := range []string{"p1", "p3", "p4"} {
+		for _, p := range []string{"p1", "p3", "p4", "p5"} {
 			addPatient(t, ctx, s, p)
 		}
 		pr := newPractice(t, ctx, s, clock)
@@ -43,10 +46,29 @@ func TestGuarantorStatement(t *testing.T) {
 			return &billing.Charge{Procedure: ehrkit.Coding{System: ehrkit.SystemCPT, Code: "99401"}, Units: decimal.NewFromInt(units),
 				UnitFee: usd(t, "45.50"), ServiceDate: day(2, 20)}
 		}
+		cov := coverageOf(t, ctx, s, "p2")
+		account := billing.Account{ID: "acc-4", Patient: "p4", Status: billing.AccountActive, Guarantor: "p1", Coverages: []string{cov, cov, "nope"}}
+		save := func(a billing.Account) error {
+			return access.Trusted(s).Update(ctx, func(tx storage.Tx) error { _, err := pr.svc.SaveAccount(ctx, tx, a); return err })
+		}
+		var ve *ehrkit.ValidationError
+		require.ErrorAs(t, save(account), &ve)
+		assert.True(t, ve.Has("coverages[1]", ehrkit.IssueDuplicate))
+		account.Coverages, account.Status = []string{cov, "nope"}, "closed"
+		require.ErrorAs(t, save(account), &ve)
+		assert.True(t, ve.Has("status", ehrkit.IssueCodeInvalid))
+		account.Status = billing.AccountActive
+		require.ErrorAs(t, save(account), &ve)
+		assert.True(t, ve.Has("coverages[0]", ehrkit.IssueBusinessRule), "p2's coverage, not p4's")
+		assert.True(t, ve.Has("coverages[1]", ehrkit.IssueValue), "no such coverage")
+		account.Coverages = nil
+		require.NoError(t, save(account))
+
 		clock.Set(day(3, 1))
 		for _, inv := range []billing.Invoice{
 			{Number: "INV-2", Patient: "p2", Currency: "USD", Lines: []billing.InvoiceLine{{Charge: visit(1)}}},
 			{Number: "INV-3", Patient: "p3", Recipient: "p1", Currency: "USD", Lines: []billing.InvoiceLine{{Charge: visit(2)}}},
+			{Number: "INV-4", Patient: "p4", Currency: "USD", Lines: []billing.InvoiceLine{{Charge: visit(1)}}},
 		} {
 			_, err := pr.svc.CreateInvoice(ctx, inv)
 			require.NoError(t, err)
@@ -56,16 +78,16 @@ func TestGuarantorStatement(t *testing.T) {
 
 		g, err := pr.svc.GuarantorStatement(ctx, "p1", day(3, 2), "USD")
 		require.NoError(t, err)
-		require.Len(t, g.Patients, 3)
+		require.Len(t, g.Patients, 4)
 		var who, due []string
 		for _, st := range g.Patients {
 			who, due = append(who, st.Patient), append(due, st.PatientDue().String())
 		}
-		assert.Equal(t, []string{"p1", "p2", "p3"}, who)
-		assert.Equal(t, []string{"5.00 USD", "45.50 USD", "91.00 USD"}, due)
-		assert.Equal(t, "141.50 USD", g.PatientDue().String())
+		assert.Equal(t, []string{"p1", "p2", "p3", "p4"}, who)
+		assert.Equal(t, []string{"5.00 USD", "45.50 USD", "91.00 USD", "45.50 USD"}, due)
+		assert.Equal(t, "187.00 USD", g.PatientDue().String())
 		assert.Equal(t, "200.00 USD", g.Ledger.InsuranceDue().String(), "B")
-		assert.Equal(t, []string{"136.50 USD", "5.00 USD", "0.00 USD", "0.00 USD", "0.00 USD"}, money(t, g.PatientAging[:]...))
+		assert.Equal(t, []string{"182.00 USD", "5.00 USD", "0.00 USD", "0.00 USD", "0.00 USD"}, money(t, g.PatientAging[:]...))
 		require.Len(t, g.Patients[2].Invoices, 1)
 		assert.Equal(t, "INV-3", g.Patients[2].Invoices[0].Number)
 
@@ -73,7 +95,7 @@ func TestGuarantorStatement(t *testing.T) {
 		require.NoError(t, err)
 		require.Len(t, own.Patients, 1, "p2 answers for no one else")
 		assert.Equal(t, "45.50 USD", own.PatientDue().String())
-		none, err := pr.svc.GuarantorStatement(ctx, "p4", day(3, 2), "USD")
+		none, err := pr.svc.GuarantorStatement(ctx, "p5", day(3, 2), "USD")
 		require.NoError(t, err)
 		assert.Empty(t, none.Patients)
 		assert.True(t, none.PatientDue().IsZero())
@@ -83,4 +105,15 @@ func TestGuarantorStatement(t *testing.T) {
 		_, err = billing.NewGuarantorStatement("p1", g.Patients, day(3, 2), "EUR")
 		require.ErrorIs(t, err, billing.ErrCurrencyMismatch)
 	})
+}
+
+// coverageOf is the id of the patient's one stored coverage.
+func coverageOf(t *testing.T, ctx context.Context, s storage.Store, pat string) string {
+	t.Helper()
+	for c, err := range billing.CoverageRecords.All(ctx, s, storage.Query{Type: billing.CoverageType, Compartment: pat}) {
+		require.NoError(t, err)
+		return c.ID
+	}
+	t.Fatalf("no coverage of %s", pat)
+	return ""
 }

@@ -38,11 +38,11 @@ var claims = storage.Kind[Claim]{
 var ClaimRecords = claims.View()
 
 // Groups returns the record-type groups of billing for an access policy
-// (access.DefaultPolicy): claims, remittances and invoices are billing records, coverages the
+// (access.DefaultPolicy): claims, remittances, invoices and accounts are billing records, coverages the
 // patient's insurance. Each call returns fresh slices.
 func Groups() []access.Group {
 	return []access.Group{
-		{Class: access.ClassBilling, Types: []string{ClaimType, RemittanceType, InvoiceType}},
+		{Class: access.ClassBilling, Types: []string{ClaimType, RemittanceType, InvoiceType, AccountType}},
 		{Class: access.ClassCoverage, Types: []string{CoverageType}},
 	}
 }
@@ -96,7 +96,9 @@ func (s *Service) Store() storage.Store { return s.store }
 // transaction-scoped entry point for importers): the claim is validated, its
 // patient checked in tx (it exists and was not merged away), and an update
 // may not move it to another patient. The id is the caller's; the claim's
-// invoice link (Claim.Invoice) is kept as stored.
+// invoice link (Claim.Invoice) is kept as stored, and so are its payments
+// and status when the claim saved carries no payments (a FHIR Claim holds
+// none: re-importing it does not erase what was posted).
 func (s *Service) SaveClaim(ctx context.Context, tx storage.Tx, c Claim) (storage.Outcome, error) {
 	if err := ehrkit.Tolerate(ctx, c.Validate()); err != nil {
 		return "", err
@@ -112,6 +114,9 @@ func (s *Service) SaveClaim(ctx context.Context, tx storage.Tx, c Claim) (storag
 		c.Invoice = "" // the invoice link is the billing service's (CreateInvoice)
 		if previous != nil {
 			c.Invoice = previous.Invoice
+			if len(c.Payments) == 0 && len(previous.Payments) > 0 {
+				c.Payments, c.Status = previous.Payments, previous.Status
+			}
 		}
 		if previous == nil || previous.Patient == c.Patient {
 			return nil
@@ -226,33 +231,61 @@ func transition(c *Claim, to ClaimStatus) error {
 // in one transaction on the claim record, so concurrent postings conflict
 // and the loser re-checks.
 func (s *Service) PostPayment(ctx context.Context, claimID string, p Payment) (Claim, error) {
-	return update(ctx, s.store, claims, claimID, func(tx storage.Tx, c *Claim) error {
-		if err := access.Require(ctx, s.store, access.PermBillingPost, c.Patient); err != nil {
+	p.Posted = time.Time{}
+	return update(ctx, s.store, claims, claimID, func(tx storage.Tx, c *Claim) error { return s.post(ctx, tx, c, p) })
+}
+
+// PostPaymentTx posts a payment as PostPayment does, inside the caller's
+// transaction (the transaction-scoped entry point for importers: a FHIR
+// ExplanationOfBenefit), and says whether it was posted (storage.Updated)
+// or already held (storage.Unchanged). A payment whose Posted time is set
+// keeps it (the day a payer adjudicated, as the source says); otherwise it
+// is posted now.
+func (s *Service) PostPaymentTx(ctx context.Context, tx storage.Tx, claimID string, p Payment) (storage.Outcome, error) {
+	out := storage.Unchanged
+	_, err := modify(ctx, tx, claims, claimID, func(tx storage.Tx, c *Claim) error {
+		if err := s.post(ctx, tx, c, p); err != nil {
 			return err
 		}
-		for _, q := range c.Payments {
-			if q.Reference == p.Reference && q.Payer == p.Payer {
-				return errUnchanged
-			}
-		}
-		if err := validatePayment(c, p); err != nil {
-			return err
-		}
-		if p.Payer == PatientPayer && c.Invoice != "" {
-			var v ehrkit.Issues
-			v.Add("payer", ehrkit.IssueBusinessRule, "the patient's share is on an open invoice: post to the invoice")
-			return v.Err()
-		}
-		if p.Method == MethodRefund {
-			if err := checkCredit(c, p); err != nil {
-				return err
-			}
-		}
-		p.Posted = s.clock.Now().UTC().Truncate(time.Microsecond)
-		c.Payments = append(c.Payments, p)
-		adjudicate(c, p.Adjudication)
-		return restate(ctx, tx, c)
+		out = storage.Updated
+		return nil
 	})
+	if err != nil {
+		return "", err
+	}
+	return out, nil
+}
+
+// post applies payment p to claim c read in tx (PostPayment).
+func (s *Service) post(ctx context.Context, tx storage.Tx, c *Claim, p Payment) error {
+	if err := access.Require(ctx, s.store, access.PermBillingPost, c.Patient); err != nil {
+		return err
+	}
+	for _, q := range c.Payments {
+		if q.Reference == p.Reference && q.Payer == p.Payer {
+			return errUnchanged
+		}
+	}
+	if err := validatePayment(c, p); err != nil {
+		return err
+	}
+	if p.Payer == PatientPayer && c.Invoice != "" {
+		var v ehrkit.Issues
+		v.Add("payer", ehrkit.IssueBusinessRule, "the patient's share is on an open invoice: post to the invoice")
+		return v.Err()
+	}
+	if p.Method == MethodRefund {
+		if err := checkCredit(c, p); err != nil {
+			return err
+		}
+	}
+	if p.Posted.IsZero() {
+		p.Posted = s.clock.Now()
+	}
+	p.Posted = p.Posted.UTC().Truncate(time.Microsecond)
+	c.Payments = append(c.Payments, p)
+	adjudicate(c, p.Adjudication)
+	return restate(ctx, tx, c)
 }
 
 // checkCredit refuses a refund larger than the credit the claim holds.

@@ -26,7 +26,7 @@ const (
 // services, to be mounted at /fhir. A request names a demo login by its
 // development token; the access policy then decides, as for the pages.
 func (a *app) fhirAPI() (http.Handler, error) {
-	services := &fhir.Services{Patients: a.patients, Directory: directory.NewService(a.store), Clinical: a.clin, Schedule: a.sched, Orders: a.orders, Lab: a.labs}
+	services := &fhir.Services{Patients: a.patients, Directory: directory.NewService(a.store), Clinical: a.clin, Schedule: a.sched, Orders: a.orders, Lab: a.labs, Billing: a.bill}
 	h, err := fhir.NewHandler(a.store, services, fhir.WithTokenVerifier(fhir.TokenVerifierFunc(a.verifyToken)))
 	if err != nil {
 		return nil, err

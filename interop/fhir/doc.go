@@ -33,8 +33,8 @@
 // urn:uuid: references, forward ones included, are resolved first.
 // ImportPaths walks folders for .json and .ndjson files and imports them in
 // stages by the resource type their name starts with, as Bulk Data exports
-// name them: patients first, then encounters and schedules, then everything
-// else, so that the records a resource names exist when it is checked.
+// name them: patients first, then encounters, schedules, coverages and
+// claims, then everything else, so that the records a resource names exist when it is checked.
 // Within a stage two files are imported at a time, so one file's parsing
 // overlaps the other's writing.
 //
@@ -110,6 +110,23 @@
 //     refused. The schedule-availability extension carries the availability
 //     rules losslessly; a Schedule without it imports with time zone UTC and
 //     no availability.
+//   - Claim ↔ billing.Claim, saved through billing.Service.SaveClaim:
+//     status draft is a draft claim, active a submitted one; items are
+//     charges. The claim-state extension carries what FHIR's Claim has no
+//     element for (lifecycle status, payments, NPIs, member id,
+//     institutional facts, submission), so a claim round-trips; re-importing
+//     a Claim keeps the payments posted to it.
+//   - ExplanationOfBenefit → a billing.Payment posted to the claim it names
+//     through billing.Service.PostPaymentTx, once per EOB id, its CMS Blue
+//     Button adjudications read as X12 CAS adjustments; it is exported
+//     within its Claim.
+//   - Coverage ↔ billing.Coverage, saved through
+//     billing.Service.SaveCoverage; the payer's X12 id is the payor's
+//     identifier of system https://ehrkit.dev/fhir/sid/x12-payer-id.
+//   - Invoice ← billing.Invoice, exported only: billing creates invoices,
+//     pricing their lines from the claims they bill.
+//   - Account ↔ billing.Account, saved through billing.Service.SaveAccount:
+//     the patient, the coverages in priority order and the guarantor.
 //
 // Slots are not mapped: ehrkit computes free slots on demand
 // (schedule.Service.FreeSlots) rather than storing them, so Slot resources

@@ -410,7 +410,11 @@ func (h *Handler) save(ctx context.Context, tx storage.Tx, p parsed, expect int6
 	if _, err := p.value.save(sctx, tx, h.services); err != nil {
 		return saved{}, err
 	}
-	rec, err := tx.Get(ctx, p.typ, id)
+	typ := p.typ
+	if r, ok := p.value.(recordedOn); ok {
+		typ, id = r.recordedOn()
+	}
+	rec, err := tx.Get(ctx, typ, id)
 	if err != nil {
 		return saved{}, err
 	}

@@ -166,6 +166,17 @@ var fewerImport = map[string]int{
 	// An ehrkit form response names its form and its patient; three examples
 	// have no questionnaire (one also no patient).
 	"QuestionnaireResponse": 2,
+	// An ehrkit ExplanationOfBenefit is a payment posted to a stored claim;
+	// the two examples name claims (Claim/100150, Claim/100152) no example
+	// store holds, and are refused at "claim".
+	"ExplanationOfBenefit": 0,
+	// An ehrkit coverage carries what a claim needs from it: the payer's
+	// electronic id (X12 NM109 of loop 2010BB) and the member id; the
+	// examples have no payer id, three no subscriberId.
+	"Coverage": 0,
+	// Invoices are created by billing, which prices their lines from the
+	// claims they bill: an Invoice is exported, not imported.
+	"Invoice": 0,
 }
 
 // TestOfficialExamples parses and maps every official R4 example of each

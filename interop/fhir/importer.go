@@ -177,8 +177,8 @@ func (im *Importer) ImportFile(ctx context.Context, path string) error {
 // Observation's patient and encounter must exist), so files are imported in
 // stages by the resource type their name starts with, as bulk data exports
 // name them ("Patient.ndjson", "Encounter.000.ndjson"): patients and
-// organizations first, then encounters, schedules, practitioners and
-// locations, then everything else (Bundles, which carry their patients,
+// organizations first, then encounters, schedules, practitioners,
+// locations, coverages and claims, then everything else (Bundles, which carry their patients,
 // included). Within a stage two files are imported at a time, so
 // that one file's parsing overlaps the other's writing (a Bundle is written
 // only once its references are resolved); the report counts them all.
@@ -215,14 +215,16 @@ func (im *Importer) ImportPaths(ctx context.Context, paths ...string) error {
 
 // stage is the import stage of a file by the resource type its name starts
 // with: 0 for patients and organizations, 1 for the encounters, schedules,
-// practitioners and locations other records name, 2 for the rest.
+// practitioners, locations, coverages and claims other records name
+// (an Account its coverages, an ExplanationOfBenefit its claim), 2 for the
+// rest.
 func stage(name string) int {
 	typ, _, _ := strings.Cut(name, ".")
 	typ, _, _ = strings.Cut(typ, "-")
 	switch typ {
 	case "Patient", "Organization":
 		return 0
-	case "Encounter", "Schedule", "Practitioner", "Location":
+	case "Encounter", "Schedule", "Practitioner", "Location", "Coverage", "Claim":
 		return 1
 	}
 	return 2

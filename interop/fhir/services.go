@@ -3,6 +3,7 @@ package fhir
 import (
 	"context"
 
+	"github.com/ehrkit/ehrkit/billing"
 	"github.com/ehrkit/ehrkit/clinical"
 	"github.com/ehrkit/ehrkit/directory"
 	"github.com/ehrkit/ehrkit/lab"
@@ -25,6 +26,7 @@ type Services struct {
 	Schedule  *schedule.Service
 	Orders    *rx.Service
 	Lab       *lab.Service
+	Billing   *billing.Service
 }
 
 // NewServices returns the services over store with their default options
@@ -42,7 +44,7 @@ func NewServices(store storage.Store) (*Services, error) {
 	}
 	chart := clinical.NewService(store)
 	return &Services{Patients: patients, Directory: directory.NewService(store), Clinical: chart, Schedule: schedule.NewService(store), Orders: orders,
-		Lab: lab.NewService(store, chart, lab.WithOrders(labOrders{}))}, nil
+		Lab: lab.NewService(store, chart, lab.WithOrders(labOrders{})), Billing: billing.NewService(store)}, nil
 }
 
 // via adapts a service's entry point (a method expression such as
@@ -56,6 +58,7 @@ func via[S, T any](svc func(*Services) S, save func(S, context.Context, storage.
 func patients(s *Services) *patient.Service     { return s.Patients }
 func clinicalSvc(s *Services) *clinical.Service { return s.Clinical }
 func orders(s *Services) *rx.Service            { return s.Orders }
+func billingSvc(s *Services) *billing.Service   { return s.Billing }
 func scheduleSvc(s *Services) *schedule.Service { return s.Schedule }
 
 // clinicalDelete is the delete entry point of the clinical record type typ.

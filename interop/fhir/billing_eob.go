@@ -1,0 +1,194 @@
+package fhir
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/ehrkit/ehrkit"
+	"github.com/ehrkit/ehrkit/billing"
+	"github.com/ehrkit/ehrkit/storage"
+)
+
+// ---- ExplanationOfBenefit
+//
+// An ExplanationOfBenefit is a payer's adjudication of a stored claim: it
+// imports as a billing.Payment posted to the claim it names through
+// (*billing.Service).PostPaymentTx, once (its id is the payment's
+// reference, the insurer's display or id its payer), on the day it was
+// created. payment.amount is the amount paid; each item's adjudication is a
+// line payment of the claim's item of the same sequence, with the CMS Blue
+// Button adjudication categories read as X12 CAS adjustments (X12 CARC
+// codes): line_prvdr_pmt_amt is paid, line_coinsrnc_amt is PR-2
+// (coinsurance), line_bene_ptb_ddctbl_amt PR-1 (deductible), and the
+// submitted charge less the allowed amount CO-45 (charge exceeds the fee
+// schedule). Amounts are rounded once to the currency (billing.Money.Round).
+// An outcome of complete or partial adjudicates the claim paid, error denies
+// it. The payment is exported within its claim (the claim-state extension),
+// so no ExplanationOfBenefit record is stored or exported; the REST handler
+// answers the write of one with its claim.
+
+const blueButton = "https://bluebutton.cms.gov/resources/variables/"
+
+type fEOB struct {
+	ResourceType string                    `json:"resourceType"`
+	ID           string                    `json:"id,omitempty"`
+	Patient      *fReference               `json:"patient"`
+	Created      string                    `json:"created"`
+	Insurer      *fBillingRef              `json:"insurer"`
+	Claim        *fReference               `json:"claim"`
+	Outcome      string                    `json:"outcome"`
+	Item         []fEOBItem                `json:"item,omitempty"`
+	Payment      *struct{ Amount *fMoney } `json:"payment,omitempty"`
+}
+
+type fEOBItem struct {
+	Sequence     int             `json:"sequence"`
+	Adjudication []fAdjudication `json:"adjudication,omitempty"`
+}
+
+type fAdjudication struct {
+	Category *fConcept `json:"category"`
+	Amount   *fMoney   `json:"amount,omitempty"`
+}
+
+// eobMapping imports ExplanationOfBenefit resources as claim payments.
+type eobMapping struct{}
+
+func (eobMapping) ResourceType() string { return "ExplanationOfBenefit" }
+
+func (eobMapping) Elements() []string {
+	return []string{"patient", "created", "insurer", "claim", "outcome", "item", "payment"}
+}
+
+// eobPayment is an imported ExplanationOfBenefit: the payment and the claim
+// it posts to.
+type eobPayment struct {
+	Claim   string
+	Payment billing.Payment
+}
+
+func (m eobMapping) Import(raw []byte, id string, refs *Refs) (Value, error) {
+	var f fEOB
+	if err := json.Unmarshal(raw, &f); err != nil {
+		return nil, fmt.Errorf("decode ExplanationOfBenefit: %w", err)
+	}
+	var v ehrkit.Issues
+	claim := refID(f.Claim, refs, billing.ClaimType)
+	v.Required("claim", claim != "")
+	p := billing.Payment{Reference: id, Method: billing.MethodEFT}
+	if f.Insurer != nil {
+		p.Payer = f.Insurer.Display
+		if p.Payer == "" {
+			p.Payer = toRef(&fReference{Reference: f.Insurer.Reference}, refs).ID
+		}
+	}
+	v.Required("insurer", p.Payer != "")
+	switch f.Outcome {
+	case "complete", "partial":
+		p.Adjudication = billing.ClaimPaid
+	case "error":
+		p.Adjudication = billing.ClaimDenied
+	}
+	var err error
+	if p.Posted, err = parseDateTime(f.Created); err != nil {
+		return nil, err
+	}
+	currency := ""
+	if f.Payment != nil && f.Payment.Amount != nil {
+		currency = f.Payment.Amount.Currency
+	}
+	amount := func(m *fMoney) (billing.Money, error) {
+		x, err := toMoney(m, currency)
+		if err != nil {
+			return x, err
+		}
+		return x.Round(), nil
+	}
+	for i, it := range f.Item {
+		lp := billing.LinePayment{Line: it.Sequence - 1}
+		byCat := map[string]billing.Money{}
+		for _, a := range it.Adjudication {
+			if a.Category == nil || len(a.Category.Coding) == 0 || a.Amount == nil {
+				continue
+			}
+			if currency == "" {
+				currency = a.Amount.Currency
+			}
+			x, err := amount(a.Amount)
+			if err != nil {
+				return nil, err
+			}
+			byCat[a.Category.Coding[0].Code] = x
+		}
+		if len(byCat) == 0 {
+			continue
+		}
+		v.Check(currency != "", ehrkit.Index("item", i), ehrkit.IssueRequired, "amounts need a currency")
+		lp.Paid = byCat[blueButton+"line_prvdr_pmt_amt"]
+		lp.Paid.Currency = currency
+		adjust := func(group, reason string, x billing.Money) {
+			if x.Amount.IsPositive() {
+				lp.Adjustments = append(lp.Adjustments, billing.Adjustment{Group: group, Reason: reason, Amount: x})
+			}
+		}
+		adjust("PR", "1", byCat[blueButton+"line_bene_ptb_ddctbl_amt"])
+		adjust("PR", "2", byCat[blueButton+"line_coinsrnc_amt"])
+		if sub, ok := byCat[blueButton+"line_sbmtd_chrg_amt"]; ok {
+			if allowed, ok := byCat[blueButton+"line_alowd_chrg_amt"]; ok {
+				adjust("CO", "45", billing.Money{Amount: sub.Amount.Sub(allowed.Amount), Currency: currency})
+			}
+		}
+		p.Lines = append(p.Lines, lp)
+	}
+	if f.Payment != nil && f.Payment.Amount != nil {
+		if p.Amount, err = amount(f.Payment.Amount); err != nil {
+			return nil, err
+		}
+	} else {
+		p.Amount = billing.Money{Currency: currency}
+		for _, l := range p.Lines {
+			p.Amount.Amount = p.Amount.Amount.Add(l.Paid.Amount)
+		}
+	}
+	v.Required("payment.amount.currency", p.Amount.Currency != "")
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	return eobValue{&value[eobPayment]{v: eobPayment{Claim: claim, Payment: p},
+		meta: storage.Meta{ID: id, Compartment: string(subjectOf(f.Patient, refs))}, saver: postEOB}}, nil
+}
+
+// recordedOn is a Value stored inside another record rather than as one
+// of its own: an ExplanationOfBenefit is a payment on its claim. The REST
+// handler answers a write of it with that record.
+type recordedOn interface {
+	recordedOn() (typ, id string)
+}
+
+// eobValue is an imported ExplanationOfBenefit, recorded on its claim.
+type eobValue struct{ *value[eobPayment] }
+
+func (v eobValue) recordedOn() (string, string) { return billing.ClaimType, v.v.Claim }
+
+// postEOB posts an imported ExplanationOfBenefit to its claim; a claim that
+// is not stored is an issue at "claim".
+func postEOB(ctx context.Context, tx storage.Tx, s *Services, e eobPayment) (storage.Outcome, error) {
+	out, err := s.Billing.PostPaymentTx(ctx, tx, e.Claim, e.Payment)
+	if errors.Is(err, ehrkit.ErrNotFound) {
+		var v ehrkit.Issues
+		v.Add("claim", ehrkit.IssueValue, "no such claim")
+		return "", v.Err()
+	}
+	if out == storage.Updated {
+		out = storage.Created // the payment is new
+	}
+	return out, err
+}
+
+func (eobMapping) Export(storage.Record) ([]byte, error) {
+	return nil, fmt.Errorf("fhir: ExplanationOfBenefit is exported within its Claim: %w", ehrkit.ErrUnsupported)
+}
+
+func init() { register(eobMapping{}) }
