@@ -9,6 +9,7 @@ import (
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/billing"
 	"github.com/ehrkit/ehrkit/storage"
+	"google.golang.org/protobuf/proto"
 )
 
 // ---- ExplanationOfBenefit
@@ -57,6 +58,12 @@ type fAdjudication struct {
 type eobMapping struct{}
 
 func (eobMapping) ResourceType() string { return "ExplanationOfBenefit" }
+
+func (m eobMapping) ImportResource(res proto.Message, id string, refs *Refs) (Value, error) {
+	return importRendered(m, res, id, refs)
+}
+
+func (eobMapping) decodesJSON() {}
 
 func (eobMapping) Elements() []string {
 	return []string{"patient", "created", "insurer", "claim", "outcome", "item", "payment"}

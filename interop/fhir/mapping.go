@@ -115,9 +115,15 @@ func (m typed[T, F]) Import(raw []byte, id string, refs *Refs) (Value, error) {
 
 // ImportResource renders res back to JSON for the structs F.
 func (m typed[T, F]) ImportResource(res proto.Message, id string, refs *Refs) (Value, error) {
+	return importRendered(m, res, id, refs)
+}
+
+// importRendered is ImportResource for a mapping that decodes FHIR JSON
+// (jsonMapping): it renders res and imports the JSON.
+func importRendered(m Mapping, res proto.Message, id string, refs *Refs) (Value, error) {
 	raw, err := renderResource(res)
 	if err != nil {
-		return nil, fmt.Errorf("render %s: %w", m.view.Type(), err)
+		return nil, fmt.Errorf("render %s: %w", m.ResourceType(), err)
 	}
 	return m.Import(raw, id, refs)
 }
