@@ -1,0 +1,35 @@
+package fhir
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/ehrkit/ehrkit"
+	dtpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/datatypes_go_proto"
+)
+
+// pbJSONExtension renders v as the JSON string value of an extension with
+// url (ehrkit's own extensions hold JSON documents), or no extension when v
+// encodes as an empty object.
+func pbJSONExtension(url string, v any) ([]*dtpb.Extension, error) {
+	b, err := json.Marshal(v)
+	if err != nil || string(b) == "{}" {
+		return nil, err
+	}
+	return []*dtpb.Extension{{Url: uri(url), Value: &dtpb.Extension_ValueX{
+		Choice: &dtpb.Extension_ValueX_StringValue{StringValue: &dtpb.String{Value: string(b)}}}}}, nil
+}
+
+// readJSONExtension decodes the JSON string value of the extension with url
+// into v; v is left as it is when there is no such extension.
+func readJSONExtension(exts []*dtpb.Extension, url string, v any) error {
+	for _, e := range exts {
+		if e.GetUrl().GetValue() == url {
+			if err := json.Unmarshal([]byte(e.GetValue().GetStringValue().GetValue()), v); err != nil {
+				return fmt.Errorf("%w: extension %s: %w", ehrkit.ErrInvalid, url, err)
+			}
+			return nil
+		}
+	}
+	return nil
+}
