@@ -33,3 +33,19 @@ func readJSONExtension(exts []*dtpb.Extension, url string, v any) error {
 	}
 	return nil
 }
+
+// pbUnsigned is the unsignedInt message of n, nil for 0 (an absent count).
+func pbUnsigned(n int) *dtpb.UnsignedInt {
+	if n <= 0 {
+		return nil
+	}
+	return &dtpb.UnsignedInt{Value: uint32(n)}
+}
+
+// pbCodingOpt is the Coding of c, nil for the zero coding.
+func pbCodingOpt(c ehrkit.Coding) *dtpb.Coding {
+	if c.IsZero() {
+		return nil
+	}
+	return pbCoding(c)
+}
