@@ -49,3 +49,13 @@ func pbCodingOpt(c ehrkit.Coding) *dtpb.Coding {
 	}
 	return pbCoding(c)
 }
+
+// pbIdentifiers is the Identifier message of each of ids.
+func pbIdentifiers(ids []ehrkit.Identifier, err *error) []*dtpb.Identifier {
+	return each(ids, func(id ehrkit.Identifier) *dtpb.Identifier { return pbIdentifier(id, err) })
+}
+
+// pbContactPoints is the ContactPoint message of each of cs.
+func pbContactPoints(cs []ehrkit.ContactPoint, err *error) []*dtpb.ContactPoint {
+	return each(cs, func(c ehrkit.ContactPoint) *dtpb.ContactPoint { return pbContactPoint(c, err) })
+}
