@@ -28,14 +28,6 @@ type fPeriod struct {
 	End   string `json:"end,omitempty"`
 }
 
-type fIdentifier struct {
-	Use    string    `json:"use,omitempty"`
-	Type   *fConcept `json:"type,omitempty"`
-	System string    `json:"system,omitempty"`
-	Value  string    `json:"value,omitempty"`
-	Period *fPeriod  `json:"period,omitempty"`
-}
-
 type fReference struct {
 	Reference string `json:"reference,omitempty"`
 	Display   string `json:"display,omitempty"`
@@ -198,6 +190,15 @@ func idRef(typ, id string) *fReference {
 	return fromRef(ehrkit.Ref(typ, id))
 }
 
+// each converts each element of in with fn.
+func each[A, B any](in []A, fn func(A) B) []B {
+	var out []B
+	for _, a := range in {
+		out = append(out, fn(a))
+	}
+	return out
+}
+
 // mapSlice converts each element of in with fn, stopping at the first error.
 func mapSlice[A, B any](in []A, fn func(A) (B, error)) ([]B, error) {
 	var out []B
@@ -209,44 +210,4 @@ func mapSlice[A, B any](in []A, fn func(A) (B, error)) ([]B, error) {
 		out = append(out, b)
 	}
 	return out, nil
-}
-
-// each converts each element of in with fn.
-func each[A, B any](in []A, fn func(A) B) []B {
-	var out []B
-	for _, a := range in {
-		out = append(out, fn(a))
-	}
-	return out
-}
-
-// fExtension is an extension whose value is a string; ehrkit's own extensions
-// hold JSON documents.
-type fExtension struct {
-	URL         string `json:"url"`
-	ValueString string `json:"valueString,omitempty"`
-}
-
-// jsonExtension renders v as the JSON string value of an extension with url,
-// or no extension when v encodes as an empty object.
-func jsonExtension(url string, v any) ([]fExtension, error) {
-	b, err := json.Marshal(v)
-	if err != nil || string(b) == "{}" {
-		return nil, err
-	}
-	return []fExtension{{URL: url, ValueString: string(b)}}, nil
-}
-
-// readExtension decodes the JSON string value of the extension with url into
-// v; v is left as it is when there is no such extension.
-func readExtension(exts []fExtension, url string, v any) error {
-	for _, e := range exts {
-		if e.URL == url {
-			if err := json.Unmarshal([]byte(e.ValueString), v); err != nil {
-				return fmt.Errorf("%w: extension %s: %w", ehrkit.ErrInvalid, url, err)
-			}
-			return nil
-		}
-	}
-	return nil
 }
