@@ -198,16 +198,3 @@ func each[A, B any](in []A, fn func(A) B) []B {
 	}
 	return out
 }
-
-// mapSlice converts each element of in with fn, stopping at the first error.
-func mapSlice[A, B any](in []A, fn func(A) (B, error)) ([]B, error) {
-	var out []B
-	for _, a := range in {
-		b, err := fn(a)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, b)
-	}
-	return out, nil
-}
