@@ -38,7 +38,7 @@ type fAccountGuarantor struct {
 func accountFrom(f *fAccount, id string, rs *Refs) (billing.Account, error) {
 	a := billing.Account{ID: id, Status: billing.AccountStatus(f.Status), Name: f.Name}
 	if len(f.Subject) > 0 {
-		a.Patient = refID(&f.Subject[0], rs, patient.RecordType)
+		a.Patient = jsonRefID(&f.Subject[0], rs, patient.RecordType)
 	}
 	covs := slices.Clone(f.Coverage)
 	slices.SortStableFunc(covs, func(x, y fAccountCoverage) int { return cmp.Compare(x.Priority, y.Priority) })
@@ -46,7 +46,7 @@ func accountFrom(f *fAccount, id string, rs *Refs) (billing.Account, error) {
 		a.Coverages = append(a.Coverages, toRef(c.Coverage, rs).ID)
 	}
 	for _, g := range f.Guarantor {
-		if id := refID(g.Party, rs, patient.RecordType); id != "" {
+		if id := jsonRefID(g.Party, rs, patient.RecordType); id != "" {
 			a.Guarantor = id
 			break
 		}

@@ -54,7 +54,7 @@ func coverageFrom(f *fCoverage, id string, rs *Refs) (billing.Coverage, error) {
 	}
 	if len(f.Payor) > 0 {
 		p := f.Payor[0]
-		c.Payer = directory.OrganizationID(refID(&fReference{Reference: p.Reference}, rs, directory.OrganizationType))
+		c.Payer = directory.OrganizationID(jsonRefID(&fReference{Reference: p.Reference}, rs, directory.OrganizationType))
 		if p.Identifier != nil && p.Identifier.System == systemPayerID {
 			c.PayerID = p.Identifier.Value
 		}

@@ -82,7 +82,7 @@ func (m eobMapping) Import(raw []byte, id string, refs *Refs) (Value, error) {
 		return nil, fmt.Errorf("decode ExplanationOfBenefit: %w", err)
 	}
 	var v ehrkit.Issues
-	claim := refID(f.Claim, refs, billing.ClaimType)
+	claim := jsonRefID(f.Claim, refs, billing.ClaimType)
 	v.Required("claim", claim != "")
 	p := billing.Payment{Reference: id, Method: billing.MethodEFT}
 	if f.Insurer != nil {

@@ -28,35 +28,6 @@ const (
 	sysDataAbsent      = tsBase + "data-absent-reason"
 )
 
-// code returns the code of the first coding of c (FHIR status concepts carry one).
-func code(c *fConcept) string {
-	if c == nil || len(c.Coding) == 0 {
-		return ""
-	}
-	return c.Coding[0].Code
-}
-
-// codeIn returns the code of the first coding of c in system, or "".
-func codeIn(c *fConcept, system string) string {
-	if c == nil {
-		return ""
-	}
-	for _, x := range c.Coding {
-		if x.System == system {
-			return x.Code
-		}
-	}
-	return ""
-}
-
-// coded renders a code of system as a concept, nil for "".
-func coded(system, c string) *fConcept {
-	if c == "" {
-		return nil
-	}
-	return &fConcept{Coding: []fCoding{{System: system, Code: c}}}
-}
-
 type fAnnotation struct {
 	Text string `json:"text"`
 }

@@ -28,45 +28,9 @@ type fPeriod struct {
 	End   string `json:"end,omitempty"`
 }
 
-type fIdentifier struct {
-	Use    string    `json:"use,omitempty"`
-	Type   *fConcept `json:"type,omitempty"`
-	System string    `json:"system,omitempty"`
-	Value  string    `json:"value,omitempty"`
-	Period *fPeriod  `json:"period,omitempty"`
-}
-
 type fReference struct {
 	Reference string `json:"reference,omitempty"`
 	Display   string `json:"display,omitempty"`
-}
-
-type fHumanName struct {
-	Use    string   `json:"use,omitempty"`
-	Text   string   `json:"text,omitempty"`
-	Family string   `json:"family,omitempty"`
-	Given  []string `json:"given,omitempty"`
-	Prefix []string `json:"prefix,omitempty"`
-	Suffix []string `json:"suffix,omitempty"`
-	Period *fPeriod `json:"period,omitempty"`
-}
-
-type fAddress struct {
-	Use        string   `json:"use,omitempty"`
-	Line       []string `json:"line,omitempty"`
-	City       string   `json:"city,omitempty"`
-	District   string   `json:"district,omitempty"`
-	State      string   `json:"state,omitempty"`
-	PostalCode string   `json:"postalCode,omitempty"`
-	Country    string   `json:"country,omitempty"`
-	Period     *fPeriod `json:"period,omitempty"`
-}
-
-type fContactPoint struct {
-	System string `json:"system,omitempty"`
-	Value  string `json:"value,omitempty"`
-	Use    string `json:"use,omitempty"`
-	Rank   int    `json:"rank,omitempty"`
 }
 
 type fQuantity struct {
@@ -169,37 +133,6 @@ func fromPeriod(p ehrkit.Period) *fPeriod {
 	return &fPeriod{Start: formatDateTime(p.Start), End: formatDateTime(p.End)}
 }
 
-func toIdentifier(id fIdentifier) (ehrkit.Identifier, error) {
-	p, err := toPeriod(id.Period)
-	return ehrkit.Identifier{Use: id.Use, Type: toConcept(id.Type), System: id.System, Value: id.Value, Period: p}, err
-}
-
-func fromIdentifier(id ehrkit.Identifier) fIdentifier {
-	return fIdentifier{Use: id.Use, Type: fromConcept(id.Type), System: id.System, Value: id.Value, Period: fromPeriod(id.Period)}
-}
-
-func toHumanName(n fHumanName) (ehrkit.HumanName, error) {
-	p, err := toPeriod(n.Period)
-	return ehrkit.HumanName{Use: n.Use, Text: n.Text, Family: n.Family, Given: n.Given, Prefix: n.Prefix, Suffix: n.Suffix, Period: p}, err
-}
-
-func fromHumanName(n ehrkit.HumanName) fHumanName {
-	return fHumanName{Use: n.Use, Text: n.Text, Family: n.Family, Given: n.Given, Prefix: n.Prefix, Suffix: n.Suffix, Period: fromPeriod(n.Period)}
-}
-
-func toAddress(a fAddress) (ehrkit.Address, error) {
-	p, err := toPeriod(a.Period)
-	return ehrkit.Address{Use: a.Use, Line: a.Line, City: a.City, District: a.District, State: a.State, PostalCode: a.PostalCode, Country: a.Country, Period: p}, err
-}
-
-func fromAddress(a ehrkit.Address) fAddress {
-	return fAddress{Use: a.Use, Line: a.Line, City: a.City, District: a.District, State: a.State, PostalCode: a.PostalCode, Country: a.Country, Period: fromPeriod(a.Period)}
-}
-
-func toContactPoint(c fContactPoint) ehrkit.ContactPoint { return ehrkit.ContactPoint(c) }
-
-func fromContactPoint(c ehrkit.ContactPoint) fContactPoint { return fContactPoint(c) }
-
 func toQuantity(q *fQuantity) (ehrkit.Quantity, error) {
 	if q == nil || q.Value == "" {
 		return ehrkit.Quantity{}, nil
@@ -257,19 +190,6 @@ func idRef(typ, id string) *fReference {
 	return fromRef(ehrkit.Ref(typ, id))
 }
 
-// mapSlice converts each element of in with fn, stopping at the first error.
-func mapSlice[A, B any](in []A, fn func(A) (B, error)) ([]B, error) {
-	var out []B
-	for _, a := range in {
-		b, err := fn(a)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, b)
-	}
-	return out, nil
-}
-
 // each converts each element of in with fn.
 func each[A, B any](in []A, fn func(A) B) []B {
 	var out []B
@@ -277,55 +197,4 @@ func each[A, B any](in []A, fn func(A) B) []B {
 		out = append(out, fn(a))
 	}
 	return out
-}
-
-// fExtension is an extension whose value is a string; ehrkit's own extensions
-// hold JSON documents.
-type fExtension struct {
-	URL         string `json:"url"`
-	ValueString string `json:"valueString,omitempty"`
-}
-
-// jsonExtension renders v as the JSON string value of an extension with url,
-// or no extension when v encodes as an empty object.
-func jsonExtension(url string, v any) ([]fExtension, error) {
-	b, err := json.Marshal(v)
-	if err != nil || string(b) == "{}" {
-		return nil, err
-	}
-	return []fExtension{{URL: url, ValueString: string(b)}}, nil
-}
-
-// readExtension decodes the JSON string value of the extension with url into
-// v; v is left as it is when there is no such extension.
-func readExtension(exts []fExtension, url string, v any) error {
-	for _, e := range exts {
-		if e.URL == url {
-			if err := json.Unmarshal([]byte(e.ValueString), v); err != nil {
-				return fmt.Errorf("%w: extension %s: %w", ehrkit.ErrInvalid, url, err)
-			}
-			return nil
-		}
-	}
-	return nil
-}
-
-// personFrom converts the elements a Patient and a Practitioner share:
-// identifiers, names, addresses and the birth date.
-func personFrom(ids []fIdentifier, names []fHumanName, addrs []fAddress, birth string,
-	outIDs *[]ehrkit.Identifier, outNames *[]ehrkit.HumanName, outAddrs *[]ehrkit.Address, outBirth *ehrkit.Date) error {
-	var err error
-	if *outIDs, err = mapSlice(ids, toIdentifier); err != nil {
-		return err
-	}
-	if *outNames, err = mapSlice(names, toHumanName); err != nil {
-		return err
-	}
-	if *outAddrs, err = mapSlice(addrs, toAddress); err != nil {
-		return err
-	}
-	if birth != "" {
-		*outBirth, err = ehrkit.ParseDate(birth)
-	}
-	return err
 }

@@ -1,96 +1,38 @@
 package fhir
 
 import (
+	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/directory"
+	dtpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/datatypes_go_proto"
+	locpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/location_go_proto"
+	orgpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/organization_go_proto"
+	prpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/practitioner_go_proto"
+	rolepb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/practitioner_role_go_proto"
 )
 
 // The provider directory's resources: Practitioner, Organization, Location
 // and PractitionerRole, stored through the directory's Book.Save entry points.
 
-type fPractitioner struct {
-	ResourceType  string           `json:"resourceType"`
-	ID            string           `json:"id,omitempty"`
-	Identifier    []fIdentifier    `json:"identifier,omitempty"`
-	Active        *bool            `json:"active,omitempty"`
-	Name          []fHumanName     `json:"name,omitempty"`
-	Telecom       []fContactPoint  `json:"telecom,omitempty"`
-	Address       []fAddress       `json:"address,omitempty"`
-	Gender        string           `json:"gender,omitempty"`
-	BirthDate     string           `json:"birthDate,omitempty"`
-	Qualification []fQualification `json:"qualification,omitempty"`
-}
-
-type fQualification struct {
-	Identifier []fIdentifier `json:"identifier,omitempty"`
-	Code       fConcept      `json:"code"`
-	Period     *fPeriod      `json:"period,omitempty"`
-	Issuer     *fReference   `json:"issuer,omitempty"`
-}
-
-type fOrganization struct {
-	ResourceType string          `json:"resourceType"`
-	ID           string          `json:"id,omitempty"`
-	Identifier   []fIdentifier   `json:"identifier,omitempty"`
-	Active       *bool           `json:"active,omitempty"`
-	Type         []fConcept      `json:"type,omitempty"`
-	Name         string          `json:"name,omitempty"`
-	Alias        []string        `json:"alias,omitempty"`
-	Telecom      []fContactPoint `json:"telecom,omitempty"`
-	Address      []fAddress      `json:"address,omitempty"`
-	PartOf       *fReference     `json:"partOf,omitempty"`
-}
-
-type fLocation struct {
-	ResourceType         string          `json:"resourceType"`
-	ID                   string          `json:"id,omitempty"`
-	Identifier           []fIdentifier   `json:"identifier,omitempty"`
-	Status               string          `json:"status,omitempty"`
-	Name                 string          `json:"name,omitempty"`
-	Alias                []string        `json:"alias,omitempty"`
-	Description          string          `json:"description,omitempty"`
-	Mode                 string          `json:"mode,omitempty"`
-	Type                 []fConcept      `json:"type,omitempty"`
-	Telecom              []fContactPoint `json:"telecom,omitempty"`
-	Address              *fAddress       `json:"address,omitempty"`
-	PhysicalType         *fConcept       `json:"physicalType,omitempty"`
-	ManagingOrganization *fReference     `json:"managingOrganization,omitempty"`
-	PartOf               *fReference     `json:"partOf,omitempty"`
-}
-
-type fPractitionerRole struct {
-	ResourceType string          `json:"resourceType"`
-	ID           string          `json:"id,omitempty"`
-	Identifier   []fIdentifier   `json:"identifier,omitempty"`
-	Active       *bool           `json:"active,omitempty"`
-	Period       *fPeriod        `json:"period,omitempty"`
-	Practitioner *fReference     `json:"practitioner,omitempty"`
-	Organization *fReference     `json:"organization,omitempty"`
-	Code         []fConcept      `json:"code,omitempty"`
-	Specialty    []fConcept      `json:"specialty,omitempty"`
-	Location     []fReference    `json:"location,omitempty"`
-	Telecom      []fContactPoint `json:"telecom,omitempty"`
-}
-
 func directorySvc(s *Services) *directory.Service { return s.Directory }
 
 func init() {
-	register(typed[directory.Practitioner, fPractitioner]{
+	register(protoTyped[directory.Practitioner, *prpb.Practitioner]{
 		view: directory.PractitionerRecords, save: via(practitionerBook, (*directory.Book[directory.Practitioner, directory.PractitionerID]).Save),
 		elements: []string{"identifier", "active", "name", "telecom", "address", "gender", "birthDate", "qualification"},
 		from:     practitionerFrom, to: practitionerTo,
 	})
-	register(typed[directory.Organization, fOrganization]{
+	register(protoTyped[directory.Organization, *orgpb.Organization]{
 		view: directory.OrganizationRecords, save: via(organizationBook, (*directory.Book[directory.Organization, directory.OrganizationID]).Save),
 		elements: []string{"identifier", "active", "type", "name", "alias", "telecom", "address", "partOf"},
 		from:     organizationFrom, to: organizationTo,
 	})
-	register(typed[directory.Location, fLocation]{
+	register(protoTyped[directory.Location, *locpb.Location]{
 		view: directory.LocationRecords, save: via(locationBook, (*directory.Book[directory.Location, directory.LocationID]).Save),
 		elements: []string{"identifier", "status", "name", "alias", "description", "mode", "type", "telecom", "address",
 			"physicalType", "managingOrganization", "partOf"},
 		from: locationFrom, to: locationTo,
 	})
-	register(typed[directory.PractitionerRole, fPractitionerRole]{
+	register(protoTyped[directory.PractitionerRole, *rolepb.PractitionerRole]{
 		view: directory.PractitionerRoleRecords, save: via(roleBook, (*directory.Book[directory.PractitionerRole, directory.RoleID]).Save),
 		elements: []string{"identifier", "active", "period", "practitioner", "organization", "code", "specialty", "location", "telecom"},
 		from:     roleFrom, to: roleTo,
@@ -115,139 +57,123 @@ func roleBook(s *Services) *directory.Book[directory.PractitionerRole, directory
 
 // refID returns the id of a reference to a record of type typ, or "" when r
 // is absent or points elsewhere.
-func refID(r *fReference, refs *Refs, typ string) string {
-	if ref := toRef(r, refs); ref.Type == typ {
+func refID(r *dtpb.Reference, refs *Refs, typ string) string {
+	if ref := readRef(r, refs); ref.Type == typ {
 		return ref.ID
 	}
 	return ""
 }
 
-func practitionerFrom(f *fPractitioner, id string, refs *Refs) (directory.Practitioner, error) {
+func practitionerFrom(f *prpb.Practitioner, id string, refs *Refs) (directory.Practitioner, error) {
 	p := directory.Practitioner{
-		ID: directory.PractitionerID(id), Active: f.Active == nil || *f.Active, Gender: f.Gender,
-		Telecom: each(f.Telecom, toContactPoint),
+		ID: directory.PractitionerID(id), Active: f.GetActive() == nil || f.GetActive().GetValue(), Gender: codeOf(f.GetGender()),
+		Identifiers: each(f.GetIdentifier(), readIdentifier), Names: each(f.GetName(), readHumanName),
+		Addresses: each(f.GetAddress(), readAddress), BirthDate: readDate(f.GetBirthDate()),
+		Telecom: each(f.GetTelecom(), readContactPoint),
 	}
-	err := personFrom(f.Identifier, f.Name, f.Address, f.BirthDate, &p.Identifiers, &p.Names, &p.Addresses, &p.BirthDate)
-	if err != nil {
-		return p, err
-	}
-	for _, q := range f.Qualification {
-		out := directory.Qualification{Code: toConcept(&q.Code), Issuer: directory.OrganizationID(refID(q.Issuer, refs, directory.OrganizationType))}
-		if out.Identifiers, err = mapSlice(q.Identifier, toIdentifier); err != nil {
-			return p, err
-		}
-		if out.Period, err = toPeriod(q.Period); err != nil {
-			return p, err
-		}
-		p.Qualifications = append(p.Qualifications, out)
+	for _, q := range f.GetQualification() {
+		p.Qualifications = append(p.Qualifications, directory.Qualification{Code: readConcept(q.GetCode()),
+			Issuer:      directory.OrganizationID(refID(q.GetIssuer(), refs, directory.OrganizationType)),
+			Identifiers: each(q.GetIdentifier(), readIdentifier), Period: readPeriod(q.GetPeriod())})
 	}
 	return p, nil
 }
 
-func practitionerTo(p *directory.Practitioner) (fPractitioner, error) {
-	f := fPractitioner{
-		ResourceType: directory.PractitionerType, ID: string(p.ID), Active: &p.Active, Gender: p.Gender,
-		Identifier: each(p.Identifiers, fromIdentifier), Name: each(p.Names, fromHumanName),
-		Telecom: each(p.Telecom, fromContactPoint), Address: each(p.Addresses, fromAddress),
-	}
-	if !p.BirthDate.IsZero() {
-		f.BirthDate = p.BirthDate.String()
+func practitionerTo(p *directory.Practitioner) (*prpb.Practitioner, error) {
+	var err error
+	f := &prpb.Practitioner{
+		Id: pbID(string(p.ID)), Active: pbBool(p.Active), Gender: pbCode[*prpb.Practitioner_GenderCode](p.Gender, &err),
+		Identifier: pbIdentifiers(p.Identifiers, &err), Name: each(p.Names, func(n ehrkit.HumanName) *dtpb.HumanName { return pbHumanName(n, &err) }),
+		Telecom: pbContactPoints(p.Telecom, &err), Address: each(p.Addresses, func(a ehrkit.Address) *dtpb.Address { return pbAddress(a, &err) }),
+		BirthDate: pbDate(p.BirthDate),
 	}
 	for _, q := range p.Qualifications {
-		f.Qualification = append(f.Qualification, fQualification{
-			Identifier: each(q.Identifiers, fromIdentifier), Code: *fromConcept(q.Code), Period: fromPeriod(q.Period),
-			Issuer: idRef(directory.OrganizationType, string(q.Issuer)),
+		f.Qualification = append(f.Qualification, &prpb.Practitioner_Qualification{
+			Identifier: pbIdentifiers(q.Identifiers, &err), Code: pbConcept(q.Code), Period: pbPeriod(q.Period),
+			Issuer: pbIDRef(directory.OrganizationType, string(q.Issuer)),
 		})
 	}
-	return f, nil
+	return f, err
 }
 
-func organizationFrom(f *fOrganization, id string, refs *Refs) (directory.Organization, error) {
-	o := directory.Organization{
-		ID: directory.OrganizationID(id), Active: f.Active == nil || *f.Active, Types: toConcepts(f.Type),
-		Name: f.Name, Aliases: f.Alias, Telecom: each(f.Telecom, toContactPoint),
-		PartOf: directory.OrganizationID(refID(f.PartOf, refs, directory.OrganizationType)),
-	}
-	var err error
-	if o.Identifiers, err = mapSlice(f.Identifier, toIdentifier); err != nil {
-		return o, err
-	}
-	o.Addresses, err = mapSlice(f.Address, toAddress)
-	return o, err
-}
-
-func organizationTo(o *directory.Organization) (fOrganization, error) {
-	return fOrganization{
-		ResourceType: directory.OrganizationType, ID: string(o.ID), Active: &o.Active,
-		Identifier: each(o.Identifiers, fromIdentifier), Type: fromConcepts(o.Types), Name: o.Name, Alias: o.Aliases,
-		Telecom: each(o.Telecom, fromContactPoint), Address: each(o.Addresses, fromAddress),
-		PartOf: idRef(directory.OrganizationType, string(o.PartOf)),
+func organizationFrom(f *orgpb.Organization, id string, refs *Refs) (directory.Organization, error) {
+	return directory.Organization{
+		ID: directory.OrganizationID(id), Active: f.GetActive() == nil || f.GetActive().GetValue(), Types: readConcepts(f.GetType()),
+		Name: f.GetName().GetValue(), Aliases: readStrings(f.GetAlias()), Telecom: each(f.GetTelecom(), readContactPoint),
+		PartOf:      directory.OrganizationID(refID(f.GetPartOf(), refs, directory.OrganizationType)),
+		Identifiers: each(f.GetIdentifier(), readIdentifier), Addresses: each(f.GetAddress(), readAddress),
 	}, nil
 }
 
-func locationFrom(f *fLocation, id string, refs *Refs) (directory.Location, error) {
-	l := directory.Location{
-		ID: directory.LocationID(id), Status: f.Status, Name: f.Name, Aliases: f.Alias, Description: f.Description,
-		Mode: f.Mode, Types: toConcepts(f.Type), Telecom: each(f.Telecom, toContactPoint),
-		PhysicalType: toConcept(f.PhysicalType),
-		Organization: directory.OrganizationID(refID(f.ManagingOrganization, refs, directory.OrganizationType)),
-		PartOf:       directory.LocationID(refID(f.PartOf, refs, directory.LocationType)),
-	}
+func organizationTo(o *directory.Organization) (*orgpb.Organization, error) {
 	var err error
-	if l.Identifiers, err = mapSlice(f.Identifier, toIdentifier); err != nil {
-		return l, err
+	f := &orgpb.Organization{
+		Id: pbID(string(o.ID)), Active: pbBool(o.Active),
+		Identifier: pbIdentifiers(o.Identifiers, &err), Type: pbConcepts(o.Types), Name: str(o.Name), Alias: pbStrings(o.Aliases),
+		Telecom: pbContactPoints(o.Telecom, &err), Address: each(o.Addresses, func(a ehrkit.Address) *dtpb.Address { return pbAddress(a, &err) }),
+		PartOf: pbIDRef(directory.OrganizationType, string(o.PartOf)),
 	}
-	if f.Address != nil {
-		l.Address, err = toAddress(*f.Address)
-	}
-	return l, err
+	return f, err
 }
 
-func locationTo(l *directory.Location) (fLocation, error) {
-	f := fLocation{
-		ResourceType: directory.LocationType, ID: string(l.ID), Identifier: each(l.Identifiers, fromIdentifier),
-		Status: l.Status, Name: l.Name, Alias: l.Aliases, Description: l.Description, Mode: l.Mode,
-		Type: fromConcepts(l.Types), Telecom: each(l.Telecom, fromContactPoint), PhysicalType: fromConcept(l.PhysicalType),
-		ManagingOrganization: idRef(directory.OrganizationType, string(l.Organization)),
-		PartOf:               idRef(directory.LocationType, string(l.PartOf)),
+func locationFrom(f *locpb.Location, id string, refs *Refs) (directory.Location, error) {
+	l := directory.Location{
+		ID: directory.LocationID(id), Status: codeOf(f.GetStatus()), Name: f.GetName().GetValue(), Aliases: readStrings(f.GetAlias()),
+		Description: f.GetDescription().GetValue(), Mode: codeOf(f.GetMode()), Types: readConcepts(f.GetType()),
+		Telecom: each(f.GetTelecom(), readContactPoint), PhysicalType: readConcept(f.GetPhysicalType()),
+		Organization: directory.OrganizationID(refID(f.GetManagingOrganization(), refs, directory.OrganizationType)),
+		PartOf:       directory.LocationID(refID(f.GetPartOf(), refs, directory.LocationType)),
+		Identifiers:  each(f.GetIdentifier(), readIdentifier),
+	}
+	if f.GetAddress() != nil {
+		l.Address = readAddress(f.GetAddress())
+	}
+	return l, nil
+}
+
+func locationTo(l *directory.Location) (*locpb.Location, error) {
+	var err error
+	f := &locpb.Location{
+		Id: pbID(string(l.ID)), Identifier: pbIdentifiers(l.Identifiers, &err),
+		Status: pbCode[*locpb.Location_StatusCode](l.Status, &err), Name: str(l.Name), Alias: pbStrings(l.Aliases),
+		Description: str(l.Description), Mode: pbCode[*locpb.Location_ModeCode](l.Mode, &err),
+		Type: pbConcepts(l.Types), Telecom: pbContactPoints(l.Telecom, &err), PhysicalType: pbConcept(l.PhysicalType),
+		ManagingOrganization: pbIDRef(directory.OrganizationType, string(l.Organization)),
+		PartOf:               pbIDRef(directory.LocationType, string(l.PartOf)),
 	}
 	if a := l.Address; len(a.Line) > 0 || !a.Period.IsZero() || a.Use+a.City+a.District+a.State+a.PostalCode+a.Country != "" {
-		fa := fromAddress(a)
-		f.Address = &fa
+		f.Address = pbAddress(a, &err)
 	}
-	return f, nil
+	return f, err
 }
 
-func roleFrom(f *fPractitionerRole, id string, refs *Refs) (directory.PractitionerRole, error) {
+func roleFrom(f *rolepb.PractitionerRole, id string, refs *Refs) (directory.PractitionerRole, error) {
 	r := directory.PractitionerRole{
-		ID: directory.RoleID(id), Active: f.Active == nil || *f.Active,
-		Practitioner: directory.PractitionerID(refID(f.Practitioner, refs, directory.PractitionerType)),
-		Organization: directory.OrganizationID(refID(f.Organization, refs, directory.OrganizationType)),
-		Codes:        toConcepts(f.Code), Specialties: toConcepts(f.Specialty), Telecom: each(f.Telecom, toContactPoint),
+		ID: directory.RoleID(id), Active: f.GetActive() == nil || f.GetActive().GetValue(),
+		Practitioner: directory.PractitionerID(refID(f.GetPractitioner(), refs, directory.PractitionerType)),
+		Organization: directory.OrganizationID(refID(f.GetOrganization(), refs, directory.OrganizationType)),
+		Codes:        readConcepts(f.GetCode()), Specialties: readConcepts(f.GetSpecialty()), Telecom: each(f.GetTelecom(), readContactPoint),
+		Identifiers: each(f.GetIdentifier(), readIdentifier), Period: readPeriod(f.GetPeriod()),
 	}
-	for _, l := range f.Location {
-		if lid := refID(&l, refs, directory.LocationType); lid != "" {
+	for _, l := range f.GetLocation() {
+		if lid := refID(l, refs, directory.LocationType); lid != "" {
 			r.Locations = append(r.Locations, directory.LocationID(lid))
 		}
 	}
-	var err error
-	if r.Identifiers, err = mapSlice(f.Identifier, toIdentifier); err != nil {
-		return r, err
-	}
-	r.Period, err = toPeriod(f.Period)
-	return r, err
+	return r, nil
 }
 
-func roleTo(r *directory.PractitionerRole) (fPractitionerRole, error) {
-	f := fPractitionerRole{
-		ResourceType: directory.PractitionerRoleType, ID: string(r.ID), Active: &r.Active,
-		Identifier: each(r.Identifiers, fromIdentifier), Period: fromPeriod(r.Period),
-		Practitioner: idRef(directory.PractitionerType, string(r.Practitioner)),
-		Organization: idRef(directory.OrganizationType, string(r.Organization)),
-		Code:         fromConcepts(r.Codes), Specialty: fromConcepts(r.Specialties), Telecom: each(r.Telecom, fromContactPoint),
+func roleTo(r *directory.PractitionerRole) (*rolepb.PractitionerRole, error) {
+	var err error
+	f := &rolepb.PractitionerRole{
+		Id: pbID(string(r.ID)), Active: pbBool(r.Active),
+		Identifier: pbIdentifiers(r.Identifiers, &err), Period: pbPeriod(r.Period),
+		Practitioner: pbIDRef(directory.PractitionerType, string(r.Practitioner)),
+		Organization: pbIDRef(directory.OrganizationType, string(r.Organization)),
+		Code:         pbConcepts(r.Codes), Specialty: pbConcepts(r.Specialties), Telecom: pbContactPoints(r.Telecom, &err),
 	}
 	for _, l := range r.Locations {
-		f.Location = append(f.Location, *idRef(directory.LocationType, string(l)))
+		f.Location = append(f.Location, pbIDRef(directory.LocationType, string(l)))
 	}
-	return f, nil
+	return f, err
 }

@@ -5,85 +5,60 @@ import (
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/clinical"
+	dtpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/datatypes_go_proto"
+	qrpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/questionnaire_response_go_proto"
 )
 
-// fQuestionnaireResponse is the FHIR R4 QuestionnaireResponse as ehrkit maps
-// it to a clinical.FormResponse.
-type fQuestionnaireResponse struct {
-	ResourceType  string        `json:"resourceType"`
-	ID            string        `json:"id,omitempty"`
-	Questionnaire string        `json:"questionnaire,omitempty"`
-	Status        string        `json:"status"`
-	Subject       *fReference   `json:"subject,omitempty"`
-	Encounter     *fReference   `json:"encounter,omitempty"`
-	Authored      string        `json:"authored,omitempty"`
-	Author        *fReference   `json:"author,omitempty"`
-	Item          []fAnswerItem `json:"item,omitempty"`
-}
-
-type fAnswerItem struct {
-	LinkID string        `json:"linkId"`
-	Answer []fAnswer     `json:"answer,omitempty"`
-	Item   []fAnswerItem `json:"item,omitempty"`
-}
-
-// fAnswer is one answer; ehrkit's value kinds map to the value[x] forms of
-// QuestionnaireResponse.item.answer (a range has no answer form).
-type fAnswer struct {
-	ValueBoolean  *bool      `json:"valueBoolean,omitempty"`
-	ValueDate     string     `json:"valueDate,omitempty"`
-	ValueString   *string    `json:"valueString,omitempty"`
-	ValueCoding   *fCoding   `json:"valueCoding,omitempty"`
-	ValueQuantity *fQuantity `json:"valueQuantity,omitempty"`
-}
-
-func (a fAnswer) value() (clinical.Value, error) {
-	switch {
-	case a.ValueBoolean != nil:
-		return clinical.BooleanValue(*a.ValueBoolean), nil
-	case a.ValueDate != "":
-		d, err := ehrkit.ParseDate(a.ValueDate)
-		return clinical.DateValue(d), err
-	case a.ValueString != nil:
-		return clinical.TextValue(*a.ValueString), nil
-	case a.ValueCoding != nil:
-		c := toCoding(*a.ValueCoding)
+// answerValue is one answer as ehrkit's value kinds, which map to the
+// value[x] forms of QuestionnaireResponse.item.answer (a range has no answer
+// form).
+func answerValue(a *qrpb.QuestionnaireResponse_Item_Answer) (clinical.Value, error) {
+	switch v := a.GetValue(); {
+	case v.GetBoolean() != nil:
+		return clinical.BooleanValue(v.GetBoolean().GetValue()), nil
+	case v.GetDate() != nil:
+		return clinical.DateValue(readDate(v.GetDate())), nil
+	case v.GetStringValue() != nil:
+		return clinical.TextValue(v.GetStringValue().GetValue()), nil
+	case v.GetCoding() != nil:
+		c := readCoding(v.GetCoding())
 		return clinical.CodedValue(ehrkit.CodeableConcept{Coding: []ehrkit.Coding{c}, Text: c.Display}), nil
-	case a.ValueQuantity != nil:
-		q, err := toQuantity(a.ValueQuantity)
+	case v.GetQuantity() != nil:
+		q, err := readQuantity(v.GetQuantity())
 		return clinical.QuantityValue(q), err
 	}
 	return clinical.Value{}, nil
 }
 
-func fromAnswer(v clinical.Value) fAnswer {
-	var a fAnswer
+func pbAnswer(v clinical.Value, err *error) *qrpb.QuestionnaireResponse_Item_Answer {
+	var x qrpb.QuestionnaireResponse_Item_Answer_ValueX
 	switch v.Kind {
 	case clinical.KindBoolean:
-		a.ValueBoolean = &v.Boolean
+		x.Choice = &qrpb.QuestionnaireResponse_Item_Answer_ValueX_Boolean{Boolean: pbBool(v.Boolean)}
 	case clinical.KindDate:
-		a.ValueDate = v.Date.String()
+		x.Choice = &qrpb.QuestionnaireResponse_Item_Answer_ValueX_Date{Date: pbDate(v.Date)}
 	case clinical.KindText:
-		a.ValueString = &v.Text
+		x.Choice = &qrpb.QuestionnaireResponse_Item_Answer_ValueX_StringValue{StringValue: &dtpb.String{Value: v.Text}}
 	case clinical.KindCoded:
 		if len(v.Concept.Coding) > 0 {
-			c := fromCoding(v.Concept.Coding[0])
-			a.ValueCoding = &c
+			x.Choice = &qrpb.QuestionnaireResponse_Item_Answer_ValueX_Coding{Coding: pbCoding(v.Concept.Coding[0])}
 		} else {
-			a.ValueString = &v.Concept.Text
+			x.Choice = &qrpb.QuestionnaireResponse_Item_Answer_ValueX_StringValue{StringValue: &dtpb.String{Value: v.Concept.Text}}
 		}
 	case clinical.KindQuantity:
-		a.ValueQuantity = fromQuantity(v.Quantity)
+		x.Choice = &qrpb.QuestionnaireResponse_Item_Answer_ValueX_Quantity{Quantity: pbQuantity(v.Quantity, err)}
+	default:
+		return &qrpb.QuestionnaireResponse_Item_Answer{}
 	}
-	return a
+	return &qrpb.QuestionnaireResponse_Item_Answer{Value: &x}
 }
 
-func answerItemsFrom(items []fAnswerItem) ([]clinical.ResponseItem, error) {
+func answerItemsFrom(items []*qrpb.QuestionnaireResponse_Item) ([]clinical.ResponseItem, error) {
 	var out []clinical.ResponseItem
 	for _, it := range items {
-		ri := clinical.ResponseItem{LinkID: it.LinkID}
-		for _, a := range it.Answer {
-			v, err := a.value()
+		ri := clinical.ResponseItem{LinkID: it.GetLinkId().GetValue()}
+		for _, a := range it.GetAnswer() {
+			v, err := answerValue(a)
 			if err != nil {
 				return nil, err
 			}
@@ -91,7 +66,7 @@ func answerItemsFrom(items []fAnswerItem) ([]clinical.ResponseItem, error) {
 				ri.Answers = append(ri.Answers, v)
 			}
 		}
-		sub, err := answerItemsFrom(it.Item)
+		sub, err := answerItemsFrom(it.GetItem())
 		if err != nil {
 			return nil, err
 		}
@@ -101,16 +76,16 @@ func answerItemsFrom(items []fAnswerItem) ([]clinical.ResponseItem, error) {
 	return out, nil
 }
 
-func answerItemsTo(items []clinical.ResponseItem) []fAnswerItem {
-	var out []fAnswerItem
-	for _, it := range items {
-		out = append(out, fAnswerItem{LinkID: it.LinkID, Answer: each(it.Answers, fromAnswer), Item: answerItemsTo(it.Items)})
-	}
-	return out
+func answerItemsTo(items []clinical.ResponseItem, err *error) []*qrpb.QuestionnaireResponse_Item {
+	return each(items, func(it clinical.ResponseItem) *qrpb.QuestionnaireResponse_Item {
+		return &qrpb.QuestionnaireResponse_Item{LinkId: str(it.LinkID),
+			Answer: each(it.Answers, func(v clinical.Value) *qrpb.QuestionnaireResponse_Item_Answer { return pbAnswer(v, err) }),
+			Item:   answerItemsTo(it.Items, err)}
+	})
 }
 
-func questionnaireResponseFrom(f *fQuestionnaireResponse, id string, rs *Refs) (clinical.FormResponse, error) {
-	form := f.Questionnaire
+func questionnaireResponseFrom(f *qrpb.QuestionnaireResponse, id string, rs *Refs) (clinical.FormResponse, error) {
+	form := f.GetQuestionnaire().GetValue()
 	if i := strings.LastIndex(form, "/"); i >= 0 {
 		form = form[i+1:]
 	}
@@ -118,31 +93,29 @@ func questionnaireResponseFrom(f *fQuestionnaireResponse, id string, rs *Refs) (
 		form = form[:i] // drop a canonical's version
 	}
 	r := clinical.FormResponse{
-		ID: id, Patient: subjectOf(f.Subject, rs), Encounter: encounterOf(f.Encounter, rs),
-		Form: form, Status: f.Status, Author: toRef(f.Author, rs),
+		ID: id, Patient: readSubject(f.GetSubject(), rs), Encounter: readEncounter(f.GetEncounter(), rs),
+		Form: form, Status: codeOf(f.GetStatus()), Author: readRef(f.GetAuthor(), rs), Authored: readDateTime(f.GetAuthored()),
 	}
 	var err error
-	if r.Authored, err = parseDateTime(f.Authored); err != nil {
-		return r, err
-	}
-	r.Items, err = answerItemsFrom(f.Item)
+	r.Items, err = answerItemsFrom(f.GetItem())
 	return r, err
 }
 
-func questionnaireResponseTo(r *clinical.FormResponse) (fQuestionnaireResponse, error) {
-	f := fQuestionnaireResponse{
-		ResourceType: "QuestionnaireResponse", ID: r.ID, Status: r.Status, Subject: patientRef(r.Patient),
-		Encounter: encounterRef(r.Encounter), Authored: formatDateTime(r.Authored), Author: fromRef(r.Author),
-		Item: answerItemsTo(r.Items),
+func questionnaireResponseTo(r *clinical.FormResponse) (*qrpb.QuestionnaireResponse, error) {
+	var err error
+	f := &qrpb.QuestionnaireResponse{
+		Id: pbID(r.ID), Status: pbCode[*qrpb.QuestionnaireResponse_StatusCode](r.Status, &err), Subject: pbPatientRef(r.Patient),
+		Encounter: pbEncounterRef(r.Encounter), Authored: pbDateTime(r.Authored), Author: pbRef(r.Author),
+		Item: answerItemsTo(r.Items, &err),
 	}
 	if r.Form != "" {
-		f.Questionnaire = "Questionnaire/" + r.Form
+		f.Questionnaire = &dtpb.Canonical{Value: "Questionnaire/" + r.Form}
 	}
-	return f, nil
+	return f, err
 }
 
 func init() {
-	register(typed[clinical.FormResponse, fQuestionnaireResponse]{view: clinical.FormResponseRecords, del: clinicalDelete(clinical.FormResponseRecords.Type()), save: via(clinicalSvc, (*clinical.Service).SaveFormResponse),
+	register(protoTyped[clinical.FormResponse, *qrpb.QuestionnaireResponse]{view: clinical.FormResponseRecords, del: clinicalDelete(clinical.FormResponseRecords.Type()), save: via(clinicalSvc, (*clinical.Service).SaveFormResponse),
 		from: questionnaireResponseFrom, to: questionnaireResponseTo,
 		elements: []string{"questionnaire", "status", "subject", "encounter", "authored", "author", "item"}})
 }

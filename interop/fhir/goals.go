@@ -3,6 +3,7 @@ package fhir
 import (
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/clinical"
+	gpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/goal_go_proto"
 )
 
 // ---- Goal
@@ -19,7 +20,8 @@ import (
 // activity to a Goal of its own are not kept. Of a target, the measure, a
 // detailQuantity and a dueDate are modelled; start[x] is startDate.
 
-// fGoal is a FHIR R4 Goal, standalone or contained in a CarePlan.
+// fGoal is a FHIR R4 Goal contained in a CarePlan, as the CarePlan mapping
+// decodes it; a Goal of its own is mapped from its proto.
 type fGoal struct {
 	ResourceType      string        `json:"resourceType"`
 	ID                string        `json:"id,omitempty"`
@@ -62,25 +64,58 @@ func goalTargetTo(t clinical.GoalTarget) fGoalTarget {
 	return out
 }
 
-func goalFrom(f *fGoal, id string, rs *Refs) (clinical.PatientGoal, error) {
-	g := clinical.PatientGoal{
-		ID: id, Patient: subjectOf(f.Subject, rs), LifecycleStatus: f.LifecycleStatus, AchievementStatus: toConcept(f.AchievementStatus),
-		Categories: toConcepts(f.Category), Description: toConcept(f.Description), Addresses: refs(f.Addresses, rs), Note: noteText(f.Note),
+func readGoalTarget(t *gpb.Goal_Target) (clinical.GoalTarget, error) {
+	out := clinical.GoalTarget{Measure: readConcept(t.GetMeasure()), Due: readDate(t.GetDue().GetDate())}
+	if q := t.GetDetail().GetQuantity(); q != nil {
+		d, err := readQuantity(q)
+		if err != nil {
+			return out, err
+		}
+		out.Detail = &d
 	}
-	var err error
-	if g.Start, err = dateOf(f.StartDate); err != nil {
-		return g, err
-	}
-	g.Targets, err = mapSlice(f.Target, func(t fGoalTarget) (clinical.GoalTarget, error) { return goalTargetFrom(&t) })
-	return g, err
+	return out, nil
 }
 
-func goalTo(g *clinical.PatientGoal) (fGoal, error) {
-	return fGoal{
-		ResourceType: clinical.GoalType, ID: g.ID, LifecycleStatus: g.LifecycleStatus, AchievementStatus: fromConcept(g.AchievementStatus),
-		Category: fromConcepts(g.Categories), Description: fromConcept(g.Description), Subject: patientRef(g.Patient),
-		StartDate: g.Start.String(), Target: each(g.Targets, goalTargetTo), Addresses: fromRefs(g.Addresses), Note: notes(g.Note),
-	}, nil
+func pbGoalTarget(t clinical.GoalTarget, err *error) *gpb.Goal_Target {
+	out := &gpb.Goal_Target{Measure: pbConcept(t.Measure)}
+	if d := pbDate(t.Due); d != nil {
+		out.Due = &gpb.Goal_Target_DueX{Choice: &gpb.Goal_Target_DueX_Date{Date: d}}
+	}
+	if t.Detail != nil {
+		out.Detail = &gpb.Goal_Target_DetailX{Choice: &gpb.Goal_Target_DetailX_Quantity{Quantity: pbQuantity(*t.Detail, err)}}
+	}
+	return out
+}
+
+func goalFrom(f *gpb.Goal, id string, rs *Refs) (clinical.PatientGoal, error) {
+	g := clinical.PatientGoal{
+		ID: id, Patient: readSubject(f.GetSubject(), rs), LifecycleStatus: codeOf(f.GetLifecycleStatus()),
+		AchievementStatus: readConcept(f.GetAchievementStatus()), Categories: readConcepts(f.GetCategory()),
+		Description: readConcept(f.GetDescription()), Addresses: readRefs(f.GetAddresses(), rs), Note: readNote(f.GetNote()),
+		Start: readDate(f.GetStart().GetDate()),
+	}
+	for _, t := range f.GetTarget() {
+		gt, err := readGoalTarget(t)
+		if err != nil {
+			return g, err
+		}
+		g.Targets = append(g.Targets, gt)
+	}
+	return g, nil
+}
+
+func goalTo(g *clinical.PatientGoal) (*gpb.Goal, error) {
+	var err error
+	f := &gpb.Goal{
+		Id: pbID(g.ID), LifecycleStatus: pbCode[*gpb.Goal_LifecycleStatusCode](g.LifecycleStatus, &err),
+		AchievementStatus: pbConcept(g.AchievementStatus), Category: pbConcepts(g.Categories), Description: pbConcept(g.Description),
+		Subject: pbPatientRef(g.Patient), Addresses: pbRefs(g.Addresses), Note: pbNotes(g.Note),
+		Target: each(g.Targets, func(t clinical.GoalTarget) *gpb.Goal_Target { return pbGoalTarget(t, &err) }),
+	}
+	if d := pbDate(g.Start); d != nil {
+		f.Start = &gpb.Goal_StartX{Choice: &gpb.Goal_StartX_Date{Date: d}}
+	}
+	return f, err
 }
 
 // planGoals reads the goals a CarePlan references, in the order of
@@ -139,6 +174,6 @@ func fromGoals(cp *clinical.CarePlan) ([]fGoal, []fReference) {
 }
 
 func init() {
-	register(typed[clinical.PatientGoal, fGoal]{view: clinical.GoalRecords, del: clinicalDelete(clinical.GoalRecords.Type()), save: via(clinicalSvc, (*clinical.Service).SaveGoal), from: goalFrom, to: goalTo,
+	register(protoTyped[clinical.PatientGoal, *gpb.Goal]{view: clinical.GoalRecords, del: clinicalDelete(clinical.GoalRecords.Type()), save: via(clinicalSvc, (*clinical.Service).SaveGoal), from: goalFrom, to: goalTo,
 		elements: []string{"lifecycleStatus", "achievementStatus", "category", "description", "subject", "startDate", "target", "addresses", "note"}})
 }

@@ -2,10 +2,11 @@ package fhir
 
 import (
 	"strings"
-	"time"
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/clinical"
+	dtpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/datatypes_go_proto"
+	ispb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/imaging_study_go_proto"
 )
 
 // ---- ImagingStudy
@@ -21,124 +22,71 @@ const (
 	accessionKey = "ACSN"
 )
 
-type fImagingStudy struct {
-	ResourceType      string           `json:"resourceType"`
-	ID                string           `json:"id,omitempty"`
-	Identifier        []fIdentifier    `json:"identifier,omitempty"`
-	Status            string           `json:"status"`
-	Modality          []fCoding        `json:"modality,omitempty"`
-	Subject           *fReference      `json:"subject"`
-	Encounter         *fReference      `json:"encounter,omitempty"`
-	Started           string           `json:"started,omitempty"`
-	BasedOn           []fReference     `json:"basedOn,omitempty"`
-	Referrer          *fReference      `json:"referrer,omitempty"`
-	NumberOfSeries    int              `json:"numberOfSeries,omitempty"`
-	NumberOfInstances int              `json:"numberOfInstances,omitempty"`
-	ProcedureCode     []fConcept       `json:"procedureCode,omitempty"`
-	Description       string           `json:"description,omitempty"`
-	Series            []fImagingSeries `json:"series,omitempty"`
-}
-
-type fImagingSeries struct {
-	UID               string             `json:"uid"`
-	Number            int                `json:"number,omitempty"`
-	Modality          fCoding            `json:"modality"`
-	Description       string             `json:"description,omitempty"`
-	NumberOfInstances int                `json:"numberOfInstances,omitempty"`
-	BodySite          *fCoding           `json:"bodySite,omitempty"`
-	Started           string             `json:"started,omitempty"`
-	Instance          []fImagingInstance `json:"instance,omitempty"`
-}
-
-type fImagingInstance struct {
-	UID      string  `json:"uid"`
-	SOPClass fCoding `json:"sopClass"`
-	Number   int     `json:"number,omitempty"`
-	Title    string  `json:"title,omitempty"`
-}
-
-func imagingStudyFrom(f *fImagingStudy, id string, rs *Refs) (clinical.ImagingStudy, error) {
+func imagingStudyFrom(f *ispb.ImagingStudy, id string, rs *Refs) (clinical.ImagingStudy, error) {
 	s := clinical.ImagingStudy{
-		ID: id, Patient: subjectOf(f.Subject, rs), Encounter: encounterOf(f.Encounter, rs), Status: f.Status,
-		Description: f.Description, Referrer: toRef(f.Referrer, rs), NumberOfSeries: f.NumberOfSeries, NumberOfInstances: f.NumberOfInstances,
-		Modalities: each(f.Modality, toCoding),
-		BasedOn:    each(f.BasedOn, func(r fReference) ehrkit.Reference { return toRef(&r, rs) }),
+		ID: id, Patient: readSubject(f.GetSubject(), rs), Encounter: readEncounter(f.GetEncounter(), rs), Status: codeOf(f.GetStatus()),
+		Description: f.GetDescription().GetValue(), Referrer: readRef(f.GetReferrer(), rs), Started: readDateTime(f.GetStarted()),
+		NumberOfSeries: int(f.GetNumberOfSeries().GetValue()), NumberOfInstances: int(f.GetNumberOfInstances().GetValue()),
+		Modalities: each(f.GetModality(), readCoding), BasedOn: readRefs(f.GetBasedOn(), rs),
 	}
-	for _, pc := range f.ProcedureCode {
-		s.Procedures = append(s.Procedures, toConcept(&pc).Coding...)
+	for _, pc := range f.GetProcedureCode() {
+		s.Procedures = append(s.Procedures, readConcept(pc).Coding...)
 	}
-	for _, ident := range f.Identifier {
+	for _, ident := range f.GetIdentifier() {
+		system, v := ident.GetSystem().GetValue(), ident.GetValue().GetValue()
 		switch {
-		case (ident.System == clinical.SystemDICOMUID || ident.System == sysURI) && strings.HasPrefix(ident.Value, oidPrefix):
-			s.UID = strings.TrimPrefix(ident.Value, oidPrefix)
-		case ident.Type != nil && toConcept(ident.Type).CodeIn(sysV2IDType) == accessionKey:
-			s.Accession = ident.Value
+		case (system == clinical.SystemDICOMUID || system == sysURI) && strings.HasPrefix(v, oidPrefix):
+			s.UID = strings.TrimPrefix(v, oidPrefix)
+		case readCodeIn(ident.GetType(), sysV2IDType) == accessionKey:
+			s.Accession = v
 		}
 	}
-	var err error
-	if s.Started, err = optionalTime(f.Started); err != nil {
-		return s, err
-	}
-	for _, fs := range f.Series {
-		se := clinical.ImagingSeries{UID: fs.UID, Number: fs.Number, Modality: toCoding(fs.Modality), Description: fs.Description,
-			NumberOfInstances: fs.NumberOfInstances}
-		if fs.BodySite != nil {
-			se.BodySite = toCoding(*fs.BodySite)
-		}
-		if se.Started, err = optionalTime(fs.Started); err != nil {
-			return s, err
-		}
-		for _, in := range fs.Instance {
-			se.Instances = append(se.Instances, clinical.ImagingInstance{UID: in.UID, SOPClass: toCoding(in.SOPClass), Number: in.Number, Title: in.Title})
+	for _, fs := range f.GetSeries() {
+		se := clinical.ImagingSeries{UID: fs.GetUid().GetValue(), Number: int(fs.GetNumber().GetValue()), Modality: readCoding(fs.GetModality()),
+			Description: fs.GetDescription().GetValue(), NumberOfInstances: int(fs.GetNumberOfInstances().GetValue()),
+			BodySite: readCoding(fs.GetBodySite()), Started: readDateTime(fs.GetStarted())}
+		for _, in := range fs.GetInstance() {
+			se.Instances = append(se.Instances, clinical.ImagingInstance{UID: in.GetUid().GetValue(), SOPClass: readCoding(in.GetSopClass()),
+				Number: int(in.GetNumber().GetValue()), Title: in.GetTitle().GetValue()})
 		}
 		s.Series = append(s.Series, se)
 	}
 	return s, nil
 }
 
-func imagingStudyTo(s *clinical.ImagingStudy) (fImagingStudy, error) {
-	f := fImagingStudy{
-		ResourceType: "ImagingStudy", ID: s.ID, Status: s.Status, Modality: each(s.Modalities, fromCoding), Subject: patientRef(s.Patient),
-		Encounter: encounterRef(s.Encounter), BasedOn: fromRefs(s.BasedOn), Referrer: fromRef(s.Referrer), NumberOfSeries: s.NumberOfSeries,
-		NumberOfInstances: s.NumberOfInstances, Description: s.Description,
-		ProcedureCode: each(s.Procedures, func(c ehrkit.Coding) fConcept { return fConcept{Coding: []fCoding{fromCoding(c)}} }),
+func imagingStudyTo(s *clinical.ImagingStudy) (*ispb.ImagingStudy, error) {
+	var err error
+	f := &ispb.ImagingStudy{
+		Id: pbID(s.ID), Status: pbCode[*ispb.ImagingStudy_StatusCode](s.Status, &err), Modality: each(s.Modalities, pbCoding),
+		Subject: pbPatientRef(s.Patient), Encounter: pbEncounterRef(s.Encounter), Started: pbDateTime(s.Started),
+		BasedOn: pbRefs(s.BasedOn), Referrer: pbRef(s.Referrer), NumberOfSeries: pbUnsigned(s.NumberOfSeries),
+		NumberOfInstances: pbUnsigned(s.NumberOfInstances), Description: str(s.Description),
+		ProcedureCode: each(s.Procedures, func(c ehrkit.Coding) *dtpb.CodeableConcept {
+			return pbConcept(ehrkit.CodeableConcept{Coding: []ehrkit.Coding{c}})
+		}),
 	}
 	if s.UID != "" {
-		f.Identifier = append(f.Identifier, fIdentifier{System: clinical.SystemDICOMUID, Value: oidPrefix + s.UID})
+		f.Identifier = append(f.Identifier, pbIdentifier(ehrkit.Identifier{System: clinical.SystemDICOMUID, Value: oidPrefix + s.UID}, &err))
 	}
 	if s.Accession != "" {
-		f.Identifier = append(f.Identifier, fIdentifier{Type: &fConcept{Coding: []fCoding{{System: sysV2IDType, Code: accessionKey}}}, Value: s.Accession})
-	}
-	if !s.Started.IsZero() {
-		f.Started = formatDateTime(s.Started)
+		f.Identifier = append(f.Identifier, pbIdentifier(ehrkit.Identifier{
+			Type: ehrkit.CodeableConcept{Coding: []ehrkit.Coding{{System: sysV2IDType, Code: accessionKey}}}, Value: s.Accession}, &err))
 	}
 	for _, se := range s.Series {
-		fs := fImagingSeries{UID: se.UID, Number: se.Number, Modality: fromCoding(se.Modality), Description: se.Description, NumberOfInstances: se.NumberOfInstances}
-		if !se.BodySite.IsZero() {
-			b := fromCoding(se.BodySite)
-			fs.BodySite = &b
-		}
-		if !se.Started.IsZero() {
-			fs.Started = formatDateTime(se.Started)
-		}
+		fs := &ispb.ImagingStudy_Series{Uid: pbID(se.UID), Number: pbUnsigned(se.Number), Modality: pbCoding(se.Modality),
+			Description: str(se.Description), NumberOfInstances: pbUnsigned(se.NumberOfInstances), BodySite: pbCodingOpt(se.BodySite),
+			Started: pbDateTime(se.Started)}
 		for _, in := range se.Instances {
-			fs.Instance = append(fs.Instance, fImagingInstance{UID: in.UID, SOPClass: fromCoding(in.SOPClass), Number: in.Number, Title: in.Title})
+			fs.Instance = append(fs.Instance, &ispb.ImagingStudy_Series_Instance{Uid: pbID(in.UID), SopClass: pbCoding(in.SOPClass),
+				Number: pbUnsigned(in.Number), Title: str(in.Title)})
 		}
 		f.Series = append(f.Series, fs)
 	}
-	return f, nil
-}
-
-// optionalTime parses a dateTime, the zero time when absent.
-func optionalTime(s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	return parseDateTime(s)
+	return f, err
 }
 
 func init() {
-	register(typed[clinical.ImagingStudy, fImagingStudy]{view: clinical.ImagingStudyRecords, del: clinicalDelete(clinical.ImagingStudyRecords.Type()), save: via(clinicalSvc, (*clinical.Service).SaveImagingStudy),
+	register(protoTyped[clinical.ImagingStudy, *ispb.ImagingStudy]{view: clinical.ImagingStudyRecords, del: clinicalDelete(clinical.ImagingStudyRecords.Type()), save: via(clinicalSvc, (*clinical.Service).SaveImagingStudy),
 		from: imagingStudyFrom, to: imagingStudyTo,
 		elements: []string{"identifier", "status", "modality", "subject", "encounter", "started", "basedOn", "referrer",
 			"numberOfSeries", "numberOfInstances", "procedureCode", "description", "series"}})

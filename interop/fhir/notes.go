@@ -1,45 +1,18 @@
 package fhir
 
 import (
-	"encoding/base64"
-
 	"github.com/ehrkit/ehrkit/clinical"
+	dtpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/datatypes_go_proto"
+	docpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/document_reference_go_proto"
 )
 
 // extNoteSignatures carries what FHIR DocumentReference has no element for: the
 // signing principal and time, the addenda and the amendments of a note.
 const extNoteSignatures = "https://ehrkit.dev/fhir/StructureDefinition/note-signatures"
 
-// fDocumentReference is the FHIR R4 DocumentReference as ehrkit maps a
-// clinical note to it: the text travels as a plain-text attachment.
-type fDocumentReference struct {
-	ResourceType  string          `json:"resourceType"`
-	ID            string          `json:"id,omitempty"`
-	Extension     []fExtension    `json:"extension,omitempty"`
-	Status        string          `json:"status"`
-	DocStatus     string          `json:"docStatus,omitempty"`
-	Type          *fConcept       `json:"type,omitempty"`
-	Subject       *fReference     `json:"subject,omitempty"`
-	Date          string          `json:"date,omitempty"`
-	Author        []fReference    `json:"author,omitempty"`
-	Authenticator *fReference     `json:"authenticator,omitempty"`
-	Description   string          `json:"description,omitempty"`
-	Content       []fDocContent   `json:"content"`
-	Context       *fDocumentScope `json:"context,omitempty"`
-}
-
-type fDocContent struct {
-	Attachment fAttachment `json:"attachment"`
-}
-
-type fAttachment struct {
-	ContentType string `json:"contentType,omitempty"`
-	Data        string `json:"data,omitempty"`
-}
-
-type fDocumentScope struct {
-	Encounter []fReference `json:"encounter,omitempty"`
-}
+// noteContentType is the media type of a note's text, which travels as a
+// plain-text attachment.
+const noteContentType = "text/plain; charset=utf-8"
 
 // noteSignatures is what extNoteSignatures holds.
 type noteSignatures struct {
@@ -54,72 +27,72 @@ var noteDocStatus = map[clinical.NoteStatus]string{
 	clinical.NoteDraft: "preliminary", clinical.NoteSigned: "final", clinical.NoteAmended: "amended",
 }
 
-func noteFrom(f *fDocumentReference, id string, rs *Refs) (clinical.Note, error) {
+func noteFrom(f *docpb.DocumentReference, id string, rs *Refs) (clinical.Note, error) {
 	n := clinical.Note{
-		ID: id, Patient: subjectOf(f.Subject, rs), Type: toConcept(f.Type), Title: f.Description, Status: clinical.NoteDraft,
+		ID: id, Patient: readSubject(f.GetSubject(), rs), Type: readConcept(f.GetType()), Title: f.GetDescription().GetValue(),
+		Status: clinical.NoteDraft, Created: readInstant(f.GetDate()),
 	}
+	docStatus := codeOf(f.GetDocStatus())
 	for st, doc := range noteDocStatus {
-		if doc == f.DocStatus {
+		if doc == docStatus {
 			n.Status = st
 		}
 	}
-	if f.Status == "entered-in-error" {
+	if codeOf(f.GetStatus()) == "entered-in-error" {
 		n.Status = clinical.NoteEnteredInError
 	}
-	if len(f.Author) > 0 {
-		n.Author = toRef(&f.Author[0], rs)
+	if a := f.GetAuthor(); len(a) > 0 {
+		n.Author = readRef(a[0], rs)
 	}
-	if f.Context != nil && len(f.Context.Encounter) > 0 {
-		n.Encounter = encounterOf(&f.Context.Encounter[0], rs)
+	if e := f.GetContext().GetEncounter(); len(e) > 0 {
+		n.Encounter = readEncounter(e[0], rs)
 	}
-	for _, c := range f.Content {
-		if c.Attachment.Data != "" {
-			text, err := base64.StdEncoding.DecodeString(c.Attachment.Data)
-			if err != nil {
-				return n, err
-			}
-			n.Text = string(text)
+	for _, c := range f.GetContent() {
+		if data := c.GetAttachment().GetData().GetValue(); len(data) > 0 {
+			n.Text = string(data)
 			break
 		}
 	}
-	var err error
-	if n.Created, err = parseDateTime(f.Date); err != nil {
-		return n, err
-	}
 	var sigs noteSignatures
-	if err := readExtension(f.Extension, extNoteSignatures, &sigs); err != nil {
+	if err := readJSONExtension(f.GetExtension(), extNoteSignatures, &sigs); err != nil {
 		return n, err
 	}
 	n.Signature, n.Addenda, n.Amendments = sigs.Signature, sigs.Addenda, sigs.Amendments
 	return n, nil
 }
 
-func noteTo(n *clinical.Note) (fDocumentReference, error) {
-	f := fDocumentReference{
-		ResourceType: "DocumentReference", ID: n.ID, Status: "current", DocStatus: noteDocStatus[n.Status],
-		Type: fromConcept(n.Type), Subject: patientRef(n.Patient), Date: formatDateTime(n.Created),
-		Description: n.Title,
-		Content:     []fDocContent{{Attachment: fAttachment{ContentType: "text/plain; charset=utf-8", Data: base64.StdEncoding.EncodeToString([]byte(n.Text))}}},
-	}
+func noteTo(n *clinical.Note) (*docpb.DocumentReference, error) {
+	var err error
+	status := "current"
 	if n.Status == clinical.NoteEnteredInError {
-		f.Status = "entered-in-error"
+		status = "entered-in-error"
+	}
+	f := &docpb.DocumentReference{
+		Id: pbID(n.ID), Status: pbCode[*docpb.DocumentReference_StatusCode](status, &err),
+		DocStatus: pbCode[*docpb.DocumentReference_DocStatusCode](noteDocStatus[n.Status], &err),
+		Type:      pbConcept(n.Type), Subject: pbPatientRef(n.Patient), Date: pbInstant(n.Created), Description: str(n.Title),
+		Content: []*docpb.DocumentReference_Content{{Attachment: &dtpb.Attachment{
+			ContentType: &dtpb.Attachment_ContentTypeCode{Value: noteContentType}, Data: &dtpb.Base64Binary{Value: []byte(n.Text)}}}},
 	}
 	if !n.Author.IsZero() {
-		f.Author = []fReference{*fromRef(n.Author)}
+		f.Author = []*dtpb.Reference{pbRef(n.Author)}
 	}
 	if n.Signature != nil {
-		f.Authenticator = fromRef(n.Signature.By)
+		f.Authenticator = pbRef(n.Signature.By)
 	}
 	if n.Encounter != "" {
-		f.Context = &fDocumentScope{Encounter: []fReference{*encounterRef(n.Encounter)}}
+		f.Context = &docpb.DocumentReference_Context{Encounter: []*dtpb.Reference{pbEncounterRef(n.Encounter)}}
 	}
-	var err error
-	f.Extension, err = jsonExtension(extNoteSignatures, noteSignatures{Signature: n.Signature, Addenda: n.Addenda, Amendments: n.Amendments})
+	if err != nil {
+		return nil, err
+	}
+	f.Extension, err = pbJSONExtension(extNoteSignatures, noteSignatures{Signature: n.Signature, Addenda: n.Addenda, Amendments: n.Amendments})
 	return f, err
 }
 
 func init() {
-	register(typed[clinical.Note, fDocumentReference]{view: clinical.NoteRecords, del: clinicalDelete(clinical.NoteRecords.Type()), save: via(clinicalSvc, (*clinical.Service).SaveNote), from: noteFrom, to: noteTo,
+	register(protoTyped[clinical.Note, *docpb.DocumentReference]{view: clinical.NoteRecords, del: clinicalDelete(clinical.NoteRecords.Type()),
+		save: via(clinicalSvc, (*clinical.Service).SaveNote), from: noteFrom, to: noteTo,
 		elements: []string{"extension", "status", "docStatus", "type", "subject", "date", "author", "authenticator",
 			"description", "content", "context"}})
 }

@@ -1,10 +1,12 @@
 package fhir
 
 import (
-	"encoding/json"
-
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/rx"
+	dtpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/datatypes_go_proto"
+	bcrpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/bundle_and_contained_resource_go_proto"
+	mrpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/medication_request_go_proto"
+	srpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/service_request_go_proto"
 	"github.com/shopspring/decimal"
 )
 
@@ -29,7 +31,7 @@ type orderState struct {
 }
 
 // stateExtension renders the order state of o, or nothing when it has none.
-func stateExtension(o *rx.Order) ([]fExtension, error) {
+func stateExtension(o *rx.Order) ([]*dtpb.Extension, error) {
 	st := orderState{Alerts: o.Alerts, Override: o.Override, Signed: formatDateTime(o.Signed),
 		SignedBy: o.SignedBy, OrderSet: o.OrderSet, StatusChanged: formatDateTime(o.StatusChanged)}
 	if o.Kind != rx.KindMedication {
@@ -38,13 +40,13 @@ func stateExtension(o *rx.Order) ([]fExtension, error) {
 	if o.Lab != nil && !o.Lab.Specimen.IsZero() {
 		st.Specimen = &o.Lab.Specimen
 	}
-	return jsonExtension(extOrderState, st)
+	return pbJSONExtension(extOrderState, st)
 }
 
 // applyStateExtension sets the order state of o from its extension, if any.
-func applyStateExtension(exts []fExtension, o *rx.Order) error {
+func applyStateExtension(exts []*dtpb.Extension, o *rx.Order) error {
 	var st orderState
-	if err := readExtension(exts, extOrderState, &st); err != nil {
+	if err := readJSONExtension(exts, extOrderState, &st); err != nil {
 		return err
 	}
 	o.Alerts, o.Override, o.SignedBy, o.OrderSet = st.Alerts, st.Override, st.SignedBy, st.OrderSet
@@ -63,143 +65,90 @@ func applyStateExtension(exts []fExtension, o *rx.Order) error {
 }
 
 // requesterOf resolves the requester to its practitioner id.
-func requesterOf(r *fReference, rs *Refs) string {
-	ref := toRef(r, rs)
+func requesterOf(r *dtpb.Reference, rs *Refs) string {
+	ref := readRef(r, rs)
 	if ref.ID == "" {
 		return ref.Display
 	}
 	return ref.ID
 }
 
-func requesterRef(id string) *fReference {
-	if id == "" {
-		return nil
-	}
-	return fromRef(ehrkit.Ref("Practitioner", id))
-}
+func requesterRef(id string) *dtpb.Reference { return pbIDRef("Practitioner", id) }
 
 // ---- MedicationRequest
 
-type fMedicationRequest struct {
-	ResourceType              string         `json:"resourceType"`
-	ID                        string         `json:"id,omitempty"`
-	Extension                 []fExtension   `json:"extension,omitempty"`
-	Status                    string         `json:"status"`
-	StatusReason              *fConcept      `json:"statusReason,omitempty"`
-	Intent                    string         `json:"intent"`
-	Priority                  string         `json:"priority,omitempty"`
-	MedicationCodeableConcept *fConcept      `json:"medicationCodeableConcept,omitempty"`
-	MedicationReference       *fReference    `json:"medicationReference,omitempty"`
-	Contained                 []fContained   `json:"contained,omitempty"`
-	Subject                   *fReference    `json:"subject"`
-	Encounter                 *fReference    `json:"encounter,omitempty"`
-	AuthoredOn                string         `json:"authoredOn,omitempty"`
-	Requester                 *fReference    `json:"requester,omitempty"`
-	ReasonCode                []fConcept     `json:"reasonCode,omitempty"`
-	Note                      []fAnnotation  `json:"note,omitempty"`
-	DosageInstruction         []fDosage      `json:"dosageInstruction,omitempty"`
-	DispenseRequest           *fDispense     `json:"dispenseRequest,omitempty"`
-	Substitution              *fSubstitution `json:"substitution,omitempty"`
-}
-
-// fContained is a contained resource as far as order mapping reads it: a
-// Medication's code.
-type fContained struct {
-	ResourceType string    `json:"resourceType"`
-	ID           string    `json:"id"`
-	Code         *fConcept `json:"code,omitempty"`
-}
-
 // medicationConcept returns the medication of a request: its code, or the
 // code of the contained Medication its reference points at.
-func (f *fMedicationRequest) medicationConcept() ehrkit.CodeableConcept {
-	if f.MedicationCodeableConcept != nil || f.MedicationReference == nil {
-		return toConcept(f.MedicationCodeableConcept)
+func medicationConcept(f *mrpb.MedicationRequest) ehrkit.CodeableConcept {
+	med := f.GetMedication()
+	if med.GetReference() == nil {
+		return readConcept(med.GetCodeableConcept())
 	}
-	for _, c := range f.Contained {
-		if c.ResourceType == "Medication" && "#"+c.ID == f.MedicationReference.Reference {
-			return toConcept(c.Code)
+	target := referenceString(med.GetReference())
+	for _, a := range f.GetContained() {
+		var cr bcrpb.ContainedResource
+		if a.UnmarshalTo(&cr) != nil {
+			continue
+		}
+		if m := cr.GetMedication(); m != nil && "#"+m.GetId().GetValue() == target {
+			return readConcept(m.GetCode())
 		}
 	}
 	return ehrkit.CodeableConcept{}
 }
 
-type fDosage struct {
-	Text        string      `json:"text,omitempty"`
-	Timing      *fTiming    `json:"timing,omitempty"`
-	Route       *fConcept   `json:"route,omitempty"`
-	DoseAndRate []fDoseRate `json:"doseAndRate,omitempty"`
-}
-
-type fTiming struct {
-	Repeat *fRepeat `json:"repeat,omitempty"`
-}
-
-type fRepeat struct {
-	Frequency  int         `json:"frequency,omitempty"`
-	Period     json.Number `json:"period,omitempty"`
-	PeriodUnit string      `json:"periodUnit,omitempty"`
-}
-
-type fDoseRate struct {
-	DoseQuantity *fQuantity `json:"doseQuantity,omitempty"`
-}
-
-type fDispense struct {
-	NumberOfRepeatsAllowed int        `json:"numberOfRepeatsAllowed,omitempty"`
-	Quantity               *fQuantity `json:"quantity,omitempty"`
-	ExpectedSupplyDuration *fQuantity `json:"expectedSupplyDuration,omitempty"`
-}
-
-type fSubstitution struct {
-	AllowedBoolean bool `json:"allowedBoolean"`
-}
-
 // perDay converts a FHIR timing repeat to a frequency per day.
-func perDay(r *fRepeat) decimal.Decimal {
-	if r == nil || r.Frequency == 0 {
+func perDay(r *dtpb.Timing_Repeat) decimal.Decimal {
+	if r.GetFrequency().GetValue() == 0 {
 		return decimal.Zero
 	}
 	period := decimal.NewFromInt(1)
-	if p, err := decimal.NewFromString(string(r.Period)); err == nil && p.IsPositive() {
+	if p, err := decimal.NewFromString(r.GetPeriod().GetValue()); err == nil && p.IsPositive() {
 		period = p
 	}
 	// Units per day as a fraction, so that "every 6 h" is exactly 4 a day.
 	units := map[string][2]int64{"s": {86400, 1}, "min": {1440, 1}, "h": {24, 1}, "d": {1, 1}, "wk": {1, 7}, "mo": {1, 30}, "a": {1, 365}}
-	u, ok := units[r.PeriodUnit]
+	u, ok := units[codeOf(r.GetPeriodUnit())]
 	if !ok {
 		u = units["d"]
 	}
-	n := decimal.NewFromInt(int64(r.Frequency) * u[0])
+	n := decimal.NewFromInt(int64(r.GetFrequency().GetValue()) * u[0])
 	return n.Div(period.Mul(decimal.NewFromInt(u[1]))).Round(6)
 }
 
 // dailyTiming renders a frequency per day as "frequency per period days" in
 // whole numbers: the smallest period up to a year that makes the frequency a
 // whole number (within the six decimals perDay keeps), else a power of ten.
-func dailyTiming(perDay decimal.Decimal) *fRepeat {
+func dailyTiming(perDay decimal.Decimal) *dtpb.Timing_Repeat {
+	repeat := func(freq, period decimal.Decimal) *dtpb.Timing_Repeat {
+		var err error // "d" is a unit of time
+		return &dtpb.Timing_Repeat{Frequency: &dtpb.PositiveInt{Value: uint32(freq.IntPart())},
+			Period: &dtpb.Decimal{Value: period.String()}, PeriodUnit: pbCode[*dtpb.Timing_Repeat_PeriodUnitCode]("d", &err)}
+	}
 	tolerance := decimal.New(1, -5)
 	for p := int64(1); p <= 365; p++ {
 		x := perDay.Mul(decimal.NewFromInt(p))
 		if x.Sub(x.Round(0)).Abs().LessThan(tolerance.Mul(decimal.NewFromInt(p))) && x.Round(0).IsPositive() {
-			return &fRepeat{Frequency: int(x.Round(0).IntPart()), Period: json.Number(decimal.NewFromInt(p).String()), PeriodUnit: "d"}
+			return repeat(x.Round(0), decimal.NewFromInt(p))
 		}
 	}
 	freq, period := perDay, decimal.NewFromInt(1)
 	for !freq.IsInteger() {
 		freq, period = freq.Mul(decimal.NewFromInt(10)), period.Mul(decimal.NewFromInt(10))
 	}
-	return &fRepeat{Frequency: int(freq.IntPart()), Period: json.Number(period.String()), PeriodUnit: "d"}
+	return repeat(freq, period)
 }
 
-func medicationRequestFrom(f *fMedicationRequest, id string, rs *Refs) (rx.Order, error) {
+func medicationRequestFrom(f *mrpb.MedicationRequest, id string, rs *Refs) (rx.Order, error) {
+	sub := f.GetSubstitution().GetAllowed()
 	o := rx.Order{
-		ID: id, Patient: subjectOf(f.Subject, rs), Encounter: encounterOf(f.Encounter, rs), Kind: rx.KindMedication, Status: rx.Status(f.Status),
-		Priority: f.Priority, Requester: requesterOf(f.Requester, rs), Reasons: toConcepts(f.ReasonCode),
-		Note: noteText(f.Note), StatusReason: toConcept(f.StatusReason).String(),
-		Medication: &rx.MedicationDetail{SubstitutionAllowed: f.Substitution == nil || f.Substitution.AllowedBoolean},
+		ID: id, Patient: readSubject(f.GetSubject(), rs), Encounter: readEncounter(f.GetEncounter(), rs), Kind: rx.KindMedication,
+		Status: rx.Status(codeOf(f.GetStatus())), Priority: codeOf(f.GetPriority()), Requester: requesterOf(f.GetRequester(), rs),
+		Reasons: readConcepts(f.GetReasonCode()), Note: readNote(f.GetNote()), StatusReason: readConcept(f.GetStatusReason()).String(),
+		Authored:   readDateTime(f.GetAuthoredOn()),
+		Medication: &rx.MedicationDetail{SubstitutionAllowed: sub == nil || sub.GetBoolean().GetValue()},
 	}
-	if mc := f.medicationConcept(); len(mc.Coding) > 0 {
+	if mc := medicationConcept(f); len(mc.Coding) > 0 {
 		o.Medication.Medication = mc.Coding[0]
 		for _, c := range mc.Coding {
 			if c.System == ehrkit.SystemRxNorm {
@@ -209,18 +158,13 @@ func medicationRequestFrom(f *fMedicationRequest, id string, rs *Refs) (rx.Order
 		}
 	}
 	var err error
-	if o.Authored, err = parseDateTime(f.AuthoredOn); err != nil {
-		return o, err
-	}
-	if len(f.DosageInstruction) > 0 {
-		d := f.DosageInstruction[0]
+	if ds := f.GetDosageInstruction(); len(ds) > 0 {
+		d := ds[0]
 		m := o.Medication
-		m.Instructions, m.Route = d.Text, code(d.Route)
-		if d.Timing != nil {
-			m.FrequencyPerDay = perDay(d.Timing.Repeat)
-		}
-		if len(d.DoseAndRate) > 0 {
-			if m.Dose, err = toQuantity(d.DoseAndRate[0].DoseQuantity); err != nil {
+		m.Instructions, m.Route = d.GetText().GetValue(), readCode(d.GetRoute())
+		m.FrequencyPerDay = perDay(d.GetTiming().GetRepeat())
+		if dr := d.GetDoseAndRate(); len(dr) > 0 {
+			if m.Dose, err = readSimpleQuantity(dr[0].GetDose().GetQuantity()); err != nil {
 				return o, err
 			}
 			if m.Dose.Unit == "" && !m.Dose.Value.IsZero() {
@@ -228,63 +172,69 @@ func medicationRequestFrom(f *fMedicationRequest, id string, rs *Refs) (rx.Order
 			}
 		}
 	}
-	if dr := f.DispenseRequest; dr != nil {
-		o.Medication.Refills = dr.NumberOfRepeatsAllowed
-		if o.Medication.Quantity, err = toQuantity(dr.Quantity); err != nil {
+	if dr := f.GetDispenseRequest(); dr != nil {
+		o.Medication.Refills = int(dr.GetNumberOfRepeatsAllowed().GetValue())
+		if o.Medication.Quantity, err = readSimpleQuantity(dr.GetQuantity()); err != nil {
 			return o, err
 		}
-		if dr.ExpectedSupplyDuration != nil {
-			if days, err := decimal.NewFromString(string(dr.ExpectedSupplyDuration.Value)); err == nil {
-				o.Medication.DurationDays = int(days.IntPart())
-			}
+		if days, err := decimal.NewFromString(dr.GetExpectedSupplyDuration().GetValue().GetValue()); err == nil {
+			o.Medication.DurationDays = int(days.IntPart())
 		}
 	}
-	return o, applyStateExtension(f.Extension, &o)
+	return o, applyStateExtension(f.GetExtension(), &o)
 }
 
-func medicationRequestTo(o *rx.Order) (fMedicationRequest, error) {
+// medicationRequestTo renders an order as a MedicationRequest with the ehrkit
+// order-state extension.
+func medicationRequestTo(o *rx.Order) (*mrpb.MedicationRequest, error) {
 	ext, err := stateExtension(o)
 	if err != nil {
-		return fMedicationRequest{}, err
+		return nil, err
 	}
-	f := fMedicationRequest{
-		ResourceType: "MedicationRequest", ID: o.ID, Extension: ext, Status: rx.FHIRStatus(o.Kind, o.Status),
-		Intent: "order", Priority: o.Priority, Subject: patientRef(o.Patient), Encounter: encounterRef(o.Encounter), AuthoredOn: formatDateTime(o.Authored),
-		Requester: requesterRef(o.Requester), ReasonCode: fromConcepts(o.Reasons), Note: notes(o.Note),
+	f := &mrpb.MedicationRequest{
+		Id: pbID(o.ID), Extension: ext, Status: pbCode[*mrpb.MedicationRequest_StatusCode](rx.FHIRStatus(o.Kind, o.Status), &err),
+		Intent:   pbCode[*mrpb.MedicationRequest_IntentCode]("order", &err),
+		Priority: pbCode[*mrpb.MedicationRequest_PriorityCode](o.Priority, &err), Subject: pbPatientRef(o.Patient),
+		Encounter: pbEncounterRef(o.Encounter), AuthoredOn: pbDateTime(o.Authored),
+		Requester: requesterRef(o.Requester), ReasonCode: pbConcepts(o.Reasons), Note: pbNotes(o.Note),
 	}
 	if o.StatusReason != "" {
-		f.StatusReason = &fConcept{Text: o.StatusReason}
+		f.StatusReason = &dtpb.CodeableConcept{Text: str(o.StatusReason)}
 	}
 	m := o.Medication
 	if m == nil {
-		return f, nil
+		return f, err
 	}
-	f.MedicationCodeableConcept = &fConcept{Coding: []fCoding{fromCoding(m.Medication)}}
-	d := fDosage{Text: m.Instructions, Route: coded("http://snomed.info/sct", m.Route)}
+	f.Medication = &mrpb.MedicationRequest_MedicationX{Choice: &mrpb.MedicationRequest_MedicationX_CodeableConcept{
+		CodeableConcept: &dtpb.CodeableConcept{Coding: []*dtpb.Coding{pbCoding(m.Medication)}}}}
+	d := &dtpb.Dosage{Text: str(m.Instructions), Route: pbCoded("http://snomed.info/sct", m.Route)}
 	if m.FrequencyPerDay.IsPositive() {
-		d.Timing = &fTiming{Repeat: dailyTiming(m.FrequencyPerDay)}
+		d.Timing = &dtpb.Timing{Repeat: dailyTiming(m.FrequencyPerDay)}
 	}
-	if !m.Dose.Value.IsZero() || m.Dose.Unit != "" {
-		d.DoseAndRate = []fDoseRate{{DoseQuantity: fromQuantity(m.Dose)}}
+	if q := pbSimpleQuantity(m.Dose); q != nil {
+		d.DoseAndRate = []*dtpb.Dosage_DoseAndRate{{Dose: &dtpb.Dosage_DoseAndRate_DoseX{
+			Choice: &dtpb.Dosage_DoseAndRate_DoseX_Quantity{Quantity: q}}}}
 	}
-	if d.Text != "" || d.Route != nil || d.Timing != nil || d.DoseAndRate != nil {
-		f.DosageInstruction = []fDosage{d}
+	if d.Text != nil || d.Route != nil || d.Timing != nil || d.DoseAndRate != nil {
+		f.DosageInstruction = []*dtpb.Dosage{d}
 	}
-	hasQuantity := !m.Quantity.Value.IsZero() || m.Quantity.Unit != ""
-	if m.Refills > 0 || hasQuantity || m.DurationDays > 0 {
-		dr := &fDispense{NumberOfRepeatsAllowed: m.Refills}
-		if hasQuantity {
-			dr.Quantity = fromQuantity(m.Quantity)
+	quantity := pbSimpleQuantity(m.Quantity)
+	if m.Refills > 0 || quantity != nil || m.DurationDays > 0 {
+		dr := &mrpb.MedicationRequest_DispenseRequest{Quantity: quantity}
+		if m.Refills > 0 {
+			dr.NumberOfRepeatsAllowed = &dtpb.UnsignedInt{Value: uint32(m.Refills)}
 		}
 		if m.DurationDays > 0 {
-			dr.ExpectedSupplyDuration = &fQuantity{Value: json.Number(decimal.NewFromInt(int64(m.DurationDays)).String()), Unit: "d", System: ehrkit.SystemUCUM, Code: "d"}
+			dr.ExpectedSupplyDuration = &dtpb.Duration{Value: &dtpb.Decimal{Value: decimal.NewFromInt(int64(m.DurationDays)).String()},
+				Unit: str("d"), System: uri(ehrkit.SystemUCUM), Code: pbCodeValue("d")}
 		}
 		f.DispenseRequest = dr
 	}
 	if !m.SubstitutionAllowed {
-		f.Substitution = &fSubstitution{AllowedBoolean: false}
+		f.Substitution = &mrpb.MedicationRequest_Substitution{Allowed: &mrpb.MedicationRequest_Substitution_AllowedX{
+			Choice: &mrpb.MedicationRequest_Substitution_AllowedX_Boolean{Boolean: pbBool(false)}}}
 	}
-	return f, nil
+	return f, err
 }
 
 // ---- ServiceRequest (lab, imaging and referral orders)
@@ -300,66 +250,41 @@ const (
 	systemServiceReqTarget = "http://snomed.info/sct"
 )
 
-type fServiceRequest struct {
-	ResourceType string        `json:"resourceType"`
-	ID           string        `json:"id,omitempty"`
-	Extension    []fExtension  `json:"extension,omitempty"`
-	Identifier   []fIdentifier `json:"identifier,omitempty"`
-	Status       string        `json:"status"`
-	Intent       string        `json:"intent"`
-	Category     []fConcept    `json:"category,omitempty"`
-	Priority     string        `json:"priority,omitempty"`
-	Code         *fConcept     `json:"code,omitempty"`
-	Subject      *fReference   `json:"subject"`
-	Encounter    *fReference   `json:"encounter,omitempty"`
-	AuthoredOn   string        `json:"authoredOn,omitempty"`
-	Requester    *fReference   `json:"requester,omitempty"`
-	Performer    []fReference  `json:"performer,omitempty"`
-	ReasonCode   []fConcept    `json:"reasonCode,omitempty"`
-	BodySite     []fConcept    `json:"bodySite,omitempty"`
-	Note         []fAnnotation `json:"note,omitempty"`
-	OrderDetail  []fConcept    `json:"orderDetail,omitempty"`
-}
-
-func serviceRequestFrom(f *fServiceRequest, id string, rs *Refs) (rx.Order, error) {
-	status := f.Status
+func serviceRequestFrom(f *srpb.ServiceRequest, id string, rs *Refs) (rx.Order, error) {
+	status := codeOf(f.GetStatus())
 	if status == "revoked" {
 		status = string(rx.Cancelled)
 	}
 	o := rx.Order{
-		ID: id, Patient: subjectOf(f.Subject, rs), Encounter: encounterOf(f.Encounter, rs), Status: rx.Status(status), Priority: f.Priority,
-		Requester: requesterOf(f.Requester, rs), Reasons: toConcepts(f.ReasonCode), Note: noteText(f.Note),
-	}
-	var err error
-	if o.Authored, err = parseDateTime(f.AuthoredOn); err != nil {
-		return o, err
+		ID: id, Patient: readSubject(f.GetSubject(), rs), Encounter: readEncounter(f.GetEncounter(), rs), Status: rx.Status(status),
+		Priority: codeOf(f.GetPriority()), Requester: requesterOf(f.GetRequester(), rs), Reasons: readConcepts(f.GetReasonCode()),
+		Note: readNote(f.GetNote()), Authored: readDateTime(f.GetAuthoredOn()),
 	}
 	cat := ""
-	for i := range f.Category {
-		if c := codeIn(&f.Category[i], "http://snomed.info/sct"); c != "" {
+	for _, c := range f.GetCategory() {
+		if c := readCodeIn(c, "http://snomed.info/sct"); c != "" {
 			cat = c
 		}
 	}
-	codeC := toConcept(f.Code)
 	var first ehrkit.Coding
-	if len(codeC.Coding) > 0 {
-		first = codeC.Coding[0]
+	if cs := f.GetCode().GetCoding(); len(cs) > 0 {
+		first = readCoding(cs[0])
 	}
 	switch {
 	case cat == snomedImaging:
 		o.Kind = rx.KindImaging
 		o.Imaging = &rx.ImagingDetail{Procedure: first}
-		for i := range f.OrderDetail {
-			if m := codeIn(&f.OrderDetail[i], systemDICOMModality); m != "" {
+		for _, d := range f.GetOrderDetail() {
+			if m := readCodeIn(d, systemDICOMModality); m != "" {
 				o.Imaging.Modality = m
 			}
 		}
-		if len(f.BodySite) > 0 && len(f.BodySite[0].Coding) > 0 {
-			o.Imaging.BodySite = toCoding(f.BodySite[0].Coding[0])
+		if bs := f.GetBodySite(); len(bs) > 0 && len(bs[0].GetCoding()) > 0 {
+			o.Imaging.BodySite = readCoding(bs[0].GetCoding()[0])
 		}
-		for _, id := range f.Identifier {
-			if codeIn(id.Type, ehrkit.SystemV2Tables) == accessionType {
-				o.Imaging.Accession = id.Value
+		for _, id := range f.GetIdentifier() {
+			if readCodeIn(id.GetType(), ehrkit.SystemV2Tables) == accessionType {
+				o.Imaging.Accession = id.GetValue().GetValue()
 			}
 		}
 	case cat != snomedReferral && (cat == snomedLabProcedure || first.System == ehrkit.SystemLOINC):
@@ -368,52 +293,59 @@ func serviceRequestFrom(f *fServiceRequest, id string, rs *Refs) (rx.Order, erro
 	default:
 		o.Kind = rx.KindReferral
 		o.Referral = &rx.ReferralDetail{Specialty: first}
-		if len(f.Performer) > 0 {
-			o.Referral.To = toRef(&f.Performer[0], rs).ID
+		if ps := f.GetPerformer(); len(ps) > 0 {
+			o.Referral.To = readRef(ps[0], rs).ID
 		}
 	}
-	return o, applyStateExtension(f.Extension, &o)
+	return o, applyStateExtension(f.GetExtension(), &o)
 }
 
-func serviceRequestTo(o *rx.Order) (fServiceRequest, error) {
+func serviceRequestTo(o *rx.Order) (*srpb.ServiceRequest, error) {
 	ext, err := stateExtension(o)
 	if err != nil {
-		return fServiceRequest{}, err
+		return nil, err
 	}
-	f := fServiceRequest{
-		ResourceType: "ServiceRequest", ID: o.ID, Extension: ext, Status: rx.FHIRStatus(o.Kind, o.Status),
-		Intent: "order", Priority: o.Priority, Subject: patientRef(o.Patient), Encounter: encounterRef(o.Encounter), AuthoredOn: formatDateTime(o.Authored),
-		Requester: requesterRef(o.Requester), ReasonCode: fromConcepts(o.Reasons), Note: notes(o.Note),
+	f := &srpb.ServiceRequest{
+		Id: pbID(o.ID), Extension: ext, Status: pbCode[*srpb.ServiceRequest_StatusCode](rx.FHIRStatus(o.Kind, o.Status), &err),
+		Intent:   pbCode[*srpb.ServiceRequest_IntentCode]("order", &err),
+		Priority: pbCode[*srpb.ServiceRequest_PriorityCode](o.Priority, &err), Subject: pbPatientRef(o.Patient),
+		Encounter: pbEncounterRef(o.Encounter), AuthoredOn: pbDateTime(o.Authored),
+		Requester: requesterRef(o.Requester), ReasonCode: pbConcepts(o.Reasons), Note: pbNotes(o.Note),
 	}
-	category := func(c string) []fConcept { return []fConcept{*coded("http://snomed.info/sct", c)} }
+	category := func(c string) []*dtpb.CodeableConcept {
+		return []*dtpb.CodeableConcept{pbCoded("http://snomed.info/sct", c)}
+	}
+	coding := func(c ehrkit.Coding) *dtpb.CodeableConcept {
+		return &dtpb.CodeableConcept{Coding: []*dtpb.Coding{pbCoding(c)}}
+	}
 	switch {
 	case o.Lab != nil:
-		f.Category, f.Code = category(snomedLabProcedure), &fConcept{Coding: []fCoding{fromCoding(o.Lab.Test)}}
+		f.Category, f.Code = category(snomedLabProcedure), coding(o.Lab.Test)
 	case o.Imaging != nil:
-		f.Category, f.Code = category(snomedImaging), &fConcept{Coding: []fCoding{fromCoding(o.Imaging.Procedure)}}
+		f.Category, f.Code = category(snomedImaging), coding(o.Imaging.Procedure)
 		if o.Imaging.Modality != "" {
-			f.OrderDetail = []fConcept{*coded(systemDICOMModality, o.Imaging.Modality)}
+			f.OrderDetail = []*dtpb.CodeableConcept{pbCoded(systemDICOMModality, o.Imaging.Modality)}
 		}
 		if !o.Imaging.BodySite.IsZero() {
-			f.BodySite = []fConcept{{Coding: []fCoding{fromCoding(o.Imaging.BodySite)}}}
+			f.BodySite = []*dtpb.CodeableConcept{coding(o.Imaging.BodySite)}
 		}
 		if o.Imaging.Accession != "" {
-			f.Identifier = []fIdentifier{{Type: coded(ehrkit.SystemV2Tables, accessionType), Value: o.Imaging.Accession}}
+			f.Identifier = []*dtpb.Identifier{{Type: pbCoded(ehrkit.SystemV2Tables, accessionType), Value: str(o.Imaging.Accession)}}
 		}
 	case o.Referral != nil:
-		f.Category, f.Code = category(snomedReferral), &fConcept{Coding: []fCoding{fromCoding(o.Referral.Specialty)}}
+		f.Category, f.Code = category(snomedReferral), coding(o.Referral.Specialty)
 		if o.Referral.To != "" {
-			f.Performer = []fReference{*requesterRef(o.Referral.To)}
+			f.Performer = []*dtpb.Reference{requesterRef(o.Referral.To)}
 		}
 	}
-	return f, nil
+	return f, err
 }
 
 func init() {
-	register(typed[rx.Order, fMedicationRequest]{view: rx.MedicationRequestRecords, save: via(orders, (*rx.Service).SaveOrder), from: medicationRequestFrom, to: medicationRequestTo,
+	register(protoTyped[rx.Order, *mrpb.MedicationRequest]{view: rx.MedicationRequestRecords, save: via(orders, (*rx.Service).SaveOrder), from: medicationRequestFrom, to: medicationRequestTo,
 		elements: []string{"extension", "status", "statusReason", "intent", "priority", "medicationCodeableConcept", "medicationReference", "subject",
 			"encounter", "authoredOn", "requester", "reasonCode", "note", "dosageInstruction", "dispenseRequest", "substitution"}})
-	register(typed[rx.Order, fServiceRequest]{view: rx.ServiceRequestRecords, save: via(orders, (*rx.Service).SaveOrder), from: serviceRequestFrom, to: serviceRequestTo,
+	register(protoTyped[rx.Order, *srpb.ServiceRequest]{view: rx.ServiceRequestRecords, save: via(orders, (*rx.Service).SaveOrder), from: serviceRequestFrom, to: serviceRequestTo,
 		elements: []string{"extension", "status", "intent", "category", "priority", "code", "subject", "encounter", "authoredOn", "requester",
 			"performer", "reasonCode", "bodySite", "note", "orderDetail"}})
 }

@@ -1,12 +1,12 @@
 package fhir
 
 import (
-	"encoding/json"
 	"fmt"
 	"sync"
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/rx"
+	"github.com/google/fhir/go/jsonformat/fhirvalidate"
 )
 
 // MediaTypeJSON is the media type of FHIR resources in JSON.
@@ -46,17 +46,12 @@ func (e *PrescriptionEncoder) Encode(o rx.Order) ([]byte, string, error) {
 		return nil, "", err
 	}
 	f.Extension = nil
-	raw, err := json.Marshal(f)
-	if err != nil {
-		return nil, "", err
+	if err := fhirvalidate.Validate(f); err != nil {
+		return nil, "", fmt.Errorf("fhir: prescription %s is not a valid R4 MedicationRequest: %w", o.ID, ehrkit.ErrInvalid)
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	cr, err := e.codec.Parse(raw)
-	if err != nil {
-		return nil, "", fmt.Errorf("fhir: prescription %s is not a valid R4 MedicationRequest: %w", o.ID, ehrkit.ErrInvalid)
-	}
-	out, err := e.codec.Render(cr)
+	out, err := e.codec.m.MarshalResource(f)
 	if err != nil {
 		return nil, "", fmt.Errorf("fhir: render prescription %s: %w", o.ID, err)
 	}

@@ -8,6 +8,9 @@ import (
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/patient"
 	"github.com/ehrkit/ehrkit/schedule"
+	dtpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/datatypes_go_proto"
+	appb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/appointment_go_proto"
+	schpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/schedule_go_proto"
 )
 
 // The ehrkit state FHIR has no element for travels in extensions, as JSON
@@ -25,25 +28,6 @@ const (
 
 // ---- Appointment
 
-type fAppointment struct {
-	ResourceType    string                    `json:"resourceType"`
-	ID              string                    `json:"id,omitempty"`
-	Extension       []fExtension              `json:"extension,omitempty"`
-	Status          string                    `json:"status"`
-	AppointmentType *fConcept                 `json:"appointmentType,omitempty"`
-	Start           string                    `json:"start,omitempty"`
-	End             string                    `json:"end,omitempty"`
-	MinutesDuration int                       `json:"minutesDuration,omitempty"`
-	Created         string                    `json:"created,omitempty"`
-	Participant     []fAppointmentParticipant `json:"participant"`
-}
-
-type fAppointmentParticipant struct {
-	Actor    *fReference `json:"actor,omitempty"`
-	Required string      `json:"required,omitempty"`
-	Status   string      `json:"status"`
-}
-
 // appointmentState is what extAppointmentState holds.
 type appointmentState struct {
 	BufferBefore time.Duration `json:"bufferBefore,omitempty"`
@@ -57,20 +41,21 @@ type appointmentState struct {
 // appointmentTypeOf returns the ehrkit appointment type id of an appointment:
 // the code in systemAppointmentType, else the first code of appointmentType
 // (such as a v2-0276 code).
-func appointmentTypeOf(c *fConcept) string {
-	if t := codeIn(c, systemAppointmentType); t != "" {
+func appointmentTypeOf(c *dtpb.CodeableConcept) string {
+	if t := readCodeIn(c, systemAppointmentType); t != "" {
 		return t
 	}
-	return code(c)
+	return readCode(c)
 }
 
-func appointmentFrom(f *fAppointment, id string, rs *Refs) (schedule.Appointment, error) {
-	a := schedule.Appointment{ID: id, Status: schedule.Status(f.Status), Type: appointmentTypeOf(f.AppointmentType)}
+func appointmentFrom(f *appb.Appointment, id string, rs *Refs) (schedule.Appointment, error) {
+	a := schedule.Appointment{ID: id, Status: schedule.Status(codeOf(f.GetStatus())), Type: appointmentTypeOf(f.GetAppointmentType()),
+		Start: readInstant(f.GetStart()), End: readInstant(f.GetEnd()), Created: readDateTime(f.GetCreated())}
 	// The patient is the first Patient participant; Practitioner, Location and
 	// Device participants are the resources, in order. Other participants
 	// (related persons, services, display-only actors) are not modelled.
-	for _, p := range f.Participant {
-		ref := toRef(p.Actor, rs)
+	for _, p := range f.GetParticipant() {
+		ref := readRef(p.GetActor(), rs)
 		switch ref.Type {
 		case patient.RecordType:
 			if a.Patient == "" {
@@ -80,64 +65,52 @@ func appointmentFrom(f *fAppointment, id string, rs *Refs) (schedule.Appointment
 			a.Resources = append(a.Resources, ref)
 		}
 	}
-	var err error
-	if a.Start, err = parseDateTime(f.Start); err != nil {
-		return a, err
-	}
-	if a.End, err = parseDateTime(f.End); err != nil {
-		return a, err
-	}
-	if a.End.IsZero() && !a.Start.IsZero() && f.MinutesDuration > 0 {
-		a.End = a.Start.Add(time.Duration(f.MinutesDuration) * time.Minute)
-	}
-	if a.Created, err = parseDateTime(f.Created); err != nil {
-		return a, err
+	if m := f.GetMinutesDuration().GetValue(); a.End.IsZero() && !a.Start.IsZero() && m > 0 {
+		a.End = a.Start.Add(time.Duration(m) * time.Minute)
 	}
 	var st appointmentState
-	if err := readExtension(f.Extension, extAppointmentState, &st); err != nil {
+	if err := readJSONExtension(f.GetExtension(), extAppointmentState, &st); err != nil {
 		return a, err
 	}
 	a.BufferBefore, a.BufferAfter, a.Overbooked, a.Waitlist, a.Revision = st.BufferBefore, st.BufferAfter, st.Overbooked, st.Waitlist, st.Revision
+	var err error
 	a.HoldUntil, err = parseDateTime(st.HoldUntil)
 	return a, err
 }
 
-func appointmentTo(a *schedule.Appointment) (fAppointment, error) {
-	ext, err := jsonExtension(extAppointmentState, appointmentState{
+func appointmentTo(a *schedule.Appointment) (*appb.Appointment, error) {
+	ext, err := pbJSONExtension(extAppointmentState, appointmentState{
 		BufferBefore: a.BufferBefore, BufferAfter: a.BufferAfter, Overbooked: a.Overbooked,
 		HoldUntil: formatDateTime(a.HoldUntil), Waitlist: a.Waitlist, Revision: a.Revision,
 	})
 	if err != nil {
-		return fAppointment{}, err
+		return nil, err
 	}
-	f := fAppointment{
-		ResourceType: "Appointment", ID: a.ID, Extension: ext, Status: string(a.Status),
-		AppointmentType: coded(systemAppointmentType, a.Type),
-		Start:           formatDateTime(a.Start), End: formatDateTime(a.End), Created: formatDateTime(a.Created),
+	f := &appb.Appointment{
+		Id: pbID(a.ID), Extension: ext, Status: pbCode[*appb.Appointment_StatusCode](string(a.Status), &err),
+		AppointmentType: pbCoded(systemAppointmentType, a.Type),
+		Start:           pbInstant(a.Start), End: pbInstant(a.End), Created: pbDateTime(a.Created),
 	}
 	if d := a.End.Sub(a.Start); d > 0 && d%time.Minute == 0 {
-		f.MinutesDuration = int(d / time.Minute)
+		f.MinutesDuration = &dtpb.PositiveInt{Value: uint32(d / time.Minute)}
+	}
+	participant := func(actor *dtpb.Reference, status string) *appb.Appointment_Participant {
+		return &appb.Appointment_Participant{Actor: actor, Required: pbCode[*appb.Appointment_Participant_RequiredCode]("required", &err),
+			Status: pbCode[*appb.Appointment_Participant_StatusCode](status, &err)}
 	}
 	// A proposed appointment (a waitlist offer) waits for the patient's answer.
 	patientStatus := "accepted"
 	if a.Status == schedule.Proposed {
 		patientStatus = "needs-action"
 	}
-	f.Participant = append(f.Participant, fAppointmentParticipant{Actor: patientRef(a.Patient), Required: "required", Status: patientStatus})
+	f.Participant = append(f.Participant, participant(pbPatientRef(a.Patient), patientStatus))
 	for _, r := range a.Resources {
-		f.Participant = append(f.Participant, fAppointmentParticipant{Actor: fromRef(r), Required: "required", Status: "accepted"})
+		f.Participant = append(f.Participant, participant(pbRef(r), "accepted"))
 	}
-	return f, nil
+	return f, err
 }
 
 // ---- Schedule
-
-type fSchedule struct {
-	ResourceType string       `json:"resourceType"`
-	ID           string       `json:"id,omitempty"`
-	Extension    []fExtension `json:"extension,omitempty"`
-	Actor        []fReference `json:"actor"`
-}
 
 // scheduleRules is what extScheduleAvailability holds.
 type scheduleRules struct {
@@ -156,15 +129,15 @@ const defaultZone = "UTC"
 // scheduleFrom maps a FHIR Schedule. An ehrkit schedule belongs to exactly one
 // resource (an appointment type that needs several resources at once combines
 // their schedules), so a Schedule with several actors is refused.
-func scheduleFrom(f *fSchedule, _ string, rs *Refs) (schedule.Schedule, error) {
+func scheduleFrom(f *schpb.Schedule, _ string, rs *Refs) (schedule.Schedule, error) {
 	s := schedule.Schedule{TimeZone: defaultZone}
 	var v ehrkit.Issues
-	v.Check(len(f.Actor) <= 1, "actor", ehrkit.IssueBusinessRule, "an ehrkit schedule belongs to exactly one resource")
-	if len(f.Actor) > 0 {
-		s.Actor = toRef(&f.Actor[0], rs)
+	v.Check(len(f.GetActor()) <= 1, "actor", ehrkit.IssueBusinessRule, "an ehrkit schedule belongs to exactly one resource")
+	if actors := f.GetActor(); len(actors) > 0 {
+		s.Actor = readRef(actors[0], rs)
 	}
 	rules := scheduleRules{TimeZone: defaultZone}
-	if err := readExtension(f.Extension, extScheduleAvailability, &rules); err != nil {
+	if err := readJSONExtension(f.GetExtension(), extScheduleAvailability, &rules); err != nil {
 		return s, err
 	}
 	s.TimeZone, s.Availability, s.Exceptions, s.Extras, s.Overbook = rules.TimeZone, rules.Availability, rules.Exceptions, rules.Extras, rules.Overbook
@@ -172,14 +145,14 @@ func scheduleFrom(f *fSchedule, _ string, rs *Refs) (schedule.Schedule, error) {
 	return s, v.Err()
 }
 
-func scheduleTo(s *schedule.Schedule) (fSchedule, error) {
-	ext, err := jsonExtension(extScheduleAvailability, scheduleRules{
+func scheduleTo(s *schedule.Schedule) (*schpb.Schedule, error) {
+	ext, err := pbJSONExtension(extScheduleAvailability, scheduleRules{
 		TimeZone: s.TimeZone, Availability: s.Availability, Exceptions: s.Exceptions, Extras: s.Extras, Overbook: s.Overbook,
 	})
 	if err != nil {
-		return fSchedule{}, err
+		return nil, err
 	}
-	return fSchedule{ResourceType: "Schedule", ID: scheduleID(s.Actor), Extension: ext, Actor: []fReference{*fromRef(s.Actor)}}, nil
+	return &schpb.Schedule{Id: pbID(scheduleID(s.Actor)), Extension: ext, Actor: []*dtpb.Reference{pbRef(s.Actor)}}, nil
 }
 
 // scheduleID is the FHIR id of the schedule of actor. ehrkit keys a schedule by
@@ -194,8 +167,8 @@ func scheduleID(actor ehrkit.Reference) string {
 }
 
 func init() {
-	register(typed[schedule.Appointment, fAppointment]{view: schedule.AppointmentRecords, save: via(scheduleSvc, (*schedule.Service).SaveAppointment), from: appointmentFrom, to: appointmentTo,
+	register(protoTyped[schedule.Appointment, *appb.Appointment]{view: schedule.AppointmentRecords, save: via(scheduleSvc, (*schedule.Service).SaveAppointment), from: appointmentFrom, to: appointmentTo,
 		elements: []string{"extension", "status", "appointmentType", "start", "end", "minutesDuration", "created", "participant"}})
-	register(typed[schedule.Schedule, fSchedule]{view: schedule.ScheduleRecords, save: via(scheduleSvc, (*schedule.Service).SaveSchedule), from: scheduleFrom, to: scheduleTo,
+	register(protoTyped[schedule.Schedule, *schpb.Schedule]{view: schedule.ScheduleRecords, save: via(scheduleSvc, (*schedule.Service).SaveSchedule), from: scheduleFrom, to: scheduleTo,
 		elements: []string{"extension", "actor"}})
 }
