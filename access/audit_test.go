@@ -526,3 +526,73 @@ func FuzzChainVerifies(f *testing.F) {
 		require.NoError(t, access.Verify(ctx, g))
 	})
 }
+
+// TestRequireIn checks permissions inside a transaction: the decisions are
+// those of Require, an allowed check's event commits with the transaction,
+// a refusal's event is kept although the transaction fails, and checks
+// made in a transaction never make it run again (Require's events, written
+// beside the transaction, advance the chain head under it).
+func TestRequireIn(t *testing.T) {
+	cases := []struct {
+		who  access.Principal
+		perm access.Permission
+		comp string
+		want access.Reason
+	}{
+		{physician, access.PermRxOverride, "p1", ""},
+		{physician, access.PermRxOverride, "p2", access.ReasonScope},
+		{physician, access.PermPatientMerge, "p1", access.ReasonRole},
+		{frontDesk, access.PermPatientMerge, "p3", ""},
+		{biller, access.PermBillingPost, "p2", access.ReasonScope},
+	}
+	eachBackend(t, func(t *testing.T, e env) {
+		seedPatients(t, e.inner)
+		for i, tc := range cases {
+			ctx := as(tc.who)
+			err := e.g.Update(ctx, func(tx storage.Tx) error {
+				if err := access.RequireIn(ctx, tx, tc.perm, tc.comp); err != nil {
+					return err
+				}
+				_, err := tx.Put(ctx, rec("Patient", fmt.Sprintf("q%d", i), fmt.Sprintf("q%d", i)), 0)
+				return err
+			})
+			assert.Equal(t, tc.want, reasonOf(t, err), "%s %s %s", tc.who.ID, tc.perm, tc.comp)
+		}
+		require.NoError(t, e.g.Flush(context.Background()))
+		evs := events(t, e.inner)
+		for _, tc := range cases {
+			i := slices.IndexFunc(evs, func(ev access.Event) bool {
+				return ev.Actor == tc.who.ID && ev.Action == string(tc.perm) && ev.Patient == tc.comp
+			})
+			require.GreaterOrEqual(t, i, 0, "no event for %s %s", tc.who.ID, tc.perm)
+			assert.Equal(t, tc.want == "", evs[i].Outcome == access.Success)
+		}
+
+		// Many checks in one transaction: it runs once.
+		ctx, runs := as(admin), 0
+		require.NoError(t, e.g.Update(ctx, func(tx storage.Tx) error {
+			runs++
+			if _, err := tx.Put(ctx, rec("Patient", "many", "many"), storage.Any); err != nil {
+				return err
+			}
+			for range 200 {
+				if err := access.RequireIn(ctx, tx, access.PermPatientMerge, "p1"); err != nil {
+					return err
+				}
+				time.Sleep(50 * time.Microsecond) // room for a background audit write
+			}
+			return nil
+		}))
+		assert.Equal(t, 1, runs)
+		require.NoError(t, access.Verify(context.Background(), e.inner))
+
+		// A trusted transaction needs a principal only; a bare one is refused.
+		trusted := access.Trusted(e.inner)
+		require.NoError(t, trusted.Update(ctx, func(tx storage.Tx) error { return access.RequireIn(ctx, tx, access.PermPatientMerge, "p1") }))
+		require.ErrorIs(t, trusted.Update(context.Background(), func(tx storage.Tx) error {
+			return access.RequireIn(context.Background(), tx, access.PermPatientMerge, "p1")
+		}), ehrkit.ErrUnauthenticated)
+		err := e.inner.Update(ctx, func(tx storage.Tx) error { return access.RequireIn(ctx, tx, access.PermPatientMerge, "p1") })
+		assert.Equal(t, access.ReasonUntrusted, reasonOf(t, err))
+	})
+}

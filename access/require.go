@@ -127,18 +127,12 @@ func Note(ctx context.Context, tx storage.Tx, action, compartment, detail string
 	if !ok {
 		return &DeniedError{Action: action, Compartment: compartment, Reason: ReasonUnauthenticated}
 	}
-	var t *guardTx
-	for t == nil {
-		switch x := tx.(type) {
-		case *guardTx:
-			t = x
-		case systemTx:
-			return nil
-		case TxUnwrapper:
-			tx = x.Unwrap()
-		default:
-			return &DeniedError{Principal: p.ID, Action: action, Compartment: compartment, Reason: ReasonUntrusted}
-		}
+	t, trusted := guardedTx(tx)
+	switch {
+	case trusted:
+		return nil
+	case t == nil:
+		return &DeniedError{Principal: p.ID, Action: action, Compartment: compartment, Reason: ReasonUntrusted}
 	}
 	var v ehrkit.Issues
 	v.Required("action", action != "")
@@ -148,6 +142,58 @@ func Note(ctx context.Context, tx storage.Tx, action, compartment, detail string
 	}
 	ev := t.g.event(ctx, p, action)
 	ev.Patient, ev.Reason = compartment, detail
+	t.log = append(t.log, txEvent{Event: ev})
+	return nil
+}
+
+// guardedTx follows tx's Unwrap chain to a guarded store's transaction, or
+// reports whether it ends at a trusted store's.
+func guardedTx(tx storage.Tx) (t *guardTx, trusted bool) {
+	for {
+		switch x := tx.(type) {
+		case *guardTx:
+			return x, false
+		case systemTx:
+			return nil, true
+		case TxUnwrapper:
+			tx = x.Unwrap()
+		default:
+			return nil, false
+		}
+	}
+}
+
+// RequireIn is Require for a check made inside a transaction, on the
+// transaction's principal: the policy decides as for Require, reading
+// through tx, and the decision is audited with the transaction instead of
+// beside it. An allowed check's event commits with what the transaction
+// writes (nothing of it is kept if the transaction fails), and a refusal's
+// event is written when the transaction ends, whatever its outcome, as for
+// a refused read in the transaction. Unlike Require, RequireIn writes nothing
+// to the audit chain while the transaction runs, so a long transaction that
+// checks a permission for each of many records does not collide with its
+// own checks' events. tx is a guarded store's transaction (or a decorator's
+// that unwraps to one); in a trusted store's transaction only a principal
+// must be present in ctx; any other transaction is refused with
+// ReasonUntrusted.
+func RequireIn(ctx context.Context, tx storage.Tx, perm Permission, compartment string) error {
+	p, ok := PrincipalFrom(ctx)
+	t, trusted := guardedTx(tx)
+	switch {
+	case !ok:
+		return &DeniedError{Action: string(perm), Compartment: compartment, Reason: ReasonUnauthenticated}
+	case trusted:
+		return nil
+	case t == nil:
+		return &DeniedError{Principal: p.ID, Action: string(perm), Compartment: compartment, Reason: ReasonUntrusted}
+	}
+	ev := t.g.event(ctx, t.p, string(perm))
+	ev.Patient = compartment
+	d, err := t.c.permission(ctx, perm, compartment)
+	if err != nil || d.reason != "" {
+		return t.deny(ev, d, err)
+	}
+	ev.Grant = d.grant
 	t.log = append(t.log, txEvent{Event: ev})
 	return nil
 }

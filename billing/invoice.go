@@ -359,7 +359,7 @@ func (s *Service) CancelInvoice(ctx context.Context, number string) (Invoice, er
 // invoice is paid when its balance reaches zero.
 func (s *Service) PostInvoicePayment(ctx context.Context, number string, p Payment) (Invoice, error) {
 	return s.changeInvoice(ctx, number, func(tx storage.Tx, inv *Invoice) error {
-		if err := access.Require(ctx, s.store, access.PermBillingPost, inv.Patient); err != nil {
+		if err := access.RequireIn(ctx, tx, access.PermBillingPost, inv.Patient); err != nil {
 			return err
 		}
 		for _, q := range inv.Payments {

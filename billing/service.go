@@ -258,7 +258,7 @@ func (s *Service) PostPaymentTx(ctx context.Context, tx storage.Tx, claimID stri
 
 // post applies payment p to claim c read in tx (PostPayment).
 func (s *Service) post(ctx context.Context, tx storage.Tx, c *Claim, p Payment) error {
-	if err := access.Require(ctx, s.store, access.PermBillingPost, c.Patient); err != nil {
+	if err := access.RequireIn(ctx, tx, access.PermBillingPost, c.Patient); err != nil {
 		return err
 	}
 	for _, q := range c.Payments {
