@@ -29,10 +29,7 @@ type IDs struct {
 
 // NewIDs returns a generator reading time from clock (nil means the real clock).
 func NewIDs(clock Clock) *IDs {
-	if clock == nil {
-		clock = RealClock{}
-	}
-	return &IDs{clock: clock}
+	return &IDs{clock: OrRealClock(clock)}
 }
 
 var defaultIDs = NewIDs(nil)
@@ -129,6 +126,16 @@ type RealClock struct{}
 
 // Now returns the current time in UTC.
 func (RealClock) Now() time.Time { return time.Now().UTC() }
+
+// OrRealClock returns c, or the system clock when c is nil: what every
+// WithClock option of ehrkit's services and stores keeps, so that a nil
+// clock never reaches a call of Now.
+func OrRealClock(c Clock) Clock {
+	if c == nil {
+		return RealClock{}
+	}
+	return c
+}
 
 // FakeClock is a controllable clock for tests. Safe for concurrent use.
 type FakeClock struct {

@@ -132,3 +132,15 @@ func TestClocks(t *testing.T) {
 	assert.Equal(t, time.UTC, now.Location(), "RealClock is in UTC")
 	assert.WithinDuration(t, time.Now(), now, time.Minute)
 }
+
+func TestOrRealClock(t *testing.T) {
+	fake := ehrkit.NewFakeClock(time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC))
+	if got := ehrkit.OrRealClock(fake); got != ehrkit.Clock(fake) {
+		t.Fatalf("OrRealClock(fake) = %v, want the fake clock", got)
+	}
+	before := time.Now().UTC()
+	now := ehrkit.OrRealClock(nil).Now()
+	if now.Before(before) || now.Location() != time.UTC {
+		t.Fatalf("OrRealClock(nil).Now() = %v, want the system time in UTC", now)
+	}
+}

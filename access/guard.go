@@ -16,8 +16,8 @@ import (
 type Option func(*Store)
 
 // WithClock sets the clock that stamps audit events and expires
-// break-the-glass grants.
-func WithClock(c ehrkit.Clock) Option { return func(g *Store) { g.clock = c } }
+// break-the-glass grants. A nil clock keeps the system clock.
+func WithClock(c ehrkit.Clock) Option { return func(g *Store) { g.clock = ehrkit.OrRealClock(c) } }
 
 // WithIDs sets the generator of break-the-glass grant ids.
 func WithIDs(ids ehrkit.IDGenerator) Option { return func(g *Store) { g.ids = ids } }

@@ -73,8 +73,8 @@ type Service struct {
 // Option configures a Service.
 type Option func(*Service)
 
-// WithClock sets the clock used for posting times.
-func WithClock(c ehrkit.Clock) Option { return func(s *Service) { s.clock = c } }
+// WithClock sets the clock used for posting times. A nil clock keeps the system clock.
+func WithClock(c ehrkit.Clock) Option { return func(s *Service) { s.clock = ehrkit.OrRealClock(c) } }
 
 // WithIDs sets the generator of claim ids.
 func WithIDs(g ehrkit.IDGenerator) Option { return func(s *Service) { s.ids = g } }

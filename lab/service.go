@@ -57,8 +57,8 @@ func WithRanges(r Ranges) Option { return func(s *Service) { s.ranges = r } }
 // WithDeltaRules replaces the delta rules (StarterDeltaRules by default).
 func WithDeltaRules(r []DeltaRule) Option { return func(s *Service) { s.deltas = r } }
 
-// WithClock sets the clock of alert and acknowledgement times.
-func WithClock(c ehrkit.Clock) Option { return func(s *Service) { s.clock = c } }
+// WithClock sets the clock of alert and acknowledgement times. A nil clock keeps the system clock.
+func WithClock(c ehrkit.Clock) Option { return func(s *Service) { s.clock = ehrkit.OrRealClock(c) } }
 
 // WithIDs sets the generator of record ids.
 func WithIDs(g ehrkit.IDGenerator) Option { return func(s *Service) { s.ids = g } }

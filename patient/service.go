@@ -42,8 +42,8 @@ type Service struct {
 // Option configures a Service.
 type Option func(*Service)
 
-// WithClock sets the clock (default ehrkit.RealClock).
-func WithClock(c ehrkit.Clock) Option { return func(s *Service) { s.clock = c } }
+// WithClock sets the clock (default ehrkit.RealClock). A nil clock keeps the system clock.
+func WithClock(c ehrkit.Clock) Option { return func(s *Service) { s.clock = ehrkit.OrRealClock(c) } }
 
 // WithIDs sets the generator of patient and merge ids (default ehrkit.NewIDs).
 func WithIDs(g ehrkit.IDGenerator) Option { return func(s *Service) { s.ids = g } }

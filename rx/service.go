@@ -29,8 +29,8 @@ type config struct {
 	maxBackoff time.Duration
 }
 
-// WithClock sets the clock (default ehrkit.RealClock).
-func WithClock(c ehrkit.Clock) Option { return func(cf *config) { cf.clock = c } }
+// WithClock sets the clock (default ehrkit.RealClock). A nil clock keeps the system clock.
+func WithClock(c ehrkit.Clock) Option { return func(cf *config) { cf.clock = ehrkit.OrRealClock(c) } }
 
 // WithIDs sets the id generator of new orders (default ehrkit.NewIDs).
 func WithIDs(g ehrkit.IDGenerator) Option { return func(cf *config) { cf.ids = g } }

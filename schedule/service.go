@@ -27,8 +27,8 @@ type Service struct {
 // Option configures a Service.
 type Option func(*Service)
 
-// WithClock sets the clock (default: the real clock).
-func WithClock(c ehrkit.Clock) Option { return func(s *Service) { s.clock = c } }
+// WithClock sets the clock (default: the real clock). A nil clock keeps the system clock.
+func WithClock(c ehrkit.Clock) Option { return func(s *Service) { s.clock = ehrkit.OrRealClock(c) } }
 
 // WithIDs sets the generator of appointment and waitlist ids (default ehrkit.IDs).
 func WithIDs(g ehrkit.IDGenerator) Option { return func(s *Service) { s.ids = g } }

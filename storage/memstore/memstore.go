@@ -17,11 +17,7 @@ type Option func(*Store)
 // WithClock sets the clock that stamps record and change times; nil keeps the
 // system clock.
 func WithClock(c ehrkit.Clock) Option {
-	return func(s *Store) {
-		if c != nil {
-			s.clock = c
-		}
-	}
+	return func(s *Store) { s.clock = ehrkit.OrRealClock(c) }
 }
 
 type key struct{ typ, id string }

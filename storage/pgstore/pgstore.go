@@ -30,11 +30,7 @@ type options struct {
 // WithClock sets the clock that stamps record and change times (default, and
 // for nil: the system clock).
 func WithClock(c ehrkit.Clock) Option {
-	return func(o *options) {
-		if c != nil {
-			o.clock = c
-		}
-	}
+	return func(o *options) { o.clock = ehrkit.OrRealClock(c) }
 }
 
 // WithLogger sets the logger for migrations and rollback failures (default:

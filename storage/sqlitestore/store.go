@@ -25,11 +25,7 @@ type Option func(*Store)
 // WithClock sets the clock that stamps record versions and changes; nil keeps
 // the system clock.
 func WithClock(c ehrkit.Clock) Option {
-	return func(s *Store) {
-		if c != nil {
-			s.clock = c
-		}
-	}
+	return func(s *Store) { s.clock = ehrkit.OrRealClock(c) }
 }
 
 // WithLogger sets the logger for schema migrations and close failures. Log
