@@ -1,10 +1,10 @@
 package rx_test
 
 import (
-	"runtime"
 	"testing"
 
 	"github.com/ehrkit/ehrkit"
+	"github.com/ehrkit/ehrkit/internal/membound"
 	"github.com/ehrkit/ehrkit/rx"
 	"github.com/shopspring/decimal"
 	"github.com/stretchr/testify/assert"
@@ -18,16 +18,6 @@ func manyOrders(n int, codes ...string) rx.Input {
 		in.Orders = append(in.Orders, rx.Proposed{Medication: code(codes[i%len(codes)]), Dose: ehrkit.Qty("500", "mg"), FrequencyPerDay: decimal.NewFromInt(2)})
 	}
 	return in
-}
-
-// allocated is the number of bytes fn allocates.
-func allocated(fn func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	fn()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
 }
 
 // TestCheckManyOrdersFindings checks that a long list of orders of one drug
@@ -69,8 +59,8 @@ func TestCheckManyOrdersFindings(t *testing.T) {
 func TestCheckManyOrdersLinear(t *testing.T) {
 	kb := rx.Shipped()
 	for _, codes := range [][]string{{"21212"}, {"21212", "11289", "5640", "161", "7646", "36567", "1191", "8640"}} {
-		small := allocated(func() { rx.Check(kb, manyOrders(500, codes...)) })
-		large := allocated(func() { rx.Check(kb, manyOrders(4000, codes...)) })
+		small := membound.Alloc(func() { rx.Check(kb, manyOrders(500, codes...)) })
+		large := membound.Alloc(func() { rx.Check(kb, manyOrders(4000, codes...)) })
 		// Eight times the orders: quadratic growth would allocate 64 times as much.
 		assert.Less(t, large, 16*small, "codes %v: %d bytes for 500 orders, %d for 4000", codes, small, large)
 	}

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"io"
-	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/access"
+	"github.com/ehrkit/ehrkit/internal/membound"
 	"github.com/ehrkit/ehrkit/internal/testbackends"
 	"github.com/ehrkit/ehrkit/interop/fhir"
 	"github.com/ehrkit/ehrkit/storage"
@@ -94,16 +94,6 @@ func (r *repeat) Read(p []byte) (int, error) {
 	return k, nil
 }
 
-// allocated returns the bytes allocated while fn runs.
-func allocated(fn func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	fn()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
-
 // TestHugeInputBoundedMemory imports a 200 MB single-line NDJSON file and a
 // 15 MB resource (issue 18: the latter took 1.6 GB): each is refused as over
 // the default limit (fhir.DefaultMaxResource) with a typed report entry,
@@ -128,7 +118,7 @@ func TestHugeInputBoundedMemory(t *testing.T) {
 			require.NoError(t, err)
 			im := fhir.NewImporter(s, fhir.WithWorkers(2), fhir.WithServices(svc))
 			in := tc.in()
-			n := allocated(func() {
+			n := membound.Alloc(func() {
 				require.NoError(t, im.ImportNDJSON(importing(), in, "huge.ndjson"))
 			})
 			rep := im.Report()
