@@ -87,8 +87,8 @@ func (s *Service) Acknowledge(ctx context.Context, id string, a Acknowledgement)
 	if err := v.Err(); err != nil {
 		return Claim{}, err
 	}
-	return s.change(ctx, id, func(c *Claim) error {
-		if err := access.Require(ctx, s.store, access.PermBillingPost, c.Patient); err != nil {
+	return update(ctx, s.store, claims, id, func(tx storage.Tx, c *Claim) error {
+		if err := access.RequireIn(ctx, tx, access.PermBillingPost, c.Patient); err != nil {
 			return err
 		}
 		for _, b := range c.Acknowledgements {
