@@ -33,6 +33,11 @@
 //     on one chart unacknowledged install a MergeCheck (RegisterMergeCheck;
 //     rx does, for interacting medication orders): a merge with findings is
 //     refused with a *MergeHazardError unless WithMergeOverride is given.
+//   - Delete, in the caller's transaction, refuses a patient whose
+//     compartment still holds records, and one that records elsewhere name:
+//     packages owning such references install a DeleteCheck
+//     (RegisterDeleteCheck; billing does, for subscribers, guarantors and
+//     invoice recipients). Either refusal is an *ehrkit.InUseError.
 //
 // Other packages that write patients in their own transaction (an importer,
 // an HL7 ADT feed) use Save, which runs the same rules (validation,

@@ -84,27 +84,36 @@ func (e *MergeHazardError) Error() string {
 // Unwrap makes errors.Is(err, ehrkit.ErrFailedPrecondition) true.
 func (e *MergeHazardError) Unwrap() error { return ehrkit.ErrFailedPrecondition }
 
-var mergeChecks struct {
-	sync.RWMutex
-	list []MergeCheck
+// registry holds the checks packages above patient install from their init
+// functions.
+type registry[C any] struct {
+	mu   sync.RWMutex
+	list []C
 }
+
+func (r *registry[C]) add(c C) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.list = append(r.list, c)
+}
+
+func (r *registry[C]) all() []C {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.list
+}
+
+var mergeChecks registry[MergeCheck]
 
 // RegisterMergeCheck installs a check every Merge of every Service runs
 // inside its transaction. It is meant to be called from the init function of
 // the package that owns the records checked.
-func RegisterMergeCheck(c MergeCheck) {
-	mergeChecks.Lock()
-	defer mergeChecks.Unlock()
-	mergeChecks.list = append(mergeChecks.list, c)
-}
+func RegisterMergeCheck(c MergeCheck) { mergeChecks.add(c) }
 
 // runMergeChecks runs every registered check in tx and returns all findings.
 func runMergeChecks(ctx context.Context, tx storage.Tx, source, target ID) ([]MergeFinding, error) {
-	mergeChecks.RLock()
-	checks := mergeChecks.list
-	mergeChecks.RUnlock()
 	var out []MergeFinding
-	for _, c := range checks {
+	for _, c := range mergeChecks.all() {
 		f, err := c(ctx, tx, source, target)
 		if err != nil {
 			return nil, err
