@@ -154,7 +154,12 @@ func (b *batcher) run() {
 		for i, q := range batch {
 			evs[i] = q.ev
 		}
-		err := b.g.appendWith(context.Background(), nil, evs...)
+		var err error
+		if j := b.g.journal; j != nil {
+			err = j.write(evs)
+		} else {
+			err = b.g.appendWith(context.Background(), nil, evs...)
+		}
 		for _, q := range batch {
 			if q.done != nil {
 				q.done <- err
