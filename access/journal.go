@@ -42,7 +42,7 @@ const (
 const (
 	maxDrainEvents     = 2048
 	journalRotateSize  = 8 << 20
-	defaultDrainDelay  = 2 * time.Millisecond
+	defaultDrainDelay  = 10 * time.Millisecond
 	maxDrainRetryDelay = time.Second
 )
 
@@ -90,7 +90,7 @@ func WithJournalLogger(l *slog.Logger) JournalOption { return func(j *Journal) {
 
 // WithDrainDelay sets how long the drain waits after an entry was written
 // before it copies the pending entries into the chain, so that one drain
-// transaction takes many batches (default 2ms; Flush does not wait for it).
+// transaction takes many batches (default 10ms; Flush does not wait for it).
 func WithDrainDelay(d time.Duration) JournalOption {
 	return func(j *Journal) { j.delay = max(d, 0) }
 }
