@@ -27,12 +27,13 @@ const (
 	// chain's order is the id order and two writers cannot both append the
 	// same position (the second write of an id that exists conflicts).
 	AuditEventType = "AuditEvent"
-	// AuditHeadType holds one record, id "head": the Head of the chain,
+	// AuditHeadType holds the record with id "head": the Head of the chain,
 	// rewritten in every transaction that appends events, so deleting the
 	// newest events leaves a chain shorter than its head (Verify reports
 	// FaultTruncated). Its version also serialises appenders: two
 	// transactions that both append expect the same version and one of
-	// them conflicts.
+	// them conflicts. Each audit journal (OpenJournal) also has one, id
+	// "journal-" and the journal's id, naming the last entry drained.
 	AuditHeadType = "AuditHead"
 	GrantType     = "AccessGrant" // break-the-glass grants
 )
