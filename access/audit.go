@@ -27,12 +27,13 @@ const (
 	// chain's order is the id order and two writers cannot both append the
 	// same position (the second write of an id that exists conflicts).
 	AuditEventType = "AuditEvent"
-	// AuditHeadType holds one record, id "head": the Head of the chain,
+	// AuditHeadType holds the record with id "head": the Head of the chain,
 	// rewritten in every transaction that appends events, so deleting the
 	// newest events leaves a chain shorter than its head (Verify reports
 	// FaultTruncated). Its version also serialises appenders: two
 	// transactions that both append expect the same version and one of
-	// them conflicts.
+	// them conflicts. Each audit journal (OpenJournal) also has one, id
+	// "journal-" and the journal's id, naming the last entry drained.
 	AuditHeadType = "AuditHead"
 	GrantType     = "AccessGrant" // break-the-glass grants
 )
@@ -156,9 +157,20 @@ func (e Event) terms() []storage.Term {
 	return []storage.Term{{Name: patientTerm, Value: patientKey(e.Patient, e.Time)}}
 }
 
-func (e Event) record() storage.Record {
-	b, _ := EncodeEvent(e)
-	return storage.Record{Type: AuditEventType, ID: eventID(e.Seq), Terms: e.terms(), Value: b}
+// chained sets e's Hash and returns its record, encoding e once: the stored
+// encoding is the hashed one (Hash empty, so omitted, and last) with the
+// hash added as its last field, which is what EncodeEvent gives with Hash
+// set.
+func (e *Event) chained() (storage.Record, error) {
+	e.Hash = ""
+	b, err := EncodeEvent(*e)
+	if err != nil {
+		return storage.Record{}, err
+	}
+	e.Hash = Digest(b)
+	v := make([]byte, 0, len(b)+len(`,"hash":""`)+len(e.Hash))
+	v = append(append(append(append(v, b[:len(b)-1]...), `,"hash":"`...), e.Hash...), `"}`...)
+	return storage.Record{Type: AuditEventType, ID: eventID(e.Seq), Terms: e.terms(), Value: v}, nil
 }
 
 // DecodeEvent decodes an audit event record (AuditEventType). It does not
@@ -274,8 +286,11 @@ func appendEvents(ctx context.Context, tx storage.Tx, at anchor, evs []Event) (a
 		if err := ev.normalize(); err != nil {
 			return at, err
 		}
-		ev.Hash = ev.digest()
-		if _, err := tx.Put(ctx, ev.record(), 0); err != nil {
+		rec, err := ev.chained()
+		if err != nil {
+			return at, err
+		}
+		if _, err := tx.Put(ctx, rec, 0); err != nil {
 			return at, err
 		}
 		head = Head{Seq: ev.Seq, Hash: ev.Hash}
@@ -542,6 +557,12 @@ func auditReader(ctx context.Context, store storage.Store, action, patient strin
 	}
 	if err := g.audit(ev); err != nil {
 		return nil, err
+	}
+	if g.journal != nil {
+		// What the journal holds is part of the trail read.
+		if err := g.journal.Flush(ctx); err != nil {
+			return nil, err
+		}
 	}
 	return g.inner, nil
 }

@@ -118,22 +118,38 @@ func (b *batcher) add(evs []Event, wait, ending bool) error {
 		}
 		b.queue = append(b.queue, q)
 	}
+	lead := false
 	if !b.running {
 		b.running, b.idle = true, make(chan struct{})
-		go b.run()
+		// With a journal a batch costs one write(2): a waiting caller that
+		// finds no batch in progress writes the first batch itself, which
+		// spares a lone reader two goroutine switches.
+		lead = wait && b.g.journal != nil
+		if !lead {
+			go b.run(false)
+		}
 	}
 	b.mu.Unlock()
 	b.signal()
+	if lead {
+		b.run(true)
+	}
 	if !wait {
 		return nil
 	}
 	return <-done
 }
 
-// run writes batches until the queue is empty.
-func (b *batcher) run() {
-	for {
+// run writes batches until the queue is empty; lead writes one batch and
+// leaves the rest to a goroutine of its own.
+func (b *batcher) run(lead bool) {
+	for wrote := false; ; wrote = true {
 		b.mu.Lock()
+		if wrote && lead && len(b.queue) > 0 {
+			b.mu.Unlock()
+			go b.run(false)
+			return
+		}
 		b.linger()
 		n := min(len(b.queue), b.maxBatch)
 		if n == 0 {
@@ -154,7 +170,12 @@ func (b *batcher) run() {
 		for i, q := range batch {
 			evs[i] = q.ev
 		}
-		err := b.g.appendWith(context.Background(), nil, evs...)
+		var err error
+		if j := b.g.journal; j != nil {
+			err = j.write(evs)
+		} else {
+			err = b.g.appendWith(context.Background(), nil, evs...)
+		}
 		for _, q := range batch {
 			if q.done != nil {
 				q.done <- err

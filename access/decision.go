@@ -101,10 +101,21 @@ type checker struct {
 	r storage.Reader
 	// consent caches the consent of each compartment seen in one call.
 	consent map[string]*Consent
+	// cached: r is the store, not a transaction, and consents may come
+	// from the guard's cache (WithConsentCache).
+	cached bool
 }
 
+// checker decides through r, a transaction of the wrapped store.
 func (g *Store) checker(p Principal, r storage.Reader) *checker {
 	return &checker{g: g, p: p, r: r, consent: map[string]*Consent{}}
+}
+
+// storeChecker decides outside a transaction, through the wrapped store.
+func (g *Store) storeChecker(p Principal) *checker {
+	c := g.checker(p, g.inner)
+	c.cached = true
+	return c
 }
 
 // record decides whether the principal may perform a on the target record.
@@ -223,17 +234,14 @@ func (c *checker) consented(ctx context.Context, roles []*role, compartment stri
 	}
 	cons, ok := c.consent[compartment]
 	if !ok {
-		rec, err := c.r.Get(ctx, ConsentType, compartment)
-		switch {
-		case errors.Is(err, ehrkit.ErrNotFound):
-		case err != nil:
+		var err error
+		if c.cached && c.g.consents.bound > 0 {
+			cons, err = c.g.consents.get(ctx, c.r, c.g.clock.Now(), compartment)
+		} else {
+			cons, err = loadConsent(ctx, c.r, compartment)
+		}
+		if err != nil {
 			return "", err
-		default:
-			v, err := consents.Decode(rec)
-			if err != nil {
-				return "", err
-			}
-			cons = &v
 		}
 		c.consent[compartment] = cons
 	}

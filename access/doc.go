@@ -40,7 +40,10 @@
 //   - Records labelled sensitive (LabelSensitive, LabelBehavioralHealth,
 //     LabelPart2) need an extra permission. A patient's Consent (SetConsent)
 //     refuses named principals or roles; it binds users, never the patient
-//     themself nor system principals.
+//     themself nor system principals. WithConsentCache keeps the consents
+//     read outside transactions for a bound you choose: a consent written
+//     through the guard applies to its next read, one written elsewhere
+//     within the bound; checks inside a transaction always read it there.
 //   - Store.BreakGlass grants emergency access to one patient for a
 //     limited time (WithBreakGlassDuration, one hour by default), with a
 //     stated reason. The grant reaches past scope, labels and consent, never
@@ -110,4 +113,39 @@
 // Accounting answers "who accessed this
 // patient's record, when and why"; it needs PermAuditRead, or the portal
 // patient asking about themself.
+//
+// # Audit journal
+//
+// A read waiting for a transaction of the store costs a durable commit per
+// read (or per batch of concurrent reads), several times the read itself.
+// With an audit journal the events written outside a caller's transaction
+// (reads, searches, feed reads, Require, denials) are made durable in a
+// local append-only file instead, and copied into the chain in the
+// background:
+//
+//	j, err := access.OpenJournal(ctx, "/var/lib/clinic/audit.journal", sqlite)
+//	store := access.Guard(sqlite, policy, access.WithJournal(j), access.WithConsentCache(time.Second))
+//	defer store.Close() // drains and closes the journal, then the store
+//
+// A batch of events is one entry of the file (length, CRC-32C, the events),
+// written with one write(2); the reads it audits return once that write
+// returned. That is durable against the process dying (SIGKILL, a panic, an
+// OOM kill: the kernel keeps the page cache), the guarantee SQLite's WAL
+// gives with synchronous=NORMAL, but not against the machine losing power
+// or the kernel crashing. JournalSync adds an fsync per batch for that, at
+// the cost of a device flush before the reads return. A drain goroutine
+// copies the entries into the chain, many batches per transaction (hashes
+// are computed there), and records in the same transaction how far it got
+// (an AuditHeadType record named after the journal), then cuts the drained
+// entries from the file. OpenJournal takes an exclusive lock (one process
+// owns a journal) and replays what a crash left undrained before it returns:
+// an entry already copied is recognised by that record and not copied
+// twice, a torn last entry (a write that never returned, so never
+// acknowledged) is cut, a corrupt entry followed by others is a
+// *JournalCorruptError. Until an event is drained it is in the journal and
+// not yet in the chain: Store.Flush (and Accounting, Verify and ReadHead
+// through the guard, which flush first) wait for the drain; a reader of the
+// bare store sees the events a few milliseconds later (WithDrainDelay). The
+// chain's order is then the drain's order, not the reads' order in time;
+// Accounting sorts by time. Events of writes stay in their transaction.
 package access

@@ -30,6 +30,17 @@ func WithLogger(l *slog.Logger) Option { return func(g *Store) { g.log = l } }
 // one hour).
 func WithBreakGlassDuration(d time.Duration) Option { return func(g *Store) { g.glass = d } }
 
+// WithJournal makes the audit events written outside a caller's transaction
+// (reads, searches, feed reads, operation checks, denials) durable in j, a
+// journal opened with OpenJournal on the store Guard wraps (Guard panics
+// otherwise), instead of a transaction of the store each batch: a read
+// returns once its event's write to the journal returned, and the journal's
+// drain copies the events into the store's chain shortly after. Flush waits
+// for that copy; Accounting, Verify and ReadHead through the guard flush
+// first. Events of writes (Update) are still written in their transaction.
+// Close of the guard drains and closes j.
+func WithJournal(j *Journal) Option { return func(g *Store) { g.journal = j } }
+
 // maxAttempts bounds the retries of a transaction that lost the race for the
 // audit chain head.
 const maxAttempts = 40
@@ -45,7 +56,10 @@ type Store struct {
 	log    *slog.Logger
 	glass  time.Duration
 	batch  *batcher
-	chain  chain
+	chain  *chain
+
+	journal  *Journal     // see WithJournal; nil: events go to the store
+	consents consentCache // see WithConsentCache
 
 	window   time.Duration // group commit: see WithAuditGroupCommit
 	maxBatch int
@@ -63,9 +77,15 @@ func Guard(store storage.Store, policy *Policy, opts ...Option) *Store {
 		policy = bareDefault()
 	}
 	g := &Store{inner: store, policy: policy, clock: ehrkit.RealClock{}, log: slog.New(slog.DiscardHandler), glass: time.Hour,
-		window: defaultAuditWindow, maxBatch: defaultAuditBatch}
+		chain: &chain{}, window: defaultAuditWindow, maxBatch: defaultAuditBatch}
 	for _, o := range opts {
 		o(g)
+	}
+	if g.journal != nil {
+		if g.journal.store != store {
+			panic("access: WithJournal: the journal was opened for another store")
+		}
+		g.chain = g.journal.chain
 	}
 	if g.ids == nil {
 		g.ids = ehrkit.NewIDs(g.clock)
@@ -116,25 +136,40 @@ func (g *Store) audit(evs ...Event) error {
 // appendWith runs fn and appends evs in one transaction of the inner store,
 // retrying when another transaction advanced the audit chain first.
 func (g *Store) appendWith(ctx context.Context, fn func(tx storage.Tx) error, evs ...Event) error {
+	return appendChain(ctx, g.inner, g.chain, func(tx storage.Tx) ([]Event, error) {
+		if fn != nil {
+			if err := fn(tx); err != nil {
+				return nil, err
+			}
+		}
+		return evs, nil
+	})
+}
+
+// appendChain runs fn in one transaction of store and appends the events it
+// returns to the chain c caches the head of, retrying when another
+// transaction advanced the chain first.
+func appendChain(ctx context.Context, store storage.Store, c *chain, fn func(tx storage.Tx) ([]Event, error)) error {
 	return ehrkit.RetryIf(ctx, maxAttempts, isChainConflict, func() error {
 		var head anchor
-		err := g.inner.Update(ctx, func(tx storage.Tx) error {
-			if fn != nil {
-				if err := fn(tx); err != nil {
-					return err
-				}
+		appended := false
+		err := store.Update(ctx, func(tx storage.Tx) error {
+			evs, err := fn(tx)
+			if err != nil || len(evs) == 0 {
+				return err
 			}
-			h, err := g.chain.headIn(ctx, tx)
+			h, err := c.headIn(ctx, tx)
 			if err != nil {
 				return err
 			}
 			head, err = appendEvents(ctx, tx, h, evs)
+			appended = err == nil
 			return err
 		})
-		if err == nil {
-			g.chain.committed(head)
+		if err == nil && appended {
+			c.committed(head)
 		} else if isChainConflict(err) {
-			g.chain.forget()
+			c.forget()
 		}
 		return err
 	})
@@ -163,7 +198,7 @@ func (g *Store) read(ctx context.Context, action, typ, id string, fetch func() (
 	}
 	r := g.batch.start()
 	defer r.release()
-	c := g.checker(p, g.inner)
+	c := g.storeChecker(p)
 	if d, err := c.record(ctx, Read, target{typ: typ, id: id}); err != nil || d.reason != "" {
 		return nil, g.fail(ev, d, err)
 	}
@@ -262,7 +297,7 @@ func (g *Store) Query(ctx context.Context, q storage.Query) (storage.Page, error
 	}
 	r := g.batch.start()
 	defer r.release()
-	page, err := g.query(ctx, g.checker(p, g.inner), g.inner, q, &ev)
+	page, err := g.query(ctx, g.storeChecker(p), g.inner, q, &ev)
 	if err != nil {
 		return storage.Page{}, g.fail(ev, decision{reason: reasonOf(err)}, errOnly(err))
 	}
@@ -401,7 +436,7 @@ func (g *Store) Changes(ctx context.Context, after int64, limit int) ([]storage.
 	}
 	r := g.batch.start()
 	defer r.release()
-	c := g.checker(p, g.inner)
+	c := g.storeChecker(p)
 	for {
 		batch, err := g.inner.Changes(ctx, after, limit)
 		if err != nil || len(batch) == 0 {
@@ -457,12 +492,23 @@ func (c *checker) change(ctx context.Context, ch storage.Change) (bool, error) {
 }
 
 // Flush waits until the audit events queued in the background (see Require)
-// are written, and returns the first error met writing them since the last
-// Flush.
-func (g *Store) Flush(ctx context.Context) error { return g.batch.flush(ctx) }
+// are written and, with a journal (WithJournal), until every event the
+// journal holds is copied into the store's chain. It returns the first error
+// met writing them since the last Flush.
+func (g *Store) Flush(ctx context.Context) error {
+	err := g.batch.flush(ctx)
+	if g.journal != nil && err == nil {
+		err = g.journal.Flush(ctx)
+	}
+	return err
+}
 
-// Close flushes queued audit events and closes the wrapped store.
+// Close flushes queued audit events, drains and closes the journal if there
+// is one, and closes the wrapped store.
 func (g *Store) Close() error {
 	ferr := g.batch.flush(context.Background())
+	if g.journal != nil {
+		ferr = errors.Join(ferr, g.journal.Close())
+	}
 	return errors.Join(ferr, g.inner.Close())
 }

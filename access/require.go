@@ -84,7 +84,7 @@ func Require(ctx context.Context, store storage.Store, perm Permission, compartm
 		d.reason = ReasonUnauthenticated
 	} else {
 		var err error
-		if d, err = g.checker(p, g.inner).permission(ctx, perm, compartment); err != nil {
+		if d, err = g.storeChecker(p).permission(ctx, perm, compartment); err != nil {
 			return err
 		}
 	}

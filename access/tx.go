@@ -55,6 +55,7 @@ func (g *Store) Update(ctx context.Context, fn func(tx storage.Tx) error) error 
 			t.chainConflict = errors.Is(err, ehrkit.ErrConflict)
 			return err
 		})
+		g.consents.invalidate(t.consentsWritten)
 		if err == nil && len(t.log) > 0 {
 			g.chain.committed(head)
 		}
@@ -89,6 +90,9 @@ type guardTx struct {
 	log           []txEvent
 	denials       []Event
 	chainConflict bool
+	// consentsWritten are the compartments whose Consent the transaction
+	// wrote: their cached consents are dropped when it ends.
+	consentsWritten []string
 }
 
 func (t *guardTx) events() []Event {
@@ -225,6 +229,9 @@ func (t *guardTx) Put(ctx context.Context, rec storage.Record, expect int64) (st
 			return storage.Record{}, err
 		}
 	}
+	if rec.Type == ConsentType {
+		t.consentsWritten = append(t.consentsWritten, rec.ID)
+	}
 	out, err := t.tx.Put(ctx, rec, expect)
 	if err != nil {
 		return storage.Record{}, err
@@ -254,6 +261,9 @@ func (t *guardTx) Delete(ctx context.Context, typ, id string, expect int64) erro
 	}
 	if d, err := t.c.record(ctx, Delete, tg); err != nil || d.reason != "" {
 		return t.deny(ev, d, err)
+	}
+	if typ == ConsentType {
+		t.consentsWritten = append(t.consentsWritten, id)
 	}
 	if err := t.tx.Delete(ctx, typ, id, expect); err != nil {
 		return err

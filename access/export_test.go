@@ -1,0 +1,21 @@
+package access
+
+import "errors"
+
+// Crash stops j as a killed process would leave it: the drain stops where it
+// is, nothing more is drained or cut from the file, and the files are closed
+// (which releases the lock). Close afterwards returns Crash's result.
+func (j *Journal) Crash() error {
+	j.once.Do(func() {
+		j.mu.Lock()
+		j.closed = true
+		j.mu.Unlock()
+		close(j.quit)
+		<-j.done
+		j.cerr = errors.Join(j.f.Close(), j.lock.Close())
+	})
+	return j.cerr
+}
+
+// JournalHeaderLen is the size of a journal file holding no entry.
+const JournalHeaderLen = journalHeaderLen

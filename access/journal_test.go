@@ -1,0 +1,228 @@
+package access_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/ehrkit/ehrkit"
+	"github.com/ehrkit/ehrkit/access"
+	"github.com/ehrkit/ehrkit/internal/testbackends"
+	"github.com/ehrkit/ehrkit/storage"
+)
+
+// journalEnv is a store with records to read and a journal beside it.
+type journalEnv struct {
+	inner storage.Store
+	path  string
+}
+
+// eachJournalBackend runs fn per backend with a store holding patients p1-p3
+// and Observations o0..o9 of p1, and the path of a journal not created yet.
+func eachJournalBackend(t *testing.T, fn func(t *testing.T, e journalEnv)) {
+	for _, b := range testbackends.All() {
+		t.Run(b.Name, func(t *testing.T) {
+			inner := b.Open(t, ehrkit.RealClock{})
+			seedPatients(t, inner)
+			for i := range 10 {
+				seed(t, inner, rec("Observation", fmt.Sprintf("o%d", i), "p1"))
+			}
+			fn(t, journalEnv{inner: inner, path: filepath.Join(t.TempDir(), "audit.journal")})
+		})
+	}
+}
+
+// journalGuard opens the journal of e and a guard using it.
+func journalGuard(t *testing.T, e journalEnv, opts ...access.JournalOption) (*access.Journal, *access.Store) {
+	t.Helper()
+	j, err := access.OpenJournal(context.Background(), e.path, e.inner, opts...)
+	require.NoError(t, err)
+	return j, access.Guard(e.inner, testPolicy(t), access.WithJournal(j))
+}
+
+// readAll reads o0..o(n-1) through g, one read at a time (one journal entry
+// each).
+func readAll(t *testing.T, g *access.Store, n int) {
+	t.Helper()
+	for i := range n {
+		_, err := g.Get(as(physician), "Observation", fmt.Sprintf("o%d", i%10))
+		require.NoError(t, err)
+	}
+}
+
+// reads counts the successful read events of the chain of s, per record id.
+func reads(t *testing.T, s storage.Store) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	for _, ev := range events(t, s) {
+		if ev.Action == string(access.Read) && ev.Outcome == access.Success {
+			out[ev.ID]++
+		}
+	}
+	return out
+}
+
+func fileSize(t *testing.T, path string) int64 {
+	t.Helper()
+	fi, err := os.Stat(path)
+	require.NoError(t, err)
+	return fi.Size()
+}
+
+// TestJournalFlushDrains: reads through a guard with a journal reach the
+// chain once flushed, the journal is cut back to its header, Accounting
+// through the guard sees them without a Flush, and writes keep their events
+// in their own transaction.
+func TestJournalFlushDrains(t *testing.T) {
+	eachJournalBackend(t, func(t *testing.T, e journalEnv) {
+		j, g := journalGuard(t, e, access.WithDrainDelay(time.Hour)) // drained by Flush only
+		readAll(t, g, 20)
+		assert.Empty(t, reads(t, e.inner), "nothing drained before Flush")
+		assert.Greater(t, fileSize(t, e.path), access.JournalHeaderLen)
+		require.NoError(t, g.Flush(context.Background()))
+		got := reads(t, e.inner)
+		for i := range 10 {
+			assert.Equal(t, 2, got[fmt.Sprintf("o%d", i)], "o%d", i)
+		}
+		assert.Equal(t, access.JournalHeaderLen, fileSize(t, e.path), "drained entries are cut")
+		require.NoError(t, access.Verify(context.Background(), e.inner))
+
+		readAll(t, g, 3)
+		n := 0
+		for ev, err := range access.Accounting(as(privacy), g, "p1", start.Add(-time.Hour), time.Now().Add(time.Hour)) {
+			require.NoError(t, err)
+			if ev.Action == string(access.Read) {
+				n++
+			}
+		}
+		assert.Equal(t, 23, n, "Accounting through the guard drains the journal first")
+
+		// A write's event commits with it, not through the journal.
+		require.NoError(t, g.Update(as(physician), func(tx storage.Tx) error {
+			_, err := tx.Put(as(physician), rec("Observation", "o-new", "p1"), 0)
+			return err
+		}))
+		assert.Equal(t, string(access.Create), last(t, e.inner).Action)
+		require.NoError(t, j.Close())
+		require.NoError(t, access.Verify(context.Background(), e.inner))
+	})
+}
+
+// TestJournalReplayIsIdempotent: a crash after a drain committed and before
+// the journal was cut leaves drained entries in the file; opening it again
+// copies none of them twice, and entries written afterwards continue the
+// numbering.
+func TestJournalReplayIsIdempotent(t *testing.T) {
+	eachJournalBackend(t, func(t *testing.T, e journalEnv) {
+		j, g := journalGuard(t, e, access.WithDrainDelay(time.Hour))
+		readAll(t, g, 15)
+		snapshot, err := os.ReadFile(e.path) // the file as a crash after the drain leaves it
+		require.NoError(t, err)
+		require.NoError(t, g.Flush(context.Background()))
+		require.NoError(t, j.Close())
+		require.NoError(t, os.WriteFile(e.path, snapshot, 0o600))
+
+		j, g = journalGuard(t, e)
+		assert.Equal(t, 15, total(reads(t, e.inner)), "replay copied nothing twice")
+		readAll(t, g, 5)
+		require.NoError(t, g.Flush(context.Background()))
+		assert.Equal(t, 20, total(reads(t, e.inner)))
+		require.NoError(t, j.Close())
+		require.NoError(t, access.Verify(context.Background(), e.inner))
+	})
+}
+
+// TestJournalTornTail: entries a crash left undrained are copied into the
+// chain when the journal is opened again; a torn last entry (a write that
+// never returned) is cut; a corrupt entry with entries after it is an error.
+func TestJournalTornTail(t *testing.T) {
+	eachJournalBackend(t, func(t *testing.T, e journalEnv) {
+		j, g := journalGuard(t, e, access.WithDrainDelay(time.Hour))
+		readAll(t, g, 12)
+		require.NoError(t, j.Crash())
+		assert.Empty(t, reads(t, e.inner))
+		whole, err := os.ReadFile(e.path)
+		require.NoError(t, err)
+		first := whole[access.JournalHeaderLen:]
+
+		// A torn entry: the first entry's bytes, cut short, appended.
+		f, err := os.OpenFile(e.path, os.O_WRONLY|os.O_APPEND, 0)
+		require.NoError(t, err)
+		_, err = f.Write(first[:len(first)/24])
+		require.NoError(t, err)
+		require.NoError(t, f.Close())
+
+		j, g = journalGuard(t, e)
+		assert.Equal(t, 12, total(reads(t, e.inner)), "every whole entry replayed")
+		assert.Equal(t, access.JournalHeaderLen, fileSize(t, e.path), "torn tail cut, drained entries cut")
+		readAll(t, g, 1)
+		require.NoError(t, g.Flush(context.Background()))
+		assert.Equal(t, 13, total(reads(t, e.inner)))
+		require.NoError(t, j.Close())
+		require.NoError(t, access.Verify(context.Background(), e.inner))
+
+		// Corruption in the middle: the first of several entries altered.
+		j, g = journalGuard(t, e, access.WithDrainDelay(time.Hour))
+		readAll(t, g, 3)
+		require.NoError(t, j.Crash())
+		b, err := os.ReadFile(e.path)
+		require.NoError(t, err)
+		b[access.JournalHeaderLen+20] ^= 0xff
+		require.NoError(t, os.WriteFile(e.path, b, 0o600))
+		_, err = access.OpenJournal(context.Background(), e.path, e.inner)
+		var ce *access.JournalCorruptError
+		require.ErrorAs(t, err, &ce)
+		assert.Equal(t, access.JournalHeaderLen, ce.Offset)
+		assert.ErrorIs(t, err, ehrkit.ErrInvalid)
+		assert.Equal(t, 13, total(reads(t, e.inner)), "nothing of a corrupt journal is copied")
+	})
+}
+
+// journalLockChildEnv names the journal the child of TestJournalLocked tries
+// to open.
+const journalLockChildEnv = "ACCESS_JOURNAL_LOCK_CHILD"
+
+// TestJournalLocked: a journal has one owner; a second OpenJournal, in this
+// process or another, is refused until the first is closed.
+func TestJournalLocked(t *testing.T) {
+	if path := os.Getenv(journalLockChildEnv); path != "" {
+		s := testbackends.All()[0].Open(t, ehrkit.RealClock{})
+		j, err := access.OpenJournal(context.Background(), path, s)
+		if err == nil {
+			fmt.Println("opened")
+			require.NoError(t, j.Close())
+			return
+		}
+		require.ErrorIs(t, err, access.ErrJournalLocked)
+		fmt.Println("locked")
+		return
+	}
+	s := testbackends.All()[0].Open(t, ehrkit.RealClock{})
+	path := filepath.Join(t.TempDir(), "audit.journal")
+	child := func() string {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestJournalLocked$")
+		cmd.Env = append(os.Environ(), journalLockChildEnv+"="+path)
+		out, err := cmd.Output()
+		require.NoError(t, err, "%s", out)
+		for _, l := range []string{"locked", "opened"} {
+			if string(out[:min(len(out), len(l))]) == l {
+				return l
+			}
+		}
+		return string(out)
+	}
+	j, err := access.OpenJournal(context.Background(), path, s)
+	require.NoError(t, err)
+	_, err = access.OpenJournal(context.Background(), path, s)
+	require.ErrorIs(t, err, access.ErrJournalLocked)
+	assert.Equal(t, "locked", child())
+	require.NoError(t, j.Close())
+	assert.Equal(t, "opened", child())
+}
