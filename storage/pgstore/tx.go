@@ -56,11 +56,14 @@ type tx struct {
 	changes []change         // feed entries, appended at commit
 }
 
-// change is a feed entry waiting for commit; Time is set at commit.
+// change is a feed entry waiting for commit; its time is set at commit. It
+// keeps only what the feed row needs: one is buffered per write.
 type change struct {
-	kind storage.ChangeKind
-	rec  storage.Record // put, delete: type, id, version, compartment, labels
-	ev   storage.Event  // event
+	kind          storage.ChangeKind
+	typ, id, comp string         // put, delete
+	version       int64          // put, delete
+	labels        []string       // put, delete
+	ev            *storage.Event // event
 }
 
 // usable fails if ctx is done, the store closed, the transaction over or
@@ -198,7 +201,7 @@ func (t *tx) Emit(ctx context.Context, ev storage.Event) error {
 		return &storage.Error{Op: op, Kind: ehrkit.ErrInvalid, Cause: err}
 	}
 	ev.Payload = slices.Clone(ev.Payload)
-	t.changes = append(t.changes, change{kind: storage.ChangeEvent, ev: ev})
+	t.changes = append(t.changes, change{kind: storage.ChangeEvent, ev: &ev})
 	return nil
 }
 
@@ -236,7 +239,7 @@ func (t *tx) write(ctx context.Context, op string, rec storage.Record, expect in
 		kind = storage.ChangeDelete
 	}
 	if rec.Type != storage.CheckpointType {
-		t.changes = append(t.changes, change{kind: kind, rec: rec})
+		t.changes = append(t.changes, change{kind: kind, typ: rec.Type, id: rec.ID, comp: rec.Compartment, version: rec.Version, labels: rec.Labels})
 	}
 	return rec, nil
 }
@@ -529,12 +532,12 @@ func (t *tx) feed(now time.Time) feedRows {
 			continue
 		}
 		var labels *string
-		if c.rec.Labels != nil {
-			joined := strings.Join(c.rec.Labels, ",")
+		if c.labels != nil {
+			joined := strings.Join(c.labels, ",")
 			labels = &joined
 		}
-		f.comp, f.topic, f.key, f.payload = append(f.comp, c.rec.Compartment), append(f.topic, ""), append(f.key, ""), append(f.payload, nil)
-		f.typ, f.id, f.version, f.labels = append(f.typ, c.rec.Type), append(f.id, c.rec.ID), append(f.version, c.rec.Version), append(f.labels, labels)
+		f.comp, f.topic, f.key, f.payload = append(f.comp, c.comp), append(f.topic, ""), append(f.key, ""), append(f.payload, nil)
+		f.typ, f.id, f.version, f.labels = append(f.typ, c.typ), append(f.id, c.id), append(f.version, c.version), append(f.labels, labels)
 	}
 	return f
 }
