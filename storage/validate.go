@@ -1,26 +1,66 @@
 package storage
 
 import (
-	"regexp"
-
 	"github.com/ehrkit/ehrkit"
 )
 
+// A name is one character of a first set followed by characters of a second
+// set, up to a length. The checks run on every Put, so they are table
+// lookups rather than regular expressions.
 var (
-	typeRe = regexp.MustCompile(`^[A-Z][A-Za-z0-9]{0,63}$`)
-	idRe   = regexp.MustCompile(`^[A-Za-z0-9\-._~:|@+=]{1,128}$`)
-	termRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.:\-]{0,63}$`)
-	// labelRe admits a leading digit, as in the label "42CFRPart2".
-	labelRe = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.:\-]{0,63}$`)
+	upper, alnum = charSet("A-Z"), charSet("A-Za-z0-9")
+	idChars      = charSet("A-Za-z0-9-._~:|@+=")
+	termFirst    = charSet("A-Za-z_")
+	termRest     = charSet("A-Za-z0-9_.:-")
+	// labelFirst admits a digit, as in the label "42CFRPart2".
+	labelFirst = charSet("A-Za-z0-9_")
 )
+
+// charSet returns the set of the bytes listed in spec, where "a-z" stands for
+// a range and a '-' that ends no range for itself.
+func charSet(spec string) *[256]bool {
+	var set [256]bool
+	for i := 0; i < len(spec); i++ {
+		if i+2 < len(spec) && spec[i+1] == '-' {
+			for c := int(spec[i]); c <= int(spec[i+2]); c++ {
+				set[c] = true
+			}
+			i += 2
+			continue
+		}
+		set[spec[i]] = true
+	}
+	return &set
+}
+
+// validName reports whether s is 1 to maxLen bytes, the first in first and
+// the others in rest.
+func validName(s string, first, rest *[256]bool, maxLen int) bool {
+	if len(s) == 0 || len(s) > maxLen || !first[s[0]] {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if !rest[s[i]] {
+			return false
+		}
+	}
+	return true
+}
 
 // ValidType reports whether typ is a well-formed record type: a capital letter
 // then up to 63 letters or digits ("Patient", "MedicationRequest").
-func ValidType(typ string) bool { return typeRe.MatchString(typ) }
+func ValidType(typ string) bool { return validName(typ, upper, alnum, 64) }
 
 // ValidID reports whether id is a well-formed record id: 1 to 128 characters
 // from letters, digits and - . _ ~ : | @ + =.
-func ValidID(id string) bool { return idRe.MatchString(id) }
+func ValidID(id string) bool { return validName(id, idChars, idChars, 128) }
+
+// validTerm reports whether name is a well-formed term name (a term filter's
+// or a sort key's).
+func validTerm(name string) bool { return validName(name, termFirst, termRest, 64) }
+
+// validLabel reports whether l is a well-formed security label.
+func validLabel(l string) bool { return validName(l, labelFirst, termRest, 64) }
 
 // ValidateKey checks a record type and id.
 func ValidateKey(typ, id string) error {
@@ -39,12 +79,19 @@ func ValidateRecord(r Record) error {
 	v.Check(r.Compartment == "" || ValidID(r.Compartment), "compartment", ehrkit.IssueValue, "malformed compartment id")
 	v.Check(len(r.Value) <= MaxValueSize, "value", ehrkit.IssueTooLong, "value exceeds %d bytes", MaxValueSize)
 	v.Check(len(r.Terms) <= MaxTerms, "terms", ehrkit.IssueTooLong, "more than %d terms", MaxTerms)
+	// Paths are built only for a problem: this runs on every Put.
 	for i, l := range r.Labels {
-		v.Check(labelRe.MatchString(l), ehrkit.Index("labels", i), ehrkit.IssueValue, "malformed label")
+		if !validLabel(l) {
+			v.Add(ehrkit.Index("labels", i), ehrkit.IssueValue, "malformed label")
+		}
 	}
 	for i, t := range r.Terms {
-		v.Check(termRe.MatchString(t.Name), ehrkit.Index("terms", i)+".name", ehrkit.IssueValue, "malformed term name")
-		v.Check(len(t.Value) <= MaxTermValue, ehrkit.Index("terms", i)+".value", ehrkit.IssueTooLong, "term value exceeds %d bytes", MaxTermValue)
+		if !validTerm(t.Name) {
+			v.Add(ehrkit.Index("terms", i)+".name", ehrkit.IssueValue, "malformed term name")
+		}
+		if len(t.Value) > MaxTermValue {
+			v.Add(ehrkit.Index("terms", i)+".value", ehrkit.IssueTooLong, "term value exceeds %d bytes", MaxTermValue)
+		}
 	}
 	return v.Err()
 }
@@ -56,10 +103,10 @@ func ValidateQuery(q Query) error {
 	v.Check(q.Type != "" || q.Compartment != "", "type", ehrkit.IssueRequired, "a query needs a type or a compartment")
 	v.Check(q.Compartment == "" || ValidID(q.Compartment), "compartment", ehrkit.IssueValue, "malformed compartment id")
 	v.Check(q.Limit >= 0 && q.Limit <= MaxLimit, "limit", ehrkit.IssueValue, "limit must be 0..%d", MaxLimit)
-	v.Check(q.SortBy == SortID || q.SortBy == SortUpdated || termRe.MatchString(q.SortBy), "sortBy", ehrkit.IssueValue, "malformed sort key")
+	v.Check(q.SortBy == SortID || q.SortBy == SortUpdated || validTerm(q.SortBy), "sortBy", ehrkit.IssueValue, "malformed sort key")
 	for i, f := range q.Filters {
 		p := ehrkit.Index("filters", i)
-		v.Check(termRe.MatchString(f.Term), p+".term", ehrkit.IssueValue, "malformed term name")
+		v.Check(validTerm(f.Term), p+".term", ehrkit.IssueValue, "malformed term name")
 		switch f.Op {
 		case Eq, Prefix, Gt, Ge, Lt, Le:
 		default:

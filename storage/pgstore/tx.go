@@ -56,11 +56,14 @@ type tx struct {
 	changes []change         // feed entries, appended at commit
 }
 
-// change is a feed entry waiting for commit; Time is set at commit.
+// change is a feed entry waiting for commit; its time is set at commit. It
+// keeps only what the feed row needs: one is buffered per write.
 type change struct {
-	kind storage.ChangeKind
-	rec  storage.Record // put, delete: type, id, version, compartment, labels
-	ev   storage.Event  // event
+	kind          storage.ChangeKind
+	typ, id, comp string         // put, delete
+	version       int64          // put, delete
+	labels        []string       // put, delete
+	ev            *storage.Event // event
 }
 
 // usable fails if ctx is done, the store closed, the transaction over or
@@ -148,9 +151,16 @@ func (t *tx) Put(ctx context.Context, rec storage.Record, expect int64) (storage
 	if err := storage.ValidateRecord(rec); err != nil {
 		return storage.Record{}, &storage.Error{Op: op, Type: rec.Type, ID: rec.ID, Kind: ehrkit.ErrInvalid, Cause: err}
 	}
-	rec = clone(rec)
-	rec.Deleted = false
-	return t.write(ctx, op, rec, expect)
+	// The buffered version holds copies of the caller's slices; the caller
+	// gets its own back, with the new version and time.
+	buffered := clone(rec)
+	buffered.Deleted = false
+	written, err := t.write(ctx, op, buffered, expect)
+	if err != nil {
+		return storage.Record{}, err
+	}
+	rec.Version, rec.Updated, rec.Deleted = written.Version, written.Updated, false
+	return rec, nil
 }
 
 // Delete buffers a tombstone of the current version. It reads (and locks) the
@@ -191,12 +201,13 @@ func (t *tx) Emit(ctx context.Context, ev storage.Event) error {
 		return &storage.Error{Op: op, Kind: ehrkit.ErrInvalid, Cause: err}
 	}
 	ev.Payload = slices.Clone(ev.Payload)
-	t.changes = append(t.changes, change{kind: storage.ChangeEvent, ev: ev})
+	t.changes = append(t.changes, change{kind: storage.ChangeEvent, ev: &ev})
 	return nil
 }
 
 // write checks expect against what this transaction knows of the record and
-// buffers rec as the next version. For a record the transaction has not
+// buffers rec as the next version, which it returns: the buffered record
+// itself, so rec's slices must be the transaction's own. For a record the transaction has not
 // touched, expect is checked when the writes are sent (by the conditional
 // UPDATE, or the primary key for a creation); expect Any first reads and locks
 // the current version.
@@ -228,9 +239,9 @@ func (t *tx) write(ctx context.Context, op string, rec storage.Record, expect in
 		kind = storage.ChangeDelete
 	}
 	if rec.Type != storage.CheckpointType {
-		t.changes = append(t.changes, change{kind: kind, rec: rec})
+		t.changes = append(t.changes, change{kind: kind, typ: rec.Type, id: rec.ID, comp: rec.Compartment, version: rec.Version, labels: rec.Labels})
 	}
-	return clone(rec), nil
+	return rec, nil
 }
 
 // lockVersion returns the latest version of k (0 if none), locking its row so
@@ -419,16 +430,37 @@ type writes struct {
 	}
 }
 
+// grow sizes the columns for creates creations, updates updates and terms
+// index terms, so that writes appends without growing them.
+func (w *writes) grow(creates, updates, terms int) {
+	c, u, tm := &w.create, &w.update, &w.terms
+	c.comp, c.typ, c.id = make([]string, 0, creates), make([]string, 0, creates), make([]string, 0, creates)
+	c.version, c.deleted, c.updated = make([]int64, 0, creates), make([]bool, 0, creates), make([]time.Time, 0, creates)
+	u.comp, u.typ, u.id = make([]string, 0, updates), make([]string, 0, updates), make([]string, 0, updates)
+	u.version, u.expect = make([]int64, 0, updates), make([]int64, 0, updates)
+	u.deleted, u.updated = make([]bool, 0, updates), make([]time.Time, 0, updates)
+	tm.comp, tm.typ, tm.id = make([]string, 0, terms), make([]string, 0, terms), make([]string, 0, terms)
+	tm.name, tm.value = make([]string, 0, terms), make([][]byte, 0, terms)
+}
+
 // writes turns the pending versions into the rows to send: per record, the
 // records row of its last version (a creation when the database must not hold
 // it yet, else an update conditional on the expected version) and the terms of
 // that version.
 func (t *tx) writes() writes {
 	var w writes
-	last := map[key]int{}
+	last := make(map[key]int, len(t.pending))
 	for i, r := range t.pending {
 		last[key{r.Type, r.ID}] = i
 	}
+	creates, terms := 0, 0
+	for k, i := range last {
+		if t.base[k] == 0 {
+			creates++
+		}
+		terms += len(t.pending[i].Terms)
+	}
+	w.grow(creates, len(last)-creates, terms)
 	for i, r := range t.pending {
 		k := key{r.Type, r.ID}
 		if last[k] != i {
@@ -472,10 +504,11 @@ func (t *tx) versionRow(i int) ([]any, error) {
 	return []any{r.Compartment, r.Type, r.ID, r.Version, r.Updated, r.Deleted, r.Labels, names, values, r.Value}, nil
 }
 
-// feedRows holds the feed entries as columns for unnest.
+// feedRows holds the feed entries as columns for unnest, and their time
+// (one for all).
 type feedRows struct {
 	kind, comp, typ, id, topic, key []string
-	time                            []time.Time
+	time                            time.Time
 	version                         []int64
 	labels                          []*string
 	payload                         [][]byte
@@ -485,22 +518,26 @@ type feedRows struct {
 // Labels travel joined by commas (a label cannot contain one) because
 // PostgreSQL arrays cannot nest with ragged lengths.
 func (t *tx) feed(now time.Time) feedRows {
-	var f feedRows
+	n := len(t.changes)
+	f := feedRows{
+		kind: make([]string, 0, n), comp: make([]string, 0, n), typ: make([]string, 0, n), id: make([]string, 0, n),
+		topic: make([]string, 0, n), key: make([]string, 0, n), time: now,
+		version: make([]int64, 0, n), labels: make([]*string, 0, n), payload: make([][]byte, 0, n),
+	}
 	for _, c := range t.changes {
 		f.kind = append(f.kind, string(c.kind))
-		f.time = append(f.time, now)
 		if c.kind == storage.ChangeEvent {
 			f.comp, f.topic, f.key, f.payload = append(f.comp, c.ev.Compartment), append(f.topic, c.ev.Topic), append(f.key, c.ev.Key), append(f.payload, c.ev.Payload)
 			f.typ, f.id, f.version, f.labels = append(f.typ, ""), append(f.id, ""), append(f.version, 0), append(f.labels, nil)
 			continue
 		}
 		var labels *string
-		if c.rec.Labels != nil {
-			joined := strings.Join(c.rec.Labels, ",")
+		if c.labels != nil {
+			joined := strings.Join(c.labels, ",")
 			labels = &joined
 		}
-		f.comp, f.topic, f.key, f.payload = append(f.comp, c.rec.Compartment), append(f.topic, ""), append(f.key, ""), append(f.payload, nil)
-		f.typ, f.id, f.version, f.labels = append(f.typ, c.rec.Type), append(f.id, c.rec.ID), append(f.version, c.rec.Version), append(f.labels, labels)
+		f.comp, f.topic, f.key, f.payload = append(f.comp, c.comp), append(f.topic, ""), append(f.key, ""), append(f.payload, nil)
+		f.typ, f.id, f.version, f.labels = append(f.typ, c.typ), append(f.id, c.id), append(f.version, c.version), append(f.labels, labels)
 	}
 	return f
 }
@@ -534,8 +571,8 @@ const (
 	sqlInsertTerms = `INSERT INTO record_terms (compartment, type, id, name, value)
 		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[])`
 	sqlInsertChanges = `INSERT INTO changes (kind, time, compartment, type, id, version, labels, topic, key, payload)
-		SELECT u.kind, u.time, u.compartment, u.type, u.id, u.version, string_to_array(u.labels, ','), u.topic, u.key, u.payload
-		FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::bytea[])
-			WITH ORDINALITY AS u(kind, time, compartment, type, id, version, labels, topic, key, payload, n)
+		SELECT u.kind, $2::timestamptz, u.compartment, u.type, u.id, u.version, string_to_array(u.labels, ','), u.topic, u.key, u.payload
+		FROM unnest($1::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::bytea[])
+			WITH ORDINALITY AS u(kind, compartment, type, id, version, labels, topic, key, payload, n)
 		ORDER BY u.n`
 )
