@@ -93,6 +93,9 @@ func BenchmarkRegistry(b *testing.B) {
 			loaded := bulkLoadBatches(b, svc, pop.People, 2, func(start, end int) bool { return held(svc, end) })
 			require.False(b, held(svc, n+1), "the kept store holds more than %d patients", n)
 			b.Logf("%s: loaded %d patients in %s", backend.Name, n, time.Since(start).Round(time.Millisecond))
+			start = time.Now()
+			analyze(b, backend, store)
+			b.Logf("%s: analyzed in %s", backend.Name, time.Since(start).Round(time.Millisecond))
 			pick := func(i int) Patient { return loaded[(i*7919)%len(loaded)] }
 			run := func(name string, op func(i int) error) {
 				b.Run(fmt.Sprintf("%s/n=%d", name, n), func(b *testing.B) {
