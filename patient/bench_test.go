@@ -15,6 +15,7 @@ import (
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/internal/testbackends"
+	"github.com/ehrkit/ehrkit/storage"
 	"github.com/stretchr/testify/require"
 )
 
@@ -29,6 +30,26 @@ func benchSize(tb testing.TB, backend string) int {
 		}
 	}
 	return 100_000
+}
+
+// benchStore opens the store of a backend's benchmark population: a fresh one
+// dropped at the end, or, when EHRKIT_BENCH_KEEP_<BACKEND> names a place (a
+// SQLite file path, a PostgreSQL schema), the store kept there, created on
+// first use and left in place, so that a population loaded once serves
+// later runs. held reports whether the store holds the n-th patient of a bulk
+// load (by its MRN): bulk loads commit a batch at once, so a batch whose last
+// patient is held is held whole.
+func benchStore(b *testing.B, backend testbackends.Backend) (storage.Store, func(svc *Service, n int) bool) {
+	place := os.Getenv("EHRKIT_BENCH_KEEP_" + strings.ToUpper(backend.Name))
+	if place == "" || backend.Keep == nil {
+		return backend.Open(b, ehrkit.RealClock{}), func(*Service, int) bool { return false }
+	}
+	b.Logf("%s: population kept in %s", backend.Name, place)
+	return backend.Keep(b, ehrkit.RealClock{}, place), func(svc *Service, n int) bool {
+		res, err := svc.Search(context.Background(), Query{Identifier: ehrkit.Identifier{System: svc.mrn.System, Value: svc.mrn.Format(int64(n))}})
+		require.NoError(b, err)
+		return len(res.Patients) > 0
+	}
 }
 
 // latencies collects per-operation durations and reports p50 and p99.
@@ -62,14 +83,19 @@ func BenchmarkRegistry(b *testing.B) {
 	for _, backend := range testbackends.All() {
 		b.Run(backend.Name, func(b *testing.B) {
 			n := benchSize(b, backend.Name)
-			store := backend.Open(b, ehrkit.RealClock{})
+			ctx := context.Background()
+			store, held := benchStore(b, backend)
 			svc, err := NewService(store)
 			require.NoError(b, err)
 			pop := generate(1, n, 0.01)
 			start := time.Now()
-			loaded := bulkLoad(b, svc, pop.People)
+			// Several writers: PostgreSQL commits batches in parallel.
+			loaded := bulkLoadBatches(b, svc, pop.People, 2, func(start, end int) bool { return held(svc, end) })
+			require.False(b, held(svc, n+1), "the kept store holds more than %d patients", n)
 			b.Logf("%s: loaded %d patients in %s", backend.Name, n, time.Since(start).Round(time.Millisecond))
-			ctx := context.Background()
+			start = time.Now()
+			analyze(b, backend, store)
+			b.Logf("%s: analyzed in %s", backend.Name, time.Since(start).Round(time.Millisecond))
 			pick := func(i int) Patient { return loaded[(i*7919)%len(loaded)] }
 			run := func(name string, op func(i int) error) {
 				b.Run(fmt.Sprintf("%s/n=%d", name, n), func(b *testing.B) {

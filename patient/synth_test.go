@@ -2,9 +2,12 @@ package patient
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -265,36 +268,83 @@ func typo(r *rand.Rand, s string) string {
 }
 
 // bulkLoad registers people quickly for tests and benchmarks: a transaction
-// per batch, no duplicate check, MRNs assigned from one counter write.
+// per batch, no duplicate check, MRNs numbered by position.
 func bulkLoad(tb testing.TB, svc *Service, people []Patient) []Patient {
+	tb.Helper()
+	return bulkLoadBatches(tb, svc, people, 1, func(int, int) bool { return false })
+}
+
+// loadBatch is the number of people bulkLoad registers per transaction.
+const loadBatch = 500
+
+// bulkLoadBatches is bulkLoad on workers concurrent writers, skipping the
+// batches [start, end) of people for which held says so (a store that keeps
+// them from an earlier run). The patients of skipped batches are returned as
+// they were registered except for their ids, which the store chose then.
+// The MRN counter is written once, after every batch.
+func bulkLoadBatches(tb testing.TB, svc *Service, people []Patient, workers int, held func(start, end int) bool) []Patient {
 	tb.Helper()
 	ctx := context.Background()
 	out := make([]Patient, len(people))
-	const batch = 500
-	for start := 0; start < len(people); start += batch {
-		end := min(start+batch, len(people))
-		err := svc.store.Update(ctx, func(tx storage.Tx) error {
-			for i := start; i < end; i++ {
-				p := people[i]
-				p.ID, p.Active = ID(svc.ids.NewID()), true
-				p.Identifiers = append(append([]ehrkit.Identifier(nil), p.Identifiers...),
-					ehrkit.Identifier{Use: "usual", System: svc.mrn.System, Value: svc.mrn.Format(int64(i + 1))})
-				for j, id := range p.Identifiers {
-					if err := claimIdentifier(ctx, tx, p.ID, j, id); err != nil {
-						return err
-					}
+	var next atomic.Int64
+	var failed atomic.Bool
+	var wg sync.WaitGroup
+	errs := make([]error, workers)
+	for w := range workers {
+		wg.Go(func() {
+			for !failed.Load() {
+				start := int(next.Add(loadBatch)) - loadBatch
+				if start >= len(people) {
+					return
 				}
-				var err error
-				if out[i], err = svc.put(ctx, tx, p, 0, TopicRegistered, ""); err != nil {
+				if errs[w] = loadOne(ctx, svc, people, out, start, min(start+loadBatch, len(people)), held); errs[w] != nil {
+					failed.Store(true)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	require.NoError(tb, errors.Join(errs...))
+	err := svc.store.Update(ctx, func(tx storage.Tx) error {
+		_, err := counters.Put(ctx, tx, &counter{ID: "mrn-" + hashHex(svc.mrn.System, 16), Last: int64(len(people))}, storage.Any)
+		return err
+	})
+	require.NoError(tb, err)
+	return out
+}
+
+// loadOne registers people[start:end] in one transaction into out, unless
+// held says the store has them already.
+func loadOne(ctx context.Context, svc *Service, people, out []Patient, start, end int, held func(start, end int) bool) error {
+	for i := start; i < end; i++ {
+		out[i] = withMRN(svc, people[i], i)
+	}
+	if held(start, end) {
+		return nil
+	}
+	return svc.store.Update(ctx, func(tx storage.Tx) error {
+		for i := start; i < end; i++ {
+			p := out[i]
+			p.ID, p.Active = ID(svc.ids.NewID()), true
+			for j, id := range p.Identifiers {
+				if err := claimIdentifier(ctx, tx, p.ID, j, id); err != nil {
 					return err
 				}
 			}
-			_, err := counters.Put(ctx, tx, &counter{ID: "mrn-" + hashHex(svc.mrn.System, 16), Last: int64(end)}, storage.Any)
-			return err
-		})
-		require.NoError(tb, err)
-	}
-	return out
+			var err error
+			if out[i], err = svc.put(ctx, tx, p, 0, TopicRegistered, ""); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// withMRN returns the i-th person of a bulk load with the MRN it gets.
+func withMRN(svc *Service, p Patient, i int) Patient {
+	p.Identifiers = append(append([]ehrkit.Identifier(nil), p.Identifiers...),
+		ehrkit.Identifier{Use: "usual", System: svc.mrn.System, Value: svc.mrn.Format(int64(i + 1))})
+	return p
 }
 
 // quality is the matching quality at one level.

@@ -32,6 +32,14 @@ func init() {
 			t.Cleanup(func() { _ = s.Close() })
 			return s
 		},
+		Keep: func(t testing.TB, clock ehrkit.Clock, schema string) storage.Store {
+			s, err := pgstore.Open(context.Background(), PostgresDSN(t), pgstore.WithClock(clock), pgstore.WithSchema(schema))
+			if err != nil {
+				t.Fatalf("opening the PostgreSQL store in schema %s: %v", schema, err)
+			}
+			t.Cleanup(func() { _ = s.Close() })
+			return s
+		},
 		Overwrite: func(t testing.TB, s storage.Store, typ, id string, version int64, value []byte) {
 			ps, ok := s.(*pgstore.Store)
 			if !ok {

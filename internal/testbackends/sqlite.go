@@ -21,6 +21,14 @@ func init() {
 			t.Cleanup(func() { _ = s.Close() })
 			return s
 		},
+		Keep: func(t testing.TB, clock ehrkit.Clock, path string) storage.Store {
+			s, err := sqlitestore.Open(context.Background(), path, sqlitestore.WithClock(clock))
+			if err != nil {
+				t.Fatalf("testbackends: open SQLite store %s: %v", path, err)
+			}
+			t.Cleanup(func() { _ = s.Close() })
+			return s
+		},
 		Overwrite: func(t testing.TB, s storage.Store, typ, id string, version int64, value []byte) {
 			res, err := s.(*sqlitestore.Store).DB().Exec(
 				`UPDATE versions SET value = ? WHERE type = ? AND id = ? AND version = ?`, value, typ, id, version)

@@ -29,6 +29,12 @@ type Backend struct {
 	// rows it affected: tests use it to tamper below the contract. nil for
 	// memory.
 	Exec func(t testing.TB, s storage.Store, query string, args ...any) int64
+	// Keep, for backends with a database underneath, opens the store at a
+	// named place (a SQLite file path, a PostgreSQL schema), creating it if
+	// absent, and only closes it when the test ends: the data stays for the
+	// next run. Benchmarks use it to load a large population once. nil for
+	// memory.
+	Keep func(t testing.TB, clock ehrkit.Clock, place string) storage.Store
 }
 
 var backends []Backend

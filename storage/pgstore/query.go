@@ -109,6 +109,23 @@ func buildQuery(q storage.Query) (string, []any, error) {
 		b.WriteString("(SELECT DISTINCT d.type, d.id FROM record_terms d WHERE d.type = " + b.arg(q.Type) + " AND d.name = " + b.arg(f.Term))
 		writeCondition(&b, "d.value", f)
 		resume("d.id")
+		if f.Op == storage.Eq {
+			// The other equalities join the driving range here, where the
+			// planner may merge their id-ordered ranges of the term index
+			// (or probe from the one its statistics find smallest) instead
+			// of probing every id of the first.
+			var rest []storage.Filter
+			for _, g := range filters {
+				if g.Op != storage.Eq {
+					rest = append(rest, g)
+					continue
+				}
+				b.WriteString(" AND EXISTS (SELECT 1 FROM record_terms e WHERE e.type = d.type AND e.id = d.id AND e.name = " + b.arg(g.Term))
+				writeCondition(&b, "e.value", g)
+				b.WriteString(")")
+			}
+			filters = rest
+		}
 		// OFFSET 0 keeps the lateral lookup a probe of the primary key per id:
 		// joined freely, the planner may merge the ids with a scan of every
 		// record of the type.

@@ -3,6 +3,7 @@ package sqlitestore
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strings"
 	"time"
 
@@ -56,6 +57,9 @@ func (s *Store) query(ctx context.Context, db querier, q storage.Query) (storage
 // never moves record bodies. A term sort key is computed once per candidate
 // record in a materialized CTE.
 func buildQuery(q storage.Query) (string, []any, error) {
+	if eqs := eqFilters(q); len(eqs) > 0 {
+		return buildTermDriven(q, eqs)
+	}
 	var (
 		args  []any
 		where = []string{"r.deleted = 0"}
@@ -138,6 +142,79 @@ func buildQuery(q storage.Query) (string, []any, error) {
 		strings.Join(where, " AND ") + ") " +
 		"SELECT s.type, s.id, " + recordColumns + " FROM (SELECT type, id, rid, k FROM keyed " + after +
 		orderBy("") + " LIMIT ?) s JOIN versions v ON v.rid = s.rid" + orderBy("s.")
+	return text, args, nil
+}
+
+// eqFilters returns the positions of the equality filters of a query that the
+// term index can drive in id order: a query of one type, outside any
+// compartment, sorted by id. It returns nil for every other query.
+func eqFilters(q storage.Query) []int {
+	if q.Type == "" || q.Compartment != "" || q.SortBy != storage.SortID {
+		return nil
+	}
+	var out []int
+	for i, f := range q.Filters {
+		if f.Op == storage.Eq {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// buildTermDriven renders a query in id order with equality filters (eqs,
+// positions in q.Filters) so that the page is read from the term index in id
+// order and the reading stops once the page is full: the ids of one
+// equality's range of terms_value are already in id order; the ids of several
+// are intersected by a merge of those ranges (a compound SELECT with ORDER
+// BY, which SQLite runs as a merge of sorted co-routines), never by
+// materialising every match. The other filters are checked per candidate on
+// the terms primary key, and only the page's versions are read.
+func buildTermDriven(q storage.Query, eqs []int) (string, []any, error) {
+	var args []any
+	cmp, dir := ">", ""
+	if q.Desc {
+		cmp, dir = "<", " DESC"
+	}
+	after := ""
+	if q.Cursor != "" {
+		pos, err := storage.DecodeCursor(q)
+		if err != nil {
+			return "", nil, err
+		}
+		after = " AND id " + cmp + " ?"
+		args = append(args, pos.Key)
+	}
+	arms := make([]string, 0, len(eqs))
+	var armArgs []any
+	for _, i := range eqs {
+		f := q.Filters[i]
+		arms = append(arms, "SELECT id FROM terms WHERE type = ? AND name = ? AND value = ?"+after)
+		armArgs = append(armArgs, q.Type, f.Term, f.Value)
+		armArgs = append(armArgs, args...)
+	}
+	var from string
+	if len(arms) == 1 {
+		from = "(" + arms[0] + ")"
+	} else {
+		// LIMIT -1 (no limit) keeps the compound a co-routine merged in
+		// order rather than one materialised into a temporary table.
+		from = "(" + strings.Join(arms, " INTERSECT ") + " ORDER BY 1" + dir + " LIMIT -1)"
+	}
+	args = append(armArgs, q.Type)
+	where := []string{"r.deleted = 0"}
+	for i, f := range q.Filters {
+		if slices.Contains(eqs, i) {
+			continue
+		}
+		cond, fargs := termCondition(f)
+		where = append(where, "EXISTS (SELECT 1 FROM terms t WHERE t.type = r.type AND t.id = r.id AND t.name = ? AND "+cond+")")
+		args = append(append(args, f.Term), fargs...)
+	}
+	args = append(args, storage.PageSize(q)+1)
+	// CROSS JOIN fixes the join order: the ids drive, records are probed.
+	text := "SELECT s.type, s.id, " + recordColumns + " FROM (SELECT r.type, r.id, r.rid FROM " + from +
+		" d CROSS JOIN records r ON r.type = ? AND r.id = d.id WHERE " + strings.Join(where, " AND ") +
+		" ORDER BY d.id" + dir + " LIMIT ?) s JOIN versions v ON v.rid = s.rid ORDER BY s.id" + dir
 	return text, args, nil
 }
 

@@ -52,6 +52,7 @@ func Run(t *testing.T, h Harness) {
 		{"QuerySort", testQuerySort},
 		{"QueryDefaultLimit", testQueryDefaultLimit},
 		{"Pagination", testPagination},
+		{"FilteredPagination", testFilteredPagination},
 		{"PaginationDuringWrites", testPaginationDuringWrites},
 		{"CursorFromAnotherQuery", testForeignCursor},
 		{"MalformedRecord", testMalformedRecord},
