@@ -108,7 +108,11 @@ func (q Query) filters() ([]storage.Filter, error) {
 		for _, w := range words {
 			ps := namePrefixes(w)
 			add(TermNamePrefix, storage.Eq, ps[len(ps)-1])
-			add(TermName, storage.Prefix, w)
+			// A word no longer than the name prefixes is one of them: the
+			// equality alone finds every name it begins.
+			if ps[len(ps)-1] != w {
+				add(TermName, storage.Prefix, w)
+			}
 		}
 	}
 	if q.Phonetic != "" {
