@@ -114,7 +114,7 @@ type Journal struct {
 	// rotateAt is the size past which the file is rewritten without its
 	// drained entries while some are pending.
 	rotateAt int64
-	lock  *os.File
+	lock     *os.File
 
 	mu      sync.Mutex
 	f       *os.File
