@@ -19,3 +19,7 @@ func (j *Journal) Crash() error {
 
 // JournalHeaderLen is the size of a journal file holding no entry.
 const JournalHeaderLen = journalHeaderLen
+
+// WithRotateAt sets the size past which the journal is rewritten without
+// its drained entries while some are pending (8 MB otherwise).
+func WithRotateAt(n int64) JournalOption { return func(j *Journal) { j.rotateAt = n } }

@@ -111,7 +111,10 @@ type Journal struct {
 	delay time.Duration
 	log   *slog.Logger
 	chain *chain // shared with the guards using the journal
-	lock  *os.File
+	// rotateAt is the size past which the file is rewritten without its
+	// drained entries while some are pending.
+	rotateAt int64
+	lock     *os.File
 
 	mu      sync.Mutex
 	f       *os.File
@@ -154,7 +157,7 @@ type entry struct {
 // *JournalCorruptError. Close the journal (or the guard using it) to drain
 // what remains and release the lock.
 func OpenJournal(ctx context.Context, path string, store storage.Store, opts ...JournalOption) (*Journal, error) {
-	j := &Journal{store: store, path: path, delay: defaultDrainDelay, log: slog.New(slog.DiscardHandler), chain: &chain{},
+	j := &Journal{store: store, path: path, delay: defaultDrainDelay, log: slog.New(slog.DiscardHandler), chain: &chain{}, rotateAt: journalRotateSize,
 		tick: make(chan struct{}), wake: make(chan struct{}, 1), hurry: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
 	for _, o := range opts {
 		o(j)
@@ -539,7 +542,7 @@ func (j *Journal) compact() error {
 		j.size = journalHeaderLen
 		return nil
 	}
-	if j.size < journalRotateSize {
+	if j.size < j.rotateAt {
 		return nil
 	}
 	first := j.pending[0].off
