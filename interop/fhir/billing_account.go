@@ -6,6 +6,8 @@ import (
 
 	"github.com/ehrkit/ehrkit/billing"
 	"github.com/ehrkit/ehrkit/patient"
+	dtpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/datatypes_go_proto"
+	accpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/account_go_proto"
 )
 
 // ---- Account
@@ -15,60 +17,45 @@ import (
 // coverages are billed in the order of their priority (then as listed), and
 // the first guarantor that is a Patient is the guarantor.
 
-type fAccount struct {
-	ResourceType  string              `json:"resourceType"`
-	ID            string              `json:"id,omitempty"`
-	Status        string              `json:"status"`
-	Name          string              `json:"name,omitempty"`
-	Subject       []fReference        `json:"subject,omitempty"`
-	ServicePeriod *fPeriod            `json:"servicePeriod,omitempty"`
-	Coverage      []fAccountCoverage  `json:"coverage,omitempty"`
-	Guarantor     []fAccountGuarantor `json:"guarantor,omitempty"`
-}
-
-type fAccountCoverage struct {
-	Coverage *fReference `json:"coverage"`
-	Priority int         `json:"priority,omitempty"`
-}
-
-type fAccountGuarantor struct {
-	Party *fReference `json:"party"`
-}
-
-func accountFrom(f *fAccount, id string, rs *Refs) (billing.Account, error) {
-	a := billing.Account{ID: id, Status: billing.AccountStatus(f.Status), Name: f.Name}
-	if len(f.Subject) > 0 {
-		a.Patient = jsonRefID(&f.Subject[0], rs, patient.RecordType)
+func accountFrom(f *accpb.Account, id string, rs *Refs) (billing.Account, error) {
+	a := billing.Account{ID: id, Status: billing.AccountStatus(codeOf(f.GetStatus())), Name: f.GetName().GetValue(),
+		ServicePeriod: readPeriod(f.GetServicePeriod())}
+	if subjects := f.GetSubject(); len(subjects) > 0 {
+		a.Patient = refID(subjects[0], rs, patient.RecordType)
 	}
-	covs := slices.Clone(f.Coverage)
-	slices.SortStableFunc(covs, func(x, y fAccountCoverage) int { return cmp.Compare(x.Priority, y.Priority) })
+	covs := slices.Clone(f.GetCoverage())
+	slices.SortStableFunc(covs, func(x, y *accpb.Account_Coverage) int {
+		return cmp.Compare(x.GetPriority().GetValue(), y.GetPriority().GetValue())
+	})
 	for _, c := range covs {
-		a.Coverages = append(a.Coverages, toRef(c.Coverage, rs).ID)
+		a.Coverages = append(a.Coverages, readRef(c.GetCoverage(), rs).ID)
 	}
-	for _, g := range f.Guarantor {
-		if id := jsonRefID(g.Party, rs, patient.RecordType); id != "" {
+	for _, g := range f.GetGuarantor() {
+		if id := refID(g.GetParty(), rs, patient.RecordType); id != "" {
 			a.Guarantor = id
 			break
 		}
 	}
-	var err error
-	a.ServicePeriod, err = toPeriod(f.ServicePeriod)
-	return a, err
+	return a, nil
 }
 
-func accountTo(a *billing.Account) (fAccount, error) {
-	f := fAccount{ResourceType: billing.AccountType, ID: a.ID, Status: string(a.Status), Name: a.Name,
-		Subject: []fReference{*patientRef(patient.ID(a.Patient))}, ServicePeriod: fromPeriod(a.ServicePeriod)}
+func accountTo(a *billing.Account) (*accpb.Account, error) {
+	var err error
+	f := &accpb.Account{Id: pbID(a.ID), Status: pbCode[*accpb.Account_StatusCode](string(a.Status), &err), Name: str(a.Name),
+		ServicePeriod: pbPeriod(a.ServicePeriod)}
+	if a.Patient != "" {
+		f.Subject = []*dtpb.Reference{pbPatientRef(patient.ID(a.Patient))}
+	}
 	for i, c := range a.Coverages {
-		f.Coverage = append(f.Coverage, fAccountCoverage{Coverage: idRef(billing.CoverageType, c), Priority: i + 1})
+		f.Coverage = append(f.Coverage, &accpb.Account_Coverage{Coverage: pbIDRef(billing.CoverageType, c), Priority: &dtpb.PositiveInt{Value: uint32(i + 1)}})
 	}
 	if a.Guarantor != "" {
-		f.Guarantor = []fAccountGuarantor{{Party: patientRef(patient.ID(a.Guarantor))}}
+		f.Guarantor = []*accpb.Account_Guarantor{{Party: pbPatientRef(patient.ID(a.Guarantor))}}
 	}
-	return f, nil
+	return f, err
 }
 
 func init() {
-	register(typed[billing.Account, fAccount]{view: billing.AccountRecords, save: via(billingSvc, (*billing.Service).SaveAccount),
+	register(protoTyped[billing.Account, *accpb.Account]{view: billing.AccountRecords, save: via(billingSvc, (*billing.Service).SaveAccount),
 		from: accountFrom, to: accountTo, elements: []string{"status", "name", "subject", "servicePeriod", "coverage", "guarantor"}})
 }

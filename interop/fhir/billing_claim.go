@@ -2,8 +2,8 @@ package fhir
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -11,6 +11,9 @@ import (
 	"github.com/ehrkit/ehrkit/billing"
 	"github.com/ehrkit/ehrkit/patient"
 	"github.com/ehrkit/ehrkit/storage"
+	dtpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/datatypes_go_proto"
+	clpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/claim_go_proto"
+	"google.golang.org/protobuf/proto"
 )
 
 // ---- Claim
@@ -38,62 +41,6 @@ const (
 	systemServicePlace = "https://www.cms.gov/Medicare/Coding/place-of-service-codes/Place_of_Service_Code_Set"
 )
 
-// fMoney is a FHIR Money.
-type fMoney struct {
-	Value    json.Number `json:"value,omitempty"`
-	Currency string      `json:"currency,omitempty"`
-}
-
-// fBillingRef is a FHIR Reference that may carry a logical identifier.
-type fBillingRef struct {
-	Reference  string       `json:"reference,omitempty"`
-	Identifier *fIdentifier `json:"identifier,omitempty"`
-	Display    string       `json:"display,omitempty"`
-}
-
-type fClaim struct {
-	ResourceType   string            `json:"resourceType"`
-	ID             string            `json:"id,omitempty"`
-	Extension      []fExtension      `json:"extension,omitempty"`
-	Status         string            `json:"status"`
-	Type           *fConcept         `json:"type"`
-	Use            string            `json:"use"`
-	Patient        *fReference       `json:"patient"`
-	BillablePeriod *fPeriod          `json:"billablePeriod,omitempty"`
-	Created        string            `json:"created"`
-	Provider       *fBillingRef      `json:"provider"`
-	Priority       *fConcept         `json:"priority"`
-	Diagnosis      []fClaimDiagnosis `json:"diagnosis,omitempty"`
-	Insurance      []fClaimInsurance `json:"insurance"`
-	Item           []fClaimItem      `json:"item,omitempty"`
-	Total          *fMoney           `json:"total,omitempty"`
-}
-
-type fClaimDiagnosis struct {
-	Sequence                 int         `json:"sequence"`
-	DiagnosisCodeableConcept *fConcept   `json:"diagnosisCodeableConcept,omitempty"`
-	DiagnosisReference       *fReference `json:"diagnosisReference,omitempty"`
-}
-
-type fClaimInsurance struct {
-	Sequence int          `json:"sequence"`
-	Focal    bool         `json:"focal"`
-	Coverage *fBillingRef `json:"coverage"`
-}
-
-type fClaimItem struct {
-	Sequence                int        `json:"sequence"`
-	DiagnosisSequence       []int      `json:"diagnosisSequence,omitempty"`
-	ProductOrService        *fConcept  `json:"productOrService"`
-	Modifier                []fConcept `json:"modifier,omitempty"`
-	ServicedDate            string     `json:"servicedDate,omitempty"`
-	ServicedPeriod          *fPeriod   `json:"servicedPeriod,omitempty"`
-	LocationCodeableConcept *fConcept  `json:"locationCodeableConcept,omitempty"`
-	Quantity                *fQuantity `json:"quantity,omitempty"`
-	UnitPrice               *fMoney    `json:"unitPrice,omitempty"`
-	Net                     *fMoney    `json:"net,omitempty"`
-}
-
 // claimState is what a claim holds beyond FHIR's Claim elements.
 type claimState struct {
 	Status billing.ClaimStatus `json:"status,omitempty"`
@@ -116,53 +63,59 @@ type claimState struct {
 	Acknowledgements   []billing.Acknowledgement `json:"acknowledgements,omitempty"`
 }
 
-// toMoney reads a FHIR Money exactly; currency, when the Money has none.
-func toMoney(m *fMoney, currency string) (billing.Money, error) {
-	if m == nil || m.Value == "" {
+// readMoney reads a FHIR Money exactly; currency, when the Money has none.
+func readMoney(m *dtpb.Money, currency string) (billing.Money, error) {
+	if m.GetValue() == nil {
 		return billing.Money{Amount: decimal.Zero, Currency: currency}, nil
 	}
-	d, err := decimal.NewFromString(string(m.Value))
+	d, err := decimal.NewFromString(m.GetValue().GetValue())
 	if err != nil {
 		return billing.Money{}, fmt.Errorf("%w: malformed decimal", ehrkit.ErrInvalid)
 	}
-	return billing.Money{Amount: d, Currency: cmp.Or(m.Currency, currency)}, nil
+	return billing.Money{Amount: d, Currency: cmp.Or(m.GetCurrency().GetValue(), currency)}, nil
 }
 
-func fromMoney(m billing.Money) *fMoney {
-	return &fMoney{Value: decimalNumber(m.Amount), Currency: m.Currency}
+// pbMoney is the Money message of m, its amount with the decimals it has.
+func pbMoney(m billing.Money) *dtpb.Money {
+	out := &dtpb.Money{Value: &dtpb.Decimal{Value: decimalNumber(m.Amount)}}
+	if m.Currency != "" {
+		out.Currency = &dtpb.Money_CurrencyCode{Value: m.Currency}
+	}
+	return out
 }
 
-func firstCoding(c *fConcept) ehrkit.Coding {
-	if c == nil || len(c.Coding) == 0 {
+// readFirstCoding is the first coding of c, the zero coding for none.
+func readFirstCoding(c *dtpb.CodeableConcept) ehrkit.Coding {
+	if len(c.GetCoding()) == 0 {
 		return ehrkit.Coding{}
 	}
-	return toCoding(c.Coding[0])
+	return readCoding(c.GetCoding()[0])
 }
 
 // claimCurrency is the currency of the claim's total, else of its first
 // priced item.
-func claimCurrency(f *fClaim) string {
-	if f.Total != nil && f.Total.Currency != "" {
-		return f.Total.Currency
+func claimCurrency(f *clpb.Claim) string {
+	if c := f.GetTotal().GetCurrency().GetValue(); c != "" {
+		return c
 	}
-	for _, it := range f.Item {
-		for _, m := range []*fMoney{it.Net, it.UnitPrice} {
-			if m != nil && m.Currency != "" {
-				return m.Currency
+	for _, it := range f.GetItem() {
+		for _, m := range []*dtpb.Money{it.GetNet(), it.GetUnitPrice()} {
+			if c := m.GetCurrency().GetValue(); c != "" {
+				return c
 			}
 		}
 	}
 	return ""
 }
 
-func claimFrom(f *fClaim, id string, rs *Refs) (billing.Claim, error) {
-	c := billing.Claim{ID: id, Patient: string(subjectOf(f.Patient, rs)), Currency: claimCurrency(f)}
+func claimFrom(f *clpb.Claim, id string, rs *Refs) (billing.Claim, error) {
+	c := billing.Claim{ID: id, Patient: string(readSubject(f.GetPatient(), rs)), Currency: claimCurrency(f)}
 	var st claimState
-	if err := readExtension(f.Extension, extClaimState, &st); err != nil {
+	if err := readJSONExtension(f.GetExtension(), extClaimState, &st); err != nil {
 		return c, err
 	}
 	var v ehrkit.Issues
-	switch f.Status {
+	switch codeOf(f.GetStatus()) {
 	case "draft":
 		c.Status = billing.ClaimDraft
 	case "active":
@@ -171,21 +124,22 @@ func claimFrom(f *fClaim, id string, rs *Refs) (billing.Claim, error) {
 		v.Add("status", ehrkit.IssueCodeInvalid, "ehrkit keeps draft and active claims")
 	}
 	c.Status = cmp.Or(st.Status, c.Status)
-	if c.Type = firstCoding(f.Type).Code; c.Type == billing.Professional {
+	if c.Type = readCode(f.GetType()); c.Type == billing.Professional {
 		c.Type = ""
 	}
-	for _, in := range f.Insurance {
-		if in.Focal && in.Coverage != nil {
-			c.Payer = in.Coverage.Display
+	for _, in := range f.GetInsurance() {
+		if in.GetFocal().GetValue() && in.GetCoverage() != nil {
+			c.Payer = in.GetCoverage().GetDisplay().GetValue()
 		}
 	}
 	coded := true
-	for _, d := range f.Diagnosis {
-		if d.DiagnosisCodeableConcept == nil {
+	for _, d := range f.GetDiagnosis() {
+		cc := d.GetDiagnosis().GetCodeableConcept()
+		if cc == nil {
 			coded = false
 			break
 		}
-		c.Diagnoses = append(c.Diagnoses, firstCoding(d.DiagnosisCodeableConcept))
+		c.Diagnoses = append(c.Diagnoses, readFirstCoding(cc))
 	}
 	if !coded {
 		c.Diagnoses = nil
@@ -193,47 +147,43 @@ func claimFrom(f *fClaim, id string, rs *Refs) (billing.Claim, error) {
 	if st.NoPayer {
 		c.Payer = ""
 	}
-	billable, err := toPeriod(f.BillablePeriod)
-	if err != nil {
-		return c, err
-	}
-	for i, it := range f.Item {
+	billable := readPeriod(f.GetBillablePeriod())
+	for i, it := range f.GetItem() {
 		p := ehrkit.Index("item", i)
-		ch := billing.Charge{Procedure: firstCoding(it.ProductOrService), Units: decimal.NewFromInt(1), ServiceDate: billable.Start,
-			PlaceOfService: firstCoding(it.LocationCodeableConcept).Code}
-		for _, m := range it.Modifier {
-			ch.Modifiers = append(ch.Modifiers, firstCoding(&m).Code)
+		ch := billing.Charge{Procedure: readFirstCoding(it.GetProductOrService()), Units: decimal.NewFromInt(1), ServiceDate: billable.Start,
+			PlaceOfService: readCode(it.GetLocation().GetCodeableConcept())}
+		for _, m := range it.GetModifier() {
+			ch.Modifiers = append(ch.Modifiers, readCode(m))
 		}
 		if coded {
-			ch.DiagnosisPointers = it.DiagnosisSequence
+			ch.DiagnosisPointers = each(it.GetDiagnosisSequence(), func(n *dtpb.PositiveInt) int { return int(n.GetValue()) })
 		}
-		if it.Quantity != nil && it.Quantity.Value != "" {
-			q, err := toQuantity(it.Quantity)
+		if it.GetQuantity().GetValue() != nil {
+			q, err := readSimpleQuantity(it.GetQuantity())
 			if err != nil {
 				return c, err
 			}
 			ch.Units = q.Value
 		}
-		served, err := parseDateTime(it.ServicedDate)
-		if err != nil {
-			return c, err
+		var served time.Time
+		if d := it.GetServiced().GetDate(); d != nil {
+			served = readDate(d).Start(time.UTC)
 		}
-		if sp, err := toPeriod(it.ServicedPeriod); err != nil {
-			return c, err
-		} else if !sp.Start.IsZero() {
+		if sp := readPeriod(it.GetServiced().GetPeriod()); !sp.Start.IsZero() {
 			served = sp.Start
 		}
 		if !served.IsZero() {
 			ch.ServiceDate = served
 		}
+		var err error
 		switch {
-		case it.UnitPrice != nil:
-			ch.UnitFee, err = toMoney(it.UnitPrice, c.Currency)
-		case it.Net != nil && ch.Units.IsPositive():
-			ch.UnitFee, err = toMoney(it.Net, c.Currency)
+		case it.GetUnitPrice() != nil:
+			ch.UnitFee, err = readMoney(it.GetUnitPrice(), c.Currency)
+		case it.GetNet() != nil && ch.Units.IsPositive():
+			ch.UnitFee, err = readMoney(it.GetNet(), c.Currency)
 			ch.UnitFee.Amount = ch.UnitFee.Amount.Div(ch.Units)
 		default:
-			ch.UnitFee, err = toMoney(nil, c.Currency)
+			ch.UnitFee, err = readMoney(nil, c.Currency)
 		}
 		if err != nil {
 			return c, err
@@ -254,7 +204,10 @@ func claimFrom(f *fClaim, id string, rs *Refs) (billing.Claim, error) {
 	return c, v.Err()
 }
 
-func claimTo(c *billing.Claim) (fClaim, error) {
+// positiveInt is the positiveInt message of n.
+func positiveInt(n int) *dtpb.PositiveInt { return &dtpb.PositiveInt{Value: uint32(n)} }
+
+func claimTo(c *billing.Claim) (*clpb.Claim, error) {
 	st := claimState{Status: c.Status, MemberID: c.MemberID, BillingNPI: c.BillingNPI, BillingTaxID: c.BillingTaxID, RenderingNPI: c.RenderingNPI,
 		ReferringNPI: c.ReferringNPI, ReferralRequired: c.ReferralRequired, ServiceFacilityNPI: c.ServiceFacilityNPI, PlaceOfService: c.PlaceOfService,
 		Facility: c.Facility, Payments: c.Payments, Submission: c.Submission, Acknowledgements: c.Acknowledgements, NoPayer: c.Payer == ""}
@@ -262,31 +215,36 @@ func claimTo(c *billing.Claim) (fClaim, error) {
 	if c.Status == billing.ClaimDraft {
 		status = "draft"
 	}
-	f := fClaim{ResourceType: billing.ClaimType, ID: c.ID, Status: status, Use: "claim", Patient: patientRef(patient.ID(c.Patient)),
-		Type:      &fConcept{Coding: []fCoding{{System: systemClaimType, Code: cmp.Or(c.Type, billing.Professional)}}},
-		Priority:  &fConcept{Coding: []fCoding{{System: systemPriority, Code: "normal"}}},
-		Created:   formatDateTime(c.ServiceDate()),
-		Provider:  &fBillingRef{Display: "billing provider"},
-		Insurance: []fClaimInsurance{{Sequence: 1, Focal: true, Coverage: &fBillingRef{Display: cmp.Or(c.Payer, "none")}}}}
+	var err error
+	f := &clpb.Claim{Id: pbID(c.ID), Status: pbCode[*clpb.Claim_StatusCode](status, &err), Use: pbCode[*clpb.Claim_UseCode]("claim", &err),
+		Patient: pbPatientRef(patient.ID(c.Patient)), Type: pbCoded(systemClaimType, cmp.Or(c.Type, billing.Professional)),
+		Priority: pbCoded(systemPriority, "normal"), Created: pbDateTime(c.ServiceDate()),
+		Provider: &dtpb.Reference{Display: str("billing provider")},
+		Insurance: []*clpb.Claim_Insurance{{Sequence: positiveInt(1), Focal: pbBool(true),
+			Coverage: &dtpb.Reference{Display: str(cmp.Or(c.Payer, "none"))}}}}
 	if c.BillingNPI != "" {
-		f.Provider = &fBillingRef{Identifier: &fIdentifier{System: ehrkit.SystemNPI, Value: c.BillingNPI}}
+		f.Provider = &dtpb.Reference{Identifier: &dtpb.Identifier{System: uri(ehrkit.SystemNPI), Value: str(c.BillingNPI)}}
 	}
 	for i, d := range c.Diagnoses {
-		f.Diagnosis = append(f.Diagnosis, fClaimDiagnosis{Sequence: i + 1, DiagnosisCodeableConcept: &fConcept{Coding: []fCoding{fromCoding(d)}}})
+		f.Diagnosis = append(f.Diagnosis, &clpb.Claim_Diagnosis{Sequence: positiveInt(i + 1), Diagnosis: &clpb.Claim_Diagnosis_DiagnosisX{
+			Choice: &clpb.Claim_Diagnosis_DiagnosisX_CodeableConcept{CodeableConcept: &dtpb.CodeableConcept{Coding: []*dtpb.Coding{pbCoding(d)}}}}})
 	}
 	lineNPIs, revenue := false, false
 	for i, ch := range c.Charges {
-		it := fClaimItem{Sequence: i + 1, DiagnosisSequence: ch.DiagnosisPointers, ServicedPeriod: &fPeriod{Start: formatDateTime(ch.ServiceDate)},
-			Quantity: &fQuantity{Value: decimalNumber(ch.Units)}, UnitPrice: fromMoney(ch.UnitFee), Net: fromMoney(ch.Amount())}
-		it.ProductOrService = &fConcept{Coding: []fCoding{fromCoding(ch.Procedure)}}
+		it := &clpb.Claim_Item{Sequence: positiveInt(i + 1), DiagnosisSequence: each(ch.DiagnosisPointers, positiveInt),
+			Quantity: &dtpb.SimpleQuantity{Value: &dtpb.Decimal{Value: decimalNumber(ch.Units)}}, UnitPrice: pbMoney(ch.UnitFee), Net: pbMoney(ch.Amount())}
+		if sp := pbPeriod(ehrkit.Period{Start: ch.ServiceDate}); sp != nil {
+			it.Serviced = &clpb.Claim_Item_ServicedX{Choice: &clpb.Claim_Item_ServicedX_Period{Period: sp}}
+		}
+		it.ProductOrService = &dtpb.CodeableConcept{Coding: []*dtpb.Coding{pbCoding(ch.Procedure)}}
 		if ch.Procedure.Code == "" {
-			it.ProductOrService = &fConcept{Text: "revenue code " + ch.RevenueCode}
+			it.ProductOrService = &dtpb.CodeableConcept{Text: str("revenue code " + ch.RevenueCode)}
 		}
 		for _, m := range ch.Modifiers {
-			it.Modifier = append(it.Modifier, fConcept{Coding: []fCoding{{Code: m}}})
+			it.Modifier = append(it.Modifier, &dtpb.CodeableConcept{Coding: []*dtpb.Coding{{Code: pbCodeValue(m)}}})
 		}
 		if ch.PlaceOfService != "" {
-			it.LocationCodeableConcept = &fConcept{Coding: []fCoding{{System: systemServicePlace, Code: ch.PlaceOfService}}}
+			it.Location = &clpb.Claim_Item_LocationX{Choice: &clpb.Claim_Item_LocationX_CodeableConcept{CodeableConcept: pbCoded(systemServicePlace, ch.PlaceOfService)}}
 		}
 		st.LineNPIs, st.RevenueCodes = append(st.LineNPIs, ch.RenderingNPI), append(st.RevenueCodes, ch.RevenueCode)
 		lineNPIs, revenue = lineNPIs || ch.RenderingNPI != "", revenue || ch.RevenueCode != ""
@@ -298,20 +256,28 @@ func claimTo(c *billing.Claim) (fClaim, error) {
 	if !revenue {
 		st.RevenueCodes = nil
 	}
-	if total, err := c.Total(); err == nil {
-		f.Total = fromMoney(total)
+	if total, terr := c.Total(); terr == nil {
+		f.Total = pbMoney(total)
 	}
-	var err error
-	f.Extension, err = jsonExtension(extClaimState, st)
+	if err != nil {
+		return nil, err
+	}
+	f.Extension, err = pbJSONExtension(extClaimState, st)
 	return f, err
 }
 
-// claimMapping is the typed mapping of claims, whose export dates a claim
+// claimMapping is the mapping of claims, whose export dates a claim
 // without charges (created is required) by its record's last write.
-type claimMapping struct{ typed[billing.Claim, fClaim] }
+type claimMapping struct {
+	protoTyped[billing.Claim, *clpb.Claim]
+}
 
 // Export renders a stored claim.
-func (m claimMapping) Export(rec storage.Record) ([]byte, error) {
+func (m claimMapping) Export(rec storage.Record) ([]byte, error) { return exportRecord(m, rec) }
+
+// message is the Claim of a stored claim, created at its record's last
+// write when it has no charges.
+func (m claimMapping) message(rec storage.Record) (proto.Message, error) {
 	c, err := m.view.Decode(rec)
 	if err != nil {
 		return nil, err
@@ -320,11 +286,13 @@ func (m claimMapping) Export(rec storage.Record) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	f.Created = cmp.Or(f.Created, formatDateTime(rec.Updated))
-	return json.Marshal(f)
+	if f.Created == nil {
+		f.Created = pbDateTime(rec.Updated)
+	}
+	return f, nil
 }
 
 func init() {
-	register(claimMapping{typed[billing.Claim, fClaim]{view: billing.ClaimRecords, save: via(billingSvc, (*billing.Service).SaveClaim), from: claimFrom, to: claimTo,
+	register(claimMapping{protoTyped[billing.Claim, *clpb.Claim]{view: billing.ClaimRecords, save: via(billingSvc, (*billing.Service).SaveClaim), from: claimFrom, to: claimTo,
 		elements: []string{"extension", "status", "type", "use", "patient", "billablePeriod", "insurance", "diagnosis", "item", "total"}}})
 }

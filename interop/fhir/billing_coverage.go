@@ -1,10 +1,13 @@
 package fhir
 
 import (
-	"github.com/ehrkit/ehrkit"
+	"cmp"
+
 	"github.com/ehrkit/ehrkit/billing"
 	"github.com/ehrkit/ehrkit/directory"
 	"github.com/ehrkit/ehrkit/patient"
+	dtpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/datatypes_go_proto"
+	covpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/coverage_go_proto"
 )
 
 // ---- Coverage
@@ -24,70 +27,51 @@ const (
 	systemCoverageClass = "http://terminology.hl7.org/CodeSystem/coverage-class"
 )
 
-type fCoverage struct {
-	ResourceType string           `json:"resourceType"`
-	ID           string           `json:"id,omitempty"`
-	Status       string           `json:"status"`
-	Subscriber   *fReference      `json:"subscriber,omitempty"`
-	SubscriberID string           `json:"subscriberId,omitempty"`
-	Beneficiary  *fReference      `json:"beneficiary"`
-	Relationship *fConcept        `json:"relationship,omitempty"`
-	Period       *fPeriod         `json:"period,omitempty"`
-	Payor        []fBillingRef    `json:"payor"`
-	Class        []fCoverageClass `json:"class,omitempty"`
-	Order        int              `json:"order,omitempty"`
-}
-
-type fCoverageClass struct {
-	Type  *fConcept `json:"type"`
-	Value string    `json:"value"`
-}
-
-func coverageFrom(f *fCoverage, id string, rs *Refs) (billing.Coverage, error) {
-	c := billing.Coverage{ID: id, Patient: string(subjectOf(f.Beneficiary, rs)), MemberID: f.SubscriberID,
-		Relationship: firstCoding(f.Relationship).Code, Priority: billing.Priority(f.Order)}
+func coverageFrom(f *covpb.Coverage, id string, rs *Refs) (billing.Coverage, error) {
+	c := billing.Coverage{ID: id, Patient: string(readSubject(f.GetBeneficiary(), rs)), MemberID: f.GetSubscriberId().GetValue(),
+		Relationship: readCode(f.GetRelationship()), Priority: billing.Priority(f.GetOrder().GetValue()), Period: readPeriod(f.GetPeriod())}
 	if c.Priority == 0 {
 		c.Priority = billing.Primary
 	}
-	if sub := string(subjectOf(f.Subscriber, rs)); sub != c.Patient {
+	if sub := string(readSubject(f.GetSubscriber(), rs)); sub != c.Patient {
 		c.Subscriber = sub
 	}
-	if len(f.Payor) > 0 {
-		p := f.Payor[0]
-		c.Payer = directory.OrganizationID(jsonRefID(&fReference{Reference: p.Reference}, rs, directory.OrganizationType))
-		if p.Identifier != nil && p.Identifier.System == systemPayerID {
-			c.PayerID = p.Identifier.Value
+	if payors := f.GetPayor(); len(payors) > 0 {
+		p := payors[0]
+		c.Payer = directory.OrganizationID(refID(p, rs, directory.OrganizationType))
+		if p.GetIdentifier().GetSystem().GetValue() == systemPayerID {
+			c.PayerID = p.GetIdentifier().GetValue().GetValue()
 		}
 	}
-	for _, cl := range f.Class {
-		if firstCoding(cl.Type).Code == "plan" {
-			c.Plan = cl.Value
+	for _, cl := range f.GetClassValue() {
+		if readCode(cl.GetType()) == "plan" {
+			c.Plan = cl.GetValue().GetValue()
 		}
 	}
-	var err error
-	c.Period, err = toPeriod(f.Period)
-	return c, err
+	return c, nil
 }
 
-func coverageTo(c *billing.Coverage) (fCoverage, error) {
-	f := fCoverage{ResourceType: billing.CoverageType, ID: c.ID, Status: "active", SubscriberID: c.MemberID,
-		Beneficiary: patientRef(patient.ID(c.Patient)), Subscriber: patientRef(patient.ID(c.Patient)), Period: fromPeriod(c.Period), Order: int(c.Priority),
-		Relationship: &fConcept{Coding: []fCoding{{System: systemRelationship, Code: c.Relationship}}},
-		Payor:        []fBillingRef{{Identifier: &fIdentifier{System: systemPayerID, Value: c.PayerID}}}}
-	if c.Subscriber != "" {
-		f.Subscriber = patientRef(patient.ID(c.Subscriber))
-	}
+func coverageTo(c *billing.Coverage) (*covpb.Coverage, error) {
+	var err error
+	payor := &dtpb.Reference{Identifier: &dtpb.Identifier{System: uri(systemPayerID), Value: str(c.PayerID)}}
 	if c.Payer != "" {
-		f.Payor[0].Reference = ehrkit.Ref(directory.OrganizationType, string(c.Payer)).String()
+		payor = pbIDRef(directory.OrganizationType, string(c.Payer))
+		payor.Identifier = &dtpb.Identifier{System: uri(systemPayerID), Value: str(c.PayerID)}
+	}
+	f := &covpb.Coverage{Id: pbID(c.ID), Status: pbCode[*covpb.Coverage_StatusCode]("active", &err), SubscriberId: str(c.MemberID),
+		Beneficiary: pbPatientRef(patient.ID(c.Patient)), Subscriber: pbPatientRef(patient.ID(cmp.Or(c.Subscriber, c.Patient))),
+		Period: pbPeriod(c.Period), Relationship: pbCoded(systemRelationship, c.Relationship), Payor: []*dtpb.Reference{payor}}
+	if c.Priority > 0 {
+		f.Order = &dtpb.PositiveInt{Value: uint32(c.Priority)}
 	}
 	if c.Plan != "" {
-		f.Class = []fCoverageClass{{Type: &fConcept{Coding: []fCoding{{System: systemCoverageClass, Code: "plan"}}}, Value: c.Plan}}
+		f.ClassValue = []*covpb.Coverage_Class{{Type: pbCoded(systemCoverageClass, "plan"), Value: str(c.Plan)}}
 	}
-	return f, nil
+	return f, err
 }
 
 func init() {
-	register(typed[billing.Coverage, fCoverage]{view: billing.CoverageRecords, save: via(billingSvc, (*billing.Service).SaveCoverage),
+	register(protoTyped[billing.Coverage, *covpb.Coverage]{view: billing.CoverageRecords, save: via(billingSvc, (*billing.Service).SaveCoverage),
 		from: coverageFrom, to: coverageTo,
 		elements: []string{"status", "subscriber", "subscriberId", "beneficiary", "relationship", "period", "payor", "class", "order"}})
 }

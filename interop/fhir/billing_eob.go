@@ -2,13 +2,14 @@ package fhir
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/billing"
 	"github.com/ehrkit/ehrkit/storage"
+	dtpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/datatypes_go_proto"
+	eobpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/explanation_of_benefit_go_proto"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -32,38 +33,10 @@ import (
 
 const blueButton = "https://bluebutton.cms.gov/resources/variables/"
 
-type fEOB struct {
-	ResourceType string                    `json:"resourceType"`
-	ID           string                    `json:"id,omitempty"`
-	Patient      *fReference               `json:"patient"`
-	Created      string                    `json:"created"`
-	Insurer      *fBillingRef              `json:"insurer"`
-	Claim        *fReference               `json:"claim"`
-	Outcome      string                    `json:"outcome"`
-	Item         []fEOBItem                `json:"item,omitempty"`
-	Payment      *struct{ Amount *fMoney } `json:"payment,omitempty"`
-}
-
-type fEOBItem struct {
-	Sequence     int             `json:"sequence"`
-	Adjudication []fAdjudication `json:"adjudication,omitempty"`
-}
-
-type fAdjudication struct {
-	Category *fConcept `json:"category"`
-	Amount   *fMoney   `json:"amount,omitempty"`
-}
-
 // eobMapping imports ExplanationOfBenefit resources as claim payments.
 type eobMapping struct{}
 
 func (eobMapping) ResourceType() string { return "ExplanationOfBenefit" }
-
-func (m eobMapping) ImportResource(res proto.Message, id string, refs *Refs) (Value, error) {
-	return importRendered(m, res, id, refs)
-}
-
-func (eobMapping) decodesJSON() {}
 
 func (eobMapping) Elements() []string {
 	return []string{"patient", "created", "insurer", "claim", "outcome", "item", "payment"}
@@ -76,58 +49,58 @@ type eobPayment struct {
 	Payment billing.Payment
 }
 
+// Import parses and validates raw with a Codec, then imports it.
 func (m eobMapping) Import(raw []byte, id string, refs *Refs) (Value, error) {
-	var f fEOB
-	if err := json.Unmarshal(raw, &f); err != nil {
-		return nil, fmt.Errorf("decode ExplanationOfBenefit: %w", err)
+	return importJSON(m, raw, id, refs)
+}
+
+func (eobMapping) ImportResource(res proto.Message, id string, refs *Refs) (Value, error) {
+	f, ok := res.(*eobpb.ExplanationOfBenefit)
+	if !ok {
+		return nil, fmt.Errorf("%w: ExplanationOfBenefit mapping given a %T", ehrkit.ErrInvalid, res)
 	}
 	var v ehrkit.Issues
-	claim := jsonRefID(f.Claim, refs, billing.ClaimType)
+	claim := refID(f.GetClaim(), refs, billing.ClaimType)
 	v.Required("claim", claim != "")
 	p := billing.Payment{Reference: id, Method: billing.MethodEFT}
-	if f.Insurer != nil {
-		p.Payer = f.Insurer.Display
+	if ins := f.GetInsurer(); ins != nil {
+		p.Payer = ins.GetDisplay().GetValue()
 		if p.Payer == "" {
-			p.Payer = toRef(&fReference{Reference: f.Insurer.Reference}, refs).ID
+			p.Payer = readRef(ins, refs).ID
 		}
 	}
 	v.Required("insurer", p.Payer != "")
-	switch f.Outcome {
+	switch codeOf(f.GetOutcome()) {
 	case "complete", "partial":
 		p.Adjudication = billing.ClaimPaid
 	case "error":
 		p.Adjudication = billing.ClaimDenied
 	}
-	var err error
-	if p.Posted, err = parseDateTime(f.Created); err != nil {
-		return nil, err
-	}
-	currency := ""
-	if f.Payment != nil && f.Payment.Amount != nil {
-		currency = f.Payment.Amount.Currency
-	}
-	amount := func(m *fMoney) (billing.Money, error) {
-		x, err := toMoney(m, currency)
+	p.Posted = readDateTime(f.GetCreated())
+	paid := f.GetPayment().GetAmount()
+	currency := paid.GetCurrency().GetValue()
+	amount := func(m *dtpb.Money) (billing.Money, error) {
+		x, err := readMoney(m, currency)
 		if err != nil {
 			return x, err
 		}
 		return x.Round(), nil
 	}
-	for i, it := range f.Item {
-		lp := billing.LinePayment{Line: it.Sequence - 1}
+	for i, it := range f.GetItem() {
+		lp := billing.LinePayment{Line: int(it.GetSequence().GetValue()) - 1}
 		byCat := map[string]billing.Money{}
-		for _, a := range it.Adjudication {
-			if a.Category == nil || len(a.Category.Coding) == 0 || a.Amount == nil {
+		for _, a := range it.GetAdjudication() {
+			if len(a.GetCategory().GetCoding()) == 0 || a.GetAmount() == nil {
 				continue
 			}
 			if currency == "" {
-				currency = a.Amount.Currency
+				currency = a.GetAmount().GetCurrency().GetValue()
 			}
-			x, err := amount(a.Amount)
+			x, err := amount(a.GetAmount())
 			if err != nil {
 				return nil, err
 			}
-			byCat[a.Category.Coding[0].Code] = x
+			byCat[readCode(a.GetCategory())] = x
 		}
 		if len(byCat) == 0 {
 			continue
@@ -149,8 +122,9 @@ func (m eobMapping) Import(raw []byte, id string, refs *Refs) (Value, error) {
 		}
 		p.Lines = append(p.Lines, lp)
 	}
-	if f.Payment != nil && f.Payment.Amount != nil {
-		if p.Amount, err = amount(f.Payment.Amount); err != nil {
+	if paid != nil {
+		var err error
+		if p.Amount, err = amount(paid); err != nil {
 			return nil, err
 		}
 	} else {
@@ -164,7 +138,7 @@ func (m eobMapping) Import(raw []byte, id string, refs *Refs) (Value, error) {
 		return nil, err
 	}
 	return eobValue{&value[eobPayment]{v: eobPayment{Claim: claim, Payment: p},
-		meta: storage.Meta{ID: id, Compartment: string(subjectOf(f.Patient, refs))}, saver: postEOB}}, nil
+		meta: storage.Meta{ID: id, Compartment: string(readSubject(f.GetPatient(), refs))}, saver: postEOB}}, nil
 }
 
 // recordedOn is a Value stored inside another record rather than as one

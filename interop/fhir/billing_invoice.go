@@ -3,10 +3,13 @@ package fhir
 import (
 	"time"
 
+	"google.golang.org/protobuf/proto"
+
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/billing"
 	"github.com/ehrkit/ehrkit/patient"
-	"github.com/ehrkit/ehrkit/storage"
+	dtpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/datatypes_go_proto"
+	invpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/invoice_go_proto"
 )
 
 // ---- Invoice
@@ -23,67 +26,48 @@ import (
 
 const systemInvoice = "https://ehrkit.dev/fhir/sid/invoice-number"
 
-type fInvoice struct {
-	ResourceType string         `json:"resourceType"`
-	ID           string         `json:"id,omitempty"`
-	Identifier   []fIdentifier  `json:"identifier,omitempty"`
-	Status       string         `json:"status"`
-	Subject      *fReference    `json:"subject,omitempty"`
-	Recipient    *fReference    `json:"recipient,omitempty"`
-	Date         string         `json:"date,omitempty"`
-	LineItem     []fInvoiceLine `json:"lineItem,omitempty"`
-	TotalNet     *fMoney        `json:"totalNet,omitempty"`
-	TotalGross   *fMoney        `json:"totalGross,omitempty"`
-	PaymentTerms string         `json:"paymentTerms,omitempty"`
-}
-
-type fInvoiceLine struct {
-	Sequence                  int               `json:"sequence"`
-	ChargeItemCodeableConcept *fConcept         `json:"chargeItemCodeableConcept"`
-	PriceComponent            []fPriceComponent `json:"priceComponent,omitempty"`
-}
-
-type fPriceComponent struct {
-	Type   string  `json:"type"`
-	Amount *fMoney `json:"amount,omitempty"`
-}
-
-func invoiceTo(inv *billing.Invoice) (fInvoice, error) {
-	f := fInvoice{ResourceType: billing.InvoiceType, ID: inv.Number, Identifier: []fIdentifier{{System: systemInvoice, Value: inv.Number}},
-		Status: string(inv.Status), Subject: patientRef(patient.ID(inv.Patient)), Date: formatDateTime(inv.Issued),
-		TotalNet: fromMoney(inv.Total()), TotalGross: fromMoney(inv.Total())}
+func invoiceTo(inv *billing.Invoice) (*invpb.Invoice, error) {
+	var err error
+	f := &invpb.Invoice{Id: pbID(inv.Number), Identifier: []*dtpb.Identifier{{System: uri(systemInvoice), Value: str(inv.Number)}},
+		Status: pbCode[*invpb.Invoice_StatusCode](string(inv.Status), &err), Subject: pbPatientRef(patient.ID(inv.Patient)),
+		Date: pbDateTime(inv.Issued), TotalNet: pbMoney(inv.Total()), TotalGross: pbMoney(inv.Total())}
 	if inv.Recipient != "" {
-		f.Recipient = patientRef(patient.ID(inv.Recipient))
+		f.Recipient = pbPatientRef(patient.ID(inv.Recipient))
 	}
 	if !inv.Due.IsZero() {
-		f.PaymentTerms = "due " + inv.Due.UTC().Format(time.DateOnly)
+		f.PaymentTerms = &dtpb.Markdown{Value: "due " + inv.Due.UTC().Format(time.DateOnly)}
 	}
 	for i, l := range inv.Lines {
-		item := &fConcept{Text: "patient share of claim " + l.Claim}
+		item := &dtpb.CodeableConcept{Text: str("patient share of claim " + l.Claim)}
 		if l.Charge != nil {
-			item = &fConcept{Coding: []fCoding{fromCoding(l.Charge.Procedure)}}
+			item = &dtpb.CodeableConcept{Coding: []*dtpb.Coding{pbCoding(l.Charge.Procedure)}}
 		}
-		f.LineItem = append(f.LineItem, fInvoiceLine{Sequence: i + 1, ChargeItemCodeableConcept: item,
-			PriceComponent: []fPriceComponent{{Type: "base", Amount: fromMoney(l.Amount)}}})
+		f.LineItem = append(f.LineItem, &invpb.Invoice_LineItem{Sequence: &dtpb.PositiveInt{Value: uint32(i + 1)},
+			ChargeItem: &invpb.Invoice_LineItem_ChargeItemX{Choice: &invpb.Invoice_LineItem_ChargeItemX_CodeableConcept{CodeableConcept: item}},
+			PriceComponent: []*invpb.Invoice_LineItem_PriceComponent{{
+				Type: pbCode[*invpb.Invoice_LineItem_PriceComponent_TypeCode]("base", &err), Amount: pbMoney(l.Amount)}}})
 	}
-	return f, nil
+	return f, err
 }
 
 // invoiceMapping exports invoices and refuses to import them.
 type invoiceMapping struct {
-	typed[billing.Invoice, fInvoice]
+	protoTyped[billing.Invoice, *invpb.Invoice]
 }
 
-func (invoiceMapping) Import([]byte, string, *Refs) (Value, error) {
+// ImportResource refuses the invoice: billing creates invoices.
+func (invoiceMapping) ImportResource(proto.Message, string, *Refs) (Value, error) {
 	var v ehrkit.Issues
 	v.Add("status", ehrkit.IssueBusinessRule, "invoices are created by billing, which prices their lines")
 	return nil, v.Err()
 }
 
-// Export renders a stored invoice.
-func (m invoiceMapping) Export(rec storage.Record) ([]byte, error) { return m.typed.Export(rec) }
+// Import refuses the invoice, as ImportResource does.
+func (m invoiceMapping) Import([]byte, string, *Refs) (Value, error) {
+	return m.ImportResource(nil, "", nil)
+}
 
 func init() {
-	register(invoiceMapping{typed[billing.Invoice, fInvoice]{view: billing.InvoiceRecords, to: invoiceTo,
+	register(invoiceMapping{protoTyped[billing.Invoice, *invpb.Invoice]{view: billing.InvoiceRecords, to: invoiceTo,
 		elements: []string{"identifier", "status", "subject", "recipient", "date", "lineItem", "totalNet", "totalGross", "paymentTerms"}}})
 }

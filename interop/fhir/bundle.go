@@ -400,7 +400,7 @@ func (h *Handler) mapResource(res proto.Message, raw []byte, typ, id string, ref
 	var v Value
 	var err error
 	if res != nil {
-		v, err = importParsed(registry[typ], res, raw, id, refs)
+		v, err = registry[typ].ImportResource(res, id, refs)
 	} else {
 		v, err = registry[typ].Import(raw, id, refs)
 	}

@@ -1,11 +1,8 @@
 package fhir
 
 import (
-	"time"
-
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/clinical"
-	"github.com/ehrkit/ehrkit/patient"
 	dtpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/datatypes_go_proto"
 	algpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/allergy_intolerance_go_proto"
 	condpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/condition_go_proto"
@@ -27,60 +24,6 @@ const (
 	sysInterpretation  = tsBase + "v3-ObservationInterpretation"
 	sysDataAbsent      = tsBase + "data-absent-reason"
 )
-
-type fAnnotation struct {
-	Text string `json:"text"`
-}
-
-func noteText(ns []fAnnotation) string {
-	if len(ns) == 0 {
-		return ""
-	}
-	return ns[0].Text
-}
-
-func notes(s string) []fAnnotation {
-	if s == "" {
-		return nil
-	}
-	return []fAnnotation{{Text: s}}
-}
-
-// dateOf reads a FHIR date or dateTime as a calendar date: the day the
-// dateTime falls on in its own zone, or the date at its precision.
-func dateOf(s string) (ehrkit.Date, error) {
-	if len(s) <= 10 {
-		if s == "" {
-			return ehrkit.Date{}, nil
-		}
-		return ehrkit.ParseDate(s)
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return ehrkit.Date{}, err
-	}
-	return ehrkit.DateOf(t), nil
-}
-
-func refs(rs []fReference, refs *Refs) []ehrkit.Reference {
-	return each(rs, func(r fReference) ehrkit.Reference { return toRef(&r, refs) })
-}
-
-func fromRefs(rs []ehrkit.Reference) []fReference {
-	return each(rs, func(r ehrkit.Reference) fReference { return *fromRef(r) })
-}
-
-// subjectOf resolves a subject or patient reference to the patient id.
-func subjectOf(r *fReference, rs *Refs) patient.ID { return patient.ID(toRef(r, rs).ID) }
-
-// encounterOf resolves an encounter reference to the encounter id.
-func encounterOf(r *fReference, rs *Refs) string { return toRef(r, rs).ID }
-
-func patientRef(id patient.ID) *fReference {
-	return fromRef(ehrkit.Ref(patient.RecordType, string(id)))
-}
-
-func encounterRef(id string) *fReference { return idRef(clinical.EncounterType, id) }
 
 // ---- Encounter
 

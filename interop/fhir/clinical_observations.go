@@ -7,6 +7,7 @@ import (
 	"github.com/ehrkit/ehrkit/clinical"
 	dtpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/datatypes_go_proto"
 	algpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/allergy_intolerance_go_proto"
+	cppb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/care_plan_go_proto"
 	condpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/condition_go_proto"
 	encpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/encounter_go_proto"
 	immpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/immunization_go_proto"
@@ -250,68 +251,37 @@ func immunizationTo(im *clinical.Immunization) (*immpb.Immunization, error) {
 
 // ---- CarePlan
 
-type fCarePlan struct {
-	ResourceType string          `json:"resourceType"`
-	ID           string          `json:"id,omitempty"`
-	Status       string          `json:"status"`
-	Intent       string          `json:"intent"`
-	Title        string          `json:"title,omitempty"`
-	Category     []fConcept      `json:"category,omitempty"`
-	Subject      *fReference     `json:"subject"`
-	Encounter    *fReference     `json:"encounter,omitempty"`
-	Period       *fPeriod        `json:"period,omitempty"`
-	Author       *fReference     `json:"author,omitempty"`
-	Addresses    []fReference    `json:"addresses,omitempty"`
-	Contained    []fGoal         `json:"contained,omitempty"`
-	Goal         []fReference    `json:"goal,omitempty"`
-	Activity     []fPlanActivity `json:"activity,omitempty"`
-	Note         []fAnnotation   `json:"note,omitempty"`
-}
-
-type fPlanActivity struct {
-	Detail *fPlanDetail `json:"detail,omitempty"`
-}
-
-type fPlanDetail struct {
-	Kind            string       `json:"kind,omitempty"`
-	Code            *fConcept    `json:"code,omitempty"`
-	Status          string       `json:"status"`
-	ScheduledPeriod *fPeriod     `json:"scheduledPeriod,omitempty"`
-	Description     string       `json:"description,omitempty"`
-	Goal            []fReference `json:"goal,omitempty"`
-}
-
 // goalID is the local id of the i-th goal contained in a plan.
 func goalID(i int) string { return fmt.Sprintf("goal%d", i+1) }
 
-func carePlanFrom(f *fCarePlan, id string, rs *Refs) (clinical.CarePlan, error) {
+// pbFragment is the local reference "#id" to a contained resource.
+func pbFragment(id string) *dtpb.Reference {
+	return &dtpb.Reference{Reference: &dtpb.Reference_Fragment{Fragment: &dtpb.String{Value: id}}}
+}
+
+func carePlanFrom(f *cppb.CarePlan, id string, rs *Refs) (clinical.CarePlan, error) {
 	cp := clinical.CarePlan{
-		ID: id, Patient: subjectOf(f.Subject, rs), Encounter: encounterOf(f.Encounter, rs), Status: f.Status, Intent: f.Intent,
-		Title: f.Title, Categories: toConcepts(f.Category), Addresses: refs(f.Addresses, rs), Author: toRef(f.Author, rs),
-		Note: noteText(f.Note),
-	}
-	var err error
-	if cp.Period, err = toPeriod(f.Period); err != nil {
-		return cp, err
+		ID: id, Patient: readSubject(f.GetSubject(), rs), Encounter: readEncounter(f.GetEncounter(), rs), Status: codeOf(f.GetStatus()),
+		Intent: codeOf(f.GetIntent()), Title: f.GetTitle().GetValue(), Categories: readConcepts(f.GetCategory()),
+		Addresses: readRefs(f.GetAddresses(), rs), Author: readRef(f.GetAuthor(), rs), Note: readNote(f.GetNote()),
+		Period: readPeriod(f.GetPeriod()),
 	}
 	goals, goalIndex, goalRefs, err := planGoals(f, rs)
 	if err != nil {
 		return cp, err
 	}
 	cp.Goals, cp.GoalRefs = goals, goalRefs
-	for _, a := range f.Activity {
-		if a.Detail == nil {
+	for _, a := range f.GetActivity() {
+		d := a.GetDetail()
+		if d == nil {
 			continue
 		}
-		sched, err := toPeriod(a.Detail.ScheduledPeriod)
-		if err != nil {
-			return cp, err
-		}
 		act := clinical.Activity{
-			Status: a.Detail.Status, Kind: a.Detail.Kind, Code: toConcept(a.Detail.Code), Scheduled: sched, Description: a.Detail.Description,
+			Status: codeOf(d.GetStatus()), Kind: codeOf(d.GetKind()), Code: readConcept(d.GetCode()),
+			Scheduled: readPeriod(d.GetScheduled().GetPeriod()), Description: d.GetDescription().GetValue(),
 		}
-		for _, g := range a.Detail.Goal {
-			if i, ok := goalIndex[g.Reference]; ok {
+		for _, g := range d.GetGoal() {
+			if i, ok := goalIndex[referenceString(g)]; ok {
 				act.Goals = append(act.Goals, i)
 			}
 		}
@@ -320,20 +290,28 @@ func carePlanFrom(f *fCarePlan, id string, rs *Refs) (clinical.CarePlan, error) 
 	return cp, nil
 }
 
-func carePlanTo(cp *clinical.CarePlan) (fCarePlan, error) {
-	f := fCarePlan{
-		ResourceType: "CarePlan", ID: cp.ID, Status: cp.Status, Intent: cp.Intent, Title: cp.Title,
-		Category: fromConcepts(cp.Categories), Subject: patientRef(cp.Patient), Encounter: encounterRef(cp.Encounter),
-		Period: fromPeriod(cp.Period), Author: fromRef(cp.Author), Addresses: fromRefs(cp.Addresses), Note: notes(cp.Note),
+func carePlanTo(cp *clinical.CarePlan) (*cppb.CarePlan, error) {
+	var err error
+	f := &cppb.CarePlan{
+		Id: pbID(cp.ID), Status: pbCode[*cppb.CarePlan_StatusCode](cp.Status, &err), Intent: pbCode[*cppb.CarePlan_IntentCode](cp.Intent, &err),
+		Title: str(cp.Title), Category: pbConcepts(cp.Categories), Subject: pbPatientRef(cp.Patient), Encounter: pbEncounterRef(cp.Encounter),
+		Period: pbPeriod(cp.Period), Author: pbRef(cp.Author), Addresses: pbRefs(cp.Addresses), Note: pbNotes(cp.Note),
 	}
-	f.Contained, f.Goal = fromGoals(cp)
+	if f.Contained, f.Goal, err = pbGoals(cp, err); err != nil {
+		return nil, err
+	}
 	for _, a := range cp.Activities {
-		f.Activity = append(f.Activity, fPlanActivity{Detail: &fPlanDetail{
-			Kind: a.Kind, Code: fromConcept(a.Code), Status: a.Status, ScheduledPeriod: fromPeriod(a.Scheduled), Description: a.Description,
-			Goal: each(a.Goals, func(i int) fReference { return fReference{Reference: "#" + goalID(i)} }),
-		}})
+		d := &cppb.CarePlan_Activity_Detail{
+			Kind: pbCode[*cppb.CarePlan_Activity_Detail_KindCode](a.Kind, &err), Code: pbConcept(a.Code),
+			Status: pbCode[*cppb.CarePlan_Activity_Detail_StatusCode](a.Status, &err), Description: str(a.Description),
+			Goal: each(a.Goals, func(i int) *dtpb.Reference { return pbFragment(goalID(i)) }),
+		}
+		if p := pbPeriod(a.Scheduled); p != nil {
+			d.Scheduled = &cppb.CarePlan_Activity_Detail_ScheduledX{Choice: &cppb.CarePlan_Activity_Detail_ScheduledX_Period{Period: p}}
+		}
+		f.Activity = append(f.Activity, &cppb.CarePlan_Activity{Detail: d})
 	}
-	return f, nil
+	return f, err
 }
 
 func init() {
@@ -355,7 +333,7 @@ func init() {
 	register(protoTyped[clinical.Immunization, *immpb.Immunization]{view: clinical.ImmunizationRecords, del: clinicalDelete(clinical.ImmunizationRecords.Type()), save: via(clinicalSvc, (*clinical.Service).SaveImmunization), from: immunizationFrom, to: immunizationTo,
 		elements: []string{"status", "statusReason", "vaccineCode", "patient", "encounter", "occurrenceDateTime", "primarySource",
 			"lotNumber", "expirationDate", "site", "route", "doseQuantity", "performer", "protocolApplied"}})
-	register(typed[clinical.CarePlan, fCarePlan]{view: clinical.CarePlanRecords, del: clinicalDelete(clinical.CarePlanRecords.Type()), save: via(clinicalSvc, (*clinical.Service).SaveCarePlan), from: carePlanFrom, to: carePlanTo,
+	register(protoTyped[clinical.CarePlan, *cppb.CarePlan]{view: clinical.CarePlanRecords, del: clinicalDelete(clinical.CarePlanRecords.Type()), save: via(clinicalSvc, (*clinical.Service).SaveCarePlan), from: carePlanFrom, to: carePlanTo,
 		elements: []string{"status", "intent", "title", "category", "subject", "encounter", "period", "author", "addresses",
 			"contained", "goal", "activity", "note"}})
 }

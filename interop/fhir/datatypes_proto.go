@@ -324,7 +324,7 @@ func readQuantity(q *dtpb.Quantity) (ehrkit.Quantity, error) {
 
 // pbQuantity is the Quantity of q, its unit as a UCUM code.
 func pbQuantity(q ehrkit.Quantity, err *error) *dtpb.Quantity {
-	out := &dtpb.Quantity{Value: &dtpb.Decimal{Value: string(decimalNumber(q.Value))},
+	out := &dtpb.Quantity{Value: &dtpb.Decimal{Value: decimalNumber(q.Value)},
 		Comparator: pbCode[*dtpb.Quantity_ComparatorCode](q.Comparator, err), Unit: str(q.Unit)}
 	if q.Unit != "" {
 		out.System, out.Code = uri(ehrkit.SystemUCUM), pbCodeValue(q.Unit)
@@ -498,3 +498,21 @@ func pbPatientRef(id patient.ID) *dtpb.Reference { return pbIDRef(patient.Record
 
 // pbEncounterRef is the reference to the encounter id, nil for none.
 func pbEncounterRef(id string) *dtpb.Reference { return pbIDRef(clinical.EncounterType, id) }
+
+// decimalNumber renders d with the decimals it was given: in FHIR "0.10"
+// and "0.1" differ in precision.
+func decimalNumber(d decimal.Decimal) string {
+	if d.Exponent() < 0 {
+		return d.StringFixed(-d.Exponent())
+	}
+	return d.String()
+}
+
+// each converts each element of in with fn.
+func each[A, B any](in []A, fn func(A) B) []B {
+	var out []B
+	for _, a := range in {
+		out = append(out, fn(a))
+	}
+	return out
+}

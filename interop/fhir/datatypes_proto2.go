@@ -3,6 +3,7 @@ package fhir
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/ehrkit/ehrkit"
 	dtpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/datatypes_go_proto"
@@ -58,4 +59,35 @@ func pbIdentifiers(ids []ehrkit.Identifier, err *error) []*dtpb.Identifier {
 // pbContactPoints is the ContactPoint message of each of cs.
 func pbContactPoints(cs []ehrkit.ContactPoint, err *error) []*dtpb.ContactPoint {
 	return each(cs, func(c ehrkit.ContactPoint) *dtpb.ContactPoint { return pbContactPoint(c, err) })
+}
+
+// instantLayout renders the times ehrkit's JSON extensions hold as FHIR
+// dateTime values in UTC with microseconds, the precision ehrkit keeps.
+const instantLayout = "2006-01-02T15:04:05.999999Z07:00"
+
+// parseDateTime reads a FHIR dateTime of any precision ("2019", "2019-03",
+// "2019-03-04", or with a time and zone) as the instant it starts at, in UTC.
+func parseDateTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if len(s) <= 10 {
+		d, err := ehrkit.ParseDate(s)
+		if err != nil {
+			return time.Time{}, err
+		}
+		return d.Start(time.UTC), nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%w: malformed dateTime", ehrkit.ErrInvalid)
+	}
+	return t.UTC().Truncate(time.Microsecond), nil
+}
+
+func formatDateTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(instantLayout)
 }

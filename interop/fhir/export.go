@@ -19,16 +19,15 @@ import (
 // Exporter writes records of a store as FHIR R4 JSON.
 type Exporter struct {
 	store storage.Store
-	codec *Codec
 }
 
-// NewExporter returns an exporter reading from store.
+// NewExporter returns an exporter reading from store; a nil store is
+// refused (ehrkit.ErrInvalid).
 func NewExporter(store storage.Store) (*Exporter, error) {
-	c, err := NewCodec()
-	if err != nil {
-		return nil, err
+	if store == nil {
+		return nil, fmt.Errorf("fhir: exporter without a store: %w", ehrkit.ErrInvalid)
 	}
-	return &Exporter{store: store, codec: c}, nil
+	return &Exporter{store: store}, nil
 }
 
 // Types returns the resource types present in the store (optionally in one
@@ -92,7 +91,7 @@ func (x *Exporter) Each(ctx context.Context, typ, compartment string, fn func(ra
 			return err
 		}
 		for _, r := range page.Records {
-			raw, err := x.render(m, r)
+			raw, err := m.Export(r)
 			if err != nil {
 				return err
 			}
@@ -105,25 +104,6 @@ func (x *Exporter) Each(ctx context.Context, typ, compartment string, fn func(ra
 		}
 		q.Cursor = page.Next
 	}
-}
-
-func (x *Exporter) render(m Mapping, r storage.Record) ([]byte, error) {
-	raw, err := m.Export(r)
-	if err != nil {
-		return nil, err
-	}
-	if _, ok := m.(jsonMapping); !ok {
-		return raw, nil // rendered from the message, validated
-	}
-	cr, err := x.codec.Parse(raw)
-	if err != nil {
-		return nil, fmt.Errorf("fhir: export %s is not valid FHIR: %w", storage.Describe(r), err)
-	}
-	raw, err = x.codec.Render(cr)
-	if err != nil {
-		return nil, fmt.Errorf("fhir: render %s: %w", storage.Describe(r), err)
-	}
-	return raw, nil
 }
 
 // NDJSON writes every resource of type typ (optionally in one compartment) to w,
@@ -212,7 +192,7 @@ func (x *Exporter) Everything(ctx context.Context, patientID string, w io.Writer
 		if err != nil {
 			return err
 		}
-		raw, err := x.render(registry[typ], rec)
+		raw, err := registry[typ].Export(rec)
 		if err != nil {
 			return err
 		}

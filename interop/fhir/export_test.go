@@ -7,11 +7,6 @@ func ExportValue(resourceType string, v any) ([]byte, error) {
 	return registry[resourceType].(interface{ exportAny(v any) ([]byte, error) }).exportAny(v)
 }
 
-func (m typed[T, F]) exportAny(v any) ([]byte, error) {
-	t := v.(T)
-	return m.exportValue(&t)
-}
-
 func (m protoTyped[T, P]) exportAny(v any) ([]byte, error) {
 	t := v.(T)
 	return m.exportValue(&t)

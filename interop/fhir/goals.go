@@ -3,7 +3,11 @@ package fhir
 import (
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/clinical"
+	dtpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/datatypes_go_proto"
+	bcrpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/bundle_and_contained_resource_go_proto"
+	cppb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/care_plan_go_proto"
 	gpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/goal_go_proto"
+	"google.golang.org/protobuf/types/known/anypb"
 )
 
 // ---- Goal
@@ -19,50 +23,6 @@ import (
 // activity's goal references name contained goals only; references from an
 // activity to a Goal of its own are not kept. Of a target, the measure, a
 // detailQuantity and a dueDate are modelled; start[x] is startDate.
-
-// fGoal is a FHIR R4 Goal contained in a CarePlan, as the CarePlan mapping
-// decodes it; a Goal of its own is mapped from its proto.
-type fGoal struct {
-	ResourceType      string        `json:"resourceType"`
-	ID                string        `json:"id,omitempty"`
-	LifecycleStatus   string        `json:"lifecycleStatus"`
-	AchievementStatus *fConcept     `json:"achievementStatus,omitempty"`
-	Category          []fConcept    `json:"category,omitempty"`
-	Description       *fConcept     `json:"description"`
-	Subject           *fReference   `json:"subject"`
-	StartDate         string        `json:"startDate,omitempty"`
-	Target            []fGoalTarget `json:"target,omitempty"`
-	Addresses         []fReference  `json:"addresses,omitempty"`
-	Note              []fAnnotation `json:"note,omitempty"`
-}
-
-type fGoalTarget struct {
-	Measure        *fConcept  `json:"measure,omitempty"`
-	DetailQuantity *fQuantity `json:"detailQuantity,omitempty"`
-	DueDate        string     `json:"dueDate,omitempty"`
-}
-
-func goalTargetFrom(t *fGoalTarget) (clinical.GoalTarget, error) {
-	out := clinical.GoalTarget{Measure: toConcept(t.Measure)}
-	if t.DetailQuantity != nil {
-		q, err := toQuantity(t.DetailQuantity)
-		if err != nil {
-			return out, err
-		}
-		out.Detail = &q
-	}
-	var err error
-	out.Due, err = dateOf(t.DueDate)
-	return out, err
-}
-
-func goalTargetTo(t clinical.GoalTarget) fGoalTarget {
-	out := fGoalTarget{Measure: fromConcept(t.Measure), DueDate: t.Due.String()}
-	if t.Detail != nil {
-		out.DetailQuantity = fromQuantity(*t.Detail)
-	}
-	return out
-}
 
 func readGoalTarget(t *gpb.Goal_Target) (clinical.GoalTarget, error) {
 	out := clinical.GoalTarget{Measure: readConcept(t.GetMeasure()), Due: readDate(t.GetDue().GetDate())}
@@ -122,55 +82,66 @@ func goalTo(g *clinical.PatientGoal) (*gpb.Goal, error) {
 // CarePlan.goal: contained Goals ("#goal1") become the plan's own goals,
 // returned with their index by local reference; references to Goals outside
 // the plan are returned as references.
-func planGoals(f *fCarePlan, rs *Refs) ([]clinical.Goal, map[string]int, []ehrkit.Reference, error) {
-	contained := map[string]*fGoal{}
-	for i := range f.Contained {
-		if f.Contained[i].ResourceType == clinical.GoalType {
-			contained["#"+f.Contained[i].ID] = &f.Contained[i]
+func planGoals(f *cppb.CarePlan, rs *Refs) ([]clinical.Goal, map[string]int, []ehrkit.Reference, error) {
+	contained := map[string]*gpb.Goal{}
+	for _, a := range f.GetContained() {
+		var cr bcrpb.ContainedResource
+		if a.UnmarshalTo(&cr) != nil {
+			continue
+		}
+		if g := cr.GetGoal(); g != nil {
+			contained["#"+g.GetId().GetValue()] = g
 		}
 	}
 	var goals []clinical.Goal
 	var external []ehrkit.Reference
 	index := map[string]int{}
-	for _, r := range f.Goal {
-		g, ok := contained[r.Reference]
+	for _, r := range f.GetGoal() {
+		ref := referenceString(r)
+		g, ok := contained[ref]
 		if !ok {
-			if len(r.Reference) > 0 && r.Reference[0] != '#' {
-				external = append(external, toRef(&r, rs))
+			if ref != "" && ref[0] != '#' {
+				external = append(external, readRef(r, rs))
 			}
 			continue
 		}
-		if _, dup := index[r.Reference]; dup {
+		if _, dup := index[ref]; dup {
 			continue
 		}
-		goal := clinical.Goal{LifecycleStatus: g.LifecycleStatus, Description: toConcept(g.Description)}
-		if len(g.Target) > 0 {
-			t, err := goalTargetFrom(&g.Target[0])
+		goal := clinical.Goal{LifecycleStatus: codeOf(g.GetLifecycleStatus()), Description: readConcept(g.GetDescription())}
+		if ts := g.GetTarget(); len(ts) > 0 {
+			t, err := readGoalTarget(ts[0])
 			if err != nil {
 				return nil, nil, nil, err
 			}
 			goal.Measure, goal.Target, goal.Due = t.Measure, t.Detail, t.Due
 		}
-		index[r.Reference] = len(goals)
+		index[ref] = len(goals)
 		goals = append(goals, goal)
 	}
 	return goals, index, external, nil
 }
 
-// fromGoals renders a plan's goals as contained Goals and the references to
-// them, followed by its references to Goals of their own.
-func fromGoals(cp *clinical.CarePlan) ([]fGoal, []fReference) {
-	var contained []fGoal
-	var refs []fReference
+// pbGoals renders a plan's goals as contained Goals and the references to
+// them, followed by its references to Goals of their own; err is the first
+// error so far, kept.
+func pbGoals(cp *clinical.CarePlan, err error) ([]*anypb.Any, []*dtpb.Reference, error) {
+	var contained []*anypb.Any
+	var refs []*dtpb.Reference
 	for i, g := range cp.Goals {
-		fg := fGoal{ResourceType: clinical.GoalType, ID: goalID(i), LifecycleStatus: g.LifecycleStatus, Description: fromConcept(g.Description), Subject: patientRef(cp.Patient)}
-		if t := goalTargetTo(clinical.GoalTarget{Measure: g.Measure, Detail: g.Target, Due: g.Due}); t != (fGoalTarget{}) {
-			fg.Target = []fGoalTarget{t}
+		fg := &gpb.Goal{Id: pbID(goalID(i)), LifecycleStatus: pbCode[*gpb.Goal_LifecycleStatusCode](g.LifecycleStatus, &err),
+			Description: pbConcept(g.Description), Subject: pbPatientRef(cp.Patient)}
+		if t := (clinical.GoalTarget{Measure: g.Measure, Detail: g.Target, Due: g.Due}); !t.Measure.IsZero() || t.Detail != nil || !t.Due.IsZero() {
+			fg.Target = []*gpb.Goal_Target{pbGoalTarget(t, &err)}
 		}
-		contained = append(contained, fg)
-		refs = append(refs, fReference{Reference: "#" + fg.ID})
+		a, aerr := anypb.New(&bcrpb.ContainedResource{OneofResource: &bcrpb.ContainedResource_Goal{Goal: fg}})
+		if aerr != nil {
+			return nil, nil, aerr
+		}
+		contained = append(contained, a)
+		refs = append(refs, pbFragment(goalID(i)))
 	}
-	return contained, append(refs, fromRefs(cp.GoalRefs)...)
+	return contained, append(refs, pbRefs(cp.GoalRefs)...), err
 }
 
 func init() {

@@ -207,26 +207,16 @@ func (h *Handler) release(c *Codec) { h.codecs.Put(c) }
 // render is the FHIR JSON of a stored record with its meta (versionId,
 // lastUpdated) set.
 func (h *Handler) render(rec storage.Record) (json.RawMessage, error) {
-	m, ok := registry[rec.Type]
+	m, ok := registry[rec.Type].(messageExporter)
 	if !ok {
 		return nil, &httpError{status: http.StatusNotFound, code: "not-supported", msg: "resource type not supported"}
 	}
-	raw, err := m.Export(rec)
+	res, err := m.message(rec)
 	if err != nil {
 		return nil, err
 	}
-	var doc map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		return nil, err
-	}
-	meta := map[string]json.RawMessage{}
-	if old, ok := doc["meta"]; ok {
-		_ = json.Unmarshal(old, &meta)
-	}
-	meta["versionId"], _ = json.Marshal(strconv.FormatInt(rec.Version, 10))
-	meta["lastUpdated"], _ = json.Marshal(rec.Updated.UTC().Format(time.RFC3339Nano))
-	doc["meta"], _ = json.Marshal(meta)
-	return json.Marshal(doc)
+	setMeta(res, rec)
+	return renderResource(res)
 }
 
 // writeResource writes a record as the response, with its ETag and

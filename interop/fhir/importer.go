@@ -422,7 +422,7 @@ func (im *Importer) convert(codec *Codec, e Entry, refs *Refs) result {
 		}
 		return r
 	}
-	v, err := importParsed(m, res, e.JSON, id, refs)
+	v, err := m.ImportResource(res, id, refs)
 	switch {
 	case err != nil && im.lenient && v != nil && ehrkit.Waivable(err):
 		r.warnings = validationIssues(typ, err)

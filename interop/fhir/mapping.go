@@ -2,15 +2,17 @@ package fhir
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"sync"
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/storage"
 	"github.com/google/fhir/go/jsonformat/fhirvalidate"
+	dtpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/datatypes_go_proto"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // Mapping converts one FHIR resource type to and from ehrkit's domain values.
@@ -55,17 +57,6 @@ type Value interface {
 // saver is a domain package's transaction-scoped entry point for T.
 type saver[T any] func(ctx context.Context, tx storage.Tx, s *Services, v T) (storage.Outcome, error)
 
-// typed is the Mapping of a domain type T, read through view and saved by
-// save, whose FHIR JSON form is decoded into the struct F.
-type typed[T, F any] struct {
-	view     storage.View[T]
-	elements []string
-	from     func(f *F, id string, refs *Refs) (T, error)
-	to       func(v *T) (F, error)
-	save     saver[T]
-	del      deleter // nil: the owning package offers no deletion of the type
-}
-
 // deleter is a domain package's transaction-scoped delete entry point: it
 // deletes record id of its type, or refuses under a domain rule, and
 // reports whether there was a record to delete.
@@ -81,8 +72,6 @@ func deleterOf(typ string) (deleter, bool) {
 	return m.deleter(), true
 }
 
-func (m typed[T, F]) deleter() deleter { return m.del }
-
 // value is a Value of domain type T.
 type value[T any] struct {
 	v     T
@@ -95,51 +84,6 @@ func (v *value[T]) Compartment() string { return v.meta.Compartment }
 func (v *value[T]) Domain() any         { return v.v }
 func (v *value[T]) save(ctx context.Context, tx storage.Tx, s *Services) (storage.Outcome, error) {
 	return v.saver(ctx, tx, s, v.v)
-}
-
-func (m typed[T, F]) ResourceType() string { return m.view.Type() }
-
-func (m typed[T, F]) Elements() []string { return m.elements }
-
-func (m typed[T, F]) Import(raw []byte, id string, refs *Refs) (Value, error) {
-	var f F
-	if err := json.Unmarshal(raw, &f); err != nil {
-		return nil, fmt.Errorf("decode %s: %w", m.view.Type(), err)
-	}
-	v, err := m.from(&f, id, refs)
-	if err != nil {
-		return nil, err
-	}
-	return validated(v, m.view, m.save)
-}
-
-// ImportResource renders res back to JSON for the structs F.
-func (m typed[T, F]) ImportResource(res proto.Message, id string, refs *Refs) (Value, error) {
-	return importRendered(m, res, id, refs)
-}
-
-// importRendered is ImportResource for a mapping that decodes FHIR JSON
-// (jsonMapping): it renders res and imports the JSON.
-func importRendered(m Mapping, res proto.Message, id string, refs *Refs) (Value, error) {
-	raw, err := renderResource(res)
-	if err != nil {
-		return nil, fmt.Errorf("render %s: %w", m.ResourceType(), err)
-	}
-	return m.Import(raw, id, refs)
-}
-
-func (typed[T, F]) decodesJSON() {}
-
-// jsonMapping is a mapping that decodes FHIR JSON rather than reading the
-// parsed message: given the bytes the Codec parsed, it reads them again.
-type jsonMapping interface{ decodesJSON() }
-
-// importParsed maps a resource the Codec parsed from raw into res.
-func importParsed(m Mapping, res proto.Message, raw []byte, id string, refs *Refs) (Value, error) {
-	if _, ok := m.(jsonMapping); ok {
-		return m.Import(raw, id, refs)
-	}
-	return m.ImportResource(res, id, refs)
 }
 
 // validated wraps v as a Value once it passes its own Validate; a value
@@ -155,22 +99,6 @@ func validated[T any](v T, view storage.View[T], save saver[T]) (Value, error) {
 		}
 	}
 	return out, nil
-}
-
-func (m typed[T, F]) Export(rec storage.Record) ([]byte, error) {
-	v, err := m.view.Decode(rec)
-	if err != nil {
-		return nil, err
-	}
-	return m.exportValue(&v)
-}
-
-func (m typed[T, F]) exportValue(v *T) ([]byte, error) {
-	f, err := m.to(v)
-	if err != nil {
-		return nil, err
-	}
-	return json.Marshal(f)
 }
 
 // protoTyped is the Mapping of a domain type T, read through view and saved
@@ -205,6 +133,12 @@ func (m protoTyped[T, P]) ImportResource(res proto.Message, id string, refs *Ref
 }
 
 func (m protoTyped[T, P]) Import(raw []byte, id string, refs *Refs) (Value, error) {
+	return importJSON(m, raw, id, refs)
+}
+
+// importJSON is Import for a mapping m: it parses and validates raw with a
+// Codec and maps the message.
+func importJSON(m Mapping, raw []byte, id string, refs *Refs) (Value, error) {
 	c := codecs.Get().(*Codec)
 	cr, err := c.Parse(raw)
 	codecs.Put(c)
@@ -215,12 +149,42 @@ func (m protoTyped[T, P]) Import(raw []byte, id string, refs *Refs) (Value, erro
 	return m.ImportResource(res, id, refs)
 }
 
-func (m protoTyped[T, P]) Export(rec storage.Record) ([]byte, error) {
+func (m protoTyped[T, P]) Export(rec storage.Record) ([]byte, error) { return exportRecord(m, rec) }
+
+// message is the resource message of a stored record.
+func (m protoTyped[T, P]) message(rec storage.Record) (proto.Message, error) {
 	v, err := m.view.Decode(rec)
 	if err != nil {
 		return nil, err
 	}
-	return m.exportValue(&v)
+	return m.to(&v)
+}
+
+// messageExporter is a mapping that builds the resource message of a stored
+// record, so that a caller can add to it (meta) before it is rendered.
+type messageExporter interface {
+	message(rec storage.Record) (proto.Message, error)
+}
+
+// exportRecord renders the message m builds for rec as validated FHIR JSON.
+func exportRecord(m messageExporter, rec storage.Record) ([]byte, error) {
+	p, err := m.message(rec)
+	if err != nil {
+		return nil, err
+	}
+	return renderResource(p)
+}
+
+// setMeta sets the meta of a resource message to the version and last
+// update of the record it was built from.
+func setMeta(res proto.Message, rec storage.Record) {
+	r := res.ProtoReflect()
+	fd := r.Descriptor().Fields().ByName("meta")
+	if fd == nil {
+		return
+	}
+	meta := &dtpb.Meta{VersionId: &dtpb.Id{Value: strconv.FormatInt(rec.Version, 10)}, LastUpdated: pbInstant(rec.Updated)}
+	r.Set(fd, protoreflect.ValueOfMessage(meta.ProtoReflect()))
 }
 
 func (m protoTyped[T, P]) exportValue(v *T) ([]byte, error) {
