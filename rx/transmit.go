@@ -390,8 +390,16 @@ func (d *Dispatcher) deadLetter(ctx context.Context, t *Transmission, version in
 	return nil
 }
 
+// save writes t in the compartment its order is in when the write commits:
+// a merge that moved the order while it was being sent moved the patient the
+// transmission belongs to as well.
 func (d *Dispatcher) save(ctx context.Context, t *Transmission, version int64) error {
 	return d.store.Update(ctx, func(tx storage.Tx) error {
+		if o, err := tx.Get(ctx, MedicationRequestType, t.ID); err == nil {
+			t.Patient = patient.ID(o.Compartment)
+		} else if !errors.Is(err, ehrkit.ErrNotFound) {
+			return err
+		}
 		_, err := transmissions.Put(ctx, tx, t, version)
 		return err
 	})
