@@ -29,6 +29,9 @@ func RetryIf(ctx context.Context, attempts int, retryable func(error) bool, fn f
 		if err == nil || !retryable(err) || attempt >= attempts {
 			return err
 		}
+		if ctx.Err() != nil { // a select on a done context and a fired timer picks either
+			return errors.Join(ctx.Err(), err)
+		}
 		limit := min(time.Duration(1<<min(attempt, 10))*20*time.Microsecond, 10*time.Millisecond)
 		t := time.NewTimer(rand.N(limit) + time.Microsecond)
 		select {
