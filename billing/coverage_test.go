@@ -10,16 +10,11 @@ import (
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/billing"
-	"github.com/ehrkit/ehrkit/directory"
-	"github.com/ehrkit/ehrkit/storage"
 )
 
 func TestCoverage(t *testing.T) {
 	runService(t, func(t *testing.T, ctx context.Context, svc *billing.Service) {
-		require.NoError(t, svc.Store().Update(ctx, func(tx storage.Tx) error {
-			_, err := tx.Put(ctx, storage.Record{Type: directory.OrganizationType, ID: "acme", Value: []byte(`{"v":1,"d":{"id":"acme"}}`)}, 0)
-			return err
-		}))
+		addPayer(t, ctx, svc.Store(), "acme")
 		jan := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 		primary := billing.Coverage{Patient: "p1", Payer: "acme", PayerID: "PAYER1", MemberID: "M100",
 			Relationship: billing.RelationshipSelf, Priority: billing.Primary, Period: ehrkit.Period{Start: jan}}

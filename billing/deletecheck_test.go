@@ -10,7 +10,6 @@ import (
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/access"
 	"github.com/ehrkit/ehrkit/billing"
-	"github.com/ehrkit/ehrkit/directory"
 	"github.com/ehrkit/ehrkit/internal/testbackends"
 	"github.com/ehrkit/ehrkit/patient"
 	"github.com/ehrkit/ehrkit/storage"
@@ -29,10 +28,7 @@ func TestDeleteNamedPatient(t *testing.T) {
 			addPatient(t, ctx, s, p)
 		}
 		svc := billing.NewService(trusted, billing.WithClock(clock))
-		require.NoError(t, trusted.Update(ctx, func(tx storage.Tx) error {
-			_, err := tx.Put(ctx, storage.Record{Type: directory.OrganizationType, ID: "acme", Value: []byte(`{"v":1,"d":{"id":"acme"}}`)}, 0)
-			return err
-		}))
+		addPayer(t, ctx, trusted, "acme")
 		_, err := svc.AddCoverage(ctx, billing.Coverage{Patient: "p2", Payer: "acme", PayerID: "PAYER1", MemberID: "M2",
 			Subscriber: "sub", Relationship: billing.RelationshipChild, Priority: billing.Primary, Period: ehrkit.Period{Start: day(1, 1)}})
 		require.NoError(t, err)

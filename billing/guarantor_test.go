@@ -11,7 +11,6 @@ import (
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/access"
 	"github.com/ehrkit/ehrkit/billing"
-	"github.com/ehrkit/ehrkit/directory"
 	"github.com/ehrkit/ehrkit/internal/testbackends"
 	"github.com/ehrkit/ehrkit/storage"
 )
@@ -35,10 +34,7 @@ func TestGuarantorStatement(t *testing.T) {
 			addPatient(t, ctx, s, p)
 		}
 		pr := newPractice(t, ctx, s, clock)
-		require.NoError(t, access.Trusted(s).Update(ctx, func(tx storage.Tx) error {
-			_, err := tx.Put(ctx, storage.Record{Type: directory.OrganizationType, ID: "acme", Value: []byte(`{"v":1,"d":{"id":"acme"}}`)}, 0)
-			return err
-		}))
+		addPayer(t, ctx, access.Trusted(s), "acme")
 		_, err := pr.svc.AddCoverage(ctx, billing.Coverage{Patient: "p2", Payer: "acme", PayerID: "PAYER1", MemberID: "M100-02",
 			Subscriber: "p1", Relationship: billing.RelationshipChild, Priority: billing.Primary, Period: ehrkit.Period{Start: day(1, 1)}})
 		require.NoError(t, err)

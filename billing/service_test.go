@@ -11,6 +11,7 @@ import (
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/access"
 	"github.com/ehrkit/ehrkit/billing"
+	"github.com/ehrkit/ehrkit/directory"
 	"github.com/ehrkit/ehrkit/internal/testbackends"
 	"github.com/ehrkit/ehrkit/patient"
 	"github.com/ehrkit/ehrkit/storage"
@@ -22,6 +23,16 @@ func addPatient(t *testing.T, ctx context.Context, s storage.Store, id string) {
 	t.Helper()
 	require.NoError(t, s.Update(ctx, func(tx storage.Tx) error {
 		_, err := tx.Put(ctx, storage.Record{Type: patient.RecordType, ID: id, Compartment: id, Value: []byte(`{"v":1,"d":{"id":"` + id + `"}}`)}, 0)
+		return err
+	}))
+}
+
+// addPayer stores a bare payer Organization with the given id, as the
+// directory would hold it.
+func addPayer(t *testing.T, ctx context.Context, s storage.Store, id string) {
+	t.Helper()
+	require.NoError(t, s.Update(ctx, func(tx storage.Tx) error {
+		_, err := tx.Put(ctx, storage.Record{Type: directory.OrganizationType, ID: id, Value: []byte(`{"v":1,"d":{"id":"` + id + `"}}`)}, 0)
 		return err
 	}))
 }
