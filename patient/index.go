@@ -26,17 +26,18 @@ const (
 // Index term names on patient records, for callers building their own
 // storage.Query over patients.
 const (
-	TermName       = "name"       // folded name tokens (see Tokens)
-	TermNamePrefix = "nameprefix" // the first one, two and three letters of each name token, so a name prefix search starts from an equality
-	TermPhonetic   = "phonetic"   // NYSIIS codes of the name tokens
-	TermBirthDate  = "birthdate"  // birth date in FHIR form ("1970", "1970-05-01"), sortable
-	TermGender     = "gender"     // administrative gender code
-	TermIdentifier = "identifier" // "system|value"
-	TermPhone      = "phone"      // PhoneDigits of phone and sms contact points
-	TermEmail      = "email"      // folded e-mail address
-	TermPostal     = "postal"     // PostalCode of every address
-	TermStatus     = "status"     // StatusCurrent or StatusMerged
-	TermBlock      = "block"      // matching blocking keys
+	TermName        = "name"        // folded name tokens (see Tokens)
+	TermNamePrefix  = "nameprefix"  // the first one, two and three letters of each name token, so a name prefix search starts from an equality
+	TermPhonetic    = "phonetic"    // NYSIIS codes of the name tokens
+	TermBirthDate   = "birthdate"   // birth date in FHIR form ("1970", "1970-05-01"), sortable
+	TermBirthPeriod = "birthperiod" // year ("1970") and, below year precision, month ("1970-05") of birth, so a year or month search starts from an equality
+	TermGender      = "gender"      // administrative gender code
+	TermIdentifier  = "identifier"  // "system|value"
+	TermPhone       = "phone"       // PhoneDigits of phone and sms contact points
+	TermEmail       = "email"       // folded e-mail address
+	TermPostal      = "postal"      // PostalCode of every address
+	TermStatus      = "status"      // StatusCurrent or StatusMerged
+	TermBlock       = "block"       // matching blocking keys
 )
 
 // Values of TermStatus.
@@ -88,6 +89,9 @@ func (p Patient) terms() []storage.Term {
 		add(TermPhonetic, NYSIIS(tok))
 	}
 	add(TermBirthDate, p.BirthDate.String())
+	for _, period := range birthPeriods(p.BirthDate) {
+		add(TermBirthPeriod, period)
+	}
 	add(TermGender, string(p.Gender))
 	for _, id := range p.Identifiers {
 		add(TermIdentifier, id.Token())
@@ -118,6 +122,19 @@ func (p Patient) terms() []storage.Term {
 		return cmp.Compare(a.Value, b.Value)
 	})
 	return slices.Compact(t)
+}
+
+// birthPeriods returns the TermBirthPeriod values of a birth date: its year
+// and, below year precision, its month; none for a zero date.
+func birthPeriods(d ehrkit.Date) []string {
+	s := d.String()
+	switch d.Precision() {
+	case ehrkit.PrecisionYear:
+		return []string{s}
+	case ehrkit.PrecisionMonth, ehrkit.PrecisionDay:
+		return []string{s[:4], s[:7]}
+	}
+	return nil
 }
 
 // blockingKeys returns the keys under which p is a matching candidate: the

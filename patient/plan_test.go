@@ -39,11 +39,34 @@ func scans(plan []string) []string {
 	return out
 }
 
+// sorts returns the plan lines that gather every match of a query before its
+// page is chosen, to put them in order: below PostgreSQL's Limit, a Sort
+// node; in SQLite's page subquery (the lines before "SCAN s", which reads
+// the chosen page), a temporary B-tree for ORDER BY or a LIST SUBQUERY (an
+// IN list of every matching id). The sort of the page itself, above the
+// limit, is not one.
+func sorts(plan []string) []string {
+	var out []string
+	belowLimit, page := false, true
+	for _, line := range plan {
+		l := strings.TrimSpace(line)
+		node := strings.TrimPrefix(l, "->  ")
+		belowLimit = belowLimit || strings.HasPrefix(node, "Limit  (")
+		page = page && l != "SCAN s"
+		if belowLimit && (strings.HasPrefix(node, "Sort  (") || strings.HasPrefix(node, "Incremental Sort  (")) ||
+			page && (strings.HasPrefix(l, "USE TEMP B-TREE") || strings.HasPrefix(l, "LIST SUBQUERY")) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
 // TestSearchPlans checks, on every backend with a query planner, that the
 // searches of the registry (name prefix with folding, phonetic, identifier,
-// birth date, and their combinations) are served by indexes over a loaded
-// population: a change to the terms, the queries or the schema that turns one
-// into a scan of a table fails here rather than in a benchmark.
+// birth date, year and month, and their combinations) are served by indexes
+// over a loaded population and read their page in id order: a change to the
+// terms, the queries or the schema that turns one into a scan of a table, or
+// into a sort of all its matches, fails here rather than in a benchmark.
 func TestSearchPlans(t *testing.T) {
 	pop := generate(7, 800, 0)
 	for _, backend := range testbackends.All() {
@@ -68,6 +91,7 @@ func TestSearchPlans(t *testing.T) {
 				"identifier":          {Identifier: ehrkit.Identifier{System: SystemMRN, Value: p.Identifier(SystemMRN)}},
 				"birth date":          {BirthDate: born},
 				"birth year":          {BirthDate: year(t, born)},
+				"birth month":         {BirthDate: month(t, born)},
 				"name and birth date": {Name: p.Name().Family, BirthDate: born},
 			}
 			for name, q := range queries {
@@ -76,6 +100,7 @@ func TestSearchPlans(t *testing.T) {
 				plan, err := ex.Explain(context.Background(), storage.Query{Type: RecordType, Filters: filters, Limit: 20})
 				require.NoError(t, err, name)
 				assert.Empty(t, scans(plan), "%s: the plan scans a table:\n%s", name, strings.Join(plan, "\n"))
+				assert.Empty(t, sorts(plan), "%s: the plan sorts every match:\n%s", name, strings.Join(plan, "\n"))
 			}
 		})
 	}
@@ -91,8 +116,13 @@ func analyze(tb testing.TB, backend testbackends.Backend, store storage.Store) {
 	}
 }
 
-func year(t *testing.T, d ehrkit.Date) ehrkit.Date {
-	y, err := ehrkit.ParseDate(d.String()[:4])
+func year(t *testing.T, d ehrkit.Date) ehrkit.Date { return truncate(t, d, 4) }
+
+func month(t *testing.T, d ehrkit.Date) ehrkit.Date { return truncate(t, d, 7) }
+
+// truncate returns d cut to its first n characters ("1970-05" for 7).
+func truncate(t *testing.T, d ehrkit.Date, n int) ehrkit.Date {
+	y, err := ehrkit.ParseDate(d.String()[:n])
 	require.NoError(t, err)
 	return y
 }

@@ -96,11 +96,14 @@ func (q Query) filters() ([]storage.Filter, error) {
 	}
 	if !q.BirthDate.IsZero() {
 		v.Merge("birthDate", q.BirthDate.Validate())
-		op := storage.Prefix
+		// A year or a month is an equality on its period term rather than
+		// a prefix range of birth dates, whose matches a backend would have
+		// to sort by id.
+		term := TermBirthPeriod
 		if q.BirthDate.Precision() == ehrkit.PrecisionDay {
-			op = storage.Eq
+			term = TermBirthDate
 		}
-		add(TermBirthDate, op, q.BirthDate.String())
+		add(term, storage.Eq, q.BirthDate.String())
 	}
 	if q.Name != "" {
 		words := Tokens(q.Name)

@@ -33,6 +33,8 @@ func TestSearch(t *testing.T) {
 		ssn := person("Maria", "Costa", "2001-07-04", GenderFemale)
 		ssn.Identifiers = []ehrkit.Identifier{{System: ehrkit.SystemSSN, Value: "123-45-6789"}}
 		costa := reg(ssn)
+		// Born in 1970, month and day unknown.
+		ola := reg(person("Ola", "Nordmann", "1970", GenderUnknown))
 
 		tests := []struct {
 			name string
@@ -50,7 +52,9 @@ func TestSearch(t *testing.T) {
 			{"no match", Query{Name: "zzz"}, nil},
 			{"phonetic", Query{Phonetic: "Jonson"}, []ID{johnson}},
 			{"birth date exact", Query{BirthDate: ehrkit.MustDate("1970-05-01")}, []ID{jose}},
-			{"birth year", Query{BirthDate: ehrkit.YearOnly(1970)}, []ID{jose, strasse}},
+			{"birth year", Query{BirthDate: ehrkit.YearOnly(1970)}, []ID{jose, strasse, ola}},
+			{"birth month", Query{BirthDate: ehrkit.MustDate("1970-12")}, []ID{strasse}},
+			{"birth year only", Query{BirthDate: ehrkit.YearOnly(1970), Gender: GenderUnknown}, []ID{ola}},
 			{"birth range", Query{BornFrom: ehrkit.MustDate("1970-06-01"), BornTo: ehrkit.MustDate("1971-01-01")}, []ID{strasse, johnson}},
 			{"birth range by years", Query{BornFrom: ehrkit.YearOnly(1985), BornTo: ehrkit.YearOnly(1990)}, []ID{isil, nguyen}},
 			{"gender", Query{Gender: GenderMale}, []ID{jose}},

@@ -3,8 +3,10 @@ package sqlitestore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ehrkit/ehrkit/storage"
@@ -27,7 +29,7 @@ func (s *Store) query(ctx context.Context, db querier, q storage.Query) (storage
 	if err != nil {
 		return storage.Page{}, invalid(op, q.Type, "", err)
 	}
-	rows, err := db.QueryContext(ctx, text, args...)
+	rows, err := s.rows(ctx, db, text, args)
 	if err != nil {
 		return storage.Page{}, s.wrap(ctx, op, q.Type, "", err)
 	}
@@ -49,6 +51,74 @@ func (s *Store) query(ctx context.Context, db querier, q storage.Query) (storage
 		return storage.Page{}, s.wrap(ctx, op, q.Type, "", err)
 	}
 	return page, nil
+}
+
+// rows runs a query's text on db: on the read pool through the statement
+// prepared for that text (see queryCache), in a transaction as it is.
+func (s *Store) rows(ctx context.Context, db querier, text string, args []any) (*sql.Rows, error) {
+	if db == s.reader {
+		stmt, err := s.queries.prepare(ctx, s.reader, text)
+		if err != nil {
+			return nil, err
+		}
+		if stmt != nil {
+			return stmt.QueryContext(ctx, args...)
+		}
+	}
+	return db.QueryContext(ctx, text, args...)
+}
+
+// queryCacheSize bounds the statements a queryCache keeps: queries of more
+// shapes than that run unprepared.
+const queryCacheSize = 256
+
+// queryCache holds the read pool's prepared statements of the query texts a
+// store has run. A text depends only on the shape of a query (its filters'
+// terms and operators, sort, cursor or not), its values are arguments, so a
+// service's searches reuse a few statements; parsing and planning one costs
+// about a fifth of a patient search's CPU time.
+type queryCache struct {
+	mu    sync.RWMutex
+	stmts map[string]*sql.Stmt
+}
+
+// prepare returns the statement of text, preparing it on db on first use,
+// or nil when the cache is full.
+func (c *queryCache) prepare(ctx context.Context, db *sql.DB, text string) (*sql.Stmt, error) {
+	c.mu.RLock()
+	stmt, ok := c.stmts[text]
+	full := len(c.stmts) >= queryCacheSize
+	c.mu.RUnlock()
+	if ok || full {
+		return stmt, nil
+	}
+	stmt, err := db.PrepareContext(ctx, text)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if prev, ok := c.stmts[text]; ok {
+		// Another query prepared the same text meanwhile.
+		return prev, stmt.Close()
+	}
+	if c.stmts == nil {
+		c.stmts = map[string]*sql.Stmt{}
+	}
+	c.stmts[text] = stmt
+	return stmt, nil
+}
+
+// close closes every statement of the cache.
+func (c *queryCache) close() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var errs []error
+	for _, stmt := range c.stmts {
+		errs = append(errs, stmt.Close())
+	}
+	c.stmts = nil
+	return errors.Join(errs...)
 }
 
 // buildQuery renders q (already validated) as SQL and its arguments. The

@@ -53,6 +53,8 @@ type Store struct {
 	reader *sql.DB // a pool of read-only connections
 	stmts  statements
 	closed atomic.Bool
+
+	queries queryCache // prepared query statements of the read pool
 }
 
 var _ storage.Store = (*Store)(nil)
@@ -157,7 +159,7 @@ func (s *Store) Close() error {
 
 func (s *Store) closeDBs() error {
 	var errs []error
-	errs = append(errs, s.stmts.close())
+	errs = append(errs, s.stmts.close(), s.queries.close())
 	for _, db := range []*sql.DB{s.reader, s.writer} {
 		if db != nil {
 			errs = append(errs, db.Close())
