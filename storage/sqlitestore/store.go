@@ -119,6 +119,9 @@ func dsn(path string, readOnly bool) string {
 	q.Set("_busy_timeout", "10000") // ms to wait for a lock another connection holds
 	q.Set("_synchronous", "NORMAL")
 	q.Add("_pragma", "cache_size(-16384)") // 16 MiB of page cache per connection
+	// Statement journals (the undo log of one multi-row INSERT) stay in
+	// memory instead of spilling to a temporary file past 64 KiB.
+	q.Add("_pragma", "temp_store(MEMORY)")
 	if readOnly {
 		q.Set("_query_only", "1")
 		q.Set("mode", "ro")
