@@ -17,7 +17,8 @@
 // database runs in
 // WAL mode with synchronous=NORMAL: readers never wait for the writer, and a
 // commit survives an application crash (a power loss may lose the last
-// commits, never consistency).
+// commits, never consistency). The log is checkpointed into the file every
+// 8 192 pages (32 MiB), so the log file grows to about that size.
 //
 // Layout: every version of every record is a row of the versions table (a
 // rowid table; bodies of a kilobyte and more insert much faster there than in a

@@ -310,3 +310,14 @@ func TestBufferedWrites(t *testing.T) {
 		assert.Equal(t, int64(i+1), c.Version)
 	}
 }
+
+// TestWriterSettings checks the settings the write path relies on: statement
+// journals in memory (temp_store 2) and the checkpoint interval.
+func TestWriterSettings(t *testing.T) {
+	s, _ := openTest(t)
+	for pragma, want := range map[string]int{"temp_store": 2, "wal_autocheckpoint": 8192} {
+		var got int
+		require.NoError(t, s.DB().QueryRow("PRAGMA "+pragma).Scan(&got))
+		assert.Equal(t, want, got, pragma)
+	}
+}
