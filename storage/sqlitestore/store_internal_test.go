@@ -310,3 +310,34 @@ func TestBufferedWrites(t *testing.T) {
 		assert.Equal(t, int64(i+1), c.Version)
 	}
 }
+
+// TestGetFlushesOnlyQueuedRecords checks that a read of a record the
+// transaction has not queued leaves the queued rows to be inserted together,
+// and that a read of a queued record sees the write.
+func TestGetFlushesOnlyQueuedRecords(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	require.NoError(t, s.Update(ctx, func(stx storage.Tx) error {
+		_, err := stx.Put(ctx, storage.Record{Type: "Patient", ID: "old", Value: []byte(`{"v":1}`)}, 0)
+		return err
+	}))
+	require.NoError(t, s.Update(ctx, func(stx storage.Tx) error {
+		tx := stx.(*tx)
+		for _, id := range []string{"a", "b"} {
+			_, err := tx.Get(ctx, "Patient", id)
+			require.ErrorIs(t, err, ehrkit.ErrNotFound)
+			_, err = tx.Put(ctx, storage.Record{Type: "Patient", ID: id, Value: []byte(`{"v":1}`)}, 0)
+			require.NoError(t, err)
+		}
+		old, err := tx.Get(ctx, "Patient", "old")
+		require.NoError(t, err)
+		assert.Equal(t, int64(1), old.Version)
+		assert.Len(t, tx.rows, 2*s.stmts.versions.width, "reads of other records leave both writes queued")
+
+		got, err := tx.Get(ctx, "Patient", "b")
+		require.NoError(t, err, "a read of a queued record sees it")
+		assert.Equal(t, int64(1), got.Version)
+		assert.Empty(t, tx.rows, "a read of a queued record flushes the queue")
+		return nil
+	}))
+}

@@ -19,8 +19,9 @@ var errTxDone = errors.New("transaction has ended")
 // version check that passed stays true until commit. The version a write
 // expects of a record the transaction has not written yet is compared, with
 // those of the other writes of the batch in one statement, when the batch is
-// flushed: a stale one fails the transaction's next read, Emit or Update
-// itself, and nothing of the transaction is written. If fn returns
+// flushed: a stale one fails the transaction's next query, Emit, read of a
+// record it has queued, or Update itself, and nothing of the transaction is
+// written. If fn returns
 // an error or panics, or ctx ends, the transaction rolls back.
 func (s *Store) Update(ctx context.Context, fn func(tx storage.Tx) error) error {
 	const op = "update"
@@ -59,8 +60,8 @@ type key struct{ typ, id string }
 
 // tx is the storage.Tx of one Update call. Every write carries the time the
 // transaction began. Version rows and index terms of written records are
-// buffered and inserted in multi-row statements before the next read or
-// event and at commit; the version checks use the versions this transaction
+// buffered and inserted in multi-row statements before the next query,
+// event or read of a buffered record, and at commit; the version checks use the versions this transaction
 // wrote, so they need no flush.
 type tx struct {
 	s      *Store
@@ -107,12 +108,18 @@ func (t *tx) check(ctx context.Context, op string) error {
 }
 
 // Get returns the current version of a record as the transaction sees it.
+// Only a read of a record with a queued write flushes the queue: the records
+// table holds every other record as the transaction sees it, so a read
+// before each write (storage.Kind.Save) leaves the batch's rows to be
+// inserted together.
 func (t *tx) Get(ctx context.Context, typ, id string) (storage.Record, error) {
 	if err := t.check(ctx, "get"); err != nil {
 		return storage.Record{}, err
 	}
-	if err := t.flush(ctx); err != nil {
-		return storage.Record{}, err
+	if _, queued := t.terms[key{typ, id}]; queued {
+		if err := t.flush(ctx); err != nil {
+			return storage.Record{}, err
+		}
 	}
 	return t.s.get(ctx, t.stmt(ctx, t.s.stmts.getTx), typ, id)
 }
