@@ -3,6 +3,7 @@ package sqlitestore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -320,4 +321,60 @@ func TestWriterSettings(t *testing.T) {
 		require.NoError(t, s.DB().QueryRow("PRAGMA "+pragma).Scan(&got))
 		assert.Equal(t, want, got, pragma)
 	}
+}
+
+// TestGetFromQueue checks that reads inside a transaction leave its queued
+// writes queued, to be inserted together, and see them exactly as they read
+// once inserted.
+func TestGetFromQueue(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	require.NoError(t, s.Update(ctx, func(stx storage.Tx) error {
+		_, err := stx.Put(ctx, storage.Record{Type: "Patient", ID: "old", Value: []byte(`{"v":1}`)}, 0)
+		return err
+	}))
+	written := []storage.Record{
+		{Type: "Patient", ID: "a", Value: []byte(`{"v":1}`)},
+		{Type: "Patient", ID: "b", Compartment: "b", Labels: []string{}, Terms: []storage.Term{}, Value: []byte(`{}`)},
+		{Type: "Observation", ID: "o", Compartment: "a", Labels: []string{"sensitive"},
+			Terms: []storage.Term{{Name: "code", Value: "1234-5"}, {Name: "code", Value: "1234-5"}}, Value: []byte(`{"v":2}`)},
+		{Type: "Patient", ID: "old", Value: []byte(`{"v":2}`)},
+		{Type: "Patient", ID: "empty", Value: []byte{}},
+		{Type: "Patient", ID: "nil"},
+	}
+	keys := [][2]string{{"Patient", "a"}, {"Patient", "b"}, {"Observation", "o"}, {"Patient", "old"}, {"Patient", "gone"}, {"Patient", "empty"}, {"Patient", "nil"}}
+	read := func(tx storage.Tx) (out []storage.Record) {
+		for _, k := range keys {
+			rec, err := tx.Get(ctx, k[0], k[1])
+			if err != nil {
+				require.ErrorIs(t, err, ehrkit.ErrNotFound)
+				rec = storage.Record{}
+			}
+			out = append(out, rec)
+		}
+		return out
+	}
+	require.NoError(t, s.Update(ctx, func(stx storage.Tx) error {
+		tx := stx.(*tx)
+		_, err := tx.Put(ctx, storage.Record{Type: "Patient", ID: "gone", Value: []byte(`{}`)}, 0)
+		require.NoError(t, err)
+		require.NoError(t, tx.Delete(ctx, "Patient", "gone", 1))
+		for _, rec := range written {
+			cur, err := tx.Get(ctx, rec.Type, rec.ID)
+			expect := cur.Version
+			if errors.Is(err, ehrkit.ErrNotFound) {
+				expect = 0
+			}
+			_, err = tx.Put(ctx, rec, expect)
+			require.NoError(t, err)
+		}
+		fromQueue := read(tx)
+		assert.Len(t, tx.rows, (2+len(written))*s.stmts.versions.width, "reads leave the writes queued")
+		read(tx)[0].Value[0] = 'x'
+		assert.Equal(t, fromQueue, read(tx), "a read value is the caller's own")
+
+		require.NoError(t, tx.flush(ctx))
+		assert.Equal(t, fromQueue, read(tx), "a queued record reads as it does once inserted")
+		return nil
+	}))
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/ehrkit/ehrkit"
@@ -19,7 +20,7 @@ var errTxDone = errors.New("transaction has ended")
 // version check that passed stays true until commit. The version a write
 // expects of a record the transaction has not written yet is compared, with
 // those of the other writes of the batch in one statement, when the batch is
-// flushed: a stale one fails the transaction's next read, Emit or Update
+// flushed: a stale one fails the transaction's next query, Emit or Update
 // itself, and nothing of the transaction is written. If fn returns
 // an error or panics, or ctx ends, the transaction rolls back.
 func (s *Store) Update(ctx context.Context, fn func(tx storage.Tx) error) error {
@@ -59,9 +60,10 @@ type key struct{ typ, id string }
 
 // tx is the storage.Tx of one Update call. Every write carries the time the
 // transaction began. Version rows and index terms of written records are
-// buffered and inserted in multi-row statements before the next read or
-// event and at commit; the version checks use the versions this transaction
-// wrote, so they need no flush.
+// buffered and inserted in multi-row statements before the next query or
+// event and at commit; a read of a buffered record is answered from the
+// buffer, and the version checks use the versions this transaction wrote, so
+// neither needs a flush.
 type tx struct {
 	s      *Store
 	sqlTx  *sql.Tx
@@ -73,8 +75,8 @@ type tx struct {
 	written   map[key]int64          // current version of every record written in the transaction
 	rows      []any                  // version rows not yet inserted, versions.width values each
 	replaces  bool                   // some queued row replaces an earlier version
-	terms     map[key][]storage.Term // terms of records written since the last flush
-	termOrder []key                  // keys of terms, in first-write order
+	queued    map[key]storage.Record // the last version of each record written since the last flush
+	termOrder []key                  // keys of queued, in first-write order
 	checks    []check                // expected versions not yet compared with the records table
 }
 
@@ -106,13 +108,21 @@ func (t *tx) check(ctx context.Context, op string) error {
 	return t.failed
 }
 
-// Get returns the current version of a record as the transaction sees it.
+// Get returns the current version of a record as the transaction sees it: a
+// record written since the last flush from the queue, any other from the
+// records table. Reads do not flush, so that the read before each write
+// (storage.Kind.Save) and reads of records just written leave a batch's
+// rows to be inserted together.
 func (t *tx) Get(ctx context.Context, typ, id string) (storage.Record, error) {
 	if err := t.check(ctx, "get"); err != nil {
 		return storage.Record{}, err
 	}
-	if err := t.flush(ctx); err != nil {
-		return storage.Record{}, err
+	if q, ok := t.queued[key{typ, id}]; ok {
+		if q.Deleted {
+			return storage.Record{}, storage.NotFound("get", typ, id)
+		}
+		q.Labels, q.Terms, q.Value = slices.Clone(q.Labels), slices.Clone(q.Terms), bytes.Clone(q.Value)
+		return q, nil
 	}
 	return t.s.get(ctx, t.stmt(ctx, t.s.stmts.getTx), typ, id)
 }
@@ -194,14 +204,25 @@ func (t *tx) write(ctx context.Context, op string, rec storage.Record, expect in
 		encodeLabels(rec.Labels), encodeTerms(rec.Terms), rec.Deleted, value)
 	if t.written == nil {
 		t.written = map[key]int64{}
-		t.terms = map[key][]storage.Term{}
+		t.queued = map[key]storage.Record{}
 	}
 	t.written[k] = rec.Version
 	t.replaces = t.replaces || rec.Version > 1
-	if _, seen := t.terms[k]; !seen {
+	if _, seen := t.queued[k]; !seen {
 		t.termOrder = append(t.termOrder, k)
 	}
-	t.terms[k] = rec.Terms // replaces those of an earlier write since the last flush
+	// The version as a read returns it once inserted: an empty value or
+	// term list reads back as nil. It replaces an earlier write since the
+	// last flush.
+	q := rec
+	q.Value, q.Terms = nil, nil
+	if len(rec.Value) > 0 {
+		q.Value = value.([]byte)
+	}
+	if len(rec.Terms) > 0 {
+		q.Terms = rec.Terms
+	}
+	t.queued[k] = q
 	return rec, nil
 }
 
@@ -217,11 +238,11 @@ func (t *tx) flush(ctx context.Context) error {
 	}
 	var terms []any
 	for _, k := range t.termOrder {
-		for _, term := range t.terms[k] {
+		for _, term := range t.queued[k].Terms {
 			terms = append(terms, k.typ, k.id, term.Name, term.Value)
 		}
 	}
-	clear(t.terms)
+	clear(t.queued)
 	t.termOrder = t.termOrder[:0]
 	rows, replaces := t.rows, t.replaces
 	t.rows, t.replaces = t.rows[:0], false
