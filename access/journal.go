@@ -497,7 +497,7 @@ func (j *Journal) drainOnce(ctx context.Context) error {
 		return nil
 	}
 	last := batch[len(batch)-1].n
-	err := appendChain(ctx, j.store, j.chain, func(tx storage.Tx) ([]Event, error) {
+	err := appendChain(ctx, j.store, j.chain, maxBlockEvents, func(tx storage.Tx) ([]Event, error) {
 		mark, version, err := readMarkVersion(ctx, tx, j.id)
 		if err != nil {
 			return nil, err
