@@ -428,8 +428,9 @@ const (
 	FaultMissing   Fault = "missing"   // the event was removed (or never written)
 	FaultAltered   Fault = "altered"   // its content no longer matches its hash or the previous hash
 	FaultReordered Fault = "reordered" // an event with another sequence number sits at its place
-	// FaultInserted: a record of AuditEventType sits at a position a block
-	// before it already holds, or has an id that is no position.
+	// FaultInserted: a record of AuditEventType claims a position a block
+	// before it already holds (Seq is that position), or has an id that is
+	// no position (Seq is the next position of the chain).
 	FaultInserted Fault = "inserted"
 	// FaultTruncated: the chain ends before its head record, or before an
 	// anchor Verify was given, says it does: the newest events were removed.
@@ -551,8 +552,10 @@ type walk struct {
 func (w *walk) record(ctx context.Context, r storage.Reader, rec storage.Record) error {
 	first, err := strconv.ParseInt(rec.ID, 10, 64)
 	switch {
-	case err != nil || rec.ID != eventID(first) || first < w.next:
+	case err != nil || rec.ID != eventID(first):
 		return &ChainError{Seq: w.next, Fault: FaultInserted}
+	case first < w.next:
+		return &ChainError{Seq: first, Fault: FaultInserted}
 	case first > w.next:
 		return &ChainError{Seq: w.next, Fault: FaultMissing}
 	}
@@ -765,7 +768,7 @@ func dayCover(from, to time.Time) []string {
 		case dayLow[len(prefix)] == '-':
 			cover(prefix + "-")
 		default:
-			for d := byte('0'); d <= '9'; d++ {
+			for d := byte('0'); d <= dayHigh[len(prefix)]; d++ {
 				cover(prefix + string(d))
 			}
 		}
@@ -774,10 +777,11 @@ func dayCover(from, to time.Time) []string {
 	return out
 }
 
-// The smallest and greatest completions of a day key's prefix.
+// The smallest and greatest completions of a day key's prefix (the tens of
+// a month are at most 1, of a day at most 3).
 const (
 	dayLow  = "0000-00-00"
-	dayHigh = "9999-99-99"
+	dayHigh = "9999-19-39"
 )
 
 func dayKey(t time.Time) string { return storage.UpdatedKey(t)[:dayKeyLen] }
