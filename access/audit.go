@@ -2,6 +2,7 @@ package access
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -11,6 +12,7 @@ import (
 	"iter"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -22,10 +24,12 @@ import (
 // Record types the guard owns. Records of AuditEventType and GrantType are
 // written only by the guard (append-only) and read only with PermAuditRead.
 const (
-	// AuditEventType holds one audit event per record, its id the event's
-	// sequence number zero-padded to 12 digits ("000000000001"), so the
-	// chain's order is the id order and two writers cannot both append the
-	// same position (the second write of an id that exists conflicts).
+	// AuditEventType holds the chain's events: a record holds one event
+	// (its JSON object) or a block of consecutive events (a JSON array of
+	// them, see maxBlockEvents). Its id is the sequence number of its
+	// first event zero-padded to 12 digits ("000000000001"), so the chain's
+	// order is the id order and two writers cannot both append the same
+	// position (the second write of an id that exists conflicts).
 	AuditEventType = "AuditEvent"
 	// AuditHeadType holds the record with id "head": the Head of the chain,
 	// rewritten in every transaction that appends events, so deleting the
@@ -41,14 +45,27 @@ const (
 // headID is the id of the one AuditHeadType record.
 const headID = "head"
 
-// patientTerm is the one index term of an audit event concerning a patient:
-// the patient id, "|" and the event time as storage.UpdatedKey gives it, so
-// that one range over the term finds a patient's events of a period in time
-// order. The separator sorts after every id character, so a range of one
-// patient never reaches another whose id extends it.
+// patientTerm is the index term of audit events concerning a patient. A
+// record of one event carries one: the patient id, "|" and the event time as
+// storage.UpdatedKey gives it. A block carries one per patient and day of
+// its events: the patient id, "|" and the day ("2006-01-02"). Both start
+// with the patient and the day, so Accounting finds either with prefix
+// queries over the days of its period (dayCover). Patient ids hold no "|",
+// so the prefix of one patient never reaches another whose id extends it.
 const patientTerm = "patient"
 
 func patientKey(patient string, t time.Time) string { return patient + "|" + storage.UpdatedKey(t) }
+
+// dayKeyLen is the length of the day ("2006-01-02") that starts
+// storage.UpdatedKey.
+const dayKeyLen = len("2006-01-02")
+
+// maxBlockEvents bounds the events of one block record. The drain of an
+// audit journal writes its events in blocks: one record per block instead
+// of one per event is what makes the copy into the chain cheap, and the
+// bound keeps the JSON that Accounting and Verify decode to read one event
+// small.
+const maxBlockEvents = 64
 
 // Outcome says how an audited access ended.
 type Outcome string
@@ -147,9 +164,9 @@ func (e Event) digest() string {
 
 func eventID(seq int64) string { return fmt.Sprintf("%012d", seq) }
 
-// terms returns the index terms of the event, all derived from fields its
-// hash covers: Verify checks the stored terms, and that the index finds the
-// event by them, against this list.
+// terms returns the index terms of a record holding the event alone, all
+// derived from fields its hash covers: Verify checks the stored terms, and
+// that the index finds the event by them, against this list.
 func (e Event) terms() []storage.Term {
 	if e.Patient == "" {
 		return nil
@@ -157,33 +174,111 @@ func (e Event) terms() []storage.Term {
 	return []storage.Term{{Name: patientTerm, Value: patientKey(e.Patient, e.Time)}}
 }
 
-// chained sets e's Hash and returns its record, encoding e once: the stored
-// encoding is the hashed one (Hash empty, so omitted, and last) with the
-// hash added as its last field, which is what EncodeEvent gives with Hash
-// set.
-func (e *Event) chained() (storage.Record, error) {
+// blockTerms returns the index terms of a block holding evs: one per patient
+// and day, in order.
+func blockTerms(evs []Event) []storage.Term {
+	var values []string
+	for _, ev := range evs {
+		if ev.Patient != "" {
+			values = append(values, patientKey(ev.Patient, ev.Time)[:len(ev.Patient)+1+dayKeyLen])
+		}
+	}
+	slices.Sort(values)
+	values = slices.Compact(values)
+	terms := make([]storage.Term, len(values))
+	for i, v := range values {
+		terms[i] = storage.Term{Name: patientTerm, Value: v}
+	}
+	return terms
+}
+
+// seal sets e's Hash and returns its stored encoding, encoding e once: the
+// stored encoding is the hashed one (Hash empty, so omitted, and last) with
+// the hash added as its last field, which is what EncodeEvent gives with
+// Hash set.
+func (e *Event) seal() ([]byte, error) {
 	e.Hash = ""
 	b, err := EncodeEvent(*e)
 	if err != nil {
-		return storage.Record{}, err
+		return nil, err
 	}
 	e.Hash = Digest(b)
 	v := make([]byte, 0, len(b)+len(`,"hash":""`)+len(e.Hash))
-	v = append(append(append(append(v, b[:len(b)-1]...), `,"hash":"`...), e.Hash...), `"}`...)
-	return storage.Record{Type: AuditEventType, ID: eventID(e.Seq), Terms: e.terms(), Value: v}, nil
+	return append(append(append(append(v, b[:len(b)-1]...), `,"hash":"`...), e.Hash...), `"}`...), nil
 }
 
-// DecodeEvent decodes an audit event record (AuditEventType). It does not
-// check the chain: Verify does.
+// chainRecord chains evs after head, each event's Prev the hash of the one
+// before, and returns the record holding them (one event alone, more as a
+// block) and the new head.
+func chainRecord(head Head, evs []Event) (storage.Record, Head, error) {
+	first := head.Seq + 1
+	encoded := make([][]byte, len(evs))
+	sealed := make([]Event, len(evs))
+	for i, ev := range evs {
+		ev.Seq, ev.Prev = head.Seq+1, head.Hash
+		if err := ev.normalize(); err != nil {
+			return storage.Record{}, head, err
+		}
+		b, err := ev.seal()
+		if err != nil {
+			return storage.Record{}, head, err
+		}
+		encoded[i], sealed[i] = b, ev
+		head = Head{Seq: ev.Seq, Hash: ev.Hash}
+	}
+	rec := storage.Record{Type: AuditEventType, ID: eventID(first)}
+	if len(evs) == 1 {
+		rec.Value, rec.Terms = encoded[0], sealed[0].terms()
+	} else {
+		rec.Value, rec.Terms = blockValue(encoded), blockTerms(sealed)
+	}
+	return rec, head, nil
+}
+
+// blockValue joins the encodings of a block's events into its stored value.
+func blockValue(encoded [][]byte) []byte {
+	return slices.Concat([]byte("["), bytes.Join(encoded, []byte(",")), []byte("]"))
+}
+
+// isBlock reports whether an audit event record's value is a block.
+func isBlock(value []byte) bool { return len(value) > 0 && value[0] == '[' }
+
+// DecodeEvent decodes an audit event record (AuditEventType) that holds one
+// event; a block is ehrkit.ErrInvalid (DecodeEvents decodes both). It does
+// not check the chain: Verify does.
 func DecodeEvent(r storage.Record) (Event, error) {
-	var ev Event
+	if isBlock(r.Value) {
+		return Event{}, storage.Errorf("decode", r.Type, r.ID, ehrkit.ErrInvalid, "a block of audit events")
+	}
+	evs, err := DecodeEvents(r)
+	if err != nil {
+		return Event{}, err
+	}
+	return evs[0], nil
+}
+
+// DecodeEvents decodes an audit event record (AuditEventType): the events it
+// holds in chain order, one or a block. It does not check the chain: Verify
+// does.
+func DecodeEvents(r storage.Record) ([]Event, error) {
 	if r.Type != AuditEventType {
-		return ev, storage.Errorf("decode", r.Type, r.ID, ehrkit.ErrInvalid, "not an audit event")
+		return nil, storage.Errorf("decode", r.Type, r.ID, ehrkit.ErrInvalid, "not an audit event")
 	}
-	if err := json.Unmarshal(r.Value, &ev); err != nil {
-		return ev, storage.Errorf("decode", r.Type, r.ID, ehrkit.ErrInvalid, "%w", err)
+	var evs []Event
+	var err error
+	if isBlock(r.Value) {
+		err = json.Unmarshal(r.Value, &evs)
+		if err == nil && len(evs) == 0 {
+			err = errors.New("an empty block")
+		}
+	} else {
+		evs = make([]Event, 1)
+		err = json.Unmarshal(r.Value, &evs[0])
 	}
-	return ev, nil
+	if err != nil {
+		return nil, storage.Errorf("decode", r.Type, r.ID, ehrkit.ErrInvalid, "%w", err)
+	}
+	return evs, nil
 }
 
 // Head is the end of the audit chain: the sequence number and hash of the last
@@ -203,10 +298,11 @@ func lastEvent(ctx context.Context, r storage.Reader) (Head, error) {
 	if err != nil || len(page.Records) == 0 {
 		return Head{}, err
 	}
-	ev, err := DecodeEvent(page.Records[0])
+	evs, err := DecodeEvents(page.Records[0])
 	if err != nil {
 		return Head{}, err
 	}
+	ev := evs[len(evs)-1]
 	return Head{Seq: ev.Seq, Hash: ev.Hash}, nil
 }
 
@@ -275,25 +371,23 @@ func (c *chain) forget() {
 	c.mu.Unlock()
 }
 
-// appendEvents chains evs after at's head and writes them in tx, each at its
-// position with expect 0, then the head record at the version after at's,
-// and returns the new anchor. A transaction that appended first makes it
+// appendEvents chains evs after at's head and writes them in tx, each
+// record at its position with expect 0 (one record per event, or blocks of
+// up to block events), then the head record at the version after at's, and
+// returns the new anchor. A transaction that appended first makes it
 // conflict.
-func appendEvents(ctx context.Context, tx storage.Tx, at anchor, evs []Event) (anchor, error) {
+func appendEvents(ctx context.Context, tx storage.Tx, at anchor, evs []Event, block int) (anchor, error) {
 	head := at.head
-	for _, ev := range evs {
-		ev.Seq, ev.Prev = head.Seq+1, head.Hash
-		if err := ev.normalize(); err != nil {
-			return at, err
-		}
-		rec, err := ev.chained()
+	for len(evs) > 0 {
+		n := min(len(evs), max(block, 1))
+		rec, next, err := chainRecord(head, evs[:n])
 		if err != nil {
 			return at, err
 		}
 		if _, err := tx.Put(ctx, rec, 0); err != nil {
 			return at, err
 		}
-		head = Head{Seq: ev.Seq, Hash: ev.Hash}
+		head, evs = next, evs[n:]
 	}
 	b, _ := json.Marshal(head)
 	out, err := tx.Put(ctx, storage.Record{Type: AuditHeadType, ID: headID, Value: b}, at.version)
@@ -334,6 +428,10 @@ const (
 	FaultMissing   Fault = "missing"   // the event was removed (or never written)
 	FaultAltered   Fault = "altered"   // its content no longer matches its hash or the previous hash
 	FaultReordered Fault = "reordered" // an event with another sequence number sits at its place
+	// FaultInserted: a record of AuditEventType claims a position a block
+	// before it already holds (Seq is that position), or has an id that is
+	// no position (Seq is the next position of the chain).
+	FaultInserted Fault = "inserted"
 	// FaultTruncated: the chain ends before its head record, or before an
 	// anchor Verify was given, says it does: the newest events were removed.
 	FaultTruncated Fault = "truncated"
@@ -355,19 +453,21 @@ func (e *ChainError) Error() string {
 func (e *ChainError) Unwrap() error { return ErrTampered }
 
 // Verify walks the audit chain of store from the first event to the last and
-// returns a *ChainError naming the first event that was altered, removed or
-// reordered, or nil when the chain is intact. An event is altered when its
-// stored bytes are not the canonical encoding of what they decode to (an
-// injected field), when its hash or the previous hash does not match, when
-// its index terms are not those its content gives, or when the index does not
-// find it by them (an edited term would hide it from Accounting). The chain
-// must end at the head record the appenders keep (FaultTruncated when events
-// after it were removed) and pass through every anchor given: heads read
-// earlier with ReadHead and kept where the store's administrators cannot
-// write, which also reveal a truncation whose head record was rewritten. On
-// a guarded store the principal needs PermAuditRead, and the verification
-// itself is audited. Events appended while Verify runs, after the head it
-// read, are not verified.
+// returns a *ChainError naming the first event that was altered, removed,
+// reordered or inserted, or nil when the chain is intact. Records holding
+// one event and blocks of events are verified alike, each event at its
+// position. An event is altered when its record's stored bytes are not the
+// canonical encoding of what they decode to (an injected field), when its
+// hash or the previous hash does not match, when its record's index terms are
+// not those its content gives, or when the index does not find the record by
+// them (an edited term would hide it from Accounting). The chain must end at
+// the head record the appenders keep (FaultTruncated when events after it
+// were removed) and pass through every anchor given: heads read earlier with
+// ReadHead and kept where the store's administrators cannot write, which
+// also reveal a truncation whose head record was rewritten. On a guarded
+// store the principal needs PermAuditRead, and the verification itself is
+// audited. Events appended while Verify runs, after the head it read, are not
+// verified.
 func Verify(ctx context.Context, store storage.Store, anchors ...Head) error {
 	inner, err := auditReader(ctx, store, "audit.verify", "")
 	if err != nil {
@@ -386,8 +486,12 @@ func Verify(ctx context.Context, store storage.Store, anchors ...Head) error {
 		return err
 	}
 	if len(page.Records) > 0 {
-		if end, err = strconv.ParseInt(page.Records[0].ID, 10, 64); err != nil {
+		rec := page.Records[0]
+		if end, err = strconv.ParseInt(rec.ID, 10, 64); err != nil {
 			return &ChainError{Seq: 0, Fault: FaultAltered}
+		}
+		if evs, err := DecodeEvents(rec); err == nil {
+			end += int64(len(evs)) - 1 // else the walk reports it
 		}
 	}
 	if garbled || !found && end > 0 {
@@ -396,62 +500,115 @@ func Verify(ctx context.Context, store storage.Store, anchors ...Head) error {
 	if found {
 		anchors = append(anchors, at.head)
 	}
-	want := map[int64]string{}
+	w := walk{next: 1, want: map[int64]string{}}
 	for _, a := range anchors {
 		if a.Seq > end {
 			return &ChainError{Seq: end + 1, Fault: FaultTruncated}
 		}
-		want[a.Seq] = a.Hash
+		w.want[a.Seq] = a.Hash
 	}
 	if found {
 		end = at.head.Seq
 	}
-	prev := ""
-	for seq := int64(1); seq <= end; seq++ {
-		ev, err := verifyEvent(ctx, inner, seq, prev)
+	q := storage.Query{Type: AuditEventType, Limit: verifyPage}
+	for w.next <= end {
+		page, err := inner.Query(ctx, q)
 		if err != nil {
 			return err
 		}
-		if h, ok := want[seq]; ok && h != ev.Hash {
-			return &ChainError{Seq: seq, Fault: FaultAltered}
+		for _, rec := range page.Records {
+			if w.next > end {
+				break // appended after the head was read
+			}
+			if err := w.record(ctx, inner, rec); err != nil {
+				return err
+			}
 		}
-		prev = ev.Hash
+		if page.Next == "" {
+			break
+		}
+		q.Cursor = page.Next
+	}
+	if w.next <= end {
+		return &ChainError{Seq: w.next, Fault: FaultMissing}
 	}
 	return nil
 }
 
-// verifyEvent checks the event at position seq, whose predecessor's hash is
-// prev, and returns it.
-func verifyEvent(ctx context.Context, r storage.Reader, seq int64, prev string) (Event, error) {
-	rec, err := r.Get(ctx, AuditEventType, eventID(seq))
-	if errors.Is(err, ehrkit.ErrNotFound) {
-		return Event{}, &ChainError{Seq: seq, Fault: FaultMissing}
+// verifyPage is the number of records Verify reads per query: a page of
+// blocks is decoded at once.
+const verifyPage = 100
+
+// walk is Verify's position in the chain: the next sequence number, the
+// hash of the event before it, and the hashes the anchors require.
+type walk struct {
+	next int64
+	prev string
+	want map[int64]string
+}
+
+// record checks rec, the next record of the chain in id order, and moves
+// past its events.
+func (w *walk) record(ctx context.Context, r storage.Reader, rec storage.Record) error {
+	first, err := strconv.ParseInt(rec.ID, 10, 64)
+	switch {
+	case err != nil || rec.ID != eventID(first):
+		return &ChainError{Seq: w.next, Fault: FaultInserted}
+	case first < w.next:
+		return &ChainError{Seq: first, Fault: FaultInserted}
+	case first > w.next:
+		return &ChainError{Seq: w.next, Fault: FaultMissing}
 	}
+	evs, err := DecodeEvents(rec)
 	if err != nil {
-		return Event{}, err
+		return &ChainError{Seq: first, Fault: FaultAltered}
 	}
-	ev, err := DecodeEvent(rec)
-	if err != nil {
-		return Event{}, &ChainError{Seq: seq, Fault: FaultAltered}
+	for i, ev := range evs {
+		switch seq := first + int64(i); {
+		case ev.Seq != seq && (i == 0 || ev.Seq < seq):
+			return &ChainError{Seq: seq, Fault: FaultReordered}
+		case ev.Seq != seq:
+			return &ChainError{Seq: seq, Fault: FaultMissing}
+		case ev.Hash != ev.digest() || ev.Prev != w.prev:
+			return &ChainError{Seq: seq, Fault: FaultAltered}
+		}
+		if h, ok := w.want[ev.Seq]; ok && h != ev.Hash {
+			return &ChainError{Seq: ev.Seq, Fault: FaultAltered}
+		}
+		w.prev = ev.Hash
 	}
-	if ev.Seq != seq {
-		return Event{}, &ChainError{Seq: seq, Fault: FaultReordered}
+	value, terms, err := recordOf(evs, isBlock(rec.Value))
+	if err != nil || !bytes.Equal(value, rec.Value) || rec.Version != 1 || !sameTerms(rec.Terms, terms) {
+		return &ChainError{Seq: first, Fault: FaultAltered}
 	}
-	canonical, err := EncodeEvent(ev)
-	if err != nil || !bytes.Equal(canonical, rec.Value) || ev.Hash != ev.digest() || ev.Prev != prev ||
-		rec.Version != 1 || !sameTerms(rec.Terms, ev.terms()) {
-		return Event{}, &ChainError{Seq: seq, Fault: FaultAltered}
-	}
-	for _, term := range ev.terms() {
+	for _, term := range terms {
 		found, err := indexFinds(ctx, r, rec.ID, term)
 		if err != nil {
-			return Event{}, err
+			return err
 		}
 		if !found {
-			return Event{}, &ChainError{Seq: seq, Fault: FaultAltered}
+			return &ChainError{Seq: first, Fault: FaultAltered}
 		}
 	}
-	return ev, nil
+	w.next = first + int64(len(evs))
+	return nil
+}
+
+// recordOf returns the canonical value and the index terms of the record
+// holding evs, already chained: one event alone, or a block.
+func recordOf(evs []Event, block bool) ([]byte, []storage.Term, error) {
+	encoded := make([][]byte, len(evs))
+	for i, ev := range evs {
+		b, err := EncodeEvent(ev)
+		if err != nil {
+			return nil, nil, err
+		}
+		encoded[i] = b
+	}
+	if !block {
+		return encoded[0], evs[0].terms(), nil
+	}
+	return blockValue(encoded), blockTerms(evs), nil
 }
 
 // sameTerms reports whether two term lists hold the same terms.
@@ -505,6 +662,9 @@ func ReadHead(ctx context.Context, store storage.Store) (Head, error) {
 // audit events concerning patient with from <= Time < to, oldest first. On a
 // guarded store the principal needs PermAuditRead, or to be the patient
 // (Principal.Patient) asking for their own accounting; the query is audited.
+// It reads the index by patient and day, with a prefix query per run of days
+// (a day, a month, a year, a decade ...; see dayCover), and sorts the events
+// of each run in memory.
 func Accounting(ctx context.Context, store storage.Store, patient string, from, to time.Time) iter.Seq2[Event, error] {
 	return func(yield func(Event, error) bool) {
 		inner, err := auditReader(ctx, store, "audit.accounting", patient)
@@ -512,33 +672,119 @@ func Accounting(ctx context.Context, store storage.Store, patient string, from, 
 			yield(Event{}, err)
 			return
 		}
-		q := storage.Query{Type: AuditEventType, SortBy: patientTerm, Filters: []storage.Filter{
-			{Term: patientTerm, Op: storage.Ge, Value: patientKey(patient, from)},
-			{Term: patientTerm, Op: storage.Lt, Value: patientKey(patient, to)},
-		}, Limit: storage.MaxLimit}
-		for {
-			page, err := inner.Query(ctx, q)
+		for _, days := range dayCover(from, to) {
+			evs, err := accountDays(ctx, inner, patient, days, from, to)
 			if err != nil {
 				yield(Event{}, err)
 				return
 			}
-			for _, rec := range page.Records {
-				ev, err := DecodeEvent(rec)
-				if err != nil {
-					yield(Event{}, err)
-					return
-				}
+			for _, ev := range evs {
 				if !yield(ev, nil) {
 					return
 				}
 			}
-			if page.Next == "" {
-				return
-			}
-			q.Cursor = page.Next
 		}
 	}
 }
+
+// accountDays returns patient's events with from <= Time < to of the days
+// whose key starts with days, by time (then chain order).
+func accountDays(ctx context.Context, r storage.Reader, patient, days string, from, to time.Time) ([]Event, error) {
+	var out []Event
+	q := storage.Query{Type: AuditEventType, Filters: []storage.Filter{{Term: patientTerm, Op: storage.Prefix, Value: patient + "|" + days}},
+		Limit: verifyPage}
+	for {
+		page, err := r.Query(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		for _, rec := range page.Records {
+			evs, err := DecodeEvents(rec)
+			if err != nil {
+				return nil, err
+			}
+			for _, ev := range evs {
+				// A block found by this run of days may hold events of the
+				// patient on days of another run: those are that run's.
+				if ev.Patient == patient && !ev.Time.Before(from) && ev.Time.Before(to) &&
+					strings.HasPrefix(storage.UpdatedKey(ev.Time), days) {
+					out = append(out, ev)
+				}
+			}
+		}
+		if page.Next == "" {
+			break
+		}
+		q.Cursor = page.Next
+	}
+	slices.SortFunc(out, func(a, b Event) int {
+		if c := a.Time.Compare(b.Time); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Seq, b.Seq)
+	})
+	return out, nil
+}
+
+// Bounds of the days storage.UpdatedKey renders with four-digit years.
+var (
+	firstDay = time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)
+	lastDay  = time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)
+)
+
+// dayCover returns, oldest first, prefixes of day keys ("2006-01-02") whose
+// days together are exactly the days from <= t < to touches: whole decades,
+// years, months or runs of ten days where they fit in, single days at the
+// edges. Each is one prefix query of the patient term.
+func dayCover(from, to time.Time) []string {
+	from, to = from.UTC(), to.UTC().Add(-time.Nanosecond)
+	if from.Before(firstDay) {
+		from = firstDay
+	}
+	if to.After(lastDay) {
+		to = lastDay
+	}
+	if to.Before(from) {
+		return nil
+	}
+	lo, hi := dayKey(from), dayKey(to)
+	// before and after are the valid days next to the period; a prefix is
+	// inside it when all its completions, valid days or not, lie between.
+	before, after := "", "\xff"
+	if lo > dayKey(firstDay) {
+		before = dayKey(from.AddDate(0, 0, -1))
+	}
+	if hi < dayKey(lastDay) {
+		after = dayKey(to.AddDate(0, 0, 1))
+	}
+	var out []string
+	var cover func(prefix string)
+	cover = func(prefix string) {
+		low, high := prefix+dayLow[len(prefix):], prefix+dayHigh[len(prefix):]
+		switch {
+		case high < lo || low > hi:
+		case low > before && high < after:
+			out = append(out, prefix)
+		case dayLow[len(prefix)] == '-':
+			cover(prefix + "-")
+		default:
+			for d := byte('0'); d <= dayHigh[len(prefix)]; d++ {
+				cover(prefix + string(d))
+			}
+		}
+	}
+	cover("")
+	return out
+}
+
+// The smallest and greatest completions of a day key's prefix (the tens of
+// a month are at most 1, of a day at most 3).
+const (
+	dayLow  = "0000-00-00"
+	dayHigh = "9999-19-39"
+)
+
+func dayKey(t time.Time) string { return storage.UpdatedKey(t)[:dayKeyLen] }
 
 // auditReader returns the store to read the audit trail from: on a guarded
 // store, the inner store once the principal was allowed (and audited); any

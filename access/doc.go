@@ -92,27 +92,35 @@
 // decision, break-the-glass and denial appends an Event to a hash chain
 // stored in the same store (records of AuditEventType whose ids give the
 // chain's order; each event carries the hash of the one before and the
-// SHA-256 of its own canonical encoding). A write's event is written in the
-// transaction that makes it, so both commit or neither does; a read's event
-// is durable before the data is returned (concurrent readers share one audit
-// transaction). Appending position N creates record N with expected version
-// 0, so two writers can never both take a position: the loser retries, and
-// the function given to Update may therefore run more than once. Inside that
-// function use the transaction, never the store.
+// SHA-256 of its own canonical encoding). A record holds one event, or a
+// block of up to 64 consecutive events (what an audit journal's drain
+// writes, see below), its id the position of its first event; each event of
+// a block is chained and checked on its own, and chains written before
+// blocks existed go on verifying with blocks after them. A write's event is
+// written in the transaction that makes it, so both commit or neither does;
+// a read's event is durable before the data is returned (concurrent readers
+// share one audit transaction). Appending at position N creates record N
+// with expected version 0, so two writers can never both take a position:
+// the loser retries, and the function given to Update may therefore run more
+// than once. Inside that function use the transaction, never the store.
 //
-// Verify walks the chain and returns a *ChainError naming the first event
-// missing, altered or reordered (wrapping ErrTampered). Altered covers the
-// stored bytes (they must be the canonical encoding of the event they decode
-// to), the hashes, and the event's one index term (patient and time, which
-// Accounting ranges over): the terms stored with it must be those its hashed
+// Verify walks the chain's records in id order and returns a *ChainError
+// naming the first event missing, altered, reordered or inserted (a record
+// claiming a position a block already holds), wrapping ErrTampered. Altered
+// covers the stored bytes (they must be the canonical encoding of the events
+// they decode to), the hashes, and the record's index terms (patient and
+// time for a single event, patient and day per patient and day of a block,
+// which Accounting reads): the terms stored with it must be those its hashed
 // content gives, and the index must find it by them. Every transaction that
 // appends also rewrites the head record (AuditHeadType), so removing the
 // newest events is reported as FaultTruncated; a forger who also rewrites
 // the head record is caught by a head read earlier with ReadHead, kept
 // somewhere the store's administrators cannot write, and passed to Verify.
-// Accounting answers "who accessed this
-// patient's record, when and why"; it needs PermAuditRead, or the portal
-// patient asking about themself.
+// Accounting answers "who accessed this patient's record, when and why"
+// with index reads, one prefix query of the patient term per run of days of
+// the period (single days at its edges, then tens of days, months, years,
+// decades), and sorts each run's events by time; it needs PermAuditRead, or
+// the portal patient asking about themself.
 //
 // # Audit journal
 //
@@ -135,7 +143,9 @@
 // or the kernel crashing. JournalSync adds an fsync per batch for that, at
 // the cost of a device flush before the reads return. A drain goroutine
 // copies the entries into the chain, many batches per transaction (hashes
-// are computed there), and records in the same transaction how far it got
+// are computed there), in blocks of up to 64 events per record, so that a
+// drained event costs a fraction of a record, and records in the same
+// transaction how far it got
 // (an AuditHeadType record named after the journal), then cuts the drained
 // entries from the file. OpenJournal takes an exclusive lock (one process
 // owns a journal) and replays what a crash left undrained before it returns:

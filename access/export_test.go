@@ -23,3 +23,6 @@ const JournalHeaderLen = journalHeaderLen
 // WithRotateAt sets the size past which the journal is rewritten without
 // its drained entries while some are pending (8 MB otherwise).
 func WithRotateAt(n int64) JournalOption { return func(j *Journal) { j.rotateAt = n } }
+
+// DayCover is dayCover: the day-key prefixes Accounting queries for a period.
+var DayCover = dayCover

@@ -134,9 +134,10 @@ func (g *Store) audit(evs ...Event) error {
 }
 
 // appendWith runs fn and appends evs in one transaction of the inner store,
-// retrying when another transaction advanced the audit chain first.
+// one record per event, retrying when another transaction advanced the audit
+// chain first.
 func (g *Store) appendWith(ctx context.Context, fn func(tx storage.Tx) error, evs ...Event) error {
-	return appendChain(ctx, g.inner, g.chain, func(tx storage.Tx) ([]Event, error) {
+	return appendChain(ctx, g.inner, g.chain, 1, func(tx storage.Tx) ([]Event, error) {
 		if fn != nil {
 			if err := fn(tx); err != nil {
 				return nil, err
@@ -147,9 +148,10 @@ func (g *Store) appendWith(ctx context.Context, fn func(tx storage.Tx) error, ev
 }
 
 // appendChain runs fn in one transaction of store and appends the events it
-// returns to the chain c caches the head of, retrying when another
-// transaction advanced the chain first.
-func appendChain(ctx context.Context, store storage.Store, c *chain, fn func(tx storage.Tx) ([]Event, error)) error {
+// returns to the chain c caches the head of, in blocks of up to block events
+// (1: a record per event), retrying when another transaction advanced the
+// chain first.
+func appendChain(ctx context.Context, store storage.Store, c *chain, block int, fn func(tx storage.Tx) ([]Event, error)) error {
 	return ehrkit.RetryIf(ctx, maxAttempts, isChainConflict, func() error {
 		var head anchor
 		appended := false
@@ -162,7 +164,7 @@ func appendChain(ctx context.Context, store storage.Store, c *chain, fn func(tx 
 			if err != nil {
 				return err
 			}
-			head, err = appendEvents(ctx, tx, h, evs)
+			head, err = appendEvents(ctx, tx, h, evs, block)
 			appended = err == nil
 			return err
 		})

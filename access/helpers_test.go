@@ -137,13 +137,23 @@ func seedPatients(t testing.TB, s storage.Store) {
 func events(t testing.TB, s storage.Store) []access.Event {
 	t.Helper()
 	ctx := context.Background()
-	h, err := access.ReadHead(ctx, s)
-	require.NoError(t, err)
 	var out []access.Event
-	for seq := int64(1); seq <= h.Seq; seq++ {
-		r, err := s.Get(ctx, access.AuditEventType, eventID(seq))
+	q := storage.Query{Type: access.AuditEventType, Limit: storage.MaxLimit}
+	for {
+		page, err := s.Query(ctx, q)
 		require.NoError(t, err)
-		out = append(out, decodeEvent(t, r))
+		for _, r := range page.Records {
+			evs, err := access.DecodeEvents(r)
+			require.NoError(t, err)
+			out = append(out, evs...)
+		}
+		if page.Next == "" {
+			break
+		}
+		q.Cursor = page.Next
+	}
+	for i, ev := range out {
+		require.Equal(t, int64(i+1), ev.Seq, "the chain's events in order")
 	}
 	return out
 }

@@ -100,8 +100,9 @@ func WithDrainDelay(d time.Duration) JournalOption {
 // the events of reads, searches, feed reads, operation checks and denials to
 // it, one write(2) per group-committed batch, and releases the reads once
 // that write returned. A drain goroutine copies the entries into the store's
-// hash chain in large transactions, recording in each how far the journal
-// was drained, and cuts the drained entries from the file. Events of writes
+// hash chain in large transactions, in blocks of events (one record holds
+// up to 64), recording in each how far the journal was drained, and cuts
+// the drained entries from the file. Events of writes
 // stay in the caller's transaction, atomic with the act. Safe for concurrent
 // use.
 type Journal struct {
@@ -479,8 +480,8 @@ func (j *Journal) hasPending() bool {
 }
 
 // drainOnce copies the oldest pending entries (up to maxDrainEvents events,
-// at least one entry) into the chain in one transaction that also records
-// the journal's progress, then cuts the file.
+// at least one entry) into the chain, in blocks of maxBlockEvents, in one
+// transaction that also records the journal's progress, then cuts the file.
 func (j *Journal) drainOnce(ctx context.Context) error {
 	j.mu.Lock()
 	var batch []entry
@@ -497,7 +498,7 @@ func (j *Journal) drainOnce(ctx context.Context) error {
 		return nil
 	}
 	last := batch[len(batch)-1].n
-	err := appendChain(ctx, j.store, j.chain, func(tx storage.Tx) ([]Event, error) {
+	err := appendChain(ctx, j.store, j.chain, maxBlockEvents, func(tx storage.Tx) ([]Event, error) {
 		mark, version, err := readMarkVersion(ctx, tx, j.id)
 		if err != nil {
 			return nil, err
