@@ -92,6 +92,8 @@ func TestSearchPlans(t *testing.T) {
 				"birth date":          {BirthDate: born},
 				"birth year":          {BirthDate: year(t, born)},
 				"birth month":         {BirthDate: month(t, born)},
+				"born within a year":  {BornFrom: year(t, born), BornTo: born},
+				"born within a month": {BornFrom: month(t, born), BornTo: born},
 				"name and birth date": {Name: p.Name().Family, BirthDate: born},
 			}
 			for name, q := range queries {

@@ -144,12 +144,33 @@ func (q Query) filters() ([]storage.Filter, error) {
 		add(TermBirthDate, storage.Lt, dateAfter(q.BornTo))
 	}
 	v.Check(q.BornFrom.IsZero() || q.BornTo.IsZero() || !q.BornTo.Before(q.BornFrom), "bornTo", ehrkit.IssueInvariant, "is before bornFrom")
+	if p := commonPeriod(q.BornFrom, q.BornTo); p != "" {
+		// Implied by the range, and an equality: the page is read in id
+		// order from the period's terms, the range checked per candidate.
+		add(TermBirthPeriod, storage.Eq, p)
+	}
 	if q.Gender != "" {
 		v.Check(q.Gender.Valid(), "gender", ehrkit.IssueCodeInvalid, "unknown gender")
 		add(TermGender, storage.Eq, string(q.Gender))
 	}
 	v.Check(q.Limit >= 0 && q.Limit <= storage.MaxLimit, "limit", ehrkit.IssueValue, "must be 0..%d", storage.MaxLimit)
 	return fs, v.Err()
+}
+
+// commonPeriod returns the TermBirthPeriod value that every birth date in
+// the inclusive range from..to carries: the month both bounds fall in, else
+// their year, else "" (different years, or an open range).
+func commonPeriod(from, to ehrkit.Date) string {
+	if from.IsZero() || to.IsZero() {
+		return ""
+	}
+	pf, pt := birthPeriods(from), birthPeriods(to)
+	for i := min(len(pf), len(pt)) - 1; i >= 0; i-- {
+		if pf[i] == pt[i] {
+			return pf[i]
+		}
+	}
+	return ""
 }
 
 // dateAfter renders the first date after d at d's precision, so that "birth
