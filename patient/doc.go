@@ -90,7 +90,9 @@
 // from an equality filter), phonetic, birthdate, birthperiod (the year and
 // month of birth, so a year or month search starts from an equality too),
 // gender, identifier, phone, email, postal, status (current or merged) and
-// block (the matching keys).
+// block (the matching keys). When a version adds a term, patients stored by
+// an earlier one lack it: Service.Reindex, run once after upgrading, rewrites
+// those whose stored terms are out of date.
 //
 // # Matching
 //
