@@ -578,7 +578,7 @@ func (w *walk) record(ctx context.Context, r storage.Reader, rec storage.Record)
 		w.prev = ev.Hash
 	}
 	value, terms, err := recordOf(evs, isBlock(rec.Value))
-	if err != nil || !bytes.Equal(value, rec.Value) || rec.Version != 1 || !sameTerms(rec.Terms, terms) {
+	if err != nil || !bytes.Equal(value, rec.Value) || rec.Version != 1 || !storage.SameTerms(rec.Terms, terms) {
 		return &ChainError{Seq: first, Fault: FaultAltered}
 	}
 	for _, term := range terms {
@@ -609,21 +609,6 @@ func recordOf(evs []Event, block bool) ([]byte, []storage.Term, error) {
 		return encoded[0], evs[0].terms(), nil
 	}
 	return blockValue(encoded), blockTerms(evs), nil
-}
-
-// sameTerms reports whether two term lists hold the same terms.
-func sameTerms(a, b []storage.Term) bool {
-	key := func(t storage.Term) string { return t.Name + "\x00" + t.Value }
-	as, bs := make([]string, len(a)), make([]string, len(b))
-	for i, t := range a {
-		as[i] = key(t)
-	}
-	for i, t := range b {
-		bs[i] = key(t)
-	}
-	slices.Sort(as)
-	slices.Sort(bs)
-	return slices.Equal(as, bs)
 }
 
 // indexFinds reports whether a query on term finds the audit event id: what

@@ -2,8 +2,6 @@ package patient
 
 import (
 	"context"
-	"slices"
-	"strings"
 
 	"github.com/ehrkit/ehrkit/storage"
 )
@@ -70,7 +68,7 @@ func (s *Service) reindexOne(ctx context.Context, tx storage.Tx, id string) (boo
 	if err != nil {
 		return false, err
 	}
-	if sameTerms(stored.Terms, rec.Terms) {
+	if storage.SameTerms(stored.Terms, rec.Terms) {
 		return false, nil
 	}
 	written, err := tx.Put(ctx, rec, stored.Version)
@@ -78,18 +76,4 @@ func (s *Service) reindexOne(ctx context.Context, tx storage.Tx, id string) (boo
 		return false, err
 	}
 	return true, emit(ctx, tx, TopicUpdated, p.ID, written.Version, "")
-}
-
-// sameTerms reports whether two term lists hold the same terms, in any order.
-func sameTerms(a, b []storage.Term) bool {
-	order := func(x, y storage.Term) int {
-		if c := strings.Compare(x.Name, y.Name); c != 0 {
-			return c
-		}
-		return strings.Compare(x.Value, y.Value)
-	}
-	a, b = slices.Clone(a), slices.Clone(b)
-	slices.SortFunc(a, order)
-	slices.SortFunc(b, order)
-	return slices.Equal(slices.Compact(a), slices.Compact(b))
 }

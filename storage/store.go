@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -47,6 +48,22 @@ func (r Record) HasLabel(label string) bool {
 type Term struct {
 	Name  string
 	Value string
+}
+
+// SameTerms reports whether two term lists hold the same terms, each as
+// often, in any order.
+func SameTerms(a, b []Term) bool {
+	key := func(t Term) string { return t.Name + "\x00" + t.Value }
+	as, bs := make([]string, len(a)), make([]string, len(b))
+	for i, t := range a {
+		as[i] = key(t)
+	}
+	for i, t := range b {
+		bs[i] = key(t)
+	}
+	slices.Sort(as)
+	slices.Sort(bs)
+	return slices.Equal(as, bs)
 }
 
 // Reader reads current records. Both Store and Tx are Readers.
