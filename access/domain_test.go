@@ -168,6 +168,46 @@ func TestMergeThroughTheGuard(t *testing.T) {
 	})
 }
 
+// TestUnmergeAfterOnwardMerge: once the target of a merge is itself merged
+// into a third patient, the records the first merge moved are in the third
+// compartment. Unmerging the first merge as the front desk is refused as a
+// changed record (ehrkit.ErrFailedPrecondition), not as a read the front
+// desk may not make: the act covers the two patients of the merge only.
+func TestUnmergeAfterOnwardMerge(t *testing.T) {
+	eachBackendWith(t, domainPolicy(t), func(t *testing.T, e env) {
+		desk := as(frontDesk)
+		reg, err := patient.NewService(e.g, patient.WithClock(e.clock), patient.WithIDs(&ehrkit.SeqIDs{Prefix: "pat-"}))
+		require.NoError(t, err)
+		chart := clinical.NewService(e.g, clinical.WithClock(e.clock), clinical.WithIDs(&ehrkit.SeqIDs{Prefix: "cl-"}))
+		var ps [3]patient.Patient
+		for i, given := range []string{"Rui", "Ruy", "Rue"} {
+			ps[i], err = reg.Register(desk, patient.Patient{Names: []ehrkit.HumanName{{Use: "official", Family: "Lopes", Given: []string{given}}},
+				BirthDate: ehrkit.MustDate("1970-03-04"), Gender: patient.GenderMale}, patient.AllowDuplicate())
+			require.NoError(t, err)
+		}
+		doctor := physician
+		doctor.CareTeam = []string{string(ps[0].ID)}
+		allergy, err := chart.AddAllergy(as(doctor), clinical.AllergyIntolerance{Patient: ps[0].ID, ClinicalStatus: "active",
+			VerificationStatus: "confirmed", Code: ehrkit.Concept(ehrkit.SystemRxNorm, "7980", "Penicillin G")})
+		require.NoError(t, err)
+
+		_, err = reg.Merge(desk, ps[0].ID, ps[1].ID)
+		require.NoError(t, err)
+		_, err = reg.Merge(desk, ps[1].ID, ps[2].ID)
+		require.NoError(t, err)
+		_, err = reg.Unmerge(desk, ps[0].ID)
+		require.ErrorIs(t, err, ehrkit.ErrFailedPrecondition)
+		assert.NotErrorIs(t, err, ehrkit.ErrPermission)
+		assert.Contains(t, err.Error(), clinical.AllergyType+"/"+allergy.ID)
+
+		// Nothing was written: the allergy stays with the third patient.
+		kept, err := e.inner.Get(context.Background(), clinical.AllergyType, allergy.ID)
+		require.NoError(t, err)
+		assert.Equal(t, string(ps[2].ID), kept.Compartment)
+		require.NoError(t, access.Verify(context.Background(), e.inner))
+	})
+}
+
 // TestMergeRacingClinicalWrites: clinical writes that race a merge through
 // the guard either commit before it (and are moved) or see the merge and are
 // refused; none is left behind in the retired patient. Every guarded write

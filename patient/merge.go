@@ -366,14 +366,6 @@ func (s *Service) Unmerge(ctx context.Context, source ID) (MergeRecord, error) {
 		if err != nil {
 			return err
 		}
-		// The versions to restore are read as part of the act, so an
-		// unmerge puts back records its caller may not read (allergies).
-		before := make([]storage.Record, len(m.Records))
-		for i, r := range m.Records {
-			if before[i], err = access.GetVersion(ctx, tx, r.Type, r.ID, r.Before); err != nil {
-				return err
-			}
-		}
 		cur, version, err := merges.Get(ctx, tx, m.ID)
 		if err != nil {
 			return err
@@ -381,16 +373,27 @@ func (s *Service) Unmerge(ctx context.Context, source ID) (MergeRecord, error) {
 		if cur.Status != MergeActive {
 			return fmt.Errorf("patient: merge %s is %s: %w", m.ID, cur.Status, ehrkit.ErrFailedPrecondition)
 		}
-		for i, r := range m.Records {
-			rec := before[i]
-			rec.Version, rec.Updated = 0, time.Time{}
+		// Every record the merge wrote must be as the merge left it. The act
+		// reads every record of the two compartments: one it may not read
+		// has left them (a later merge of the target moved it on), which is
+		// a change too.
+		for _, r := range m.Records {
 			now, err := tx.Get(ctx, r.Type, r.ID)
-			if err != nil && !errors.Is(err, ehrkit.ErrNotFound) {
+			if err != nil && !errors.Is(err, ehrkit.ErrNotFound) && !errors.Is(err, ehrkit.ErrPermission) {
 				return err
 			}
 			if err != nil || now.Version != r.After {
 				return fmt.Errorf("patient: unmerge %s: %s/%s changed since the merge: %w", m.ID, r.Type, r.ID, ehrkit.ErrFailedPrecondition)
 			}
+		}
+		for _, r := range m.Records {
+			// The version to restore is read as part of the act, so an
+			// unmerge puts back records its caller may not read (allergies).
+			rec, err := access.GetVersion(ctx, tx, r.Type, r.ID, r.Before)
+			if err != nil {
+				return err
+			}
+			rec.Version, rec.Updated = 0, time.Time{}
 			written, err := tx.Put(ctx, rec, r.After)
 			if err != nil {
 				return err
