@@ -2,7 +2,9 @@ package patient
 
 import (
 	"context"
+	"slices"
 
+	"github.com/ehrkit/ehrkit/access"
 	"github.com/ehrkit/ehrkit/storage"
 )
 
@@ -68,7 +70,13 @@ func (s *Service) reindexOne(ctx context.Context, tx storage.Tx, id string) (boo
 	if err != nil {
 		return false, err
 	}
-	if storage.SameTerms(stored.Terms, rec.Terms) {
+	// The facility term is the guard's when the registry sets none: the
+	// rewrite keeps it, so it is no difference.
+	own := stored.Terms
+	if !slices.ContainsFunc(rec.Terms, isFacility) {
+		own = slices.DeleteFunc(slices.Clone(own), isFacility)
+	}
+	if storage.SameTerms(own, rec.Terms) {
 		return false, nil
 	}
 	written, err := tx.Put(ctx, rec, stored.Version)
@@ -77,3 +85,6 @@ func (s *Service) reindexOne(ctx context.Context, tx storage.Tx, id string) (boo
 	}
 	return true, emit(ctx, tx, TopicUpdated, p.ID, written.Version, "")
 }
+
+// isFacility reports whether t is the access package's facility term.
+func isFacility(t storage.Term) bool { return t.Name == access.FacilityTerm }

@@ -66,12 +66,24 @@ func seeder(site string) access.Principal {
 }
 
 // open finds the cast in the store, seeding it first when the store is new
-// and cfg.Seed is set.
+// and cfg.Seed is set; a store already seeded has its patients' search terms
+// brought up to date (patient.Service.Reindex).
 func (a *app) open(ctx context.Context, cfg config, progress io.Writer) error {
 	ctx = access.WithPrincipal(ctx, seeder(facility))
 	found, err := a.findCast(ctx)
 	if err != nil {
 		return err
+	}
+	if found {
+		// A store written by an earlier version may lack index terms this
+		// one searches on (birth year and month): bring them up to date.
+		n, err := a.patients.Reindex(ctx)
+		if err != nil {
+			return fmt.Errorf("reindex: %w", err)
+		}
+		if n > 0 {
+			fmt.Fprintf(progress, "patient records reindexed: %d\n", n)
+		}
 	}
 	if !found && cfg.Seed {
 		if err := a.seed(ctx, cfg.Corpus, progress); err != nil {

@@ -9,14 +9,18 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/access"
 	"github.com/ehrkit/ehrkit/patient"
+	"github.com/ehrkit/ehrkit/storage"
+	"github.com/ehrkit/ehrkit/storage/sqlitestore"
 )
 
 // client is one browser's cookies against the clinic.
@@ -195,5 +199,52 @@ func TestSeedCorpus(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, n, count(a), "a store already seeded is not seeded again")
 	assert.Empty(t, progress.String())
+	require.NoError(t, a.Close())
+}
+
+// TestReopenReindexes: a clinic store whose patients lack a search term of
+// this version (as one written by an earlier version does) has them brought
+// up to date when the clinic opens it, so a birth-year search finds them.
+func TestReopenReindexes(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "clinic.db")
+	ctx := context.Background()
+	a, err := newApp(ctx, config{DB: db, Seed: true}, io.Discard)
+	require.NoError(t, err)
+	jose := a.cast.Jose
+	require.NoError(t, a.Close())
+
+	raw, err := sqlitestore.Open(ctx, db)
+	require.NoError(t, err)
+	var year string
+	require.NoError(t, raw.Update(ctx, func(tx storage.Tx) error {
+		rec, err := tx.Get(ctx, patient.RecordType, string(jose))
+		if err != nil {
+			return err
+		}
+		for _, term := range rec.Terms {
+			if term.Name == patient.TermBirthPeriod && len(term.Value) == 4 {
+				year = term.Value
+			}
+		}
+		rec.Terms = slices.DeleteFunc(rec.Terms, func(term storage.Term) bool { return term.Name == patient.TermBirthPeriod })
+		_, err = tx.Put(ctx, rec, rec.Version)
+		return err
+	}))
+	require.NoError(t, raw.Close())
+	require.NotEmpty(t, year, "the cast member has a birth year")
+
+	var progress strings.Builder
+	a, err = newApp(ctx, config{DB: db, Seed: true}, &progress)
+	require.NoError(t, err)
+	assert.Equal(t, "patient records reindexed: 1\n", progress.String())
+	res, err := a.patients.Search(access.WithPrincipal(ctx, seeder(facility)), patient.Query{BirthDate: ehrkit.MustDate(year), Limit: 200})
+	require.NoError(t, err)
+	assert.True(t, slices.ContainsFunc(res.Patients, func(p patient.Patient) bool { return p.ID == jose }), "found by birth year")
+	require.NoError(t, a.Close())
+
+	progress.Reset()
+	a, err = newApp(ctx, config{DB: db, Seed: true}, &progress)
+	require.NoError(t, err)
+	assert.Empty(t, progress.String(), "nothing is stale the second time")
 	require.NoError(t, a.Close())
 }
