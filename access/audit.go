@@ -111,11 +111,27 @@ type Event struct {
 // EncodeEvent returns the stored encoding of ev: JSON, fields in declaration
 // order (encoding/json writes them so), which makes it canonical.
 func EncodeEvent(ev Event) ([]byte, error) {
-	b, err := json.Marshal(ev)
+	b, err := appendEncoded(make([]byte, 0, encodedEventSize), &ev)
 	if err != nil {
 		return nil, storage.Errorf("encode", AuditEventType, eventID(ev.Seq), ehrkit.ErrInvalid, "%w", err)
 	}
 	return b, nil
+}
+
+// encodedEventSize is room for the encoding of a typical event and its hash.
+const encodedEventSize = 512
+
+// appendEncoded appends the stored encoding of ev to b (see EncodeEvent):
+// appendEvent's, or encoding/json's for the times appendEvent leaves to it.
+func appendEncoded(b []byte, ev *Event) ([]byte, error) {
+	if out, ok := appendEvent(b, ev); ok {
+		return out, nil
+	}
+	js, err := json.Marshal(ev)
+	if err != nil {
+		return b, err
+	}
+	return append(b, js...), nil
 }
 
 // Digest returns the hex SHA-256 of b. An event's Hash is the Digest of its
@@ -202,9 +218,12 @@ func (e *Event) seal() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.Hash = Digest(b)
-	v := make([]byte, 0, len(b)+len(`,"hash":""`)+len(e.Hash))
-	return append(append(append(append(v, b[:len(b)-1]...), `,"hash":"`...), e.Hash...), `"}`...), nil
+	sum := sha256.Sum256(b)
+	var hash [2 * sha256.Size]byte
+	hex.Encode(hash[:], sum[:])
+	e.Hash = string(hash[:])
+	b = append(append(b[:len(b)-1], `,"hash":"`...), hash[:]...)
+	return append(b, `"}`...), nil
 }
 
 // chainRecord chains evs after head, each event's Prev the hash of the one
