@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ehrkit/ehrkit/access"
+	"github.com/ehrkit/ehrkit/storage"
 )
 
 // encodingEvent is an event with every field set from s.
@@ -74,4 +75,17 @@ func FuzzEncodeEvent(f *testing.F) {
 		require.NoError(t, gerr)
 		require.Equal(t, string(want), string(got))
 	})
+}
+
+// TestDayKeyIsUpdatedKeyPrefix checks that the day of a block's patient
+// term is the start of the time key Accounting's prefixes are made from.
+func TestDayKeyIsUpdatedKeyPrefix(t *testing.T) {
+	for _, tm := range []time.Time{
+		time.Date(2026, 12, 7, 23, 59, 59, 999999999, time.UTC),
+		time.Date(2026, 12, 8, 0, 30, 0, 0, time.FixedZone("x", 3600)), // still the 7th in UTC
+		time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+	} {
+		assert.Equal(t, storage.UpdatedKey(tm)[:10], access.DayKey(tm), tm.String())
+	}
 }
