@@ -111,11 +111,27 @@ type Event struct {
 // EncodeEvent returns the stored encoding of ev: JSON, fields in declaration
 // order (encoding/json writes them so), which makes it canonical.
 func EncodeEvent(ev Event) ([]byte, error) {
-	b, err := json.Marshal(ev)
+	b, err := appendEncoded(make([]byte, 0, encodedEventSize), &ev)
 	if err != nil {
 		return nil, storage.Errorf("encode", AuditEventType, eventID(ev.Seq), ehrkit.ErrInvalid, "%w", err)
 	}
 	return b, nil
+}
+
+// encodedEventSize is room for the encoding of a typical event and its hash.
+const encodedEventSize = 512
+
+// appendEncoded appends the stored encoding of ev to b (see EncodeEvent):
+// appendEvent's, or encoding/json's for the times appendEvent leaves to it.
+func appendEncoded(b []byte, ev *Event) ([]byte, error) {
+	if out, ok := appendEvent(b, ev); ok {
+		return out, nil
+	}
+	js, err := json.Marshal(ev)
+	if err != nil {
+		return b, err
+	}
+	return append(b, js...), nil
 }
 
 // Digest returns the hex SHA-256 of b. An event's Hash is the Digest of its
@@ -177,12 +193,26 @@ func (e Event) terms() []storage.Term {
 // blockTerms returns the index terms of a block holding evs: one per patient
 // and day, in order.
 func blockTerms(evs []Event) []storage.Term {
-	var values []string
-	for _, ev := range evs {
-		if ev.Patient != "" {
-			values = append(values, patientKey(ev.Patient, ev.Time)[:len(ev.Patient)+1+dayKeyLen])
+	values := make([]string, 0, len(evs))
+	for i := range evs {
+		if v := blockTerm(&evs[i]); v != "" {
+			values = append(values, v)
 		}
 	}
+	return patientTerms(values)
+}
+
+// blockTerm returns the value of ev's term in a block, its patient and day,
+// or "" when it concerns no patient.
+func blockTerm(ev *Event) string {
+	if ev.Patient == "" {
+		return ""
+	}
+	return ev.Patient + "|" + dayKey(ev.Time)
+}
+
+// patientTerms returns the patient terms of values, sorted, once each.
+func patientTerms(values []string) []storage.Term {
 	slices.Sort(values)
 	values = slices.Compact(values)
 	terms := make([]storage.Term, len(values))
@@ -192,52 +222,78 @@ func blockTerms(evs []Event) []storage.Term {
 	return terms
 }
 
-// seal sets e's Hash and returns its stored encoding, encoding e once: the
-// stored encoding is the hashed one (Hash empty, so omitted, and last) with
-// the hash added as its last field, which is what EncodeEvent gives with
-// Hash set.
-func (e *Event) seal() ([]byte, error) {
+// appendSealed sets e's Hash and appends its stored encoding to b, encoding
+// e once: the stored encoding is the hashed one (Hash empty, so omitted, and
+// last) with the hash added as its last field, which is what EncodeEvent
+// gives with Hash set.
+func (e *Event) appendSealed(b []byte) ([]byte, error) {
 	e.Hash = ""
-	b, err := EncodeEvent(*e)
+	start := len(b)
+	b, err := appendEncoded(b, e)
 	if err != nil {
-		return nil, err
+		return b, storage.Errorf("encode", AuditEventType, eventID(e.Seq), ehrkit.ErrInvalid, "%w", err)
 	}
-	e.Hash = Digest(b)
-	v := make([]byte, 0, len(b)+len(`,"hash":""`)+len(e.Hash))
-	return append(append(append(append(v, b[:len(b)-1]...), `,"hash":"`...), e.Hash...), `"}`...), nil
+	sum := sha256.Sum256(b[start:])
+	var hash [2 * sha256.Size]byte
+	hex.Encode(hash[:], sum[:])
+	e.Hash = string(hash[:])
+	b = append(append(b[:len(b)-1], `,"hash":"`...), hash[:]...)
+	return append(b, `"}`...), nil
 }
 
 // chainRecord chains evs after head, each event's Prev the hash of the one
 // before, and returns the record holding them (one event alone, more as a
-// block) and the new head.
+// block, encoded into one buffer) and the new head.
 func chainRecord(head Head, evs []Event) (storage.Record, Head, error) {
-	first := head.Seq + 1
-	encoded := make([][]byte, len(evs))
-	sealed := make([]Event, len(evs))
+	rec := storage.Record{Type: AuditEventType, ID: eventID(head.Seq + 1)}
+	block := len(evs) > 1
+	v := make([]byte, 0, len(evs)*encodedEventSize)
+	var values []string
+	if block {
+		v = append(v, '[')
+		values = make([]string, 0, len(evs))
+	}
 	for i, ev := range evs {
+		if i > 0 {
+			v = append(v, ',')
+		}
 		ev.Seq, ev.Prev = head.Seq+1, head.Hash
 		if err := ev.normalize(); err != nil {
 			return storage.Record{}, head, err
 		}
-		b, err := ev.seal()
-		if err != nil {
+		var err error
+		if v, err = ev.appendSealed(v); err != nil {
 			return storage.Record{}, head, err
 		}
-		encoded[i], sealed[i] = b, ev
 		head = Head{Seq: ev.Seq, Hash: ev.Hash}
+		if !block {
+			rec.Terms = ev.terms()
+		} else if t := blockTerm(&ev); t != "" {
+			values = append(values, t)
+		}
 	}
-	rec := storage.Record{Type: AuditEventType, ID: eventID(first)}
-	if len(evs) == 1 {
-		rec.Value, rec.Terms = encoded[0], sealed[0].terms()
-	} else {
-		rec.Value, rec.Terms = blockValue(encoded), blockTerms(sealed)
+	if block {
+		v = append(v, ']')
+		rec.Terms = patientTerms(values)
 	}
+	rec.Value = v
 	return rec, head, nil
 }
 
 // blockValue joins the encodings of a block's events into its stored value.
 func blockValue(encoded [][]byte) []byte {
-	return slices.Concat([]byte("["), bytes.Join(encoded, []byte(",")), []byte("]"))
+	n := 2 + len(encoded)
+	for _, e := range encoded {
+		n += len(e)
+	}
+	v := append(make([]byte, 0, n), '[')
+	for i, e := range encoded {
+		if i > 0 {
+			v = append(v, ',')
+		}
+		v = append(v, e...)
+	}
+	return append(v, ']')
 }
 
 // isBlock reports whether an audit event record's value is a block.
@@ -769,7 +825,11 @@ const (
 	dayHigh = "9999-19-39"
 )
 
-func dayKey(t time.Time) string { return storage.UpdatedKey(t)[:dayKeyLen] }
+func dayKey(t time.Time) string {
+	var b [dayKeyLen]byte
+	day := t.UTC().AppendFormat(b[:0], storage.TimeLayout[:dayKeyLen])
+	return string(day[:dayKeyLen]) // the prefix of storage.UpdatedKey, whatever the year's width
+}
 
 // auditReader returns the store to read the audit trail from: on a guarded
 // store, the inner store once the principal was allowed (and audited); any

@@ -2,7 +2,6 @@ package access
 
 import (
 	"context"
-	"slices"
 	"sync"
 	"time"
 )
@@ -26,15 +25,17 @@ func WithAuditGroupCommit(window time.Duration, maxEvents int) Option {
 }
 
 // batcher group-commits audit events written outside a caller's
-// transaction. One goroutine, started when events are queued and ending when
-// the queue is empty, takes the queue as a batch, chains the events after
-// the head (appendWith) and writes them with the chain's head record in one
-// transaction of the inner store; the callers waiting for events of the
-// batch are released when that transaction has committed, or with its error.
+// transaction. Queued events gather in flights: the events of one commit,
+// each flight with one channel closed when it was written. One goroutine,
+// started when events are queued and ending when the queue is empty, takes
+// the oldest flight, chains its events after the head (appendWith) and writes
+// them with the chain's head record in one transaction of the inner store
+// (or to the journal); the callers waiting for events of the flight are
+// released together when it has committed, or with its error.
 type batcher struct {
 	g        *Store
 	mu       sync.Mutex
-	queue    []queued
+	queue    []*flight // oldest first; the last one takes new events
 	running  bool
 	idle     chan struct{} // closed when running turns false
 	reading  int           // reads that started and have not queued their event yet
@@ -44,10 +45,13 @@ type batcher struct {
 	maxBatch int
 }
 
-type queued struct {
-	ev   Event
-	wait bool       // the caller waits for the event
-	done chan error // the waiter, on the last event of a waiting call
+// flight is the events of one commit and its outcome: err is set before
+// done is closed.
+type flight struct {
+	evs        []Event
+	background bool // some event has no waiter
+	done       chan struct{}
+	err        error
 }
 
 func newBatcher(g *Store) *batcher {
@@ -61,11 +65,11 @@ type read struct {
 }
 
 // start counts a read in progress until its audit or release.
-func (b *batcher) start() *read {
+func (b *batcher) start() read {
 	b.mu.Lock()
 	b.reading++
 	b.mu.Unlock()
-	return &read{b: b}
+	return read{b: b}
 }
 
 // audit writes the read's events durably (see add) and ends the read.
@@ -96,12 +100,10 @@ func (b *batcher) signal() {
 }
 
 // add queues evs. With wait, it returns once they are durable (or failed);
-// without, it returns at once. ending ends a read in progress.
+// without, it returns at once. ending ends a read in progress. The events of
+// one call join one flight, so that its waiter learns the fate of all of
+// them; a flight takes no more calls once it holds maxBatch events.
 func (b *batcher) add(evs []Event, wait, ending bool) error {
-	var done chan error
-	if wait {
-		done = make(chan error, 1)
-	}
 	b.mu.Lock()
 	if ending {
 		b.reading--
@@ -111,13 +113,15 @@ func (b *batcher) add(evs []Event, wait, ending bool) error {
 		b.signal()
 		return nil
 	}
-	for i, ev := range evs {
-		q := queued{ev: ev, wait: wait}
-		if i == len(evs)-1 {
-			q.done = done // the last event's batch holds all of them
-		}
-		b.queue = append(b.queue, q)
+	var f *flight
+	if n := len(b.queue); n > 0 && len(b.queue[n-1].evs) < b.maxBatch {
+		f = b.queue[n-1]
+	} else {
+		f = &flight{done: make(chan struct{})}
+		b.queue = append(b.queue, f)
 	}
+	f.evs = append(f.evs, evs...) // a copy: the caller may reuse evs, the journal keeps them
+	f.background = f.background || !wait
 	lead := false
 	if !b.running {
 		b.running, b.idle = true, make(chan struct{})
@@ -137,11 +141,12 @@ func (b *batcher) add(evs []Event, wait, ending bool) error {
 	if !wait {
 		return nil
 	}
-	return <-done
+	<-f.done
+	return f.err
 }
 
-// run writes batches until the queue is empty; lead writes one batch and
-// leaves the rest to a goroutine of its own.
+// run writes flights until the queue is empty; lead writes one and leaves
+// the rest to a goroutine of its own.
 func (b *batcher) run(lead bool) {
 	for wrote := false; ; wrote = true {
 		b.mu.Lock()
@@ -151,37 +156,25 @@ func (b *batcher) run(lead bool) {
 			return
 		}
 		b.linger()
-		n := min(len(b.queue), b.maxBatch)
-		if n == 0 {
+		if len(b.queue) == 0 {
 			b.running = false
 			close(b.idle)
 			b.mu.Unlock()
 			return
 		}
-		// The events of a waiting call stay in one batch, so that its
-		// waiter learns the fate of all of them.
-		for n < len(b.queue) && b.queue[n-1].wait && b.queue[n-1].done == nil {
-			n++
-		}
-		batch := b.queue[:n:n]
-		b.queue = b.queue[n:]
+		f := b.queue[0]
+		b.queue[0] = nil
+		b.queue = b.queue[1:]
 		b.mu.Unlock()
-		evs := make([]Event, len(batch))
-		for i, q := range batch {
-			evs[i] = q.ev
-		}
 		var err error
 		if j := b.g.journal; j != nil {
-			err = j.write(evs)
+			err = j.write(f.evs)
 		} else {
-			err = b.g.appendWith(context.Background(), nil, evs...)
+			err = b.g.appendWith(context.Background(), nil, f.evs...)
 		}
-		for _, q := range batch {
-			if q.done != nil {
-				q.done <- err
-			}
-		}
-		if err != nil && slices.ContainsFunc(batch, func(q queued) bool { return !q.wait }) {
+		f.err = err
+		close(f.done)
+		if err != nil && f.background {
 			b.background(err)
 		}
 	}
@@ -190,12 +183,12 @@ func (b *batcher) run(lead bool) {
 // linger waits, b.mu held, while reads that started are still on their way
 // to the queue, up to the window and while the batch is not full.
 func (b *batcher) linger() {
-	if b.window <= 0 || b.reading == 0 || len(b.queue) == 0 || len(b.queue) >= b.maxBatch {
+	if b.window <= 0 || b.reading == 0 || len(b.queue) != 1 || len(b.queue[0].evs) >= b.maxBatch {
 		return
 	}
 	timer := time.NewTimer(b.window)
 	defer timer.Stop()
-	for b.reading > 0 && len(b.queue) < b.maxBatch {
+	for b.reading > 0 && len(b.queue) == 1 && len(b.queue[0].evs) < b.maxBatch {
 		b.mu.Unlock()
 		select {
 		case <-b.arrived:

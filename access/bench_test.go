@@ -164,11 +164,12 @@ func BenchmarkParallelGet(b *testing.B) {
 // count: the ratio is the cost of the audit. cpu-ns/op is the process's CPU
 // time per read, the journal's drain of the run's events included (the
 // benchmark flushes before taking it; a PostgreSQL server's CPU is not in it).
+// On memory nothing but the journal is made durable and a record costs
+// little to store: the difference of journal and plain there is the guard's
+// own CPU per read (decision, encoding, hand-off, the journal's write(2),
+// chaining and hashing in the drain).
 func BenchmarkAuditedRead(b *testing.B) {
 	for _, backend := range testbackends.All() {
-		if backend.Name == "memory" {
-			continue // nothing is made durable: no commit to share
-		}
 		b.Run(backend.Name, func(b *testing.B) {
 			inner := benchStore(b, backend)
 			j, err := access.OpenJournal(context.Background(), filepath.Join(b.TempDir(), "audit.journal"), inner)

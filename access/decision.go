@@ -99,8 +99,10 @@ type checker struct {
 	g *Store
 	p Principal
 	r storage.Reader
-	// consent caches the consent of each compartment seen in one call.
+	// consent caches the consent of each compartment seen in one call,
+	// made when a second compartment is met; first holds the first one's.
 	consent map[string]*Consent
+	first   compartmentConsent
 	// cached: r is the store, not a transaction, and consents may come
 	// from the guard's cache (WithConsentCache).
 	cached bool
@@ -108,7 +110,36 @@ type checker struct {
 
 // checker decides through r, a transaction of the wrapped store.
 func (g *Store) checker(p Principal, r storage.Reader) *checker {
-	return &checker{g: g, p: p, r: r, consent: map[string]*Consent{}}
+	return &checker{g: g, p: p, r: r}
+}
+
+// compartmentConsent is the consent of one compartment (nil: none), once
+// known.
+type compartmentConsent struct {
+	compartment string
+	consent     *Consent
+	known       bool
+}
+
+// seenConsent returns the consent of compartment read earlier in this call.
+func (c *checker) seenConsent(compartment string) (*Consent, bool) {
+	if c.first.known && c.first.compartment == compartment {
+		return c.first.consent, true
+	}
+	cons, ok := c.consent[compartment]
+	return cons, ok
+}
+
+// sawConsent keeps the consent of compartment for the rest of this call.
+func (c *checker) sawConsent(compartment string, cons *Consent) {
+	switch {
+	case !c.first.known:
+		c.first = compartmentConsent{compartment: compartment, consent: cons, known: true}
+	case c.consent == nil:
+		c.consent = map[string]*Consent{compartment: cons}
+	default:
+		c.consent[compartment] = cons
+	}
 }
 
 // storeChecker decides outside a transaction, through the wrapped store.
@@ -232,7 +263,7 @@ func (c *checker) consented(ctx context.Context, roles []*role, compartment stri
 	if c.p.Kind == System {
 		return "", nil
 	}
-	cons, ok := c.consent[compartment]
+	cons, ok := c.seenConsent(compartment)
 	if !ok {
 		var err error
 		if c.cached && c.g.consents.bound > 0 {
@@ -243,7 +274,7 @@ func (c *checker) consented(ctx context.Context, roles []*role, compartment stri
 		if err != nil {
 			return "", err
 		}
-		c.consent[compartment] = cons
+		c.sawConsent(compartment, cons)
 	}
 	if cons == nil || cons.Patient == c.p.Patient && c.p.Patient != "" {
 		return "", nil

@@ -26,3 +26,6 @@ func WithRotateAt(n int64) JournalOption { return func(j *Journal) { j.rotateAt 
 
 // DayCover is dayCover: the day-key prefixes Accounting queries for a period.
 var DayCover = dayCover
+
+// DayKey is dayKey: the day that starts storage.UpdatedKey.
+var DayKey = dayKey

@@ -129,8 +129,7 @@ type Journal struct {
 	broken  error // a failed write that could not be cut from the file
 	closed  bool
 	frame   []byte // encoding buffers, used under mu
-	scratch bytes.Buffer
-	enc     *json.Encoder
+	scratch []byte
 
 	wake  chan struct{} // one token: an entry was written
 	hurry chan struct{} // one token: Flush waits
@@ -163,7 +162,6 @@ func OpenJournal(ctx context.Context, path string, store storage.Store, opts ...
 	for _, o := range opts {
 		o(j)
 	}
-	j.enc = json.NewEncoder(&j.scratch)
 	lock, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, err
@@ -414,12 +412,12 @@ func (j *Journal) encode(n int64, evs []Event) ([]byte, error) {
 	b := append(j.frame[:0], zero[:]...)
 	binary.LittleEndian.PutUint64(b[frameHeaderLen:], uint64(n))
 	b = binary.AppendUvarint(b, uint64(len(evs)))
-	for _, ev := range evs {
-		j.scratch.Reset()
-		if err := j.enc.Encode(ev); err != nil {
+	for i := range evs {
+		js, err := appendEncoded(j.scratch[:0], &evs[i])
+		if err != nil {
 			return nil, storage.Errorf("encode", AuditEventType, "", ehrkit.ErrInvalid, "%w", err)
 		}
-		js := bytes.TrimSuffix(j.scratch.Bytes(), []byte{'\n'})
+		j.scratch = js
 		b = binary.AppendUvarint(b, uint64(len(js)))
 		b = append(b, js...)
 	}
