@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/ehrkit/ehrkit"
 )
@@ -56,10 +57,15 @@ func (k Kind[T]) Encode(v *T) (Record, error) {
 	if err != nil {
 		return Record{}, Errorf("encode", k.Type, "", ehrkit.ErrInvalid, "%w", err)
 	}
-	b, err := json.Marshal(envelope{V: k.version(), D: d})
-	if err != nil {
-		return Record{}, Errorf("encode", k.Type, "", ehrkit.ErrInvalid, "%w", err)
-	}
+	// The envelope is written by hand: marshalling it would scan d again to
+	// compact and escape what json.Marshal has just written compact and
+	// escaped. The bytes are those json.Marshal(envelope{...}) gives.
+	b := make([]byte, 0, len(d)+24)
+	b = append(b, `{"v":`...)
+	b = strconv.AppendInt(b, int64(k.version()), 10)
+	b = append(b, `,"d":`...)
+	b = append(b, d...)
+	b = append(b, '}')
 	m := k.Meta(v)
 	return Record{Type: k.Type, ID: m.ID, Compartment: m.Compartment, Labels: m.Labels, Terms: m.Terms, Value: b}, nil
 }

@@ -160,15 +160,15 @@ func (im *Importer) importBundle(ctx context.Context, source string, split func(
 // ImportFile imports a file: ".ndjson" files line by line, other files as a
 // Bundle or a single resource.
 func (im *Importer) ImportFile(ctx context.Context, path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
 	if strings.HasSuffix(path, ".ndjson") {
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
 		return im.ImportNDJSON(ctx, f, path)
 	}
-	b, err := io.ReadAll(f)
+	b, err := os.ReadFile(path) // sized from the file: one allocation
 	if err != nil {
 		return err
 	}
