@@ -182,14 +182,28 @@ const (
 // package's import entry points, which validate and run their rules in before.
 // Under ehrkit.Lenient the record is labelled ehrkit.LabelUnverifiedCode.
 func (k Kind[T]) Save(ctx context.Context, tx Tx, v *T, before func(previous *T) error) (Outcome, error) {
-	rec, err := k.encodeFor(ctx, v)
-	if err != nil {
-		return "", err
+	// v is encoded as late as possible: before may change it, and a new
+	// record has no stored one to compare with, so it is encoded once.
+	var rec Record
+	var err error
+	var id string
+	if before == nil {
+		if rec, err = k.encodeFor(ctx, v); err != nil {
+			return "", err
+		}
+		id = rec.ID
+	} else {
+		id = k.Meta(v).ID
 	}
-	cur, err := tx.Get(ctx, k.Type, rec.ID)
+	cur, err := tx.Get(ctx, k.Type, id)
 	exists := err == nil
 	if err != nil && !errors.Is(err, ehrkit.ErrNotFound) {
 		return "", err
+	}
+	if exists && before != nil {
+		if rec, err = k.encodeFor(ctx, v); err != nil {
+			return "", err
+		}
 	}
 	if exists && sameRecord(cur, rec) {
 		return Unchanged, nil
