@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/ehrkit/ehrkit"
 )
@@ -56,10 +57,15 @@ func (k Kind[T]) Encode(v *T) (Record, error) {
 	if err != nil {
 		return Record{}, Errorf("encode", k.Type, "", ehrkit.ErrInvalid, "%w", err)
 	}
-	b, err := json.Marshal(envelope{V: k.version(), D: d})
-	if err != nil {
-		return Record{}, Errorf("encode", k.Type, "", ehrkit.ErrInvalid, "%w", err)
-	}
+	// The envelope is written by hand: marshalling it would scan d again to
+	// compact and escape what json.Marshal has just written compact and
+	// escaped. The bytes are those json.Marshal(envelope{...}) gives.
+	b := make([]byte, 0, len(d)+24)
+	b = append(b, `{"v":`...)
+	b = strconv.AppendInt(b, int64(k.version()), 10)
+	b = append(b, `,"d":`...)
+	b = append(b, d...)
+	b = append(b, '}')
 	m := k.Meta(v)
 	return Record{Type: k.Type, ID: m.ID, Compartment: m.Compartment, Labels: m.Labels, Terms: m.Terms, Value: b}, nil
 }
@@ -176,14 +182,28 @@ const (
 // package's import entry points, which validate and run their rules in before.
 // Under ehrkit.Lenient the record is labelled ehrkit.LabelUnverifiedCode.
 func (k Kind[T]) Save(ctx context.Context, tx Tx, v *T, before func(previous *T) error) (Outcome, error) {
-	rec, err := k.encodeFor(ctx, v)
-	if err != nil {
-		return "", err
+	// v is encoded as late as possible: before may change it, and a new
+	// record has no stored one to compare with, so it is encoded once.
+	var rec Record
+	var err error
+	var id string
+	if before == nil {
+		if rec, err = k.encodeFor(ctx, v); err != nil {
+			return "", err
+		}
+		id = rec.ID
+	} else {
+		id = k.Meta(v).ID
 	}
-	cur, err := tx.Get(ctx, k.Type, rec.ID)
+	cur, err := tx.Get(ctx, k.Type, id)
 	exists := err == nil
 	if err != nil && !errors.Is(err, ehrkit.ErrNotFound) {
 		return "", err
+	}
+	if exists && before != nil {
+		if rec, err = k.encodeFor(ctx, v); err != nil {
+			return "", err
+		}
 	}
 	if exists && sameRecord(cur, rec) {
 		return Unchanged, nil

@@ -60,6 +60,20 @@ func TestKindEncode(t *testing.T) {
 	assert.Equal(t, []storage.Term{{Name: "text", Value: "hello"}}, rec.Terms)
 	assert.JSONEq(t, `{"v":1,"d":{"id":"n1","text":"hello"}}`, string(rec.Value))
 
+	// Byte for byte what encoding/json gives the envelope, so records stored
+	// before compare equal (a re-import is Unchanged).
+	note := noteV1{ID: "n2", Text: "<a & b> \u2028 é \"q\""}
+	rec, err = notesV1.Encode(&note)
+	require.NoError(t, err)
+	d, err := json.Marshal(note)
+	require.NoError(t, err)
+	want, err := json.Marshal(struct {
+		V int             `json:"v"`
+		D json.RawMessage `json:"d"`
+	}{1, d})
+	require.NoError(t, err)
+	assert.Equal(t, string(want), string(rec.Value))
+
 	unversioned := storage.Kind[noteV1]{Type: "Note", Meta: notesV1.Meta}
 	rec, err = unversioned.Encode(&noteV1{ID: "n1"})
 	require.NoError(t, err)

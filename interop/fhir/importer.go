@@ -124,8 +124,16 @@ func (im *Importer) ImportNDJSON(ctx context.Context, r io.Reader, source string
 // reported in Report.Failed, the others counted in Report.RolledBack). The
 // entries of other Bundles (batch, collection ...) succeed or fail one by one.
 func (im *Importer) ImportBundle(ctx context.Context, r io.Reader, source string) error {
+	return im.importBundle(ctx, source, func(fn func(Entry) error) (string, error) {
+		return readBundle(r, source, fn)
+	})
+}
+
+// importBundle imports the entries split calls its function with, split
+// returning Bundle.type.
+func (im *Importer) importBundle(ctx context.Context, source string, split func(func(Entry) error) (string, error)) error {
 	var entries []Entry
-	typ, err := readBundle(r, source, func(e Entry) error {
+	typ, err := split(func(e Entry) error {
 		entries = append(entries, e)
 		return nil
 	})
@@ -152,15 +160,15 @@ func (im *Importer) ImportBundle(ctx context.Context, r io.Reader, source string
 // ImportFile imports a file: ".ndjson" files line by line, other files as a
 // Bundle or a single resource.
 func (im *Importer) ImportFile(ctx context.Context, path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
 	if strings.HasSuffix(path, ".ndjson") {
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
 		return im.ImportNDJSON(ctx, f, path)
 	}
-	b, err := io.ReadAll(f)
+	b, err := os.ReadFile(path) // sized from the file: one allocation
 	if err != nil {
 		return err
 	}
@@ -169,7 +177,9 @@ func (im *Importer) ImportFile(ctx context.Context, path string) error {
 			return emit(Entry{Source: path, Index: 1, JSON: b})
 		})
 	}
-	return im.ImportBundle(ctx, bytes.NewReader(b), path)
+	return im.importBundle(ctx, path, func(fn func(Entry) error) (string, error) {
+		return splitBundle(b, path, fn)
+	})
 }
 
 // ImportPaths imports files and, recursively, the .json and .ndjson files of

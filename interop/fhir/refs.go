@@ -1,8 +1,8 @@
 package fhir
 
 import (
-	"bytes"
-	"encoding/json"
+	"errors"
+	"io"
 	"strings"
 
 	"github.com/ehrkit/ehrkit"
@@ -76,37 +76,39 @@ func identify(e Entry) (typ, id string) {
 	return typ, id
 }
 
+// errHeadDone stops resourceHead's scan once it has what it looks for.
+var errHeadDone = errors.New("fhir: resource head read")
+
 // resourceHead reads the resourceType and (withID) id members of a JSON
 // object, stopping as soon as it has them (writers put them first), so that
 // finding them costs little beside the parse. It returns "" for what it
 // cannot find.
 func resourceHead(b []byte, withID bool) (typ, id string) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+	s := &splitter{buf: b, mark: -1, rerr: io.EOF, index: -1}
+	if c, ok := s.peek(); !ok || c != '{' {
 		return "", ""
 	}
-	for dec.More() && (typ == "" || withID && id == "") {
-		tok, err := dec.Token()
-		if err != nil {
-			return typ, id
-		}
+	s.pos++
+	s.members(true, func(name string) error {
 		var dst *string
-		switch tok {
+		switch name {
 		case "resourceType":
 			dst = &typ
 		case "id":
 			dst = &id
 		}
-		if dst != nil {
-			if dec.Decode(dst) != nil {
-				return typ, id
-			}
-			continue
+		if dst == nil || s.kind() != "string" {
+			return s.skip()
 		}
-		var skip json.RawMessage
-		if dec.Decode(&skip) != nil {
-			return typ, id
+		v, err := s.str()
+		if err != nil {
+			return err
 		}
-	}
+		*dst = v
+		if typ != "" && (!withID || id != "") {
+			return errHeadDone
+		}
+		return nil
+	})
 	return typ, id
 }

@@ -3,8 +3,6 @@ package fhir
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 
@@ -17,6 +15,9 @@ type Entry struct {
 	Index   int    // entry number in a Bundle (0-based) or line number in NDJSON (1-based)
 	FullURL string // Bundle.entry.fullUrl, "" in NDJSON
 	JSON    []byte // the resource
+	// Request is Bundle.entry.request as sent (a JSON object), nil when
+	// absent or in NDJSON.
+	Request []byte
 	// Err is set, and JSON nil, when the entry could not be read (a line or
 	// resource over the size limit); the entry is reported and reading goes on.
 	Err error
@@ -104,94 +105,16 @@ func readNDJSON(r io.Reader, source string, limit int, fn func(Entry) error) err
 }
 
 // ReadBundle streams the entries of a Bundle (of any type: collection,
-// transaction, batch, searchset) to fn without decoding the resources. A Bundle
-// is read as a token stream, so only one entry is in memory at a time.
+// transaction, batch, searchset) to fn without decoding the resources: the
+// Bundle is scanned once, so only one entry and a read buffer are in memory at
+// a time. The reader is strict: input that is not well-formed JSON fails with
+// a *SourceError wrapping ErrMalformedJSON, and a Bundle whose members the
+// reader uses are of the wrong type, null or given twice with one wrapping
+// ErrBundleShape; both carry the entry index (-1 outside Bundle.entry) and the
+// byte offset. A leading UTF-8 byte order mark is skipped. Members the reader
+// does not use are checked for well-formedness only (a duplicate of one of
+// them is not an error), and resources are left to the parser.
 func ReadBundle(r io.Reader, source string, fn func(Entry) error) error {
 	_, err := readBundle(r, source, fn)
 	return err
-}
-
-// readBundle is ReadBundle that also returns Bundle.type ("transaction",
-// "batch", "collection" ...), "" when the Bundle has none.
-func readBundle(r io.Reader, source string, fn func(Entry) error) (typ string, err error) {
-	dec := json.NewDecoder(r)
-	fail := func(index int, err error) error {
-		return &SourceError{Source: source, Index: index, Offset: dec.InputOffset(), Err: err}
-	}
-	if err := expectDelim(dec, '{'); err != nil {
-		return "", fail(-1, err)
-	}
-	sawBundle := false
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return typ, fail(-1, err)
-		}
-		key, _ := tok.(string)
-		switch key {
-		case "resourceType":
-			var rt string
-			if err := dec.Decode(&rt); err != nil {
-				return typ, fail(-1, err)
-			}
-			if rt != "Bundle" {
-				return typ, fail(-1, fmt.Errorf("resourceType is %q, not Bundle", rt))
-			}
-			sawBundle = true
-		case "type":
-			if err := dec.Decode(&typ); err != nil {
-				return typ, fail(-1, err)
-			}
-		case "entry":
-			if err := readEntries(dec, source, fn, fail); err != nil {
-				return typ, err
-			}
-		default:
-			var skip json.RawMessage
-			if err := dec.Decode(&skip); err != nil {
-				return typ, fail(-1, err)
-			}
-		}
-	}
-	if _, err := dec.Token(); err != nil {
-		return typ, fail(-1, err)
-	}
-	if !sawBundle {
-		return typ, fail(-1, errors.New("not a Bundle: resourceType missing"))
-	}
-	return typ, nil
-}
-
-func readEntries(dec *json.Decoder, source string, fn func(Entry) error, fail func(int, error) error) error {
-	if err := expectDelim(dec, '['); err != nil {
-		return fail(-1, err)
-	}
-	for i := 0; dec.More(); i++ {
-		var e struct {
-			FullURL  string          `json:"fullUrl"`
-			Resource json.RawMessage `json:"resource"`
-		}
-		if err := dec.Decode(&e); err != nil {
-			return fail(i, err)
-		}
-		if err := fn(Entry{Source: source, Index: i, FullURL: e.FullURL, JSON: e.Resource}); err != nil {
-			return err
-		}
-	}
-	_, err := dec.Token()
-	if err != nil {
-		return fail(-1, err)
-	}
-	return nil
-}
-
-func expectDelim(dec *json.Decoder, want json.Delim) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	if d, ok := tok.(json.Delim); !ok || d != want {
-		return fmt.Errorf("expected %q", want)
-	}
-	return nil
 }
