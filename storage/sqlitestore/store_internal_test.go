@@ -378,3 +378,31 @@ func TestGetFromQueue(t *testing.T) {
 		return nil
 	}))
 }
+
+// TestTermNamesRollback checks that the integer of a term name added by a
+// transaction that rolls back is not kept: a later write of the same name
+// gets one that queries find.
+func TestTermNamesRollback(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	rec := storage.Record{Type: "Item", ID: "a", Value: []byte(`{}`), Terms: []storage.Term{{Name: "fresh", Value: "x"}}}
+	errRollback := errors.New("roll back")
+	err := s.Update(ctx, func(tx storage.Tx) error {
+		_, err := tx.Put(ctx, rec, 0)
+		require.NoError(t, err)
+		_, err = tx.Query(ctx, storage.Query{Type: "Item"}) // flushes: the name is added
+		require.NoError(t, err)
+		return errRollback
+	})
+	require.ErrorIs(t, err, errRollback)
+	_, cached := s.names.get(nameKey{"Item", "fresh"})
+	assert.False(t, cached, "a rolled back name is not cached")
+
+	require.NoError(t, s.Update(ctx, func(tx storage.Tx) error {
+		_, err := tx.Put(ctx, rec, 0)
+		return err
+	}))
+	page, err := s.Query(ctx, storage.Query{Type: "Item", Filters: []storage.Filter{{Term: "fresh", Op: storage.Eq, Value: "x"}}})
+	require.NoError(t, err)
+	require.Len(t, page.Records, 1)
+}
