@@ -79,8 +79,8 @@ func buildQuery(q storage.Query) (string, []any, error) {
 	case storage.SortUpdated:
 		key = "r.updated"
 	default:
-		key = "COALESCE((SELECT t.value FROM record_terms t WHERE t.type = " + rec + ".type AND t.id = " + rec + ".id AND t.name = " +
-			b.arg(q.SortBy) + " ORDER BY t.value LIMIT 1), '\\x'::bytea)"
+		key = "COALESCE((SELECT t.value FROM record_terms t WHERE t.tn = " + tnOf(rec+".type", b.arg(q.SortBy)) + " AND t.id = " + rec + ".id" +
+			" ORDER BY t.value LIMIT 1), '\\x'::bytea)"
 	}
 	var pos storage.Position
 	if q.Cursor != "" {
@@ -106,7 +106,8 @@ func buildQuery(q storage.Query) (string, []any, error) {
 	if di >= 0 {
 		f := filters[di]
 		filters = append(filters[:di:di], filters[di+1:]...)
-		b.WriteString("(SELECT DISTINCT d.type, d.id FROM record_terms d WHERE d.type = " + b.arg(q.Type) + " AND d.name = " + b.arg(f.Term))
+		typ := b.arg(q.Type)
+		b.WriteString("(SELECT DISTINCT " + typ + "::text COLLATE \"C\" AS type, d.id FROM record_terms d WHERE d.tn = " + tnOf(typ, b.arg(f.Term)))
 		writeCondition(&b, "d.value", f)
 		resume("d.id")
 		if f.Op == storage.Eq {
@@ -120,7 +121,7 @@ func buildQuery(q storage.Query) (string, []any, error) {
 					rest = append(rest, g)
 					continue
 				}
-				b.WriteString(" AND EXISTS (SELECT 1 FROM record_terms e WHERE e.type = d.type AND e.id = d.id AND e.name = " + b.arg(g.Term))
+				b.WriteString(" AND EXISTS (SELECT 1 FROM record_terms e WHERE e.tn = " + tnOf(typ, b.arg(g.Term)) + " AND e.id = d.id")
 				writeCondition(&b, "e.value", g)
 				b.WriteString(")")
 			}
@@ -142,7 +143,7 @@ func buildQuery(q storage.Query) (string, []any, error) {
 		resume("r.id")
 	}
 	for _, f := range filters {
-		b.WriteString(" AND EXISTS (SELECT 1 FROM record_terms t WHERE t.type = " + rec + ".type AND t.id = " + rec + ".id AND t.name = " + b.arg(f.Term))
+		b.WriteString(" AND EXISTS (SELECT 1 FROM record_terms t WHERE t.tn = " + tnOf(rec+".type", b.arg(f.Term)) + " AND t.id = " + rec + ".id")
 		writeCondition(&b, "t.value", f)
 		b.WriteString(")")
 	}
@@ -174,6 +175,13 @@ func buildQuery(q storage.Query) (string, []any, error) {
 	b.WriteString(order("p") + " LIMIT " + b.arg(storage.PageSize(q)+1) + ") p" +
 		" JOIN record_versions v ON v.type = p.type AND v.id = p.id AND v.version = p.version" + order("p"))
 	return b.String(), b.args, nil
+}
+
+// tnOf renders the integer of the record type typ and the term name name
+// (both SQL expressions) in term_names: NULL, which matches no term, for a
+// name never indexed.
+func tnOf(typ, name string) string {
+	return "(SELECT n.tn FROM term_names n WHERE n.type = " + typ + " AND n.name = " + name + ")"
 }
 
 // driver returns the index of the filter a query starts from, or -1 to start
