@@ -138,10 +138,10 @@ func removeEvent(t *testing.T, e env, seq int64) {
 		return
 	}
 	stmts := map[string][]string{
-		"sqlite": {`DELETE FROM terms WHERE type = ? AND id = ?`, `DELETE FROM records WHERE type = ? AND id = ?`,
+		"sqlite": {`DELETE FROM terms WHERE tn IN (SELECT tn FROM term_names WHERE type = ?) AND id = ?`, `DELETE FROM records WHERE type = ? AND id = ?`,
 			`DELETE FROM changes WHERE rid IN (SELECT rid FROM versions WHERE type = ? AND id = ?)`,
 			`DELETE FROM versions WHERE type = ? AND id = ?`},
-		"postgres": {`DELETE FROM record_terms WHERE type = $1 AND id = $2`, `DELETE FROM records WHERE type = $1 AND id = $2`,
+		"postgres": {`DELETE FROM record_terms WHERE tn IN (SELECT tn FROM term_names WHERE type = $1) AND id = $2`, `DELETE FROM records WHERE type = $1 AND id = $2`,
 			`DELETE FROM changes WHERE type = $1 AND id = $2`, `DELETE FROM record_versions WHERE type = $1 AND id = $2`},
 	}[e.backend.Name]
 	require.NotEmpty(t, stmts, "no deletion statements for backend %s", e.backend.Name)
@@ -219,8 +219,8 @@ func TestEditedIndexTermIsDetected(t *testing.T) {
 		before := accounted(t, e, "p1")
 		require.Contains(t, before, int64(2))
 		q := map[string]string{
-			"sqlite":   `UPDATE terms SET value = 'p9' || substr(value, 3) WHERE type = ? AND id = ? AND name = 'patient'`,
-			"postgres": `UPDATE record_terms SET value = convert_to('p9', 'UTF8') || substring(value from 3) WHERE type = $1 AND id = $2 AND name = 'patient'`,
+			"sqlite":   `UPDATE terms SET value = 'p9' || substr(value, 3) WHERE tn = (SELECT tn FROM term_names WHERE type = ? AND name = 'patient') AND id = ?`,
+			"postgres": `UPDATE record_terms SET value = convert_to('p9', 'UTF8') || substring(value from 3) WHERE tn = (SELECT tn FROM term_names WHERE type = $1 AND name = 'patient') AND id = $2`,
 		}[e.backend.Name]
 		require.Equal(t, int64(1), e.backend.Exec(t, e.inner, q, access.AuditEventType, eventID(2)))
 		require.NotContains(t, accounted(t, e, "p1"), int64(2), "the edit hides the event from the accounting")

@@ -172,8 +172,8 @@ func TestEditedBlockTermIsDetected(t *testing.T) {
 		}
 		blockTrail(t, e)
 		q := map[string]string{
-			"sqlite":   `UPDATE terms SET value = 'p9' || substr(value, 3) WHERE type = ? AND id = ? AND name = 'patient'`,
-			"postgres": `UPDATE record_terms SET value = convert_to('p9', 'UTF8') || substring(value from 3) WHERE type = $1 AND id = $2 AND name = 'patient'`,
+			"sqlite":   `UPDATE terms SET value = 'p9' || substr(value, 3) WHERE tn = (SELECT tn FROM term_names WHERE type = ? AND name = 'patient') AND id = ?`,
+			"postgres": `UPDATE record_terms SET value = convert_to('p9', 'UTF8') || substring(value from 3) WHERE tn = (SELECT tn FROM term_names WHERE type = $1 AND name = 'patient') AND id = $2`,
 		}[e.backend.Name]
 		require.Equal(t, int64(2), e.backend.Exec(t, e.inner, q, access.AuditEventType, eventID(7)), "p1 on two days")
 		require.Len(t, accounted(t, e, "p1"), 75-64)

@@ -22,9 +22,13 @@
 //     compartment, update time and whether it is deleted. Optimistic
 //     concurrency is a conditional update of this row.
 //   - record_terms: the index terms of current, non-deleted records, one row
-//     per term, with btree indexes on (type, name, value, id) for equality,
-//     prefix and range filters and (type, id, name, value) for the terms of one
-//     record (replacing them, correlated filters, sorting by a term).
+//     per term, naming the record type and term name by an integer tn, with
+//     btree indexes on (tn, value, id) for equality, prefix and range filters
+//     and (tn, id, value) for the terms of one record (replacing them,
+//     correlated filters, sorting by a term).
+//   - term_names: the integer tn of each record type and term name, added
+//     with the first term of that name and never changed; a query looks its
+//     names up there (a name never indexed matches nothing).
 //   - changes: the change feed, keyed by a bigserial seq.
 //
 // Values and term values are bytea: the contract treats both as byte strings.
@@ -38,7 +42,7 @@
 // also compares bytes.
 //
 // A Query of one type without a compartment that has an eq or a non-empty
-// prefix filter starts from that filter's range of the (type, name, value, id)
+// prefix filter starts from that filter's range of the (tn, value, id)
 // index (the first eq filter, else the longest prefix): the matching ids are
 // deduplicated and only they are looked up in records, the other filters are
 // checked on those records, and the page is sorted from them, so the work
@@ -100,6 +104,7 @@
 //	SELECT create_distributed_table('records', 'compartment');
 //	SELECT create_distributed_table('record_versions', 'compartment', colocate_with => 'records');
 //	SELECT create_distributed_table('record_terms', 'compartment', colocate_with => 'records');
+//	SELECT create_reference_table('term_names');
 //
 // with the primary keys widened to lead with the column, as Citus requires of
 // unique constraints on distributed tables: records (compartment, type, id),

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -69,6 +70,34 @@ type Store struct {
 	feedLock int64 // advisory lock key serialising change-feed appends
 	readOnly bool
 	closed   atomic.Bool
+	names    termNames // committed integers of record types and term names
+}
+
+// termName is a record type and a term name.
+type termName struct{ typ, name string }
+
+// termNames caches the integers of term_names. An integer never changes
+// meaning once committed, so the cache holds committed ones only and is
+// never invalidated.
+type termNames struct {
+	mu sync.RWMutex
+	m  map[termName]int32
+}
+
+func (c *termNames) get(k termName) (int32, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	tn, ok := c.m[k]
+	return tn, ok
+}
+
+func (c *termNames) add(k termName, tn int32) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[termName]int32{}
+	}
+	c.m[k] = tn
 }
 
 var _ storage.Store = (*Store)(nil)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/storage"
@@ -19,7 +20,11 @@ func (s *Store) query(ctx context.Context, db querier, q storage.Query) (storage
 	if err := storage.ValidateQuery(q); err != nil {
 		return storage.Page{}, &storage.Error{Op: op, Type: q.Type, Kind: ehrkit.ErrInvalid, Cause: err}
 	}
-	sql, args, err := buildQuery(q)
+	tns, err := s.termNames(ctx, db, q)
+	if err != nil {
+		return storage.Page{}, s.fail(ctx, op, q.Type, "", err)
+	}
+	sql, args, err := buildQuery(q, tns)
 	if err != nil {
 		return storage.Page{}, &storage.Error{Op: op, Type: q.Type, Kind: ehrkit.ErrInvalid, Cause: err}
 	}
@@ -34,6 +39,51 @@ func (s *Store) query(ctx context.Context, db querier, q storage.Query) (storage
 	}
 	page.Records = recs
 	return page, nil
+}
+
+// termNames returns the integers (tn) of the term names a query of one type
+// filters and sorts on, 0 (which no term has) for a name never indexed, so
+// that the planner sees each term's own statistics. A query without a type
+// looks its names up per record instead (see tnOf). Integers read on the pool
+// are committed and cached; inside a transaction (db is its connection) a
+// name the transaction added itself may show, so those are not cached.
+func (s *Store) termNames(ctx context.Context, db querier, q storage.Query) (map[string]int32, error) {
+	if q.Type == "" {
+		return nil, nil
+	}
+	names := make([]string, 0, len(q.Filters)+1)
+	for _, f := range q.Filters {
+		names = append(names, f.Term)
+	}
+	if q.SortBy != storage.SortID && q.SortBy != storage.SortUpdated {
+		names = append(names, q.SortBy)
+	}
+	_, committed := db.(*pgxpool.Pool)
+	tns := make(map[string]int32, len(names))
+	for _, name := range names {
+		k := termName{q.Type, name}
+		if tn, ok := s.names.get(k); ok {
+			tns[name] = tn
+			continue
+		}
+		rows, err := db.Query(ctx, `SELECT tn FROM term_names WHERE type = $1 AND name = $2`, q.Type, name)
+		if err != nil {
+			return nil, err
+		}
+		found, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+		if err != nil {
+			return nil, err
+		}
+		if len(found) > 0 {
+			tns[name] = found[0]
+			if committed {
+				s.names.add(k, found[0])
+			}
+		} else {
+			tns[name] = 0
+		}
+	}
+	return tns, nil
 }
 
 // sqlBuilder collects a statement's text and its positional arguments.
@@ -62,8 +112,18 @@ func (b *sqlBuilder) arg(v any) string {
 // table. Every other filter is an EXISTS over the terms of the record. With a
 // compartment the planner stays free to start from the compartment index, and
 // without an eq or prefix filter from records in key order.
-func buildQuery(q storage.Query) (string, []any, error) {
+//
+// tns holds the integers of the query's term names when it has a type (see
+// Store.termNames).
+func buildQuery(q storage.Query, tns map[string]int32) (string, []any, error) {
 	var b sqlBuilder
+	// tn renders the integer of a term name of the record rel.
+	tn := func(rel, name string) string {
+		if q.Type != "" {
+			return b.arg(tns[name])
+		}
+		return tnOf(rel+".type", b.arg(name))
+	}
 	di := driver(q)
 	// rec names the relation whose type and id identify a candidate: the
 	// driving ids when there are some, so that their index order is known to
@@ -79,8 +139,8 @@ func buildQuery(q storage.Query) (string, []any, error) {
 	case storage.SortUpdated:
 		key = "r.updated"
 	default:
-		key = "COALESCE((SELECT t.value FROM record_terms t WHERE t.type = " + rec + ".type AND t.id = " + rec + ".id AND t.name = " +
-			b.arg(q.SortBy) + " ORDER BY t.value LIMIT 1), '\\x'::bytea)"
+		key = "COALESCE((SELECT t.value FROM record_terms t WHERE t.tn = " + tn(rec, q.SortBy) + " AND t.id = " + rec + ".id" +
+			" ORDER BY t.value LIMIT 1), '\\x'::bytea)"
 	}
 	var pos storage.Position
 	if q.Cursor != "" {
@@ -106,7 +166,7 @@ func buildQuery(q storage.Query) (string, []any, error) {
 	if di >= 0 {
 		f := filters[di]
 		filters = append(filters[:di:di], filters[di+1:]...)
-		b.WriteString("(SELECT DISTINCT d.type, d.id FROM record_terms d WHERE d.type = " + b.arg(q.Type) + " AND d.name = " + b.arg(f.Term))
+		b.WriteString("(SELECT DISTINCT " + b.arg(q.Type) + "::text COLLATE \"C\" AS type, d.id FROM record_terms d WHERE d.tn = " + tn("d", f.Term))
 		writeCondition(&b, "d.value", f)
 		resume("d.id")
 		if f.Op == storage.Eq {
@@ -120,7 +180,7 @@ func buildQuery(q storage.Query) (string, []any, error) {
 					rest = append(rest, g)
 					continue
 				}
-				b.WriteString(" AND EXISTS (SELECT 1 FROM record_terms e WHERE e.type = d.type AND e.id = d.id AND e.name = " + b.arg(g.Term))
+				b.WriteString(" AND EXISTS (SELECT 1 FROM record_terms e WHERE e.tn = " + tn("d", g.Term) + " AND e.id = d.id")
 				writeCondition(&b, "e.value", g)
 				b.WriteString(")")
 			}
@@ -142,9 +202,13 @@ func buildQuery(q storage.Query) (string, []any, error) {
 		resume("r.id")
 	}
 	for _, f := range filters {
-		b.WriteString(" AND EXISTS (SELECT 1 FROM record_terms t WHERE t.type = " + rec + ".type AND t.id = " + rec + ".id AND t.name = " + b.arg(f.Term))
+		// OFFSET 0 keeps the check a probe of the record's terms per
+		// candidate: with the type and term fixed, the planner may otherwise
+		// turn it into a join with every term of the filter's range, sorted
+		// by id.
+		b.WriteString(" AND EXISTS (SELECT 1 FROM record_terms t WHERE t.tn = " + tn(rec, f.Term) + " AND t.id = " + rec + ".id")
 		writeCondition(&b, "t.value", f)
-		b.WriteString(")")
+		b.WriteString(" OFFSET 0)")
 	}
 	b.WriteString(") p")
 	if q.Cursor != "" {
@@ -174,6 +238,13 @@ func buildQuery(q storage.Query) (string, []any, error) {
 	b.WriteString(order("p") + " LIMIT " + b.arg(storage.PageSize(q)+1) + ") p" +
 		" JOIN record_versions v ON v.type = p.type AND v.id = p.id AND v.version = p.version" + order("p"))
 	return b.String(), b.args, nil
+}
+
+// tnOf renders the integer of the record type typ and the term name name
+// (both SQL expressions) looked up in term_names, for a query without a type:
+// NULL, which matches no term, for a name never indexed.
+func tnOf(typ, name string) string {
+	return "(SELECT n.tn FROM term_names n WHERE n.type = " + typ + " AND n.name = " + name + ")"
 }
 
 // driver returns the index of the filter a query starts from, or -1 to start
@@ -248,7 +319,11 @@ func (s *Store) Explain(ctx context.Context, q storage.Query) ([]string, error) 
 	if err := storage.ValidateQuery(q); err != nil {
 		return nil, &storage.Error{Op: op, Type: q.Type, Kind: ehrkit.ErrInvalid, Cause: err}
 	}
-	sql, args, err := buildQuery(q)
+	tns, err := s.termNames(ctx, s.pool, q)
+	if err != nil {
+		return nil, s.fail(ctx, op, q.Type, "", err)
+	}
+	sql, args, err := buildQuery(q, tns)
 	if err != nil {
 		return nil, &storage.Error{Op: op, Type: q.Type, Kind: ehrkit.ErrInvalid, Cause: err}
 	}

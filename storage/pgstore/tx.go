@@ -299,6 +299,7 @@ func (t *tx) flush(ctx context.Context, op string) error {
 		b.Queue(sqlDeleteTerms, w.update.typ, w.update.id)
 	}
 	if len(w.terms.typ) > 0 {
+		b.Queue(sqlAddTermNames, w.terms.typ, w.terms.name)
 		b.Queue(sqlInsertTerms, w.terms.comp, w.terms.typ, w.terms.id, w.terms.name, w.terms.value)
 	}
 	copied := len(t.pending) > pipelined
@@ -565,11 +566,23 @@ const (
 		LEFT JOIN records r ON r.type = u.type AND r.id = u.id
 		WHERE COALESCE(r.version, 0) NOT IN (u.expect, u.version) LIMIT 1`
 	sqlDeleteTerms = `DELETE FROM record_terms t USING unnest($1::text[], $2::text[]) AS u(type, id)
-		WHERE t.type = u.type AND t.id = u.id`
+		JOIN term_names n ON n.type = u.type
+		WHERE t.tn = n.tn AND t.id = u.id`
 	sqlInsertVersion = `INSERT INTO record_versions (compartment, type, id, version, updated, deleted, labels, term_names, term_values, value)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
-	sqlInsertTerms = `INSERT INTO record_terms (compartment, type, id, name, value)
-		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[])`
+	// sqlAddTermNames gives the record types and term names of a batch's
+	// terms not seen before their integers (tn), in a fixed order so that
+	// concurrent writers of the same new names wait for one another rather
+	// than deadlock. Names already present take no identity value.
+	sqlAddTermNames = `INSERT INTO term_names (type, name)
+		SELECT DISTINCT u.type, u.name FROM unnest($1::text[], $2::text[]) AS u(type, name)
+		WHERE NOT EXISTS (SELECT 1 FROM term_names n WHERE n.type = u.type AND n.name = u.name)
+		ORDER BY 1, 2
+		ON CONFLICT (type, name) DO NOTHING`
+	sqlInsertTerms = `INSERT INTO record_terms (tn, compartment, id, value)
+		SELECT n.tn, u.compartment, u.id, u.value
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[]) AS u(compartment, type, id, name, value)
+		JOIN term_names n ON n.type = u.type AND n.name = u.name`
 	sqlInsertChanges = `INSERT INTO changes (kind, time, compartment, type, id, version, labels, topic, key, payload)
 		SELECT u.kind, $2::timestamptz, u.compartment, u.type, u.id, u.version, string_to_array(u.labels, ','), u.topic, u.key, u.payload
 		FROM unnest($1::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::bytea[])

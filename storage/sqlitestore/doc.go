@@ -24,7 +24,9 @@
 // rowid table; bodies of a kilobyte and more insert much faster there than in a
 // WITHOUT ROWID table). The records table points at each record's latest
 // version and carries what queries filter and sort on; the terms table indexes
-// the terms of current versions; the changes table is the change feed, its
+// the terms of current versions, naming each record type and term name by an
+// integer from the term_names table (rows a third narrower than with both
+// strings; the store caches committed integers); the changes table is the change feed, its
 // sequence numbers the table's rowids. Inside a transaction, a Put checks the
 // expected version (one point read, none for a record the transaction already
 // wrote) and queues its version row and index terms; before the next read or

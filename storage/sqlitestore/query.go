@@ -140,7 +140,7 @@ func buildQuery(q storage.Query) (string, []any, error) {
 	case storage.SortUpdated:
 		key = "r.updated"
 	default:
-		key = "coalesce((SELECT min(t.value) FROM terms t WHERE t.type = r.type AND t.id = r.id AND t.name = ?), '')"
+		key = "coalesce((SELECT min(t.value) FROM terms t WHERE t.tn = " + tnOfRecord + " AND t.id = r.id), '')"
 		materialized = " MATERIALIZED"
 		args = append(args, q.SortBy)
 	}
@@ -157,10 +157,10 @@ func buildQuery(q storage.Query) (string, []any, error) {
 		cond, fargs := termCondition(f)
 		if q.Type != "" {
 			// With the type known, SQLite may drive the query from the term index.
-			where = append(where, "r.id IN (SELECT t.id FROM terms t WHERE t.type = ? AND t.name = ? AND "+cond+")")
+			where = append(where, "r.id IN (SELECT t.id FROM terms t WHERE t.tn = "+tnOf+" AND "+cond+")")
 			args = append(append(args, q.Type, f.Term), fargs...)
 		} else {
-			where = append(where, "EXISTS (SELECT 1 FROM terms t WHERE t.type = r.type AND t.id = r.id AND t.name = ? AND "+cond+")")
+			where = append(where, "EXISTS (SELECT 1 FROM terms t WHERE t.tn = "+tnOfRecord+" AND t.id = r.id AND "+cond+")")
 			args = append(append(args, f.Term), fargs...)
 		}
 	}
@@ -215,6 +215,14 @@ func buildQuery(q storage.Query) (string, []any, error) {
 	return text, args, nil
 }
 
+// tnOf is the integer of a record type and term name given as arguments;
+// tnOfRecord that of the type of the record r and a term name given as an
+// argument. Either is NULL, and matches no term, for a name never indexed.
+const (
+	tnOf       = "(SELECT tn FROM term_names WHERE type = ? AND name = ?)"
+	tnOfRecord = "(SELECT tn FROM term_names WHERE type = r.type AND name = ?)"
+)
+
 // eqFilters returns the positions of the equality filters of a query that the
 // term index can drive in id order: a query of one type, outside any
 // compartment, sorted by id. It returns nil for every other query.
@@ -258,7 +266,7 @@ func buildTermDriven(q storage.Query, eqs []int) (string, []any, error) {
 	var armArgs []any
 	for _, i := range eqs {
 		f := q.Filters[i]
-		arms = append(arms, "SELECT id FROM terms WHERE type = ? AND name = ? AND value = ?"+after)
+		arms = append(arms, "SELECT id FROM terms WHERE tn = "+tnOf+" AND value = ?"+after)
 		armArgs = append(armArgs, q.Type, f.Term, f.Value)
 		armArgs = append(armArgs, args...)
 	}
@@ -277,7 +285,7 @@ func buildTermDriven(q storage.Query, eqs []int) (string, []any, error) {
 			continue
 		}
 		cond, fargs := termCondition(f)
-		where = append(where, "EXISTS (SELECT 1 FROM terms t WHERE t.type = r.type AND t.id = r.id AND t.name = ? AND "+cond+")")
+		where = append(where, "EXISTS (SELECT 1 FROM terms t WHERE t.tn = "+tnOfRecord+" AND t.id = r.id AND "+cond+")")
 		args = append(append(args, f.Term), fargs...)
 	}
 	args = append(args, storage.PageSize(q)+1)

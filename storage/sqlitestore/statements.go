@@ -35,10 +35,16 @@ const (
 		ON CONFLICT (type, id) DO UPDATE SET
 			version = excluded.version, rid = excluded.rid, deleted = excluded.deleted,
 			compartment = excluded.compartment, updated = excluded.updated`
-	sqlDropTerms = `DELETE FROM terms WHERE (type, id) IN (SELECT type, id FROM versions WHERE rid > ? AND version > 1)`
+	sqlDropTerms = `DELETE FROM terms WHERE (tn, id) IN (SELECT n.tn, v.id FROM versions v
+		JOIN term_names n ON n.type = v.type WHERE v.rid > ? AND v.version > 1)`
 	sqlLogWrites = `INSERT INTO changes (rid, time)
 		SELECT rid, updated FROM versions WHERE rid > ? AND type <> '` + storage.CheckpointType + `' ORDER BY rid`
 	sqlEmit = `INSERT INTO changes (time, topic, key, compartment, payload) VALUES (?, ?, ?, ?, ?)`
+	// The integer standing for a record type and term name (see
+	// migrations/0003_term_names.sql), and the statement that gives a new
+	// pair its integer.
+	sqlTermName    = `SELECT tn FROM term_names WHERE type = ? AND name = ?`
+	sqlAddTermName = `INSERT INTO term_names (type, name) VALUES (?, ?) RETURNING tn`
 )
 
 // statements are prepared once per store. Reader statements run on the read
@@ -48,7 +54,7 @@ type statements struct {
 	get, getVersion, history, changes *sql.Stmt // reader
 	getTx, current, emit              *sql.Stmt // writer
 	lastRid, movePointers, dropTerms  *sql.Stmt // writer
-	logWrites                         *sql.Stmt // writer
+	logWrites, termName, addTermName  *sql.Stmt // writer
 
 	versions, terms batch // writer
 	versionsOf      batch // writer: current versions of 1<<i records
@@ -79,11 +85,13 @@ func (st *statements) prepare(ctx context.Context, writer, reader *sql.DB) error
 		{writer, &st.movePointers, sqlMovePointers},
 		{writer, &st.dropTerms, sqlDropTerms},
 		{writer, &st.logWrites, sqlLogWrites},
+		{writer, &st.termName, sqlTermName},
+		{writer, &st.addTermName, sqlAddTermName},
 	}
 	// Version rows carry a number the writer has checked (see tx.write).
 	// Duplicate terms of one record
 	// are ignored.
-	st.versions.width, st.terms.width, st.versionsOf.width = 9, 4, 2
+	st.versions.width, st.terms.width, st.versionsOf.width = 9, 3, 2
 	for i := range batchSizes {
 		keys := strings.TrimSuffix(strings.Repeat("(?, ?), ", 1<<i), ", ")
 		preps = append(preps, prep{writer, &st.versionsOf.stmts[i],
@@ -91,7 +99,7 @@ func (st *statements) prepare(ctx context.Context, writer, reader *sql.DB) error
 		preps = append(preps,
 			prep{writer, &st.versions.stmts[i], insertSQL(
 				"INSERT INTO versions (type, id, version, updated, compartment, labels, terms, deleted, value)", 9, 1<<i)},
-			prep{writer, &st.terms.stmts[i], insertSQL("INSERT OR IGNORE INTO terms (type, id, name, value)", 4, 1<<i)},
+			prep{writer, &st.terms.stmts[i], insertSQL("INSERT OR IGNORE INTO terms (tn, id, value)", 3, 1<<i)},
 		)
 	}
 	for _, p := range preps {
@@ -114,7 +122,7 @@ func insertSQL(head string, width, n int) string {
 func (st *statements) close() error {
 	var errs []error
 	all := append([]*sql.Stmt{st.get, st.getVersion, st.history, st.changes, st.getTx, st.current, st.emit,
-		st.lastRid, st.movePointers, st.dropTerms, st.logWrites}, st.versions.stmts[:]...)
+		st.lastRid, st.movePointers, st.dropTerms, st.logWrites, st.termName, st.addTermName}, st.versions.stmts[:]...)
 	all = append(all, st.terms.stmts[:]...)
 	all = append(all, st.versionsOf.stmts[:]...)
 	for _, stmt := range all {

@@ -194,11 +194,11 @@ func TestQueryPlans(t *testing.T) {
 	}{
 		{"by id", storage.Query{Type: "Item"}, []string{"SEARCH r USING PRIMARY KEY (type=?)"}},
 		{"term eq", storage.Query{Type: "Item", Filters: []storage.Filter{{Term: "code", Op: storage.Eq, Value: "x"}}},
-			[]string{"COVERING INDEX terms_value (type=? AND name=? AND value=?)"}},
+			[]string{"COVERING INDEX terms_value (tn=? AND value=?)"}},
 		{"term prefix", storage.Query{Type: "Item", Filters: []storage.Filter{{Term: "code", Op: storage.Prefix, Value: "x"}}},
-			[]string{"COVERING INDEX terms_value (type=? AND name=? AND value>? AND value<?)"}},
+			[]string{"COVERING INDEX terms_value (tn=? AND value>? AND value<?)"}},
 		{"compartment", storage.Query{Compartment: "p1"}, []string{"INDEX records_compartment (compartment=?)"}},
-		{"term sort", storage.Query{Type: "Item", SortBy: "date"}, []string{"PRIMARY KEY (type=? AND id=? AND name=?)"}},
+		{"term sort", storage.Query{Type: "Item", SortBy: "date"}, []string{"PRIMARY KEY (tn=? AND id=?)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -223,7 +223,7 @@ func TestWritePlans(t *testing.T) {
 		{"current", sqlCurrent, []string{"SEARCH records USING PRIMARY KEY (type=? AND id=?)"}},
 		{"last rid", sqlLastRid, []string{"SEARCH versions"}},
 		{"move pointers", sqlMovePointers, []string{"SEARCH versions USING INTEGER PRIMARY KEY (rowid>?)"}},
-		{"drop terms", sqlDropTerms, []string{"SEARCH terms USING PRIMARY KEY (type=? AND id=?)", "SEARCH versions USING INTEGER PRIMARY KEY (rowid>?)"}},
+		{"drop terms", sqlDropTerms, []string{"SEARCH terms USING PRIMARY KEY (tn=? AND id=?)", "USING INTEGER PRIMARY KEY (rowid>?)"}},
 		{"log writes", sqlLogWrites, []string{"SEARCH versions USING INTEGER PRIMARY KEY (rowid>?)"}},
 		{"expected versions", "SELECT type, id, version FROM records WHERE (type, id) IN (VALUES (?, ?), (?, ?))",
 			[]string{"SEARCH records USING PRIMARY KEY (type=? AND id=?)"}},
@@ -377,4 +377,32 @@ func TestGetFromQueue(t *testing.T) {
 		assert.Equal(t, fromQueue, read(tx), "a queued record reads as it does once inserted")
 		return nil
 	}))
+}
+
+// TestTermNamesRollback checks that the integer of a term name added by a
+// transaction that rolls back is not kept: a later write of the same name
+// gets one that queries find.
+func TestTermNamesRollback(t *testing.T) {
+	s, _ := openTest(t)
+	ctx := context.Background()
+	rec := storage.Record{Type: "Item", ID: "a", Value: []byte(`{}`), Terms: []storage.Term{{Name: "fresh", Value: "x"}}}
+	errRollback := errors.New("roll back")
+	err := s.Update(ctx, func(tx storage.Tx) error {
+		_, err := tx.Put(ctx, rec, 0)
+		require.NoError(t, err)
+		_, err = tx.Query(ctx, storage.Query{Type: "Item"}) // flushes: the name is added
+		require.NoError(t, err)
+		return errRollback
+	})
+	require.ErrorIs(t, err, errRollback)
+	_, cached := s.names.get(nameKey{"Item", "fresh"})
+	assert.False(t, cached, "a rolled back name is not cached")
+
+	require.NoError(t, s.Update(ctx, func(tx storage.Tx) error {
+		_, err := tx.Put(ctx, rec, 0)
+		return err
+	}))
+	page, err := s.Query(ctx, storage.Query{Type: "Item", Filters: []storage.Filter{{Term: "fresh", Op: storage.Eq, Value: "x"}}})
+	require.NoError(t, err)
+	require.Len(t, page.Records, 1)
 }
