@@ -2,7 +2,9 @@ package patient
 
 import (
 	"context"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/storage"
@@ -108,15 +110,7 @@ func (q Query) filters() ([]storage.Filter, error) {
 	if q.Name != "" {
 		words := Tokens(q.Name)
 		v.Check(len(words) > 0, "name", ehrkit.IssueValue, "has no letters or digits")
-		for _, w := range words {
-			ps := namePrefixes(w)
-			add(TermNamePrefix, storage.Eq, ps[len(ps)-1])
-			// A word no longer than the name prefixes is one of them: the
-			// equality alone finds every name it begins.
-			if ps[len(ps)-1] != w {
-				add(TermName, storage.Prefix, w)
-			}
-		}
+		fs = append(fs, nameFilters(words)...)
 	}
 	if q.Phonetic != "" {
 		var codes []string
@@ -187,12 +181,57 @@ func dateAfter(d ehrkit.Date) string {
 	return s
 }
 
-// namePrefixLen is the length of the longest TermNamePrefix values.
-const namePrefixLen = 3
+// nameFilters returns the filters of a name search for its folded words:
+// each word must begin a name token. Two words that can only begin two
+// different tokens (see namePair) start from their TermNamePair equality,
+// which few patients share, and every word is checked per candidate.
+// Otherwise each word is the equality on its longest name prefix, checked
+// per candidate when the word is longer than that.
+func nameFilters(words []string) []storage.Filter {
+	var out []storage.Filter
+	if pair, ok := namePair(words); ok {
+		out = append(out, storage.Filter{Term: TermNamePair, Op: storage.Eq, Value: pair})
+		for _, w := range words {
+			out = append(out, storage.Filter{Term: TermName, Op: storage.Prefix, Value: w})
+		}
+		return out
+	}
+	for _, w := range words {
+		ps := namePrefixes(w)
+		out = append(out, storage.Filter{Term: TermNamePrefix, Op: storage.Eq, Value: ps[len(ps)-1]})
+		// A word no longer than the name prefixes is one of them: the
+		// equality alone finds every name it begins.
+		if ps[len(ps)-1] != w {
+			out = append(out, storage.Filter{Term: TermName, Op: storage.Prefix, Value: w})
+		}
+	}
+	return out
+}
 
-// namePrefixes returns the first one, two and three runes of a folded word
-// (fewer for a shorter word); a search word's last one is an equality filter
-// every word it prefixes carries.
+// namePair returns the TermNamePair value of the first two search words that
+// both have at least namePairPrefixLen runes and neither of which begins the
+// other: such words begin two different name tokens, whose pair term the
+// patient carries. ok is false when no two words qualify.
+func namePair(words []string) (string, bool) {
+	for i, a := range words {
+		for _, b := range words[i+1:] {
+			if utf8.RuneCountInString(a) >= namePairPrefixLen && utf8.RuneCountInString(b) >= namePairPrefixLen &&
+				!strings.HasPrefix(a, b) && !strings.HasPrefix(b, a) {
+				return namePairValue(a, b), true
+			}
+		}
+	}
+	return "", false
+}
+
+// namePrefixLen is the length of the longest TermNamePrefix values: a search
+// word of up to that many letters is one equality, a longer one probes the
+// candidates of its first namePrefixLen letters, which few other names share.
+const namePrefixLen = 5
+
+// namePrefixes returns the first one, two, ... namePrefixLen runes of a
+// folded word (fewer for a shorter word); a search word's last one is an
+// equality filter every word it prefixes carries.
 func namePrefixes(w string) []string {
 	r := []rune(w)
 	out := make([]string, 0, namePrefixLen)
@@ -200,4 +239,30 @@ func namePrefixes(w string) []string {
 		out = append(out, string(r[:n]))
 	}
 	return out
+}
+
+// namePairPrefixLen is the number of leading runes of each token in a
+// TermNamePair value.
+const namePairPrefixLen = 3
+
+// namePairValue returns the TermNamePair value of two tokens or words: the
+// first namePairPrefixLen runes of each, in sorted order, joined by a space
+// (tokens hold none), so that word order does not matter.
+func namePairValue(a, b string) string {
+	a, b = runePrefix(a, namePairPrefixLen), runePrefix(b, namePairPrefixLen)
+	if b < a {
+		a, b = b, a
+	}
+	return a + " " + b
+}
+
+// runePrefix returns the first n runes of s (all of a shorter s).
+func runePrefix(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
 }
