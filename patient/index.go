@@ -29,7 +29,7 @@ const (
 const (
 	TermName        = "name"        // folded name tokens (see Tokens)
 	TermNamePrefix  = "nameprefix"  // the first one, two, ... five letters of each name token, so a name prefix search starts from an equality
-	TermNamePair    = "namepair"    // the first three letters of two different name tokens of three letters or more, sorted ("joh smi"), for every such pair, so a two-word name search starts from an equality few patients share
+	TermNamePair    = "namepair"    // the first two and the first three letters of two different name tokens, sorted ("jo sm", "joh smi"), for every two tokens of two letters or more, so a name search of two words starts from an equality few patients share
 	TermPhonetic    = "phonetic"    // NYSIIS codes of the name tokens
 	TermBirthDate   = "birthdate"   // birth date in FHIR form ("1970", "1970-05-01"), sortable
 	TermBirthPeriod = "birthperiod" // year ("1970") and, below year precision, month ("1970-05") of birth, so a year or month search starts from an equality
@@ -130,20 +130,23 @@ func (p Patient) terms() []storage.Term {
 	return slices.Compact(t)
 }
 
-// namePairs returns the TermNamePair values of a patient's name tokens: one
-// for every two different tokens of at least namePairPrefixLen runes (two
-// search words that begin no one token begin two different tokens).
+// namePairs returns the TermNamePair values of a patient's name tokens: for
+// every two different tokens of at least two runes, the pair of their first
+// two runes and the pair of their first three (two search words that begin
+// no one token begin two different tokens).
 func namePairs(tokens []string) []string {
 	var long []string
 	for _, tok := range tokens {
-		if utf8.RuneCountInString(tok) >= namePairPrefixLen && !slices.Contains(long, tok) {
+		if utf8.RuneCountInString(tok) >= 2 && !slices.Contains(long, tok) {
 			long = append(long, tok)
 		}
 	}
 	var out []string
 	for i, a := range long {
 		for _, b := range long[i+1:] {
-			out = append(out, namePairValue(a, b))
+			for n := 2; n <= namePairPrefixLen; n++ {
+				out = append(out, namePairValue(a, b, n))
+			}
 		}
 	}
 	return out

@@ -89,6 +89,8 @@ func TestSearchPlans(t *testing.T) {
 				"given and family":      {Name: p.Name().Given[0] + " " + p.Name().Family},
 				"family and given":      {Name: p.Name().Family + " " + p.Name().Given[0]},
 				"a word and its prefix": {Name: p.Name().Family[:2] + " " + p.Name().Family},
+				"family of short words": {Name: "De la Cruz"},
+				"an initial and family": {Name: "J. " + p.Name().Family},
 				"three words":           {Name: p.Name().Given[0] + " " + p.Name().Family + " " + p.Name().Given[0][:2]},
 				"phonetic":              {Phonetic: p.Name().Family},
 				"identifier":            {Identifier: ehrkit.Identifier{System: SystemMRN, Value: p.Identifier(SystemMRN)}},

@@ -2,6 +2,7 @@ package patient
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -182,42 +183,50 @@ func dateAfter(d ehrkit.Date) string {
 }
 
 // nameFilters returns the filters of a name search for its folded words:
-// each word must begin a name token. Two words that can only begin two
-// different tokens (see namePair) start from their TermNamePair equality,
-// which few patients share, and every word is checked per candidate.
-// Otherwise each word is the equality on its longest name prefix, checked
-// per candidate when the word is longer than that.
+// each word must begin a name token, checked per candidate. The candidates
+// come from one equality: for two words that can only begin two different
+// tokens, their TermNamePair (see namePair), which few patients share; else
+// the TermNamePrefix of the longest word, whose check is left out when the
+// word is that prefix. An intersection of the words' prefix terms would read
+// every patient whose names begin with a common short word ("de", "st").
 func nameFilters(words []string) []storage.Filter {
+	if len(words) == 0 {
+		return nil
+	}
 	var out []storage.Filter
+	check := words
 	if pair, ok := namePair(words); ok {
 		out = append(out, storage.Filter{Term: TermNamePair, Op: storage.Eq, Value: pair})
-		for _, w := range words {
-			out = append(out, storage.Filter{Term: TermName, Op: storage.Prefix, Value: w})
+	} else {
+		longest := 0
+		for i, w := range words {
+			if utf8.RuneCountInString(w) > utf8.RuneCountInString(words[longest]) {
+				longest = i
+			}
 		}
-		return out
-	}
-	for _, w := range words {
-		ps := namePrefixes(w)
+		ps := namePrefixes(words[longest])
 		out = append(out, storage.Filter{Term: TermNamePrefix, Op: storage.Eq, Value: ps[len(ps)-1]})
-		// A word no longer than the name prefixes is one of them: the
-		// equality alone finds every name it begins.
-		if ps[len(ps)-1] != w {
-			out = append(out, storage.Filter{Term: TermName, Op: storage.Prefix, Value: w})
+		if ps[len(ps)-1] == words[longest] {
+			check = slices.Delete(slices.Clone(words), longest, longest+1)
 		}
+	}
+	for _, w := range check {
+		out = append(out, storage.Filter{Term: TermName, Op: storage.Prefix, Value: w})
 	}
 	return out
 }
 
-// namePair returns the TermNamePair value of the first two search words that
-// both have at least namePairPrefixLen runes and neither of which begins the
-// other: such words begin two different name tokens, whose pair term the
-// patient carries. ok is false when no two words qualify.
+// namePair returns the TermNamePair value of the first two search words of
+// at least two runes neither of which begins the other: such words begin two
+// different name tokens, whose pair term the patient carries. The value is of
+// their first three runes when both have that many, else of their first two.
+// ok is false when no two words qualify.
 func namePair(words []string) (string, bool) {
 	for i, a := range words {
 		for _, b := range words[i+1:] {
-			if utf8.RuneCountInString(a) >= namePairPrefixLen && utf8.RuneCountInString(b) >= namePairPrefixLen &&
-				!strings.HasPrefix(a, b) && !strings.HasPrefix(b, a) {
-				return namePairValue(a, b), true
+			na, nb := utf8.RuneCountInString(a), utf8.RuneCountInString(b)
+			if min(na, nb) >= 2 && !strings.HasPrefix(a, b) && !strings.HasPrefix(b, a) {
+				return namePairValue(a, b, min(na, nb, namePairPrefixLen)), true
 			}
 		}
 	}
@@ -241,15 +250,15 @@ func namePrefixes(w string) []string {
 	return out
 }
 
-// namePairPrefixLen is the number of leading runes of each token in a
-// TermNamePair value.
+// namePairPrefixLen is the largest number of leading runes of each token in
+// a TermNamePair value.
 const namePairPrefixLen = 3
 
 // namePairValue returns the TermNamePair value of two tokens or words: the
-// first namePairPrefixLen runes of each, in sorted order, joined by a space
-// (tokens hold none), so that word order does not matter.
-func namePairValue(a, b string) string {
-	a, b = runePrefix(a, namePairPrefixLen), runePrefix(b, namePairPrefixLen)
+// first n runes of each, in sorted order, joined by a space (tokens hold
+// none), so that word order does not matter.
+func namePairValue(a, b string, n int) string {
+	a, b = runePrefix(a, n), runePrefix(b, n)
 	if b < a {
 		a, b = b, a
 	}

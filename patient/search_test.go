@@ -52,6 +52,8 @@ func TestSearch(t *testing.T) {
 			{"two long words of two names", Query{Name: "joh ann"}, []ID{johnson}},
 			{"two words of different patients", Query{Name: "jose yilmaz"}, nil},
 			{"two words, one of them short", Query{Name: "gr strasse"}, []ID{strasse}},
+			{"two short words", Query{Name: "gr st"}, []ID{strasse}},
+			{"an initial", Query{Name: "j mü"}, []ID{jose}},
 			{"short prefix", Query{Name: "j"}, []ID{jose, johnson}},
 			{"turkish dotless", Query{Name: "ISIL yilmaz"}, []ID{isil}},
 			{"german sharp s", Query{Name: "strasse"}, []ID{strasse}},
@@ -289,7 +291,8 @@ func TestNameSearchMatchesEveryWord(t *testing.T) {
 			for _, q := range []string{
 				given + " " + family, family + " " + given, runePrefix(family, 2) + " " + given,
 				runePrefix(given, 3) + " " + runePrefix(family, 3), runePrefix(family, 2) + " " + family,
-				given + " " + family + " " + runePrefix(given, 1), family,
+				given + " " + family + " " + runePrefix(given, 1), family, strings.Join(Tokens(n.Family), " "),
+				runePrefix(given, 1) + " " + n.Family, runePrefix(given, 2) + " " + runePrefix(family, 2),
 			} {
 				res, err := svc.Search(ctx, Query{Name: q, Limit: storage.MaxLimit})
 				require.NoError(t, err)
