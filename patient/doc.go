@@ -86,8 +86,10 @@
 //
 // Index terms of Patient records (TermName ... TermBlock, for callers
 // building their own storage.Query): name (folded tokens), nameprefix (the
-// first one, two and three letters of each token, so a prefix search starts
-// from an equality filter), phonetic, birthdate, birthperiod (the year and
+// first one to five letters of each token, so a prefix search starts from an
+// equality filter), namepair (the first two and three letters of two
+// different tokens, so a search of two words starts from an equality few
+// patients share), phonetic, birthdate, birthperiod (the year and
 // month of birth, so a year or month search starts from an equality too),
 // gender, identifier, phone, email, postal, status (current or merged) and
 // block (the matching keys). When a version adds a term, patients stored by

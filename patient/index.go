@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"slices"
+	"unicode/utf8"
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/storage"
@@ -27,7 +28,8 @@ const (
 // storage.Query over patients.
 const (
 	TermName        = "name"        // folded name tokens (see Tokens)
-	TermNamePrefix  = "nameprefix"  // the first one, two and three letters of each name token, so a name prefix search starts from an equality
+	TermNamePrefix  = "nameprefix"  // the first one, two, ... five letters of each name token, so a name prefix search starts from an equality
+	TermNamePair    = "namepair"    // the first two and the first three letters of two different name tokens, sorted ("jo sm", "joh smi"), for every two tokens of two letters or more, so a name search of two words starts from an equality few patients share
 	TermPhonetic    = "phonetic"    // NYSIIS codes of the name tokens
 	TermBirthDate   = "birthdate"   // birth date in FHIR form ("1970", "1970-05-01"), sortable
 	TermBirthPeriod = "birthperiod" // year ("1970") and, below year precision, month ("1970-05") of birth, so a year or month search starts from an equality
@@ -81,12 +83,16 @@ func (p Patient) terms() []storage.Term {
 			t = append(t, storage.Term{Name: name, Value: value})
 		}
 	}
-	for _, tok := range p.nameTokens() {
+	tokens := p.nameTokens()
+	for _, tok := range tokens {
 		add(TermName, tok)
 		for _, p := range namePrefixes(tok) {
 			add(TermNamePrefix, p)
 		}
 		add(TermPhonetic, NYSIIS(tok))
+	}
+	for _, pair := range namePairs(tokens) {
+		add(TermNamePair, pair)
 	}
 	add(TermBirthDate, p.BirthDate.String())
 	for _, period := range birthPeriods(p.BirthDate) {
@@ -122,6 +128,28 @@ func (p Patient) terms() []storage.Term {
 		return cmp.Compare(a.Value, b.Value)
 	})
 	return slices.Compact(t)
+}
+
+// namePairs returns the TermNamePair values of a patient's name tokens: for
+// every two different tokens of at least two runes, the pair of their first
+// two runes and the pair of their first three (two search words that begin
+// no one token begin two different tokens).
+func namePairs(tokens []string) []string {
+	var long []string
+	for _, tok := range tokens {
+		if utf8.RuneCountInString(tok) >= 2 && !slices.Contains(long, tok) {
+			long = append(long, tok)
+		}
+	}
+	var out []string
+	for i, a := range long {
+		for _, b := range long[i+1:] {
+			for n := 2; n <= namePairPrefixLen; n++ {
+				out = append(out, namePairValue(a, b, n))
+			}
+		}
+	}
+	return out
 }
 
 // birthPeriods returns the TermBirthPeriod values of a birth date: its year

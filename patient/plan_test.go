@@ -84,17 +84,22 @@ func TestSearchPlans(t *testing.T) {
 			born, err := ehrkit.ParseDate(p.BirthDate.String())
 			require.NoError(t, err)
 			queries := map[string]Query{
-				"family name":         {Name: p.Name().Family},
-				"name prefix folded":  {Name: strings.ToUpper(p.Name().Family[:3])},
-				"given and family":    {Name: p.Name().Given[0] + " " + p.Name().Family},
-				"phonetic":            {Phonetic: p.Name().Family},
-				"identifier":          {Identifier: ehrkit.Identifier{System: SystemMRN, Value: p.Identifier(SystemMRN)}},
-				"birth date":          {BirthDate: born},
-				"birth year":          {BirthDate: year(t, born)},
-				"birth month":         {BirthDate: month(t, born)},
-				"born within a year":  {BornFrom: year(t, born), BornTo: born},
-				"born within a month": {BornFrom: month(t, born), BornTo: born},
-				"name and birth date": {Name: p.Name().Family, BirthDate: born},
+				"family name":           {Name: p.Name().Family},
+				"name prefix folded":    {Name: strings.ToUpper(p.Name().Family[:3])},
+				"given and family":      {Name: p.Name().Given[0] + " " + p.Name().Family},
+				"family and given":      {Name: p.Name().Family + " " + p.Name().Given[0]},
+				"a word and its prefix": {Name: p.Name().Family[:2] + " " + p.Name().Family},
+				"family of short words": {Name: "De la Cruz"},
+				"an initial and family": {Name: "J. " + p.Name().Family},
+				"three words":           {Name: p.Name().Given[0] + " " + p.Name().Family + " " + p.Name().Given[0][:2]},
+				"phonetic":              {Phonetic: p.Name().Family},
+				"identifier":            {Identifier: ehrkit.Identifier{System: SystemMRN, Value: p.Identifier(SystemMRN)}},
+				"birth date":            {BirthDate: born},
+				"birth year":            {BirthDate: year(t, born)},
+				"birth month":           {BirthDate: month(t, born)},
+				"born within a year":    {BornFrom: year(t, born), BornTo: born},
+				"born within a month":   {BornFrom: month(t, born), BornTo: born},
+				"name and birth date":   {Name: p.Name().Family, BirthDate: born},
 			}
 			for name, q := range queries {
 				filters, err := q.filters()

@@ -2,7 +2,10 @@ package patient
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/storage"
@@ -108,15 +111,7 @@ func (q Query) filters() ([]storage.Filter, error) {
 	if q.Name != "" {
 		words := Tokens(q.Name)
 		v.Check(len(words) > 0, "name", ehrkit.IssueValue, "has no letters or digits")
-		for _, w := range words {
-			ps := namePrefixes(w)
-			add(TermNamePrefix, storage.Eq, ps[len(ps)-1])
-			// A word no longer than the name prefixes is one of them: the
-			// equality alone finds every name it begins.
-			if ps[len(ps)-1] != w {
-				add(TermName, storage.Prefix, w)
-			}
-		}
+		fs = append(fs, nameFilters(words)...)
 	}
 	if q.Phonetic != "" {
 		var codes []string
@@ -187,12 +182,65 @@ func dateAfter(d ehrkit.Date) string {
 	return s
 }
 
-// namePrefixLen is the length of the longest TermNamePrefix values.
-const namePrefixLen = 3
+// nameFilters returns the filters of a name search for its folded words:
+// each word must begin a name token, checked per candidate. The candidates
+// come from one equality: for two words that can only begin two different
+// tokens, their TermNamePair (see namePair), which few patients share; else
+// the TermNamePrefix of the longest word, whose check is left out when the
+// word is that prefix. An intersection of the words' prefix terms would read
+// every patient whose names begin with a common short word ("de", "st").
+func nameFilters(words []string) []storage.Filter {
+	if len(words) == 0 {
+		return nil
+	}
+	var out []storage.Filter
+	check := words
+	if pair, ok := namePair(words); ok {
+		out = append(out, storage.Filter{Term: TermNamePair, Op: storage.Eq, Value: pair})
+	} else {
+		longest := 0
+		for i, w := range words {
+			if utf8.RuneCountInString(w) > utf8.RuneCountInString(words[longest]) {
+				longest = i
+			}
+		}
+		ps := namePrefixes(words[longest])
+		out = append(out, storage.Filter{Term: TermNamePrefix, Op: storage.Eq, Value: ps[len(ps)-1]})
+		if ps[len(ps)-1] == words[longest] {
+			check = slices.Delete(slices.Clone(words), longest, longest+1)
+		}
+	}
+	for _, w := range check {
+		out = append(out, storage.Filter{Term: TermName, Op: storage.Prefix, Value: w})
+	}
+	return out
+}
 
-// namePrefixes returns the first one, two and three runes of a folded word
-// (fewer for a shorter word); a search word's last one is an equality filter
-// every word it prefixes carries.
+// namePair returns the TermNamePair value of the first two search words of
+// at least two runes neither of which begins the other: such words begin two
+// different name tokens, whose pair term the patient carries. The value is of
+// their first three runes when both have that many, else of their first two.
+// ok is false when no two words qualify.
+func namePair(words []string) (string, bool) {
+	for i, a := range words {
+		for _, b := range words[i+1:] {
+			na, nb := utf8.RuneCountInString(a), utf8.RuneCountInString(b)
+			if min(na, nb) >= 2 && !strings.HasPrefix(a, b) && !strings.HasPrefix(b, a) {
+				return namePairValue(a, b, min(na, nb, namePairPrefixLen)), true
+			}
+		}
+	}
+	return "", false
+}
+
+// namePrefixLen is the length of the longest TermNamePrefix values: a search
+// word of up to that many letters is one equality, a longer one probes the
+// candidates of its first namePrefixLen letters, which few other names share.
+const namePrefixLen = 5
+
+// namePrefixes returns the first one, two, ... namePrefixLen runes of a
+// folded word (fewer for a shorter word); a search word's last one is an
+// equality filter every word it prefixes carries.
 func namePrefixes(w string) []string {
 	r := []rune(w)
 	out := make([]string, 0, namePrefixLen)
@@ -200,4 +248,30 @@ func namePrefixes(w string) []string {
 		out = append(out, string(r[:n]))
 	}
 	return out
+}
+
+// namePairPrefixLen is the largest number of leading runes of each token in
+// a TermNamePair value.
+const namePairPrefixLen = 3
+
+// namePairValue returns the TermNamePair value of two tokens or words: the
+// first n runes of each, in sorted order, joined by a space (tokens hold
+// none), so that word order does not matter.
+func namePairValue(a, b string, n int) string {
+	a, b = runePrefix(a, n), runePrefix(b, n)
+	if b < a {
+		a, b = b, a
+	}
+	return a + " " + b
+}
+
+// runePrefix returns the first n runes of s (all of a shorter s).
+func runePrefix(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
 }

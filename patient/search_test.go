@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ehrkit/ehrkit"
@@ -45,6 +46,14 @@ func TestSearch(t *testing.T) {
 			{"upper case family", Query{Name: "MULLER"}, []ID{jose}},
 			{"second part of hyphenated", Query{Name: "Lüdenscheidt"}, []ID{jose}},
 			{"prefixes", Query{Name: "jo mü"}, []ID{jose}},
+			{"words reversed", Query{Name: "Muller Jose"}, []ID{jose}},
+			{"three words", Query{Name: "jose lud muller"}, []ID{jose}},
+			{"words beginning one name", Query{Name: "lud ludensch"}, []ID{jose}},
+			{"two long words of two names", Query{Name: "joh ann"}, []ID{johnson}},
+			{"two words of different patients", Query{Name: "jose yilmaz"}, nil},
+			{"two words, one of them short", Query{Name: "gr strasse"}, []ID{strasse}},
+			{"two short words", Query{Name: "gr st"}, []ID{strasse}},
+			{"an initial", Query{Name: "j mü"}, []ID{jose}},
 			{"short prefix", Query{Name: "j"}, []ID{jose, johnson}},
 			{"turkish dotless", Query{Name: "ISIL yilmaz"}, []ID{isil}},
 			{"german sharp s", Query{Name: "strasse"}, []ID{strasse}},
@@ -249,6 +258,48 @@ func TestSearchSyntheaPatients(t *testing.T) {
 				}
 				assert.Equal(t, want, ids(res.Patients))
 			})
+		}
+	})
+}
+
+// TestNameSearchMatchesEveryWord checks name searches of one to three words
+// (whole names, prefixes, in either order, a word and its own prefix) over a
+// synthetic population against the rule they implement, computed here from
+// the patients' tokens: every word begins a name token of the patient.
+func TestNameSearchMatchesEveryWord(t *testing.T) {
+	pop := generate(11, 300, 0)
+	testbackends.Run(t, func(t *testing.T, s storage.Store) {
+		ctx := context.Background()
+		svc := newTestService(t, s)
+		loaded := bulkLoad(t, svc, pop.People)
+		want := func(words []string) []ID {
+			var out []ID
+			for _, p := range loaded {
+				tokens := p.nameTokens()
+				if !slices.ContainsFunc(words, func(w string) bool {
+					return !slices.ContainsFunc(tokens, func(tok string) bool { return strings.HasPrefix(tok, w) })
+				}) {
+					out = append(out, p.ID)
+				}
+			}
+			slices.Sort(out)
+			return out
+		}
+		for i := 0; i < len(loaded); i += 23 {
+			n := loaded[i].Name()
+			given, family := Tokens(n.Given[0])[0], Tokens(n.Family)[0]
+			for _, q := range []string{
+				given + " " + family, family + " " + given, runePrefix(family, 2) + " " + given,
+				runePrefix(given, 3) + " " + runePrefix(family, 3), runePrefix(family, 2) + " " + family,
+				given + " " + family + " " + runePrefix(given, 1), family, strings.Join(Tokens(n.Family), " "),
+				runePrefix(given, 1) + " " + n.Family, runePrefix(given, 2) + " " + runePrefix(family, 2),
+			} {
+				res, err := svc.Search(ctx, Query{Name: q, Limit: storage.MaxLimit})
+				require.NoError(t, err)
+				got := ids(res.Patients)
+				slices.Sort(got)
+				assert.Equal(t, nilIfEmpty(want(Tokens(q))), nilIfEmpty(got), "%q", q)
+			}
 		}
 	})
 }

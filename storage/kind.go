@@ -72,6 +72,16 @@ func (k Kind[T]) Encode(v *T) (Record, error) {
 
 // Decode turns a record back into a value, upgrading older encodings.
 func (k Kind[T]) Decode(r Record) (T, error) {
+	// A record of the current encoding, the common case, is decoded in one
+	// pass, envelope and value together; the envelope alone is read first
+	// only for the others (and to report an error).
+	var current struct {
+		V int `json:"v"`
+		D *T  `json:"d"` // nil when the value is missing or null
+	}
+	if err := json.Unmarshal(r.Value, &current); err == nil && current.V == k.version() && current.D != nil {
+		return *current.D, nil
+	}
 	var out T
 	var env envelope
 	if err := json.Unmarshal(r.Value, &env); err != nil {

@@ -33,34 +33,39 @@ func encodeTerms(terms []storage.Term) []byte {
 	return b
 }
 
-// decodeTerms reverses encodeTerms.
+// decodeTerms reverses encodeTerms. The names and values share one string
+// copied from b, so a record's terms cost two allocations, not one per string.
 func decodeTerms(b []byte) ([]storage.Term, error) {
 	if b == nil {
 		return nil, nil
 	}
+	s := string(b)
 	terms := []storage.Term{}
-	for len(b) > 0 {
-		name, rest, err := readString(b)
+	for off := 0; off < len(b); {
+		name, next, err := readString(b, s, off)
 		if err != nil {
 			return nil, err
 		}
-		value, rest, err := readString(rest)
+		value, next, err := readString(b, s, next)
 		if err != nil {
 			return nil, err
 		}
 		terms = append(terms, storage.Term{Name: name, Value: value})
-		b = rest
+		off = next
 	}
 	return terms, nil
 }
 
-func readString(b []byte) (string, []byte, error) {
-	n, k := binary.Uvarint(b)
-	if k <= 0 || n > uint64(len(b)-k) {
-		return "", nil, errCorrupt
+// readString reads the length-prefixed string at offset off of b, returning
+// it as a part of s (the same bytes as b) and the offset after it.
+func readString(b []byte, s string, off int) (string, int, error) {
+	n, k := binary.Uvarint(b[off:])
+	if k <= 0 || n > uint64(len(b)-off-k) {
+		return "", 0, errCorrupt
 	}
-	end := k + int(n)
-	return string(b[k:end]), b[end:], nil
+	start := off + k
+	end := start + int(n)
+	return s[start:end], end, nil
 }
 
 // encodeLabels joins labels with spaces (a label never holds one). A nil list

@@ -127,9 +127,32 @@ func (c *queryCache) close() error {
 // never moves record bodies. A term sort key is computed once per candidate
 // record in a materialized CTE.
 func buildQuery(q storage.Query) (string, []any, error) {
+	var (
+		text string
+		args []any
+		err  error
+	)
 	if eqs := eqFilters(q); len(eqs) > 0 {
-		return buildTermDriven(q, eqs)
+		text, args, err = buildTermDriven(q, eqs)
+	} else {
+		text, args, err = buildScan(q)
 	}
+	return hideArgs(text), args, err
+}
+
+// hideArgs writes every placeholder of a query text as +? (the unary plus
+// leaves the value as it is): SQLite built with STAT4, as modernc.org/sqlite
+// is, lets the values bound to plain placeholders in index constraints and
+// in LIMIT steer the plan once its statistics hold samples (after ANALYZE or
+// PRAGMA optimize), and then prepares the statement again each time it is
+// run with new values, which costs about a fifth of a search's CPU time. The
+// plus makes the plan independent of the values, so a prepared statement is
+// planned once. The query texts hold no other question mark.
+func hideArgs(text string) string { return strings.ReplaceAll(text, "?", "+?") }
+
+// buildScan renders a query buildTermDriven does not serve: the candidate
+// records are filtered by subqueries on the terms, then sorted and limited.
+func buildScan(q storage.Query) (string, []any, error) {
 	var (
 		args  []any
 		where = []string{"r.deleted = 0"}
