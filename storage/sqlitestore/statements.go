@@ -74,12 +74,12 @@ func (st *statements) prepare(ctx context.Context, writer, reader *sql.DB) error
 		text string
 	}
 	preps := []prep{
-		{reader, &st.get, sqlGet},
-		{reader, &st.getVersion, sqlGetVersion},
-		{reader, &st.history, sqlHistory},
+		{reader, &st.get, hideArgs(sqlGet)},
+		{reader, &st.getVersion, hideArgs(sqlGetVersion)},
+		{reader, &st.history, hideArgs(sqlHistory)},
 		{reader, &st.changes, sqlChanges},
-		{writer, &st.getTx, sqlGet},
-		{writer, &st.current, sqlCurrent},
+		{writer, &st.getTx, hideArgs(sqlGet)},
+		{writer, &st.current, hideArgs(sqlCurrent)},
 		{writer, &st.emit, sqlEmit},
 		{writer, &st.lastRid, sqlLastRid},
 		{writer, &st.movePointers, sqlMovePointers},

@@ -213,14 +213,18 @@ func TestQueryPlans(t *testing.T) {
 }
 
 // TestWritePlans checks that the statements run at each flush reach only the
-// batch's rows: a rowid range of versions, and terms by record.
+// batch's rows: a rowid range of versions, and terms by record; and that the
+// reads by id, written with +? placeholders (hideArgs), still search by key.
 func TestWritePlans(t *testing.T) {
 	s, _ := openTest(t)
 	tests := []struct {
 		name, sql string
 		want      []string
 	}{
-		{"current", sqlCurrent, []string{"SEARCH records USING PRIMARY KEY (type=? AND id=?)"}},
+		{"current", hideArgs(sqlCurrent), []string{"SEARCH records USING PRIMARY KEY (type=? AND id=?)"}},
+		{"get", hideArgs(sqlGet), []string{"SEARCH r USING PRIMARY KEY (type=? AND id=?)", "SEARCH v USING INTEGER PRIMARY KEY (rowid=?)"}},
+		{"get version", hideArgs(sqlGetVersion), []string{"SEARCH v USING"}},
+		{"history", hideArgs(sqlHistory), []string{"SEARCH v USING"}},
 		{"last rid", sqlLastRid, []string{"SEARCH versions"}},
 		{"move pointers", sqlMovePointers, []string{"SEARCH versions USING INTEGER PRIMARY KEY (rowid>?)"}},
 		{"drop terms", sqlDropTerms, []string{"SEARCH terms USING PRIMARY KEY (tn=? AND id=?)", "USING INTEGER PRIMARY KEY (rowid>?)"}},
