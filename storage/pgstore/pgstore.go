@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/storage"
+	"github.com/ehrkit/ehrkit/storage/internal/termname"
 )
 
 // Option configures a Store.
@@ -70,34 +70,7 @@ type Store struct {
 	feedLock int64 // advisory lock key serialising change-feed appends
 	readOnly bool
 	closed   atomic.Bool
-	names    termNames // committed integers of record types and term names
-}
-
-// termName is a record type and a term name.
-type termName struct{ typ, name string }
-
-// termNames caches the integers of term_names. An integer never changes
-// meaning once committed, so the cache holds committed ones only and is
-// never invalidated.
-type termNames struct {
-	mu sync.RWMutex
-	m  map[termName]int32
-}
-
-func (c *termNames) get(k termName) (int32, bool) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	tn, ok := c.m[k]
-	return tn, ok
-}
-
-func (c *termNames) add(k termName, tn int32) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil {
-		c.m = map[termName]int32{}
-	}
-	c.m[k] = tn
+	names    termname.Cache[int32] // committed integers of record types and term names
 }
 
 var _ storage.Store = (*Store)(nil)

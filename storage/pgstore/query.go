@@ -11,6 +11,7 @@ import (
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/storage"
+	"github.com/ehrkit/ehrkit/storage/internal/termname"
 )
 
 // query runs q on q (a pool, or the connection of a transaction) and returns a
@@ -61,8 +62,8 @@ func (s *Store) termNames(ctx context.Context, db querier, q storage.Query) (map
 	_, committed := db.(*pgxpool.Pool)
 	tns := make(map[string]int32, len(names))
 	for _, name := range names {
-		k := termName{q.Type, name}
-		if tn, ok := s.names.get(k); ok {
+		k := termname.Key{Type: q.Type, Name: name}
+		if tn, ok := s.names.Get(k); ok {
 			tns[name] = tn
 			continue
 		}
@@ -77,7 +78,7 @@ func (s *Store) termNames(ctx context.Context, db querier, q storage.Query) (map
 		if len(found) > 0 {
 			tns[name] = found[0]
 			if committed {
-				s.names.add(k, found[0])
+				s.names.Add(map[termname.Key]int32{k: found[0]})
 			}
 		} else {
 			tns[name] = 0

@@ -10,12 +10,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/storage"
+	"github.com/ehrkit/ehrkit/storage/internal/termname"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
@@ -55,39 +55,8 @@ type Store struct {
 	stmts  statements
 	closed atomic.Bool
 
-	queries queryCache // prepared query statements of the read pool
-	names   termNames  // committed integers of record types and term names
-}
-
-// termNames caches the integers of term_names (record type and term name).
-// An integer never changes meaning once committed, so the cache is never
-// invalidated; it only holds committed ones.
-type termNames struct {
-	mu sync.RWMutex
-	m  map[nameKey]int64
-}
-
-// get returns the integer of k, if cached.
-func (c *termNames) get(k nameKey) (int64, bool) {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	tn, ok := c.m[k]
-	return tn, ok
-}
-
-// add caches committed integers.
-func (c *termNames) add(names map[nameKey]int64) {
-	if len(names) == 0 {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil {
-		c.m = map[nameKey]int64{}
-	}
-	for k, tn := range names {
-		c.m[k] = tn
-	}
+	queries queryCache            // prepared query statements of the read pool
+	names   termname.Cache[int64] // committed integers of record types and term names
 }
 
 var _ storage.Store = (*Store)(nil)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/storage"
+	"github.com/ehrkit/ehrkit/storage/internal/termname"
 )
 
 func openTest(t *testing.T) (*Store, string) {
@@ -399,7 +400,7 @@ func TestTermNamesRollback(t *testing.T) {
 		return errRollback
 	})
 	require.ErrorIs(t, err, errRollback)
-	_, cached := s.names.get(nameKey{"Item", "fresh"})
+	_, cached := s.names.Get(termname.Key{Type: "Item", Name: "fresh"})
 	assert.False(t, cached, "a rolled back name is not cached")
 
 	require.NoError(t, s.Update(ctx, func(tx storage.Tx) error {

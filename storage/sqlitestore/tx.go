@@ -10,6 +10,7 @@ import (
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/storage"
+	"github.com/ehrkit/ehrkit/storage/internal/termname"
 )
 
 // errTxDone reports use of a transaction after its Update call returned.
@@ -53,14 +54,11 @@ func (s *Store) Update(ctx context.Context, fn func(tx storage.Tx) error) error 
 		return s.wrap(ctx, "commit", "", "", err)
 	}
 	committed = true
-	s.names.add(t.names)
+	s.names.Add(t.names)
 	return nil
 }
 
 type key struct{ typ, id string }
-
-// nameKey is a record type and term name.
-type nameKey struct{ typ, name string }
 
 // tx is the storage.Tx of one Update call. Every write carries the time the
 // transaction began. Version rows and index terms of written records are
@@ -82,7 +80,7 @@ type tx struct {
 	queued    map[key]storage.Record // the last version of each record written since the last flush
 	termOrder []key                  // keys of queued, in first-write order
 	checks    []check                // expected versions not yet compared with the records table
-	names     map[nameKey]int64      // term names the transaction added to term_names
+	names     map[termname.Key]int64 // term names the transaction added to term_names
 }
 
 // check is the version a write expected of a record the transaction had not
@@ -294,7 +292,7 @@ func (t *tx) flushRows(ctx context.Context, rows, terms []any, replaces bool) er
 func (t *tx) termArgs(ctx context.Context, terms []any) ([]any, error) {
 	out := make([]any, 0, len(terms)/4*3)
 	for i := 0; i < len(terms); i += 4 {
-		tn, err := t.termName(ctx, nameKey{terms[i].(string), terms[i+2].(string)})
+		tn, err := t.termName(ctx, termname.Key{Type: terms[i].(string), Name: terms[i+2].(string)})
 		if err != nil {
 			return nil, err
 		}
@@ -308,27 +306,27 @@ func (t *tx) termArgs(ctx context.Context, terms []any) ([]any, error) {
 // else added to term_names. A name found in term_names is committed (this
 // transaction's own additions are in t.names) and goes to the store's cache
 // at once; one the transaction added goes there when it commits.
-func (t *tx) termName(ctx context.Context, k nameKey) (int64, error) {
-	if tn, ok := t.s.names.get(k); ok {
+func (t *tx) termName(ctx context.Context, k termname.Key) (int64, error) {
+	if tn, ok := t.s.names.Get(k); ok {
 		return tn, nil
 	}
 	if tn, ok := t.names[k]; ok {
 		return tn, nil
 	}
 	var tn int64
-	err := t.stmt(ctx, t.s.stmts.termName).QueryRowContext(ctx, k.typ, k.name).Scan(&tn)
+	err := t.stmt(ctx, t.s.stmts.termName).QueryRowContext(ctx, k.Type, k.Name).Scan(&tn)
 	if err == nil {
-		t.s.names.add(map[nameKey]int64{k: tn})
+		t.s.names.Add(map[termname.Key]int64{k: tn})
 		return tn, nil
 	}
 	if !errors.Is(err, sql.ErrNoRows) {
 		return 0, err
 	}
-	if err := t.stmt(ctx, t.s.stmts.addTermName).QueryRowContext(ctx, k.typ, k.name).Scan(&tn); err != nil {
+	if err := t.stmt(ctx, t.s.stmts.addTermName).QueryRowContext(ctx, k.Type, k.Name).Scan(&tn); err != nil {
 		return 0, err
 	}
 	if t.names == nil {
-		t.names = map[nameKey]int64{}
+		t.names = map[termname.Key]int64{}
 	}
 	t.names[k] = tn
 	return tn, nil
