@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/assert"
@@ -13,6 +12,7 @@ import (
 	"github.com/ehrkit/ehrkit/internal/testbackends"
 	"github.com/ehrkit/ehrkit/storage"
 	"github.com/ehrkit/ehrkit/storage/pgstore"
+	"github.com/ehrkit/ehrkit/storage/storetest"
 )
 
 // writeV2Schema creates schema at version 2 (index terms keyed by type and
@@ -61,17 +61,7 @@ func writeV2Schema(t *testing.T, dsn, schema string, recs []storage.Record) {
 func TestMigrateTermNames(t *testing.T) {
 	ctx := context.Background()
 	dsn, schema := testbackends.PostgresSchema(t)
-	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
-	recs := []storage.Record{
-		{Type: "Observation", ID: "o1", Compartment: "p1", Updated: at, Value: []byte(`{"n":1}`),
-			Terms: []storage.Term{{Name: "code", Value: "1234-5"}, {Name: "date", Value: "2026-01-02"}}},
-		{Type: "Observation", ID: "o2", Compartment: "p2", Updated: at, Labels: []string{"sensitive"}, Value: []byte(`{"n":2}`),
-			Terms: []storage.Term{{Name: "code", Value: "1234-5"}, {Name: "date", Value: "2025-12-31"}}},
-		{Type: "Observation", ID: "o3", Compartment: "p1", Updated: at, Value: []byte(`{"n":3}`),
-			Terms: []storage.Term{{Name: "code", Value: "9999-0"}, {Name: "date", Value: "2026-02-01"}}},
-		{Type: "Condition", ID: "c1", Compartment: "p1", Updated: at, Value: []byte(`{}`),
-			Terms: []storage.Term{{Name: "code", Value: "1234-5"}}},
-	}
+	recs := storetest.MigrationRecords()
 	writeV2Schema(t, dsn, schema, recs)
 
 	s, err := pgstore.Open(ctx, dsn, pgstore.WithSchema(schema))
@@ -81,44 +71,5 @@ func TestMigrateTermNames(t *testing.T) {
 	require.NoError(t, s.Pool().QueryRow(ctx, `SELECT count(*) FROM schema_migrations WHERE version = '0003_term_names'`).Scan(&applied))
 	assert.Equal(t, 1, applied)
 
-	got, err := s.Get(ctx, "Observation", "o2")
-	require.NoError(t, err)
-	assert.Equal(t, recs[1].Terms, got.Terms)
-	assert.Equal(t, recs[1].Labels, got.Labels)
-
-	ids := func(q storage.Query) []string {
-		t.Helper()
-		page, err := s.Query(ctx, q)
-		require.NoError(t, err)
-		var out []string
-		for _, r := range page.Records {
-			out = append(out, r.Type+"/"+r.ID)
-		}
-		return out
-	}
-	eq := func(name, value string) storage.Filter {
-		return storage.Filter{Term: name, Op: storage.Eq, Value: value}
-	}
-	date2026 := storage.Filter{Term: "date", Op: storage.Prefix, Value: "2026-"}
-	assert.Equal(t, []string{"Observation/o1", "Observation/o2"}, ids(storage.Query{Type: "Observation", Filters: []storage.Filter{eq("code", "1234-5")}}))
-	assert.Equal(t, []string{"Condition/c1", "Observation/o1"}, ids(storage.Query{Compartment: "p1", Filters: []storage.Filter{eq("code", "1234-5")}}))
-	assert.Equal(t, []string{"Observation/o1", "Observation/o3"}, ids(storage.Query{Type: "Observation", Filters: []storage.Filter{date2026}}))
-	assert.Equal(t, []string{"Observation/o2", "Observation/o1", "Observation/o3"}, ids(storage.Query{Type: "Observation", SortBy: "date"}))
-	assert.Equal(t, []string{"Observation/o1", "Observation/o3"}, ids(storage.Query{Type: "Observation", Compartment: "p1"}))
-
-	// A new version replaces the migrated terms; a new term name joins them.
-	err = s.Update(ctx, func(tx storage.Tx) error {
-		_, err := tx.Put(ctx, storage.Record{Type: "Observation", ID: "o1", Compartment: "p1", Value: []byte(`{"n":4}`),
-			Terms: []storage.Term{{Name: "code", Value: "9999-0"}, {Name: "status", Value: "final"}}}, 1)
-		return err
-	})
-	require.NoError(t, err)
-	assert.Equal(t, []string{"Observation/o2"}, ids(storage.Query{Type: "Observation", Filters: []storage.Filter{eq("code", "1234-5")}}))
-	assert.Equal(t, []string{"Observation/o1", "Observation/o3"}, ids(storage.Query{Type: "Observation", Filters: []storage.Filter{eq("code", "9999-0")}}))
-	assert.Equal(t, []string{"Observation/o1"}, ids(storage.Query{Type: "Observation", Filters: []storage.Filter{eq("status", "final")}}))
-	assert.Equal(t, []string{"Observation/o3"}, ids(storage.Query{Type: "Observation", Filters: []storage.Filter{date2026}}))
-	hist, err := s.History(ctx, "Observation", "o1")
-	require.NoError(t, err)
-	require.Len(t, hist, 2)
-	assert.Equal(t, recs[0].Value, hist[0].Value)
+	storetest.CheckMigrated(t, s)
 }

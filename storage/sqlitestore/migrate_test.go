@@ -5,12 +5,12 @@ import (
 	"database/sql"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ehrkit/ehrkit/storage"
+	"github.com/ehrkit/ehrkit/storage/storetest"
 )
 
 // writeV2Store creates a database file at schema version 2 (index terms
@@ -57,17 +57,7 @@ func writeV2Store(t *testing.T, path string, recs []storage.Record) {
 func TestMigrateTermNames(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "v2.db")
-	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
-	recs := []storage.Record{
-		{Type: "Observation", ID: "o1", Compartment: "p1", Updated: at, Value: []byte(`{"n":1}`),
-			Terms: []storage.Term{{Name: "code", Value: "1234-5"}, {Name: "date", Value: "2026-01-02"}}},
-		{Type: "Observation", ID: "o2", Compartment: "p2", Updated: at, Labels: []string{"sensitive"}, Value: []byte(`{"n":2}`),
-			Terms: []storage.Term{{Name: "code", Value: "1234-5"}, {Name: "date", Value: "2025-12-31"}}},
-		{Type: "Observation", ID: "o3", Compartment: "p1", Updated: at, Value: []byte(`{"n":3}`),
-			Terms: []storage.Term{{Name: "code", Value: "9999-0"}, {Name: "date", Value: "2026-02-01"}}},
-		{Type: "Condition", ID: "c1", Compartment: "p1", Updated: at, Value: []byte(`{}`),
-			Terms: []storage.Term{{Name: "code", Value: "1234-5"}}},
-	}
+	recs := storetest.MigrationRecords()
 	writeV2Store(t, path, recs)
 
 	s, err := Open(ctx, path)
@@ -79,47 +69,7 @@ func TestMigrateTermNames(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, len(steps), current)
 
-	got, err := s.Get(ctx, "Observation", "o2")
-	require.NoError(t, err)
-	assert.Equal(t, recs[1].Terms, got.Terms)
-	assert.Equal(t, recs[1].Labels, got.Labels)
-	assert.Equal(t, recs[1].Value, got.Value)
-
-	ids := func(q storage.Query) []string {
-		t.Helper()
-		page, err := s.Query(ctx, q)
-		require.NoError(t, err)
-		var out []string
-		for _, r := range page.Records {
-			out = append(out, r.Type+"/"+r.ID)
-		}
-		return out
-	}
-	eq := func(name, value string) storage.Filter {
-		return storage.Filter{Term: name, Op: storage.Eq, Value: value}
-	}
-	assert.Equal(t, []string{"Observation/o1", "Observation/o2"}, ids(storage.Query{Type: "Observation", Filters: []storage.Filter{eq("code", "1234-5")}}))
-	assert.Equal(t, []string{"Condition/c1", "Observation/o1"}, ids(storage.Query{Compartment: "p1", Filters: []storage.Filter{eq("code", "1234-5")}}))
-	assert.Equal(t, []string{"Observation/o1", "Observation/o3"},
-		ids(storage.Query{Type: "Observation", Filters: []storage.Filter{{Term: "date", Op: storage.Prefix, Value: "2026-"}}}))
-	assert.Equal(t, []string{"Observation/o2", "Observation/o1", "Observation/o3"}, ids(storage.Query{Type: "Observation", SortBy: "date"}))
-	assert.Equal(t, []string{"Observation/o1", "Observation/o3"}, ids(storage.Query{Type: "Observation", Compartment: "p1"}))
-
-	// A new version replaces the migrated terms; a new term name joins them.
-	err = s.Update(ctx, func(tx storage.Tx) error {
-		_, err := tx.Put(ctx, storage.Record{Type: "Observation", ID: "o1", Compartment: "p1", Value: []byte(`{"n":4}`),
-			Terms: []storage.Term{{Name: "code", Value: "9999-0"}, {Name: "status", Value: "final"}}}, 1)
-		return err
-	})
-	require.NoError(t, err)
-	assert.Equal(t, []string{"Observation/o2"}, ids(storage.Query{Type: "Observation", Filters: []storage.Filter{eq("code", "1234-5")}}))
-	assert.Equal(t, []string{"Observation/o1", "Observation/o3"}, ids(storage.Query{Type: "Observation", Filters: []storage.Filter{eq("code", "9999-0")}}))
-	assert.Equal(t, []string{"Observation/o1"}, ids(storage.Query{Type: "Observation", Filters: []storage.Filter{eq("status", "final")}}))
-	assert.Equal(t, []string{"Observation/o3"}, ids(storage.Query{Type: "Observation", Filters: []storage.Filter{{Term: "date", Op: storage.Prefix, Value: "2026-"}}}))
-	hist, err := s.History(ctx, "Observation", "o1")
-	require.NoError(t, err)
-	require.Len(t, hist, 2)
-	assert.Equal(t, recs[0].Value, hist[0].Value)
+	storetest.CheckMigrated(t, s)
 	changes, err := s.Changes(ctx, 0, 0)
 	require.NoError(t, err)
 	assert.Len(t, changes, len(recs)+1)
