@@ -23,6 +23,7 @@ func TestTokens(t *testing.T) {
 		{"german sharp s", "Straße", []string{"strasse"}},
 		{"german capital sharp s", "STRAẞE", []string{"strasse"}},
 		{"vietnamese", "Nguyễn Thị Đặng", []string{"nguyen", "thi", "dang"}},
+		{"invalid byte before a letter with a diacritic", "\xf4ğ", []string{"g"}},
 		{"scandinavian", "Søren Kjærgård", []string{"soren", "kjaergard"}},
 		{"polish", "Łukasz Wałęsa", []string{"lukasz", "walesa"}},
 		{"apostrophe joins", "O'Brien D’Angelo", []string{"obrien", "dangelo"}},

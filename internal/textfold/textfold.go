@@ -38,11 +38,14 @@ func isApostrophe(r rune) bool { return r == '\'' || r == '’' || r == 'ʼ' || 
 // Fold returns s compatibility-decomposed (NFKD), without combining marks, case
 // folded and with the letters listed above transliterated, so that "José",
 // "JOSE" and "jose" fold alike, as do "Straße" and "STRASSE", "İnce" and "ince",
-// "Nguyễn" and "nguyen".
+// "Nguyễn" and "nguyen". Each run of invalid UTF-8 bytes folds to U+FFFD.
 func Fold(s string) string {
 	if isASCII(s) {
 		return strings.ToLower(s) // the whole chain reduces to this for ASCII
 	}
+	// Invalid bytes become U+FFFD first: decomposing them as they are can
+	// swallow the letter after them undecomposed ("\xf4ğ" kept its breve).
+	s = strings.ToValidUTF8(s, string(utf8.RuneError))
 	var b strings.Builder
 	for _, r := range norm.NFKD.String(s) {
 		if unicode.Is(unicode.Mn, r) {
