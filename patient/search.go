@@ -221,8 +221,8 @@ func nameFilters(words []string) []storage.Filter {
 // different name tokens, whose pair term the patient carries. The value is of
 // their first three runes when both have that many, else of their first two;
 // of all such pairs the first of three runes is taken, else the first of two,
-// since far more patients share a pair of two-letter prefixes ("ma st" for
-// "Maria St. John", where "joh mar" is at hand). ok is false when no two
+// since more patients share a pair of two-letter prefixes ("de ma" for
+// "Maria De la Cruz", where "cru mar" is at hand). ok is false when no two
 // words qualify.
 func namePair(words []string) (string, bool) {
 	pair, runes := "", 0
