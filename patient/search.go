@@ -216,21 +216,25 @@ func nameFilters(words []string) []storage.Filter {
 	return out
 }
 
-// namePair returns the TermNamePair value of the first two search words of
-// at least two runes neither of which begins the other: such words begin two
+// namePair returns the TermNamePair value of two search words of at least
+// two runes neither of which begins the other: such words begin two
 // different name tokens, whose pair term the patient carries. The value is of
-// their first three runes when both have that many, else of their first two.
-// ok is false when no two words qualify.
+// their first three runes when both have that many, else of their first two;
+// of all such pairs the first of three runes is taken, else the first of two,
+// since more patients share a pair of two-letter prefixes ("de ma" for
+// "Maria De la Cruz", where "cru mar" is at hand). ok is false when no two
+// words qualify.
 func namePair(words []string) (string, bool) {
+	pair, runes := "", 0
 	for i, a := range words {
 		for _, b := range words[i+1:] {
-			na, nb := utf8.RuneCountInString(a), utf8.RuneCountInString(b)
-			if min(na, nb) >= 2 && !strings.HasPrefix(a, b) && !strings.HasPrefix(b, a) {
-				return namePairValue(a, b, min(na, nb, namePairPrefixLen)), true
+			n := min(utf8.RuneCountInString(a), utf8.RuneCountInString(b), namePairPrefixLen)
+			if n >= 2 && n > runes && !strings.HasPrefix(a, b) && !strings.HasPrefix(b, a) {
+				pair, runes = namePairValue(a, b, n), n
 			}
 		}
 	}
-	return "", false
+	return pair, runes > 0
 }
 
 // namePrefixLen is the length of the longest TermNamePrefix values: a search

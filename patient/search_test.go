@@ -303,3 +303,28 @@ func TestNameSearchMatchesEveryWord(t *testing.T) {
 		}
 	})
 }
+
+// TestNamePair checks which two search words a name search starts from: two
+// that begin different tokens, preferring a pair of three-letter prefixes,
+// which fewer patients share, to one of two-letter prefixes.
+func TestNamePair(t *testing.T) {
+	tests := []struct {
+		words []string
+		want  string // "" for none
+	}{
+		{[]string{"john", "smith"}, "joh smi"},
+		{[]string{"smith", "john"}, "joh smi"},
+		{[]string{"maria", "st", "john"}, "joh mar"},
+		{[]string{"jurgen", "le"}, "ju le"},
+		{[]string{"de", "la", "cruz"}, "de la"},
+		{[]string{"maria", "de", "la", "cruz"}, "cru mar"},
+		{[]string{"lud", "ludensch"}, ""},
+		{[]string{"j", "muller"}, ""},
+		{[]string{"john"}, ""},
+	}
+	for _, tt := range tests {
+		got, ok := namePair(tt.words)
+		assert.Equal(t, tt.want != "", ok, "%q", tt.words)
+		assert.Equal(t, tt.want, got, "%q", tt.words)
+	}
+}

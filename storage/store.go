@@ -218,7 +218,9 @@ type Page struct {
 // Explainer is an optional capability of a Store backed by a database with a
 // query planner: Explain returns the plan the database chooses for q, one
 // line per plan node, in the database's own words (SQLite's EXPLAIN QUERY
-// PLAN details, PostgreSQL's EXPLAIN text). Tests use it to check that the
+// PLAN details, PostgreSQL's EXPLAIN text); where the database may plan the
+// same query in more than one way (PostgreSQL's plans for a prepared
+// statement's values, and its generic plan), each plan in turn. Tests use it to check that the
 // queries a domain package issues are served by indexes, so that a change
 // that turns one into a scan of a table fails.
 type Explainer interface {

@@ -310,8 +310,13 @@ func prefixEnd(p []byte) ([]byte, bool) {
 	return nil, false
 }
 
-// Explain returns PostgreSQL's plan for q (EXPLAIN, one line per row of its
-// text output): see storage.Explainer.
+// Explain returns PostgreSQL's plans for q (EXPLAIN, one line per row of its
+// text output; see storage.Explainer): the plan for q's values, then the
+// generic plan of its statement. The store runs queries as prepared
+// statements, and PostgreSQL plans a prepared statement for the values of
+// its first runs, then may switch to one generic plan for any values, so
+// both are the plans a query may run with. Each plan starts with its root
+// node, the one line without indentation.
 func (s *Store) Explain(ctx context.Context, q storage.Query) ([]string, error) {
 	const op = "explain"
 	if err := s.check(ctx, op); err != nil {
@@ -335,6 +340,52 @@ func (s *Store) Explain(ctx context.Context, q storage.Query) ([]string, error) 
 	plan, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
 		return nil, s.fail(ctx, op, q.Type, "", err)
+	}
+	generic, err := s.explainGeneric(ctx, sql, args)
+	if err != nil {
+		return nil, s.fail(ctx, op, q.Type, "", err)
+	}
+	return append(plan, generic...), nil
+}
+
+// explainGeneric returns the generic plan of a statement: prepared on one
+// connection and explained with PostgreSQL made to plan it for any values.
+// A connection left with the statement or the setting after a failure is
+// closed, so that the pool drops it.
+func (s *Store) explainGeneric(ctx context.Context, sql string, args []any) (plan []string, err error) {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Release()
+	defer func() {
+		if err != nil {
+			_ = conn.Conn().Close(ctx) // the failure reported is err
+		}
+	}()
+	params := make([]string, len(args))
+	for i := range args {
+		params[i] = "$" + strconv.Itoa(i+1)
+	}
+	for _, stmt := range []string{"SET plan_cache_mode = force_generic_plan", "PREPARE ehrkit_explain AS " + sql} {
+		if _, err := conn.Exec(ctx, stmt); err != nil {
+			return nil, err
+		}
+	}
+	// EXECUTE is a utility statement, whose arguments cannot be bound
+	// parameters: the simple protocol writes them in as literals.
+	rows, err := conn.Query(ctx, "EXPLAIN EXECUTE ehrkit_explain("+strings.Join(params, ", ")+")",
+		append([]any{pgx.QueryExecModeSimpleProtocol}, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	if plan, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+		return nil, err
+	}
+	for _, stmt := range []string{"DEALLOCATE ehrkit_explain", "RESET plan_cache_mode"} {
+		if _, err := conn.Exec(ctx, stmt); err != nil {
+			return nil, err
+		}
 	}
 	return plan, nil
 }

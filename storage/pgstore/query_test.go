@@ -2,6 +2,7 @@ package pgstore_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -76,5 +77,33 @@ func TestTermDrivenQueries(t *testing.T) {
 			}
 			assert.Equal(t, tc.want, got, "%s (limit %d)", tc.name, limit)
 		}
+	}
+}
+
+// TestExplainGenericPlan checks that Explain returns the plan for the
+// query's values and then the generic plan of its prepared statement (whose
+// conditions compare with parameters, not values), each from an unindented
+// root, and leaves the connection it used as it was: run again, it explains
+// the same.
+func TestExplainGenericPlan(t *testing.T) {
+	s, _ := place(t)
+	ctx := context.Background()
+	q := storage.Query{Type: "P", Filters: []storage.Filter{
+		{Term: "name", Op: storage.Eq, Value: "o'brien"}, {Term: "given", Op: storage.Prefix, Value: "an"}}}
+	plan, err := s.Explain(ctx, q)
+	require.NoError(t, err)
+	var roots []int
+	for i, line := range plan {
+		if !strings.HasPrefix(line, " ") {
+			roots = append(roots, i)
+		}
+	}
+	require.Len(t, roots, 2, "%q", plan)
+	assert.NotContains(t, strings.Join(plan[:roots[1]], "\n"), "$", "the plan for the values")
+	assert.Contains(t, strings.Join(plan[roots[1]:], "\n"), "$", "the generic plan")
+	for range 3 {
+		again, err := s.Explain(ctx, q)
+		require.NoError(t, err)
+		assert.Equal(t, plan, again)
 	}
 }

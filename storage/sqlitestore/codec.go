@@ -34,22 +34,30 @@ func encodeTerms(terms []storage.Term) []byte {
 }
 
 // decodeTerms reverses encodeTerms. The names and values share one string
-// copied from b, so a record's terms cost two allocations, not one per string.
+// copied from b, and the list is allocated at its final size once its
+// strings are counted, so a record's terms cost two allocations, not one per
+// string or per growth of the list.
 func decodeTerms(b []byte) ([]storage.Term, error) {
 	if b == nil {
 		return nil, nil
 	}
 	s := string(b)
-	terms := []storage.Term{}
+	strs := 0
+	for off := 0; off < len(b); strs++ {
+		_, next, err := readString(b, s, off)
+		if err != nil {
+			return nil, err
+		}
+		off = next
+	}
+	if strs%2 != 0 {
+		return nil, errCorrupt
+	}
+	terms := make([]storage.Term, 0, strs/2)
 	for off := 0; off < len(b); {
-		name, next, err := readString(b, s, off)
-		if err != nil {
-			return nil, err
-		}
-		value, next, err := readString(b, s, next)
-		if err != nil {
-			return nil, err
-		}
+		// The strings were read once above: these reads cannot fail.
+		name, next, _ := readString(b, s, off)
+		value, next, _ := readString(b, s, next)
 		terms = append(terms, storage.Term{Name: name, Value: value})
 		off = next
 	}

@@ -308,8 +308,10 @@ func buildTermDriven(q storage.Query, eqs []int) (string, []any, error) {
 			continue
 		}
 		cond, fargs := termCondition(f)
-		where = append(where, "EXISTS (SELECT 1 FROM terms t WHERE t.tn = "+tnOfRecord+" AND t.id = r.id AND "+cond+")")
-		args = append(append(args, f.Term), fargs...)
+		// The term's integer from the query's type rather than the
+		// record's: the same, but looked up once rather than per candidate.
+		where = append(where, "EXISTS (SELECT 1 FROM terms t WHERE t.tn = "+tnOf+" AND t.id = r.id AND "+cond+")")
+		args = append(append(args, q.Type, f.Term), fargs...)
 	}
 	args = append(args, storage.PageSize(q)+1)
 	// CROSS JOIN fixes the join order: the ids drive, records are probed.

@@ -46,6 +46,23 @@ func TestTermsCodec(t *testing.T) {
 	}
 }
 
+// TestDecodeTermsAllocs checks that a record's terms cost two allocations
+// whatever their number (the shared string and the list): a query decodes
+// the terms of every record of its page.
+func TestDecodeTermsAllocs(t *testing.T) {
+	terms := make([]storage.Term, 50)
+	for i := range terms {
+		terms[i] = storage.Term{Name: "name", Value: strings.Repeat("v", i)}
+	}
+	b := encodeTerms(terms)
+	allocs := testing.AllocsPerRun(100, func() {
+		if _, err := decodeTerms(b); err != nil {
+			t.Fatal(err)
+		}
+	})
+	assert.Equal(t, 2.0, allocs)
+}
+
 func TestDecodeTermsMalformed(t *testing.T) {
 	for _, b := range [][]byte{{0x05, 'a'}, {0x01, 'a'}, {0x80}, {0x01, 'a', 0x03, 'b'}} {
 		_, err := decodeTerms(b)
@@ -210,6 +227,22 @@ func TestQueryPlans(t *testing.T) {
 				assert.True(t, containsDetail(plan, w), "plan %q lacks %q", plan, w)
 			}
 		})
+	}
+}
+
+// TestQueryPlanChecksLookUpTermOnce checks that the filters a term-driven
+// query checks per candidate look their term's integer up once per query:
+// no lookup of term_names is a subquery correlated with the candidate.
+func TestQueryPlanChecksLookUpTermOnce(t *testing.T) {
+	s, _ := openTest(t)
+	text, args, err := buildQuery(storage.Query{Type: "Item", Filters: []storage.Filter{
+		{Term: "code", Op: storage.Eq, Value: "x"}, {Term: "name", Op: storage.Prefix, Value: "y"}}})
+	require.NoError(t, err)
+	plan := explain(t, s.reader, text, args...)
+	for i, p := range plan {
+		if strings.HasPrefix(p, "SEARCH term_names ") {
+			assert.False(t, strings.HasPrefix(plan[i-1], "CORRELATED "), "plan %q", plan)
+		}
 	}
 }
 
