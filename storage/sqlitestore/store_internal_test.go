@@ -68,6 +68,48 @@ func FuzzDecodeTerms(f *testing.F) {
 	})
 }
 
+// TestTermsMatch covers the per-record filter of the query functions: each
+// operator's bounds, including empty bounds and a term that appears under
+// another name.
+func TestTermsMatch(t *testing.T) {
+	list := encodeTerms([]storage.Term{{Name: "date", Value: "2020-05-01"}, {Name: "code", Value: ""}, {Name: "other", Value: "2030"}})
+	incl := func(v string) bound { return bound{[]byte(v), true, true} }
+	excl := func(v string) bound { return bound{[]byte(v), true, false} }
+	tests := []struct {
+		name   string
+		term   string
+		lo, hi bound
+		want   bool
+	}{
+		{"eq", "date", incl("2020-05-01"), incl("2020-05-01"), true},
+		{"eq other value", "date", incl("2020-05-02"), incl("2020-05-02"), false},
+		{"gt", "date", excl("2020-05-01"), bound{}, false},
+		{"ge", "date", incl("2020-05-01"), bound{}, true},
+		{"lt", "date", bound{}, excl("2020-05-01"), false},
+		{"le", "date", bound{}, incl("2020-05-01"), true},
+		{"prefix", "date", incl("2020-"), excl("2020."), true},
+		{"value of another name", "date", incl("2030"), bound{}, false},
+		{"empty value, gt empty", "code", excl(""), bound{}, false},
+		{"empty value, eq empty", "code", incl(""), incl(""), true},
+		{"no such name", "none", bound{}, bound{}, false},
+	}
+	for _, tt := range tests {
+		got, err := termsMatch(list, tt.term, tt.lo, tt.hi)
+		require.NoError(t, err, tt.name)
+		assert.Equal(t, tt.want, got, tt.name)
+	}
+	_, err := termsMatch([]byte{0x05, 'a'}, "a", bound{}, bound{})
+	assert.ErrorIs(t, err, errCorrupt)
+
+	min, ok, err := termsMin(encodeTerms([]storage.Term{{Name: "d", Value: "b"}, {Name: "e", Value: "a"}, {Name: "d", Value: "a2"}}), "d")
+	require.NoError(t, err)
+	assert.True(t, ok)
+	assert.Equal(t, "a2", min)
+	_, ok, err = termsMin(nil, "d")
+	require.NoError(t, err)
+	assert.False(t, ok)
+}
+
 func TestLabelsCodec(t *testing.T) {
 	for _, labels := range [][]string{nil, {}, {"sensitive"}, {"sensitive", "42CFRPart2"}} {
 		enc := encodeLabels(labels)
@@ -195,11 +237,16 @@ func TestQueryPlans(t *testing.T) {
 	}{
 		{"by id", storage.Query{Type: "Item"}, []string{"SEARCH r USING PRIMARY KEY (type=?)"}},
 		{"term eq", storage.Query{Type: "Item", Filters: []storage.Filter{{Term: "code", Op: storage.Eq, Value: "x"}}},
-			[]string{"COVERING INDEX terms_value (tn=? AND value=?)"}},
+			[]string{"SEARCH terms USING PRIMARY KEY (tn=? AND value=?)"}},
 		{"term prefix", storage.Query{Type: "Item", Filters: []storage.Filter{{Term: "code", Op: storage.Prefix, Value: "x"}}},
-			[]string{"COVERING INDEX terms_value (tn=? AND value>? AND value<?)"}},
+			[]string{"SEARCH t USING PRIMARY KEY (tn=? AND value>? AND value<?)"}},
 		{"compartment", storage.Query{Compartment: "p1"}, []string{"INDEX records_compartment (compartment=?)"}},
-		{"term sort", storage.Query{Type: "Item", SortBy: "date"}, []string{"PRIMARY KEY (tn=? AND id=?)"}},
+		{"term sort", storage.Query{Type: "Item", SortBy: "date"}, []string{"SEARCH cv USING INTEGER PRIMARY KEY (rowid=?)"}},
+		{"term checked per candidate", storage.Query{Type: "Item", Filters: []storage.Filter{
+			{Term: "code", Op: storage.Eq, Value: "x"}, {Term: "date", Op: storage.Ge, Value: "2020"}}},
+			[]string{"SEARCH terms USING PRIMARY KEY (tn=? AND value=?)", "SEARCH cv USING INTEGER PRIMARY KEY (rowid=?)"}},
+		{"term without a type", storage.Query{Filters: []storage.Filter{{Term: "date", Op: storage.Ge, Value: "2020"}}},
+			[]string{"SEARCH cv USING INTEGER PRIMARY KEY (rowid=?)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -228,7 +275,9 @@ func TestWritePlans(t *testing.T) {
 		{"history", hideArgs(sqlHistory), []string{"SEARCH v USING"}},
 		{"last rid", sqlLastRid, []string{"SEARCH versions"}},
 		{"move pointers", sqlMovePointers, []string{"SEARCH versions USING INTEGER PRIMARY KEY (rowid>?)"}},
-		{"drop terms", sqlDropTerms, []string{"SEARCH terms USING PRIMARY KEY (tn=? AND id=?)", "USING INTEGER PRIMARY KEY (rowid>?)"}},
+		{"replaced terms", sqlReplacedTerms, []string{"SEARCH v USING INTEGER PRIMARY KEY (rowid>?)", "SEARCH p USING INDEX versions_key (type=? AND id=? AND version=?)"}},
+		{"drop terms", "DELETE FROM terms WHERE (tn, id, value) IN (VALUES (?, ?, ?), (?, ?, ?))",
+			[]string{"SEARCH terms USING PRIMARY KEY (tn=? AND value=? AND id=?)"}},
 		{"log writes", sqlLogWrites, []string{"SEARCH versions USING INTEGER PRIMARY KEY (rowid>?)"}},
 		{"expected versions", "SELECT type, id, version FROM records WHERE (type, id) IN (VALUES (?, ?), (?, ?))",
 			[]string{"SEARCH records USING PRIMARY KEY (type=? AND id=?)"}},
