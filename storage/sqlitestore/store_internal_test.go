@@ -110,6 +110,38 @@ func TestTermsMatch(t *testing.T) {
 	assert.False(t, ok)
 }
 
+// FuzzTermsMatch checks the in-place readers of a term list against the
+// decoded list: the same match for any bounds, the same smallest value.
+func FuzzTermsMatch(f *testing.F) {
+	f.Add(encodeTerms([]storage.Term{{Name: "d", Value: "2020"}, {Name: "d", Value: "1999"}, {Name: "e", Value: ""}}), "d", "1999", "2020", true, false)
+	f.Add([]byte{0x80, 0x01}, "a", "", "", false, false)
+	f.Fuzz(func(t *testing.T, b []byte, name, lo, hi string, loIn, hiIn bool) {
+		terms, err := decodeTerms(b)
+		if err != nil {
+			return
+		}
+		want, wantMin, hasMin := false, "", false
+		for _, term := range terms {
+			if term.Name != name {
+				continue
+			}
+			if !hasMin || term.Value < wantMin {
+				wantMin, hasMin = term.Value, true
+			}
+			if (term.Value > lo || loIn && term.Value == lo) && (term.Value < hi || hiIn && term.Value == hi) {
+				want = true
+			}
+		}
+		got, err := termsMatch(b, name, bound{[]byte(lo), true, loIn}, bound{[]byte(hi), true, hiIn})
+		require.NoError(t, err)
+		assert.Equal(t, want, got)
+		min, ok, err := termsMin(b, name)
+		require.NoError(t, err)
+		assert.Equal(t, hasMin, ok)
+		assert.Equal(t, wantMin, min)
+	})
+}
+
 func TestLabelsCodec(t *testing.T) {
 	for _, labels := range [][]string{nil, {}, {"sensitive"}, {"sensitive", "42CFRPart2"}} {
 		enc := encodeLabels(labels)
