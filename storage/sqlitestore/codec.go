@@ -1,6 +1,7 @@
 package sqlitestore
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"strings"
@@ -64,15 +65,82 @@ func decodeTerms(b []byte) ([]storage.Term, error) {
 	return terms, nil
 }
 
+// bound is one end of a range of term values: none when !set, else value,
+// which belongs to the range when inclusive.
+type bound struct {
+	value          []byte
+	set, inclusive bool
+}
+
+// termsMatch reports whether the encoded term list b holds a term called name
+// whose value lies above lo and below hi. It reads b in place, without
+// decoding it into a list.
+func termsMatch(b []byte, name string, lo, hi bound) (bool, error) {
+	for off := 0; off < len(b); {
+		n, v, next, err := readTerm(b, off)
+		if err != nil {
+			return false, err
+		}
+		off = next
+		if string(n) != name {
+			continue
+		}
+		above := !lo.set || bytes.Compare(v, lo.value) > 0 || lo.inclusive && bytes.Equal(v, lo.value)
+		if above && (!hi.set || bytes.Compare(v, hi.value) < 0 || hi.inclusive && bytes.Equal(v, hi.value)) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// termsMin returns the smallest value of the terms called name in the
+// encoded term list b; ok is false when there is none.
+func termsMin(b []byte, name string) (min string, ok bool, err error) {
+	for off := 0; off < len(b); {
+		n, v, next, err := readTerm(b, off)
+		if err != nil {
+			return "", false, err
+		}
+		off = next
+		if string(n) == name && (!ok || string(v) < min) {
+			min, ok = string(v), true
+		}
+	}
+	return min, ok, nil
+}
+
+// readTerm reads the term at offset off of the encoded term list b, returning
+// its name and value as parts of b and the offset after it.
+func readTerm(b []byte, off int) (name, value []byte, next int, err error) {
+	start, end, err := readSpan(b, off)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	vstart, vend, err := readSpan(b, end)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	return b[start:end], b[vstart:vend], vend, nil
+}
+
+// readSpan returns the bounds of the length-prefixed string at offset off of
+// b.
+func readSpan(b []byte, off int) (start, end int, err error) {
+	n, k := binary.Uvarint(b[off:])
+	if k <= 0 || n > uint64(len(b)-off-k) {
+		return 0, 0, errCorrupt
+	}
+	start = off + k
+	return start, start + int(n), nil
+}
+
 // readString reads the length-prefixed string at offset off of b, returning
 // it as a part of s (the same bytes as b) and the offset after it.
 func readString(b []byte, s string, off int) (string, int, error) {
-	n, k := binary.Uvarint(b[off:])
-	if k <= 0 || n > uint64(len(b)-off-k) {
-		return "", 0, errCorrupt
+	start, end, err := readSpan(b, off)
+	if err != nil {
+		return "", 0, err
 	}
-	start := off + k
-	end := start + int(n)
 	return s[start:end], end, nil
 }
 

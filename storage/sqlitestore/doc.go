@@ -26,13 +26,18 @@
 // version and carries what queries filter and sort on; the terms table indexes
 // the terms of current versions, naming each record type and term name by an
 // integer from the term_names table (rows a third narrower than with both
-// strings; the store caches committed integers); the changes table is the change feed, its
-// sequence numbers the table's rowids. Inside a transaction, a Put checks the
-// expected version (one point read, none for a record the transaction already
-// wrote) and queues its version row and index terms; before the next read or
-// event and at commit, the queued rows go in multi-row INSERTs, followed by one
-// statement each that moves the records' pointers, drops the terms of replaced
-// versions and logs the writes to the feed for the whole batch.
+// strings; the store caches committed integers), keyed (tn, value, id) so that
+// one B-tree serves the filters; a filter checked per candidate record and a
+// term sort key read the terms column of the candidate's version through two
+// SQL functions the package registers (ehrkit_terms_match, ehrkit_terms_min);
+// the changes table is the change feed, its sequence numbers the table's
+// rowids. Inside a transaction, a Put checks the expected version (one point
+// read, none for a record the transaction already wrote) and queues its
+// version row and index terms; before the next read or event and at commit,
+// the queued rows go in multi-row INSERTs, followed by one statement each that
+// moves the records' pointers and logs the writes to the feed for the whole
+// batch, and, when versions were replaced, the deletion of their terms, named
+// by the replaced versions' terms columns.
 //
 // Concurrency: writes go through a single connection and each Update holds the
 // write lock from its start (BEGIN IMMEDIATE), so transactions run one at a

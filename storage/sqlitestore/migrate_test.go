@@ -15,8 +15,9 @@ import (
 
 // writeV2Store creates a database file at schema version 2 (index terms
 // keyed by type and id strings, before 0003_term_names), holding recs, each
-// written directly in that layout.
-func writeV2Store(t *testing.T, path string, recs []storage.Record) {
+// written directly in that layout, then applies the steps after version 2 up
+// to version through, as an older release did.
+func writeV2Store(t *testing.T, path string, recs []storage.Record, through int) {
 	t.Helper()
 	ctx := context.Background()
 	steps, err := loadMigrations()
@@ -27,11 +28,14 @@ func writeV2Store(t *testing.T, path string, recs []storage.Record) {
 	db.SetMaxOpenConns(1)
 	_, err = db.ExecContext(ctx, `CREATE TABLE schema_version (version INTEGER NOT NULL)`)
 	require.NoError(t, err)
-	for _, m := range steps[:2] {
+	apply := func(m migration) {
 		_, err := db.ExecContext(ctx, m.sql)
 		require.NoError(t, err, m.name)
 		_, err = db.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (?)`, m.version)
 		require.NoError(t, err)
+	}
+	for _, m := range steps[:2] {
+		apply(m)
 	}
 	for _, r := range recs {
 		res, err := db.ExecContext(ctx, `INSERT INTO versions (type, id, version, updated, compartment, labels, terms, deleted, value)
@@ -49,6 +53,9 @@ func writeV2Store(t *testing.T, path string, recs []storage.Record) {
 			require.NoError(t, err)
 		}
 	}
+	for _, m := range steps[2:through] {
+		apply(m)
+	}
 }
 
 // TestMigrateTermNames opens a store written at schema version 2 and checks
@@ -58,7 +65,7 @@ func TestMigrateTermNames(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "v2.db")
 	recs := storetest.MigrationRecords()
-	writeV2Store(t, path, recs)
+	writeV2Store(t, path, recs, 2)
 
 	s, err := Open(ctx, path)
 	require.NoError(t, err)
@@ -73,4 +80,28 @@ func TestMigrateTermNames(t *testing.T) {
 	changes, err := s.Changes(ctx, 0, 0)
 	require.NoError(t, err)
 	assert.Len(t, changes, len(recs)+1)
+}
+
+// TestMigrateTermsByValue opens a store at schema version 3 (terms keyed by
+// record, with a second index by value) and checks that, once migrated, the
+// terms are one B-tree keyed by value and the store reads, queries and
+// replaces migrated terms as before.
+func TestMigrateTermsByValue(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "v3.db")
+	writeV2Store(t, path, storetest.MigrationRecords(), 3)
+
+	s, err := Open(ctx, path)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	current, _, err := s.schemaVersion(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 4, current)
+	var indexes int
+	require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'terms' AND sql IS NOT NULL`).Scan(&indexes))
+	assert.Zero(t, indexes, "terms has no index beside its primary key")
+	plan := explain(t, s.reader, "SELECT id FROM terms WHERE tn = 1 AND value = 'x'")
+	assert.True(t, containsDetail(plan, "PRIMARY KEY (tn=? AND value=?)"), "plan %q", plan)
+
+	storetest.CheckMigrated(t, s)
 }

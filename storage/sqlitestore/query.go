@@ -163,7 +163,7 @@ func buildScan(q storage.Query) (string, []any, error) {
 	case storage.SortUpdated:
 		key = "r.updated"
 	default:
-		key = "coalesce((SELECT min(t.value) FROM terms t WHERE t.tn = " + tnOfRecord + " AND t.id = r.id), '')"
+		key = "coalesce(" + fnTermsMin + "(" + recordTerms + ", ?), '')"
 		materialized = " MATERIALIZED"
 		args = append(args, q.SortBy)
 	}
@@ -177,14 +177,15 @@ func buildScan(q storage.Query) (string, []any, error) {
 		args = append(args, q.Compartment)
 	}
 	for _, f := range q.Filters {
-		cond, fargs := termCondition(f)
 		if q.Type != "" {
+			cond, fargs := termCondition(f)
 			// With the type known, SQLite may drive the query from the term index.
 			where = append(where, "r.id IN (SELECT t.id FROM terms t WHERE t.tn = "+tnOf+" AND "+cond+")")
 			args = append(append(args, q.Type, f.Term), fargs...)
 		} else {
-			where = append(where, "EXISTS (SELECT 1 FROM terms t WHERE t.tn = "+tnOfRecord+" AND t.id = r.id AND "+cond+")")
-			args = append(append(args, f.Term), fargs...)
+			match, margs := recordMatch(f)
+			where = append(where, match)
+			args = append(args, margs...)
 		}
 	}
 	// The order: key, then type (unless the query fixes it), then id (unless
@@ -238,13 +239,38 @@ func buildScan(q storage.Query) (string, []any, error) {
 	return text, args, nil
 }
 
-// tnOf is the integer of a record type and term name given as arguments;
-// tnOfRecord that of the type of the record r and a term name given as an
-// argument. Either is NULL, and matches no term, for a name never indexed.
-const (
-	tnOf       = "(SELECT tn FROM term_names WHERE type = ? AND name = ?)"
-	tnOfRecord = "(SELECT tn FROM term_names WHERE type = r.type AND name = ?)"
-)
+// tnOf is the integer of a record type and term name given as arguments:
+// NULL, which matches no term, for a name never indexed.
+const tnOf = "(SELECT tn FROM term_names WHERE type = ? AND name = ?)"
+
+// recordTerms is the term list of the record r: the terms column of its
+// current version, read by rowid.
+const recordTerms = "(SELECT cv.terms FROM versions cv WHERE cv.rid = r.rid)"
+
+// recordMatch renders a filter checked on the terms of the record r (see
+// fnTermsMatch) and its arguments.
+func recordMatch(f storage.Filter) (string, []any) {
+	v := []byte(f.Value)
+	var lo, hi bound
+	switch f.Op {
+	case storage.Eq:
+		lo, hi = bound{v, true, true}, bound{v, true, true}
+	case storage.Gt:
+		lo = bound{v, true, false}
+	case storage.Ge:
+		lo = bound{v, true, true}
+	case storage.Lt:
+		hi = bound{v, true, false}
+	case storage.Le:
+		hi = bound{v, true, true}
+	default: // storage.Prefix
+		lo = bound{v, true, true}
+		if end, ok := prefixEnd(f.Value); ok {
+			hi = bound{[]byte(end), true, false}
+		}
+	}
+	return fnTermsMatch + "(" + recordTerms + ", ?, ?, ?, ?, ?)", []any{f.Term, lo.value, lo.kind(), hi.value, hi.kind()}
+}
 
 // eqFilters returns the positions of the equality filters of a query that the
 // term index can drive in id order: a query of one type, outside any
@@ -265,11 +291,12 @@ func eqFilters(q storage.Query) []int {
 // buildTermDriven renders a query in id order with equality filters (eqs,
 // positions in q.Filters) so that the page is read from the term index in id
 // order and the reading stops once the page is full: the ids of one
-// equality's range of terms_value are already in id order; the ids of several
+// equality's range of the terms table are already in id order; the ids of several
 // are intersected by a merge of those ranges (a compound SELECT with ORDER
 // BY, which SQLite runs as a merge of sorted co-routines), never by
 // materialising every match. The other filters are checked per candidate on
-// the terms primary key, and only the page's versions are read.
+// the candidate's version (recordMatch), and only the page's versions are
+// read.
 func buildTermDriven(q storage.Query, eqs []int) (string, []any, error) {
 	var args []any
 	cmp, dir := ">", ""
@@ -307,11 +334,9 @@ func buildTermDriven(q storage.Query, eqs []int) (string, []any, error) {
 		if slices.Contains(eqs, i) {
 			continue
 		}
-		cond, fargs := termCondition(f)
-		// The term's integer from the query's type rather than the
-		// record's: the same, but looked up once rather than per candidate.
-		where = append(where, "EXISTS (SELECT 1 FROM terms t WHERE t.tn = "+tnOf+" AND t.id = r.id AND "+cond+")")
-		args = append(append(args, q.Type, f.Term), fargs...)
+		match, margs := recordMatch(f)
+		where = append(where, match)
+		args = append(args, margs...)
 	}
 	args = append(args, storage.PageSize(q)+1)
 	// CROSS JOIN fixes the join order: the ids drive, records are probed.

@@ -25,18 +25,20 @@ const (
 		FROM changes c LEFT JOIN versions v ON v.rid = c.rid WHERE c.seq > ? ORDER BY c.seq LIMIT ?`
 	sqlCurrent = `SELECT version FROM records WHERE type = ? AND id = ?`
 	// The statements after a multi-row INSERT into versions; the parameter is
-	// the largest rid before it. They move the records' pointers, drop the
-	// index terms of the previous versions (a first version has none; the
-	// writer inserts the new ones) and log the writes to the feed in rid
-	// order, except change-feed checkpoints (storage.CheckpointType).
+	// the largest rid before it. They move the records' pointers, read the
+	// terms of the versions replaced (a first version replaces none; the
+	// writer deletes their index terms and inserts the new ones) and log the
+	// writes to the feed in rid order, except change-feed checkpoints
+	// (storage.CheckpointType).
 	sqlLastRid      = `SELECT coalesce(max(rid), 0) FROM versions`
 	sqlMovePointers = `INSERT INTO records (type, id, version, rid, deleted, compartment, updated)
 		SELECT type, id, version, rid, deleted, compartment, updated FROM versions WHERE rid > ? ORDER BY rid
 		ON CONFLICT (type, id) DO UPDATE SET
 			version = excluded.version, rid = excluded.rid, deleted = excluded.deleted,
 			compartment = excluded.compartment, updated = excluded.updated`
-	sqlDropTerms = `DELETE FROM terms WHERE (tn, id) IN (SELECT n.tn, v.id FROM versions v
-		JOIN term_names n ON n.type = v.type WHERE v.rid > ? AND v.version > 1)`
+	sqlReplacedTerms = `SELECT p.type, p.id, p.terms FROM versions v
+		JOIN versions p ON p.type = v.type AND p.id = v.id AND p.version = v.version - 1
+		WHERE v.rid > ? AND v.version > 1 AND p.terms IS NOT NULL`
 	sqlLogWrites = `INSERT INTO changes (rid, time)
 		SELECT rid, updated FROM versions WHERE rid > ? AND type <> '` + storage.CheckpointType + `' ORDER BY rid`
 	sqlEmit = `INSERT INTO changes (time, topic, key, compartment, payload) VALUES (?, ?, ?, ?, ?)`
@@ -53,11 +55,11 @@ const (
 type statements struct {
 	get, getVersion, history, changes *sql.Stmt // reader
 	getTx, current, emit              *sql.Stmt // writer
-	lastRid, movePointers, dropTerms  *sql.Stmt // writer
+	lastRid, movePointers, replaced   *sql.Stmt // writer
 	logWrites, termName, addTermName  *sql.Stmt // writer
 
-	versions, terms batch // writer
-	versionsOf      batch // writer: current versions of 1<<i records
+	versions, terms, dropTerms batch // writer
+	versionsOf                 batch // writer: current versions of 1<<i records
 }
 
 // batch holds the prepared multi-row INSERTs into one table: stmts[i] inserts
@@ -83,7 +85,7 @@ func (st *statements) prepare(ctx context.Context, writer, reader *sql.DB) error
 		{writer, &st.emit, sqlEmit},
 		{writer, &st.lastRid, sqlLastRid},
 		{writer, &st.movePointers, sqlMovePointers},
-		{writer, &st.dropTerms, sqlDropTerms},
+		{writer, &st.replaced, sqlReplacedTerms},
 		{writer, &st.logWrites, sqlLogWrites},
 		{writer, &st.termName, sqlTermName},
 		{writer, &st.addTermName, sqlAddTermName},
@@ -91,7 +93,7 @@ func (st *statements) prepare(ctx context.Context, writer, reader *sql.DB) error
 	// Version rows carry a number the writer has checked (see tx.write).
 	// Duplicate terms of one record
 	// are ignored.
-	st.versions.width, st.terms.width, st.versionsOf.width = 9, 3, 2
+	st.versions.width, st.terms.width, st.dropTerms.width, st.versionsOf.width = 9, 3, 3, 2
 	for i := range batchSizes {
 		keys := strings.TrimSuffix(strings.Repeat("(?, ?), ", 1<<i), ", ")
 		preps = append(preps, prep{writer, &st.versionsOf.stmts[i],
@@ -100,6 +102,8 @@ func (st *statements) prepare(ctx context.Context, writer, reader *sql.DB) error
 			prep{writer, &st.versions.stmts[i], insertSQL(
 				"INSERT INTO versions (type, id, version, updated, compartment, labels, terms, deleted, value)", 9, 1<<i)},
 			prep{writer, &st.terms.stmts[i], insertSQL("INSERT OR IGNORE INTO terms (tn, id, value)", 3, 1<<i)},
+			prep{writer, &st.dropTerms.stmts[i], "DELETE FROM terms WHERE (tn, id, value) IN (VALUES " +
+				strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", 1<<i), ", ") + ")"},
 		)
 	}
 	for _, p := range preps {
@@ -122,8 +126,9 @@ func insertSQL(head string, width, n int) string {
 func (st *statements) close() error {
 	var errs []error
 	all := append([]*sql.Stmt{st.get, st.getVersion, st.history, st.changes, st.getTx, st.current, st.emit,
-		st.lastRid, st.movePointers, st.dropTerms, st.logWrites, st.termName, st.addTermName}, st.versions.stmts[:]...)
+		st.lastRid, st.movePointers, st.replaced, st.logWrites, st.termName, st.addTermName}, st.versions.stmts[:]...)
 	all = append(all, st.terms.stmts[:]...)
+	all = append(all, st.dropTerms.stmts[:]...)
 	all = append(all, st.versionsOf.stmts[:]...)
 	for _, stmt := range all {
 		if stmt != nil {

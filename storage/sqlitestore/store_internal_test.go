@@ -85,6 +85,80 @@ func FuzzDecodeTerms(f *testing.F) {
 	})
 }
 
+// TestTermsMatch covers the per-record filter of the query functions: each
+// operator's bounds, including empty bounds and a term that appears under
+// another name.
+func TestTermsMatch(t *testing.T) {
+	list := encodeTerms([]storage.Term{{Name: "date", Value: "2020-05-01"}, {Name: "code", Value: ""}, {Name: "other", Value: "2030"}})
+	incl := func(v string) bound { return bound{[]byte(v), true, true} }
+	excl := func(v string) bound { return bound{[]byte(v), true, false} }
+	tests := []struct {
+		name   string
+		term   string
+		lo, hi bound
+		want   bool
+	}{
+		{"eq", "date", incl("2020-05-01"), incl("2020-05-01"), true},
+		{"eq other value", "date", incl("2020-05-02"), incl("2020-05-02"), false},
+		{"gt", "date", excl("2020-05-01"), bound{}, false},
+		{"ge", "date", incl("2020-05-01"), bound{}, true},
+		{"lt", "date", bound{}, excl("2020-05-01"), false},
+		{"le", "date", bound{}, incl("2020-05-01"), true},
+		{"prefix", "date", incl("2020-"), excl("2020."), true},
+		{"value of another name", "date", incl("2030"), bound{}, false},
+		{"empty value, gt empty", "code", excl(""), bound{}, false},
+		{"empty value, eq empty", "code", incl(""), incl(""), true},
+		{"no such name", "none", bound{}, bound{}, false},
+	}
+	for _, tt := range tests {
+		got, err := termsMatch(list, tt.term, tt.lo, tt.hi)
+		require.NoError(t, err, tt.name)
+		assert.Equal(t, tt.want, got, tt.name)
+	}
+	_, err := termsMatch([]byte{0x05, 'a'}, "a", bound{}, bound{})
+	assert.ErrorIs(t, err, errCorrupt)
+
+	min, ok, err := termsMin(encodeTerms([]storage.Term{{Name: "d", Value: "b"}, {Name: "e", Value: "a"}, {Name: "d", Value: "a2"}}), "d")
+	require.NoError(t, err)
+	assert.True(t, ok)
+	assert.Equal(t, "a2", min)
+	_, ok, err = termsMin(nil, "d")
+	require.NoError(t, err)
+	assert.False(t, ok)
+}
+
+// FuzzTermsMatch checks the in-place readers of a term list against the
+// decoded list: the same match for any bounds, the same smallest value.
+func FuzzTermsMatch(f *testing.F) {
+	f.Add(encodeTerms([]storage.Term{{Name: "d", Value: "2020"}, {Name: "d", Value: "1999"}, {Name: "e", Value: ""}}), "d", "1999", "2020", true, false)
+	f.Add([]byte{0x80, 0x01}, "a", "", "", false, false)
+	f.Fuzz(func(t *testing.T, b []byte, name, lo, hi string, loIn, hiIn bool) {
+		terms, err := decodeTerms(b)
+		if err != nil {
+			return
+		}
+		want, wantMin, hasMin := false, "", false
+		for _, term := range terms {
+			if term.Name != name {
+				continue
+			}
+			if !hasMin || term.Value < wantMin {
+				wantMin, hasMin = term.Value, true
+			}
+			if (term.Value > lo || loIn && term.Value == lo) && (term.Value < hi || hiIn && term.Value == hi) {
+				want = true
+			}
+		}
+		got, err := termsMatch(b, name, bound{[]byte(lo), true, loIn}, bound{[]byte(hi), true, hiIn})
+		require.NoError(t, err)
+		assert.Equal(t, want, got)
+		min, ok, err := termsMin(b, name)
+		require.NoError(t, err)
+		assert.Equal(t, hasMin, ok)
+		assert.Equal(t, wantMin, min)
+	})
+}
+
 func TestLabelsCodec(t *testing.T) {
 	for _, labels := range [][]string{nil, {}, {"sensitive"}, {"sensitive", "42CFRPart2"}} {
 		enc := encodeLabels(labels)
@@ -212,11 +286,16 @@ func TestQueryPlans(t *testing.T) {
 	}{
 		{"by id", storage.Query{Type: "Item"}, []string{"SEARCH r USING PRIMARY KEY (type=?)"}},
 		{"term eq", storage.Query{Type: "Item", Filters: []storage.Filter{{Term: "code", Op: storage.Eq, Value: "x"}}},
-			[]string{"COVERING INDEX terms_value (tn=? AND value=?)"}},
+			[]string{"SEARCH terms USING PRIMARY KEY (tn=? AND value=?)"}},
 		{"term prefix", storage.Query{Type: "Item", Filters: []storage.Filter{{Term: "code", Op: storage.Prefix, Value: "x"}}},
-			[]string{"COVERING INDEX terms_value (tn=? AND value>? AND value<?)"}},
+			[]string{"SEARCH t USING PRIMARY KEY (tn=? AND value>? AND value<?)"}},
 		{"compartment", storage.Query{Compartment: "p1"}, []string{"INDEX records_compartment (compartment=?)"}},
-		{"term sort", storage.Query{Type: "Item", SortBy: "date"}, []string{"PRIMARY KEY (tn=? AND id=?)"}},
+		{"term sort", storage.Query{Type: "Item", SortBy: "date"}, []string{"SEARCH cv USING INTEGER PRIMARY KEY (rowid=?)"}},
+		{"term checked per candidate", storage.Query{Type: "Item", Filters: []storage.Filter{
+			{Term: "code", Op: storage.Eq, Value: "x"}, {Term: "date", Op: storage.Ge, Value: "2020"}}},
+			[]string{"SEARCH terms USING PRIMARY KEY (tn=? AND value=?)", "SEARCH cv USING INTEGER PRIMARY KEY (rowid=?)"}},
+		{"term without a type", storage.Query{Filters: []storage.Filter{{Term: "date", Op: storage.Ge, Value: "2020"}}},
+			[]string{"SEARCH cv USING INTEGER PRIMARY KEY (rowid=?)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -227,22 +306,6 @@ func TestQueryPlans(t *testing.T) {
 				assert.True(t, containsDetail(plan, w), "plan %q lacks %q", plan, w)
 			}
 		})
-	}
-}
-
-// TestQueryPlanChecksLookUpTermOnce checks that the filters a term-driven
-// query checks per candidate look their term's integer up once per query:
-// no lookup of term_names is a subquery correlated with the candidate.
-func TestQueryPlanChecksLookUpTermOnce(t *testing.T) {
-	s, _ := openTest(t)
-	text, args, err := buildQuery(storage.Query{Type: "Item", Filters: []storage.Filter{
-		{Term: "code", Op: storage.Eq, Value: "x"}, {Term: "name", Op: storage.Prefix, Value: "y"}}})
-	require.NoError(t, err)
-	plan := explain(t, s.reader, text, args...)
-	for i, p := range plan {
-		if strings.HasPrefix(p, "SEARCH term_names ") {
-			assert.False(t, strings.HasPrefix(plan[i-1], "CORRELATED "), "plan %q", plan)
-		}
 	}
 }
 
@@ -261,7 +324,9 @@ func TestWritePlans(t *testing.T) {
 		{"history", hideArgs(sqlHistory), []string{"SEARCH v USING"}},
 		{"last rid", sqlLastRid, []string{"SEARCH versions"}},
 		{"move pointers", sqlMovePointers, []string{"SEARCH versions USING INTEGER PRIMARY KEY (rowid>?)"}},
-		{"drop terms", sqlDropTerms, []string{"SEARCH terms USING PRIMARY KEY (tn=? AND id=?)", "USING INTEGER PRIMARY KEY (rowid>?)"}},
+		{"replaced terms", sqlReplacedTerms, []string{"SEARCH v USING INTEGER PRIMARY KEY (rowid>?)", "SEARCH p USING INDEX versions_key (type=? AND id=? AND version=?)"}},
+		{"drop terms", "DELETE FROM terms WHERE (tn, id, value) IN (VALUES (?, ?, ?), (?, ?, ?))",
+			[]string{"SEARCH terms USING PRIMARY KEY (tn=? AND value=? AND id=?)"}},
 		{"log writes", sqlLogWrites, []string{"SEARCH versions USING INTEGER PRIMARY KEY (rowid>?)"}},
 		{"expected versions", "SELECT type, id, version FROM records WHERE (type, id) IN (VALUES (?, ?), (?, ?))",
 			[]string{"SEARCH records USING PRIMARY KEY (type=? AND id=?)"}},

@@ -271,12 +271,13 @@ func (t *tx) flushRows(ctx context.Context, rows, terms []any, replaces bool) er
 	if err := t.insert(ctx, &st.versions, rows); err != nil {
 		return err
 	}
-	after := []*sql.Stmt{st.movePointers, st.logWrites}
-	if replaces {
-		after = append(after, st.dropTerms)
-	}
-	for _, stmt := range after {
+	for _, stmt := range []*sql.Stmt{st.movePointers, st.logWrites} {
 		if _, err := t.stmt(ctx, stmt).ExecContext(ctx, last); err != nil {
+			return err
+		}
+	}
+	if replaces {
+		if err := t.dropReplaced(ctx, last); err != nil {
 			return err
 		}
 	}
@@ -285,6 +286,46 @@ func (t *tx) flushRows(ctx context.Context, rows, terms []any, replaces bool) er
 		return err
 	}
 	return t.insert(ctx, &st.terms, args)
+}
+
+// dropReplaced deletes the index terms of the versions that the version rows
+// after rid last replace: each row's previous version names its terms, and
+// each is found by value in the terms table. Of several versions of one
+// record in the rows, only the first one's predecessor has its terms in the
+// table; the terms of the others match nothing.
+func (t *tx) dropReplaced(ctx context.Context, last int64) error {
+	rows, err := t.stmt(ctx, t.s.stmts.replaced).QueryContext(ctx, last)
+	if err != nil {
+		return err
+	}
+	var terms []any // type, id, name and value of each term, as termArgs takes them
+	for rows.Next() {
+		var typ, id string
+		var enc []byte
+		if err := rows.Scan(&typ, &id, &enc); err != nil {
+			_ = rows.Close()
+			return err
+		}
+		list, err := decodeTerms(enc)
+		if err != nil {
+			_ = rows.Close()
+			return err
+		}
+		for _, term := range list {
+			terms = append(terms, typ, id, term.Name, term.Value)
+		}
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	args, err := t.termArgs(ctx, terms)
+	if err != nil {
+		return err
+	}
+	return t.insert(ctx, &t.s.stmts.dropTerms, args)
 }
 
 // termArgs turns queued terms (type, id, name and value each) into rows of
@@ -387,7 +428,7 @@ func (t *tx) versionsOf(ctx context.Context, stmt *sql.Stmt, args []any, found m
 	return rows.Err()
 }
 
-// insert writes args, b.width values per row, in b's multi-row statements:
+// insert runs b's multi-row statements on args, b.width values per row:
 // as many of the largest as fit, then one per set bit of the remainder.
 func (t *tx) insert(ctx context.Context, b *batch, args []any) error {
 	for i := batchSizes - 1; i >= 0 && len(args) > 0; i-- {
