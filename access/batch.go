@@ -46,11 +46,15 @@ type batcher struct {
 }
 
 // flight is the events of one commit and its outcome: err is set before
-// done is closed.
+// done is closed. With a journal, the caller that wrote the flight before it
+// passes the writing on to one of its waiters through turn, so that no
+// goroutine is started while callers keep queueing.
 type flight struct {
 	evs        []Event
 	background bool // some event has no waiter
+	waiters    int  // callers waiting for done
 	done       chan struct{}
+	turn       chan struct{} // one token: write the queue, starting with this flight
 	err        error
 }
 
@@ -117,11 +121,14 @@ func (b *batcher) add(evs []Event, wait, ending bool) error {
 	if n := len(b.queue); n > 0 && len(b.queue[n-1].evs) < b.maxBatch {
 		f = b.queue[n-1]
 	} else {
-		f = &flight{done: make(chan struct{})}
+		f = &flight{done: make(chan struct{}), turn: make(chan struct{}, 1)}
 		b.queue = append(b.queue, f)
 	}
-	f.evs = append(f.evs, evs...) // a copy: the caller may reuse evs, the journal keeps them
+	f.evs = append(f.evs, evs...) // a copy: the caller may reuse evs
 	f.background = f.background || !wait
+	if wait {
+		f.waiters++
+	}
 	lead := false
 	if !b.running {
 		b.running, b.idle = true, make(chan struct{})
@@ -141,18 +148,29 @@ func (b *batcher) add(evs []Event, wait, ending bool) error {
 	if !wait {
 		return nil
 	}
-	<-f.done
+	select {
+	case <-f.done:
+	case <-f.turn:
+		b.run(true)
+		<-f.done
+	}
 	return f.err
 }
 
-// run writes flights until the queue is empty; lead writes one and leaves
-// the rest to a goroutine of its own.
+// run writes flights until the queue is empty; lead writes one and passes
+// the rest on to a waiter of the next flight, or to a goroutine of its own
+// when that flight has none.
 func (b *batcher) run(lead bool) {
 	for wrote := false; ; wrote = true {
 		b.mu.Lock()
 		if wrote && lead && len(b.queue) > 0 {
+			next, hand := b.queue[0], b.queue[0].waiters > 0
 			b.mu.Unlock()
-			go b.run(false)
+			if hand {
+				next.turn <- struct{}{}
+			} else {
+				go b.run(false)
+			}
 			return
 		}
 		b.linger()

@@ -302,3 +302,28 @@ func TestJournalOddStrings(t *testing.T) {
 		assert.Equal(t, "<b>\u2028\ufffd\ufffd & \"q\"", purposes[6])
 	})
 }
+
+// TestJournalConcurrentReaders: readers that queue while another writes
+// their batch to the journal are written by one of them in turn; every read
+// returns and leaves exactly one event, and the chain verifies.
+func TestJournalConcurrentReaders(t *testing.T) {
+	eachJournalBackend(t, func(t *testing.T, e journalEnv) {
+		j, g := journalGuard(t, e)
+		const readers, each = 16, 40
+		var wg sync.WaitGroup
+		for range readers {
+			wg.Go(func() {
+				for i := range each {
+					if _, err := g.Get(as(physician), "Observation", fmt.Sprintf("o%d", i%10)); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		require.NoError(t, j.Close())
+		require.NoError(t, access.Verify(context.Background(), e.inner))
+		assert.Equal(t, readers*each, total(reads(t, e.inner)))
+	})
+}
