@@ -37,7 +37,7 @@ type batcher struct {
 	mu       sync.Mutex
 	queue    []*flight // oldest first; the last one takes new events
 	running  bool
-	idle     chan struct{} // closed when running turns false
+	idle     chan struct{} // made by flush while running, closed when running turns false
 	reading  int           // reads that started and have not queued their event yet
 	arrived  chan struct{} // one token: an event was queued or a read ended
 	err      error         // first failure of a background batch since the last flush
@@ -52,10 +52,12 @@ type batcher struct {
 type flight struct {
 	evs        []Event
 	background bool // some event has no waiter
-	waiters    int  // callers waiting for done
 	done       chan struct{}
-	turn       chan struct{} // one token: write the queue, starting with this flight
-	err        error
+	// turn takes one token: write the queue, starting with this flight.
+	// It is made for the first waiter that does not write the flight
+	// itself; nil, the flight has no such waiter.
+	turn chan struct{}
+	err  error
 }
 
 func newBatcher(g *Store) *batcher {
@@ -121,17 +123,14 @@ func (b *batcher) add(evs []Event, wait, ending bool) error {
 	if n := len(b.queue); n > 0 && len(b.queue[n-1].evs) < b.maxBatch {
 		f = b.queue[n-1]
 	} else {
-		f = &flight{done: make(chan struct{}), turn: make(chan struct{}, 1)}
+		f = &flight{done: make(chan struct{})}
 		b.queue = append(b.queue, f)
 	}
 	f.evs = append(f.evs, evs...) // a copy: the caller may reuse evs
 	f.background = f.background || !wait
-	if wait {
-		f.waiters++
-	}
 	lead := false
 	if !b.running {
-		b.running, b.idle = true, make(chan struct{})
+		b.running = true
 		// With a journal a batch costs one write(2): a waiting caller that
 		// finds no batch in progress writes the first batch itself, which
 		// spares a lone reader two goroutine switches.
@@ -140,6 +139,10 @@ func (b *batcher) add(evs []Event, wait, ending bool) error {
 			go b.run(false)
 		}
 	}
+	if wait && !lead && f.turn == nil && b.g.journal != nil {
+		f.turn = make(chan struct{}, 1)
+	}
+	turn := f.turn
 	b.mu.Unlock()
 	b.signal()
 	if lead {
@@ -150,7 +153,7 @@ func (b *batcher) add(evs []Event, wait, ending bool) error {
 	}
 	select {
 	case <-f.done:
-	case <-f.turn:
+	case <-turn:
 		b.run(true)
 		<-f.done
 	}
@@ -164,10 +167,10 @@ func (b *batcher) run(lead bool) {
 	for wrote := false; ; wrote = true {
 		b.mu.Lock()
 		if wrote && lead && len(b.queue) > 0 {
-			next, hand := b.queue[0], b.queue[0].waiters > 0
+			turn := b.queue[0].turn
 			b.mu.Unlock()
-			if hand {
-				next.turn <- struct{}{}
+			if turn != nil {
+				turn <- struct{}{}
 			} else {
 				go b.run(false)
 			}
@@ -176,7 +179,10 @@ func (b *batcher) run(lead bool) {
 		b.linger()
 		if len(b.queue) == 0 {
 			b.running = false
-			close(b.idle)
+			if b.idle != nil {
+				close(b.idle)
+				b.idle = nil
+			}
 			b.mu.Unlock()
 			return
 		}
@@ -238,6 +244,9 @@ func (b *batcher) flush(ctx context.Context) error {
 			b.err = nil
 			b.mu.Unlock()
 			return err
+		}
+		if b.idle == nil {
+			b.idle = make(chan struct{})
 		}
 		idle := b.idle
 		b.mu.Unlock()

@@ -128,6 +128,7 @@ type Journal struct {
 	tick    chan struct{}
 	broken  error // a failed write that could not be cut from the file
 	closed  bool
+	scratch []byte // encoding buffer, used under mu
 
 	wake  chan struct{} // one token: an entry was written
 	hurry chan struct{} // one token: Flush waits
@@ -381,7 +382,7 @@ func (j *Journal) write(evs []Event) error {
 	case j.broken != nil:
 		return j.broken
 	}
-	frame, encoded, err := encodeEntry(j.next, evs)
+	frame, encoded, err := j.encodeEntry(j.next, evs)
 	if err != nil {
 		return err
 	}
@@ -413,14 +414,14 @@ func (j *Journal) write(evs []Event) error {
 // and the events as the drain chains them, their bodies pointing into the
 // entry. Each event is stored as the encoding of its body with seq 0 and
 // prev empty: {"seq":0, the body, ,"prev":""}.
-func encodeEntry(n int64, evs []Event) ([]byte, []encodedEvent, error) {
+func (j *Journal) encodeEntry(n int64, evs []Event) ([]byte, []encodedEvent, error) {
 	var zero [frameHeaderLen + 8]byte
 	b := append(make([]byte, 0, frameHeaderLen+16+len(evs)*(encodedEventSize+16)), zero[:]...)
 	binary.LittleEndian.PutUint64(b[frameHeaderLen:], uint64(n))
 	b = binary.AppendUvarint(b, uint64(len(evs)))
 	out := make([]encodedEvent, len(evs))
 	bounds := make([][2]int, len(evs)) // of each body in b, known once b stops growing
-	var js []byte
+	js := j.scratch
 	for i := range evs {
 		var err error
 		if js, err = appendEncodedBody(append(js[:0], seqZero...), &evs[i]); err != nil {
@@ -432,6 +433,7 @@ func encodeEntry(n int64, evs []Event) ([]byte, []encodedEvent, error) {
 		b = append(b, js...)
 		out[i].patient, out[i].time = evs[i].Patient, evs[i].Time
 	}
+	j.scratch = js
 	for i, r := range bounds {
 		out[i].body = b[r[0]:r[1]:r[1]]
 	}
