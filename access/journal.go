@@ -42,7 +42,7 @@ const (
 const (
 	maxDrainEvents     = 2048
 	journalRotateSize  = 8 << 20
-	defaultDrainDelay  = 10 * time.Millisecond
+	defaultDrainDelay  = 100 * time.Millisecond
 	maxDrainRetryDelay = time.Second
 )
 
@@ -90,7 +90,10 @@ func WithJournalLogger(l *slog.Logger) JournalOption { return func(j *Journal) {
 
 // WithDrainDelay sets how long the drain waits after an entry was written
 // before it copies the pending entries into the chain, so that one drain
-// transaction takes many batches (default 10ms; Flush does not wait for it).
+// transaction takes many batches (default 100ms; Flush does not wait for
+// it). A longer delay makes fewer, larger drain transactions: each commit,
+// each rewrite of the chain's head and each page of the patient index a
+// transaction touches is shared by more events.
 func WithDrainDelay(d time.Duration) JournalOption {
 	return func(j *Journal) { j.delay = max(d, 0) }
 }

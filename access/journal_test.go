@@ -327,3 +327,20 @@ func TestJournalConcurrentReaders(t *testing.T) {
 		assert.Equal(t, readers*each, total(reads(t, e.inner)))
 	})
 }
+
+// TestJournalDefaultDrainDelay: without WithDrainDelay the drain waits about
+// 100ms after an entry was written before it copies it into the chain, then
+// copies it without a Flush.
+func TestJournalDefaultDrainDelay(t *testing.T) {
+	eachJournalBackend(t, func(t *testing.T, e journalEnv) {
+		j, g := journalGuard(t, e)
+		written := time.Now()
+		readAll(t, g, 1)
+		time.Sleep(50 * time.Millisecond)
+		if time.Since(written) < 90*time.Millisecond {
+			assert.Empty(t, reads(t, e.inner), "drained before the delay")
+		}
+		assert.Eventually(t, func() bool { return total(reads(t, e.inner)) == 1 }, 5*time.Second, 10*time.Millisecond)
+		require.NoError(t, j.Close())
+	})
+}
