@@ -298,20 +298,24 @@ func appendChained(b []byte, seq int64, prev string, body []byte) ([]byte, strin
 	return append(b, `"}`...), string(hash[:])
 }
 
+// chainedSize is room for what chaining adds around an event's body: seq,
+// prev and the hash with their keys.
+const chainedSize = 192
+
 // chainRecord chains evs after head, each event's Prev the hash of the one
 // before, and returns the record holding them (one event alone, more as a
 // block, encoded into one buffer) and the new head.
 func chainRecord(head Head, evs []encodedEvent) (storage.Record, Head) {
 	rec := storage.Record{Type: AuditEventType, ID: eventID(head.Seq + 1)}
 	if len(evs) == 1 {
-		rec.Value, head.Hash = appendChained(make([]byte, 0, len(evs[0].body)+192), head.Seq+1, head.Hash, evs[0].body)
+		rec.Value, head.Hash = appendChained(make([]byte, 0, len(evs[0].body)+chainedSize), head.Seq+1, head.Hash, evs[0].body)
 		head.Seq++
 		rec.Terms = singleTerms(evs[0].patient, evs[0].time)
 		return rec, head
 	}
 	n := 2
 	for _, ev := range evs {
-		n += len(ev.body) + 192 // seq, prev, hash and the comma
+		n += len(ev.body) + chainedSize + 1 // and the comma
 	}
 	v := append(make([]byte, 0, n), '[')
 	values := make([]string, 0, len(evs))

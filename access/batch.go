@@ -26,12 +26,15 @@ func WithAuditGroupCommit(window time.Duration, maxEvents int) Option {
 
 // batcher group-commits audit events written outside a caller's
 // transaction. Queued events gather in flights: the events of one commit,
-// each flight with one channel closed when it was written. One goroutine,
-// started when events are queued and ending when the queue is empty, takes
-// the oldest flight, chains its events after the head (appendWith) and writes
-// them with the chain's head record in one transaction of the inner store
-// (or to the journal); the callers waiting for events of the flight are
-// released together when it has committed, or with its error.
+// each flight with one channel closed when it was written. One writer at a
+// time takes the oldest flight, chains its events after the head
+// (appendWith) and writes them with the chain's head record in one
+// transaction of the inner store, or writes them to the journal; the callers
+// waiting for events of the flight are released together when it has
+// committed, or with its error. Without a journal the writer is a goroutine
+// started when events are queued and ending when the queue is empty; with
+// one, it is a waiting caller (see flight.turn), a goroutine only for a
+// flight nobody waits for.
 type batcher struct {
 	g        *Store
 	mu       sync.Mutex
