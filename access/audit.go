@@ -183,11 +183,15 @@ func eventID(seq int64) string { return fmt.Sprintf("%012d", seq) }
 // terms returns the index terms of a record holding the event alone, all
 // derived from fields its hash covers: Verify checks the stored terms, and
 // that the index finds the event by them, against this list.
-func (e Event) terms() []storage.Term {
-	if e.Patient == "" {
+func (e Event) terms() []storage.Term { return singleTerms(e.Patient, e.Time) }
+
+// singleTerms returns the index terms of a record holding one event of
+// patient at t.
+func singleTerms(patient string, t time.Time) []storage.Term {
+	if patient == "" {
 		return nil
 	}
-	return []storage.Term{{Name: patientTerm, Value: patientKey(e.Patient, e.Time)}}
+	return []storage.Term{{Name: patientTerm, Value: patientKey(patient, t)}}
 }
 
 // blockTerms returns the index terms of a block holding evs: one per patient
@@ -195,20 +199,20 @@ func (e Event) terms() []storage.Term {
 func blockTerms(evs []Event) []storage.Term {
 	values := make([]string, 0, len(evs))
 	for i := range evs {
-		if v := blockTerm(&evs[i]); v != "" {
+		if v := blockTerm(evs[i].Patient, evs[i].Time); v != "" {
 			values = append(values, v)
 		}
 	}
 	return patientTerms(values)
 }
 
-// blockTerm returns the value of ev's term in a block, its patient and day,
-// or "" when it concerns no patient.
-func blockTerm(ev *Event) string {
-	if ev.Patient == "" {
+// blockTerm returns the value of the term in a block of an event of
+// patient at t, its patient and day, or "" when it concerns no patient.
+func blockTerm(patient string, t time.Time) string {
+	if patient == "" {
 		return ""
 	}
-	return ev.Patient + "|" + dayKey(ev.Time)
+	return patient + "|" + dayKey(t)
 }
 
 // patientTerms returns the patient terms of values, sorted, once each.
@@ -222,62 +226,112 @@ func patientTerms(values []string) []storage.Term {
 	return terms
 }
 
-// appendSealed sets e's Hash and appends its stored encoding to b, encoding
-// e once: the stored encoding is the hashed one (Hash empty, so omitted, and
-// last) with the hash added as its last field, which is what EncodeEvent
-// gives with Hash set.
-func (e *Event) appendSealed(b []byte) ([]byte, error) {
-	e.Hash = ""
-	start := len(b)
-	b, err := appendEncoded(b, e)
-	if err != nil {
-		return b, storage.Errorf("encode", AuditEventType, eventID(e.Seq), ehrkit.ErrInvalid, "%w", err)
+// encodedEvent is an event encoded before it is chained: body is what its
+// stored encoding holds between seq and prev (the fields from time to grant,
+// see appendBody), which chaining leaves unchanged, and patient and time are
+// what its index terms are made of. Chaining it only adds seq, prev and the
+// hash around body.
+type encodedEvent struct {
+	body    []byte
+	patient string
+	time    time.Time
+}
+
+// appendEncodedBody normalizes ev and appends its body (see encodedEvent)
+// to b.
+func appendEncodedBody(b []byte, ev *Event) ([]byte, error) {
+	if err := ev.normalize(); err != nil {
+		return b, err
 	}
+	if out, ok := appendBody(b, ev); ok {
+		return out, nil
+	}
+	e := *ev
+	e.Seq, e.Prev, e.Hash = 0, "", ""
+	js, err := json.Marshal(&e)
+	if err != nil {
+		return b, storage.Errorf("encode", AuditEventType, "", ehrkit.ErrInvalid, "%w", err)
+	}
+	js = bytes.TrimPrefix(js, []byte(`{"seq":0`))
+	return append(b, bytes.TrimSuffix(js, []byte(`,"prev":""}`))...), nil
+}
+
+// encodeEvents returns evs encoded before chaining, their bodies in one
+// buffer.
+func encodeEvents(evs []Event) ([]encodedEvent, error) {
+	out := make([]encodedEvent, len(evs))
+	ends := make([]int, len(evs))
+	buf := make([]byte, 0, len(evs)*encodedEventSize)
+	for i := range evs {
+		var err error
+		if buf, err = appendEncodedBody(buf, &evs[i]); err != nil {
+			return nil, err
+		}
+		ends[i] = len(buf)
+		out[i].patient, out[i].time = evs[i].Patient, evs[i].Time
+	}
+	start := 0
+	for i, end := range ends {
+		out[i].body = buf[start:end:end]
+		start = end
+	}
+	return out, nil
+}
+
+// appendChained appends to b the stored encoding of the event whose body
+// is body, at position seq after the event whose hash is prev, and returns
+// its hash. The hashed encoding is the stored one without the hash (Hash
+// empty is omitted, and it is the last field), so each event is encoded
+// once.
+func appendChained(b []byte, seq int64, prev string, body []byte) ([]byte, string) {
+	start := len(b)
+	b = append(b, `{"seq":`...)
+	b = strconv.AppendInt(b, seq, 10)
+	b = append(b, body...)
+	b = append(b, `,"prev":`...)
+	b = appendJSONString(b, prev)
+	b = append(b, '}')
 	sum := sha256.Sum256(b[start:])
 	var hash [2 * sha256.Size]byte
 	hex.Encode(hash[:], sum[:])
-	e.Hash = string(hash[:])
 	b = append(append(b[:len(b)-1], `,"hash":"`...), hash[:]...)
-	return append(b, `"}`...), nil
+	return append(b, `"}`...), string(hash[:])
 }
+
+// chainedSize is room for what chaining adds around an event's body: seq,
+// prev and the hash with their keys.
+const chainedSize = 192
 
 // chainRecord chains evs after head, each event's Prev the hash of the one
 // before, and returns the record holding them (one event alone, more as a
 // block, encoded into one buffer) and the new head.
-func chainRecord(head Head, evs []Event) (storage.Record, Head, error) {
+func chainRecord(head Head, evs []encodedEvent) (storage.Record, Head) {
 	rec := storage.Record{Type: AuditEventType, ID: eventID(head.Seq + 1)}
-	block := len(evs) > 1
-	v := make([]byte, 0, len(evs)*encodedEventSize)
-	var values []string
-	if block {
-		v = append(v, '[')
-		values = make([]string, 0, len(evs))
+	if len(evs) == 1 {
+		rec.Value, head.Hash = appendChained(make([]byte, 0, len(evs[0].body)+chainedSize), head.Seq+1, head.Hash, evs[0].body)
+		head.Seq++
+		rec.Terms = singleTerms(evs[0].patient, evs[0].time)
+		return rec, head
 	}
+	n := 2
+	for _, ev := range evs {
+		n += len(ev.body) + chainedSize + 1 // and the comma
+	}
+	v := append(make([]byte, 0, n), '[')
+	values := make([]string, 0, len(evs))
 	for i, ev := range evs {
 		if i > 0 {
 			v = append(v, ',')
 		}
-		ev.Seq, ev.Prev = head.Seq+1, head.Hash
-		if err := ev.normalize(); err != nil {
-			return storage.Record{}, head, err
-		}
-		var err error
-		if v, err = ev.appendSealed(v); err != nil {
-			return storage.Record{}, head, err
-		}
-		head = Head{Seq: ev.Seq, Hash: ev.Hash}
-		if !block {
-			rec.Terms = ev.terms()
-		} else if t := blockTerm(&ev); t != "" {
+		v, head.Hash = appendChained(v, head.Seq+1, head.Hash, ev.body)
+		head.Seq++
+		if t := blockTerm(ev.patient, ev.time); t != "" {
 			values = append(values, t)
 		}
 	}
-	if block {
-		v = append(v, ']')
-		rec.Terms = patientTerms(values)
-	}
-	rec.Value = v
-	return rec, head, nil
+	rec.Value = append(v, ']')
+	rec.Terms = patientTerms(values)
+	return rec, head
 }
 
 // blockValue joins the encodings of a block's events into its stored value.
@@ -432,14 +486,11 @@ func (c *chain) forget() {
 // up to block events), then the head record at the version after at's, and
 // returns the new anchor. A transaction that appended first makes it
 // conflict.
-func appendEvents(ctx context.Context, tx storage.Tx, at anchor, evs []Event, block int) (anchor, error) {
+func appendEvents(ctx context.Context, tx storage.Tx, at anchor, evs []encodedEvent, block int) (anchor, error) {
 	head := at.head
 	for len(evs) > 0 {
 		n := min(len(evs), max(block, 1))
-		rec, next, err := chainRecord(head, evs[:n])
-		if err != nil {
-			return at, err
-		}
+		rec, next := chainRecord(head, evs[:n])
 		if _, err := tx.Put(ctx, rec, 0); err != nil {
 			return at, err
 		}

@@ -26,18 +26,21 @@ func WithAuditGroupCommit(window time.Duration, maxEvents int) Option {
 
 // batcher group-commits audit events written outside a caller's
 // transaction. Queued events gather in flights: the events of one commit,
-// each flight with one channel closed when it was written. One goroutine,
-// started when events are queued and ending when the queue is empty, takes
-// the oldest flight, chains its events after the head (appendWith) and writes
-// them with the chain's head record in one transaction of the inner store
-// (or to the journal); the callers waiting for events of the flight are
-// released together when it has committed, or with its error.
+// each flight with one channel closed when it was written. One writer at a
+// time takes the oldest flight, chains its events after the head
+// (appendWith) and writes them with the chain's head record in one
+// transaction of the inner store, or writes them to the journal; the callers
+// waiting for events of the flight are released together when it has
+// committed, or with its error. Without a journal the writer is a goroutine
+// started when events are queued and ending when the queue is empty; with
+// one, it is a waiting caller (see flight.turn), a goroutine only for a
+// flight nobody waits for.
 type batcher struct {
 	g        *Store
 	mu       sync.Mutex
 	queue    []*flight // oldest first; the last one takes new events
 	running  bool
-	idle     chan struct{} // closed when running turns false
+	idle     chan struct{} // made by flush while running, closed when running turns false
 	reading  int           // reads that started and have not queued their event yet
 	arrived  chan struct{} // one token: an event was queued or a read ended
 	err      error         // first failure of a background batch since the last flush
@@ -46,12 +49,18 @@ type batcher struct {
 }
 
 // flight is the events of one commit and its outcome: err is set before
-// done is closed.
+// done is closed. With a journal, the caller that wrote the flight before it
+// passes the writing on to one of its waiters through turn, so that no
+// goroutine is started while callers keep queueing.
 type flight struct {
 	evs        []Event
 	background bool // some event has no waiter
 	done       chan struct{}
-	err        error
+	// turn takes one token: write the queue, starting with this flight.
+	// It is made for the first waiter that does not write the flight
+	// itself; nil, the flight has no such waiter.
+	turn chan struct{}
+	err  error
 }
 
 func newBatcher(g *Store) *batcher {
@@ -120,11 +129,11 @@ func (b *batcher) add(evs []Event, wait, ending bool) error {
 		f = &flight{done: make(chan struct{})}
 		b.queue = append(b.queue, f)
 	}
-	f.evs = append(f.evs, evs...) // a copy: the caller may reuse evs, the journal keeps them
+	f.evs = append(f.evs, evs...) // a copy: the caller may reuse evs
 	f.background = f.background || !wait
 	lead := false
 	if !b.running {
-		b.running, b.idle = true, make(chan struct{})
+		b.running = true
 		// With a journal a batch costs one write(2): a waiting caller that
 		// finds no batch in progress writes the first batch itself, which
 		// spares a lone reader two goroutine switches.
@@ -133,6 +142,10 @@ func (b *batcher) add(evs []Event, wait, ending bool) error {
 			go b.run(false)
 		}
 	}
+	if wait && !lead && f.turn == nil && b.g.journal != nil {
+		f.turn = make(chan struct{}, 1)
+	}
+	turn := f.turn
 	b.mu.Unlock()
 	b.signal()
 	if lead {
@@ -141,24 +154,38 @@ func (b *batcher) add(evs []Event, wait, ending bool) error {
 	if !wait {
 		return nil
 	}
-	<-f.done
+	select {
+	case <-f.done:
+	case <-turn:
+		b.run(true)
+		<-f.done
+	}
 	return f.err
 }
 
-// run writes flights until the queue is empty; lead writes one and leaves
-// the rest to a goroutine of its own.
+// run writes flights until the queue is empty; lead writes one and passes
+// the rest on to a waiter of the next flight, or to a goroutine of its own
+// when that flight has none.
 func (b *batcher) run(lead bool) {
 	for wrote := false; ; wrote = true {
 		b.mu.Lock()
 		if wrote && lead && len(b.queue) > 0 {
+			turn := b.queue[0].turn
 			b.mu.Unlock()
-			go b.run(false)
+			if turn != nil {
+				turn <- struct{}{}
+			} else {
+				go b.run(false)
+			}
 			return
 		}
 		b.linger()
 		if len(b.queue) == 0 {
 			b.running = false
-			close(b.idle)
+			if b.idle != nil {
+				close(b.idle)
+				b.idle = nil
+			}
 			b.mu.Unlock()
 			return
 		}
@@ -220,6 +247,9 @@ func (b *batcher) flush(ctx context.Context) error {
 			b.err = nil
 			b.mu.Unlock()
 			return err
+		}
+		if b.idle == nil {
+			b.idle = make(chan struct{})
 		}
 		idle := b.idle
 		b.mu.Unlock()

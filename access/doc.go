@@ -155,7 +155,7 @@
 // *JournalCorruptError. Until an event is drained it is in the journal and
 // not yet in the chain: Store.Flush (and Accounting, Verify and ReadHead
 // through the guard, which flush first) wait for the drain; a reader of the
-// bare store sees the events a few milliseconds later (WithDrainDelay). The
+// bare store sees the events up to about 100ms later (WithDrainDelay). The
 // chain's order is then the drain's order, not the reads' order in time;
 // Accounting sorts by time. Events of writes stay in their transaction.
 package access

@@ -13,11 +13,25 @@ import (
 // outside [0, 9999]: those take encoding/json's path (which refuses the
 // second).
 func appendEvent(b []byte, ev *Event) (_ []byte, ok bool) {
+	start := len(b)
+	b = append(b, `{"seq":`...)
+	b = strconv.AppendInt(b, ev.Seq, 10)
+	if b, ok = appendBody(b, ev); !ok {
+		return b[:start], false
+	}
+	b = append(b, `,"prev":`...)
+	b = appendJSONString(b, ev.Prev)
+	b = appendStringField(b, `,"hash":`, ev.Hash)
+	return append(b, '}'), true
+}
+
+// appendBody appends the fields of ev's encoding from time to grant: what
+// sits between seq and prev, the part chaining leaves unchanged. ok is as
+// appendEvent's.
+func appendBody(b []byte, ev *Event) (_ []byte, ok bool) {
 	if ev.Time.Location() != time.UTC || ev.Time.Year() < 0 || ev.Time.Year() > 9999 {
 		return b, false
 	}
-	b = append(b, `{"seq":`...)
-	b = strconv.AppendInt(b, ev.Seq, 10)
 	b = append(b, `,"time":"`...)
 	b = ev.Time.AppendFormat(b, time.RFC3339Nano)
 	b = append(b, `","actor":`...)
@@ -42,10 +56,7 @@ func appendEvent(b []byte, ev *Event) (_ []byte, ok bool) {
 	b = appendJSONString(b, string(ev.Outcome))
 	b = appendStringField(b, `,"reason":`, ev.Reason)
 	b = appendStringField(b, `,"grant":`, ev.Grant)
-	b = append(b, `,"prev":`...)
-	b = appendJSONString(b, ev.Prev)
-	b = appendStringField(b, `,"hash":`, ev.Hash)
-	return append(b, '}'), true
+	return b, true
 }
 
 // appendStringField appends an omitempty string field: key (with its

@@ -137,13 +137,17 @@ func (g *Store) audit(evs ...Event) error {
 // one record per event, retrying when another transaction advanced the audit
 // chain first.
 func (g *Store) appendWith(ctx context.Context, fn func(tx storage.Tx) error, evs ...Event) error {
-	return appendChain(ctx, g.inner, g.chain, 1, func(tx storage.Tx) ([]Event, error) {
+	encoded, err := encodeEvents(evs)
+	if err != nil {
+		return err
+	}
+	return appendChain(ctx, g.inner, g.chain, 1, func(tx storage.Tx) ([]encodedEvent, error) {
 		if fn != nil {
 			if err := fn(tx); err != nil {
 				return nil, err
 			}
 		}
-		return evs, nil
+		return encoded, nil
 	})
 }
 
@@ -151,7 +155,7 @@ func (g *Store) appendWith(ctx context.Context, fn func(tx storage.Tx) error, ev
 // returns to the chain c caches the head of, in blocks of up to block events
 // (1: a record per event), retrying when another transaction advanced the
 // chain first.
-func appendChain(ctx context.Context, store storage.Store, c *chain, block int, fn func(tx storage.Tx) ([]Event, error)) error {
+func appendChain(ctx context.Context, store storage.Store, c *chain, block int, fn func(tx storage.Tx) ([]encodedEvent, error)) error {
 	return ehrkit.RetryIf(ctx, maxAttempts, isChainConflict, func() error {
 		var head anchor
 		appended := false

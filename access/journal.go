@@ -42,7 +42,7 @@ const (
 const (
 	maxDrainEvents     = 2048
 	journalRotateSize  = 8 << 20
-	defaultDrainDelay  = 10 * time.Millisecond
+	defaultDrainDelay  = 100 * time.Millisecond
 	maxDrainRetryDelay = time.Second
 )
 
@@ -90,7 +90,10 @@ func WithJournalLogger(l *slog.Logger) JournalOption { return func(j *Journal) {
 
 // WithDrainDelay sets how long the drain waits after an entry was written
 // before it copies the pending entries into the chain, so that one drain
-// transaction takes many batches (default 10ms; Flush does not wait for it).
+// transaction takes many batches (default 100ms; Flush does not wait for
+// it). A longer delay makes fewer, larger drain transactions: each commit,
+// each rewrite of the chain's head and each page of the patient index a
+// transaction touches is shared by more events.
 func WithDrainDelay(d time.Duration) JournalOption {
 	return func(j *Journal) { j.delay = max(d, 0) }
 }
@@ -128,8 +131,7 @@ type Journal struct {
 	tick    chan struct{}
 	broken  error // a failed write that could not be cut from the file
 	closed  bool
-	frame   []byte // encoding buffers, used under mu
-	scratch []byte
+	scratch []byte // encoding buffer, used under mu
 
 	wake  chan struct{} // one token: an entry was written
 	hurry chan struct{} // one token: Flush waits
@@ -140,10 +142,11 @@ type Journal struct {
 }
 
 // entry is a written entry: its number, where it sits in the file, and its
-// events.
+// events, encoded as the drain chains them (their bodies point into the
+// entry's payload).
 type entry struct {
 	n, off int64
-	evs    []Event
+	evs    []encodedEvent
 }
 
 // OpenJournal opens the journal at path, creating it if needed, for the
@@ -321,13 +324,13 @@ func decodePayload(p []byte) (entry, error) {
 		return entry{}, io.ErrUnexpectedEOF
 	}
 	p = p[k:]
-	e.evs = make([]Event, count)
-	for i := range e.evs {
+	evs := make([]Event, count)
+	for i := range evs {
 		size, k := binary.Uvarint(p)
 		if k <= 0 || size > uint64(len(p)-k) {
 			return entry{}, io.ErrUnexpectedEOF
 		}
-		if err := json.Unmarshal(p[k:k+int(size)], &e.evs[i]); err != nil {
+		if err := json.Unmarshal(p[k:k+int(size)], &evs[i]); err != nil {
 			return entry{}, err
 		}
 		p = p[k+int(size):]
@@ -335,7 +338,11 @@ func decodePayload(p []byte) (entry, error) {
 	if len(p) != 0 {
 		return entry{}, io.ErrUnexpectedEOF
 	}
-	return e, nil
+	// Encoded again rather than cut out of the payload: a journal written
+	// before events were normalized first holds invalid UTF-8 as escapes.
+	var err error
+	e.evs, err = encodeEvents(evs)
+	return e, err
 }
 
 // journalMark is the value of the record of a journal's progress.
@@ -378,7 +385,7 @@ func (j *Journal) write(evs []Event) error {
 	case j.broken != nil:
 		return j.broken
 	}
-	frame, err := j.encode(j.next, evs)
+	frame, encoded, err := j.encodeEntry(j.next, evs)
 	if err != nil {
 		return err
 	}
@@ -396,7 +403,7 @@ func (j *Journal) write(evs []Event) error {
 		// (a replay would copy it anyway), but its reads fail.
 		serr = j.f.Sync()
 	}
-	j.pending = append(j.pending, entry{n: j.next, off: j.size, evs: evs})
+	j.pending = append(j.pending, entry{n: j.next, off: j.size, evs: encoded})
 	j.next++
 	j.size += int64(len(frame))
 	select {
@@ -406,30 +413,47 @@ func (j *Journal) write(evs []Event) error {
 	return serr
 }
 
-// encode returns the entry numbered n holding evs, in j.frame.
-func (j *Journal) encode(n int64, evs []Event) ([]byte, error) {
+// encodeEntry returns the entry numbered n holding evs (normalized first)
+// and the events as the drain chains them, their bodies pointing into the
+// entry. Each event is stored as the encoding of its body with seq 0 and
+// prev empty: {"seq":0, the body, ,"prev":""}.
+func (j *Journal) encodeEntry(n int64, evs []Event) ([]byte, []encodedEvent, error) {
 	var zero [frameHeaderLen + 8]byte
-	b := append(j.frame[:0], zero[:]...)
+	b := append(make([]byte, 0, frameHeaderLen+16+len(evs)*(encodedEventSize+16)), zero[:]...)
 	binary.LittleEndian.PutUint64(b[frameHeaderLen:], uint64(n))
 	b = binary.AppendUvarint(b, uint64(len(evs)))
+	out := make([]encodedEvent, len(evs))
+	bounds := make([][2]int, len(evs)) // of each body in b, known once b stops growing
+	js := j.scratch
 	for i := range evs {
-		js, err := appendEncoded(j.scratch[:0], &evs[i])
-		if err != nil {
-			return nil, storage.Errorf("encode", AuditEventType, "", ehrkit.ErrInvalid, "%w", err)
+		var err error
+		if js, err = appendEncodedBody(append(js[:0], seqZero...), &evs[i]); err != nil {
+			return nil, nil, err
 		}
-		j.scratch = js
+		js = append(js, prevEmpty...)
 		b = binary.AppendUvarint(b, uint64(len(js)))
+		bounds[i] = [2]int{len(b) + len(seqZero), len(b) + len(js) - len(prevEmpty)}
 		b = append(b, js...)
+		out[i].patient, out[i].time = evs[i].Patient, evs[i].Time
+	}
+	j.scratch = js
+	for i, r := range bounds {
+		out[i].body = b[r[0]:r[1]:r[1]]
 	}
 	payload := b[frameHeaderLen:]
 	if len(payload) > maxFramePayload {
-		return nil, storage.Errorf("encode", AuditEventType, "", ehrkit.ErrInvalid, "audit batch of %d bytes", len(payload))
+		return nil, nil, storage.Errorf("encode", AuditEventType, "", ehrkit.ErrInvalid, "audit batch of %d bytes", len(payload))
 	}
 	binary.LittleEndian.PutUint32(b, uint32(len(payload)))
 	binary.LittleEndian.PutUint32(b[4:], crc32.Checksum(payload, castagnoli))
-	j.frame = b
-	return b, nil
+	return b, out, nil
 }
+
+// What an event's journal encoding has around its body.
+const (
+	seqZero   = `{"seq":0`
+	prevEmpty = `,"prev":""}`
+)
 
 // run is the drain goroutine: it copies pending entries into the chain until
 // the journal is closed.
@@ -496,12 +520,12 @@ func (j *Journal) drainOnce(ctx context.Context) error {
 		return nil
 	}
 	last := batch[len(batch)-1].n
-	err := appendChain(ctx, j.store, j.chain, maxBlockEvents, func(tx storage.Tx) ([]Event, error) {
+	err := appendChain(ctx, j.store, j.chain, maxBlockEvents, func(tx storage.Tx) ([]encodedEvent, error) {
 		mark, version, err := readMarkVersion(ctx, tx, j.id)
 		if err != nil {
 			return nil, err
 		}
-		evs := make([]Event, 0, count)
+		evs := make([]encodedEvent, 0, count)
 		for _, e := range batch {
 			if e.n > mark { // an entry drained already is not copied again
 				evs = append(evs, e.evs...)

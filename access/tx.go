@@ -51,7 +51,11 @@ func (g *Store) Update(ctx context.Context, fn func(tx storage.Tx) error) error 
 			if len(t.log) == 0 {
 				return nil
 			}
-			head, err = appendEvents(ctx, tx, h, t.events(), 1)
+			evs, err := encodeEvents(t.events())
+			if err != nil {
+				return err
+			}
+			head, err = appendEvents(ctx, tx, h, evs, 1)
 			t.chainConflict = errors.Is(err, ehrkit.ErrConflict)
 			return err
 		})
