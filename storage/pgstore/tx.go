@@ -25,7 +25,7 @@ func (s *Store) Update(ctx context.Context, fn func(tx storage.Tx) error) error 
 	if err != nil {
 		return s.fail(ctx, op, "", "", err)
 	}
-	t := &tx{s: s, conn: conn, latest: map[key]int64{}, base: map[key]int64{}}
+	t := &tx{s: s, conn: conn, keys: map[key]keyState{}}
 	defer t.end(ctx)
 	if err := fn(t); err != nil {
 		return err
@@ -41,6 +41,14 @@ func (s *Store) Update(ctx context.Context, fn func(tx storage.Tx) error) error 
 
 type key struct{ typ, id string }
 
+// keyState is what a transaction knows of a record it wrote or locked, kept
+// in one map so that a write costs one lookup.
+type keyState struct {
+	latest int64 // the latest version this transaction knows
+	base   int64 // while pending: the version the database must hold when the pending writes are sent
+	last   int   // index in tx.pending of the record's last pending version; -1 when none is pending
+}
+
 // tx is a transaction on one pooled connection. The database transaction
 // begins lazily, with the first batch sent; until then nothing is held open.
 type tx struct {
@@ -51,8 +59,7 @@ type tx struct {
 	err   error // a failed flush: the database transaction is aborted
 
 	pending []storage.Record // versions written and not yet sent, in order
-	base    map[key]int64    // per pending key: the version the database must hold when they are sent
-	latest  map[key]int64    // per key written or locked: the latest version this transaction knows
+	keys    map[key]keyState // per key written or locked
 	changes []change         // feed entries, appended at commit
 }
 
@@ -185,7 +192,7 @@ func (t *tx) Delete(ctx context.Context, typ, id string, expect int64) error {
 		return storage.Gone(op, typ, id, expect)
 	}
 	tomb := recs[0]
-	t.latest[key{typ, id}] = tomb.Version
+	t.keys[key{typ, id}] = keyState{latest: tomb.Version, last: -1}
 	tomb.Deleted, tomb.Value, tomb.Terms = true, nil, nil
 	_, err = t.write(ctx, op, tomb, expect)
 	return err
@@ -213,26 +220,27 @@ func (t *tx) Emit(ctx context.Context, ev storage.Event) error {
 // the current version.
 func (t *tx) write(ctx context.Context, op string, rec storage.Record, expect int64) (storage.Record, error) {
 	k := key{rec.Type, rec.ID}
-	seen, known := t.latest[k]
+	st, known := t.keys[k]
 	if !known && expect == storage.Any {
 		v, err := t.lockVersion(ctx, op, k)
 		if err != nil {
 			return storage.Record{}, err
 		}
-		seen, known = v, true
+		st, known = keyState{latest: v, last: -1}, true
 	}
 	if known {
-		if expect != storage.Any && expect != seen {
-			return storage.Record{}, storage.Conflict(op, rec.Type, rec.ID, expect, seen)
+		if expect != storage.Any && expect != st.latest {
+			return storage.Record{}, storage.Conflict(op, rec.Type, rec.ID, expect, st.latest)
 		}
-		expect = seen
+		expect = st.latest
 	}
-	if _, ok := t.base[k]; !ok {
-		t.base[k] = expect
+	if !known || st.last < 0 {
+		st.base = expect
 	}
 	rec.Version = expect + 1
 	rec.Updated = t.s.now()
-	t.latest[k] = rec.Version
+	st.latest, st.last = rec.Version, len(t.pending)
+	t.keys[k] = st
 	t.pending = append(t.pending, rec)
 	kind := storage.ChangePut
 	if rec.Deleted {
@@ -262,7 +270,7 @@ func (t *tx) lockVersion(ctx context.Context, op string, k key) (int64, error) {
 	if len(versions) > 0 {
 		v = versions[0]
 	}
-	t.latest[k] = v
+	t.keys[k] = keyState{latest: v, last: -1}
 	return v, nil
 }
 
@@ -290,7 +298,8 @@ func (t *tx) flush(ctx context.Context, op string) error {
 	if !t.begun {
 		b.Queue("BEGIN")
 	}
-	w := t.writes()
+	tc := termsOf(t.pending)
+	w := t.writes(tc)
 	if len(w.create.typ) > 0 {
 		b.Queue(sqlCreate, w.create.comp, w.create.typ, w.create.id, w.create.version, w.create.deleted, w.create.updated)
 	}
@@ -305,20 +314,18 @@ func (t *tx) flush(ctx context.Context, op string) error {
 	copied := len(t.pending) > pipelined
 	if !copied {
 		for i := range t.pending {
-			row, _ := t.versionRow(i)
-			b.Queue(sqlInsertVersion, row...)
+			b.Queue(sqlInsertVersion, t.versionRow(i, tc)...)
 		}
 	}
 	if err := t.send(ctx, op, b, w); err != nil {
 		return err
 	}
 	if copied {
-		if _, err := t.conn.CopyFrom(ctx, pgx.Identifier{"record_versions"}, versionColumns, pgx.CopyFromSlice(len(t.pending), t.versionRow)); err != nil {
+		if _, err := t.conn.CopyFrom(ctx, pgx.Identifier{"record_versions"}, versionColumns, pgx.CopyFromSlice(len(t.pending), func(i int) ([]any, error) { return t.versionRow(i, tc), nil })); err != nil {
 			return t.abort(t.s.fail(ctx, op, "", "", err))
 		}
 	}
 	t.pending = t.pending[:0]
-	clear(t.base)
 	return nil
 }
 
@@ -444,30 +451,33 @@ func (w *writes) grow(creates, updates, terms int) {
 	tm.name, tm.value = make([]string, 0, terms), make([][]byte, 0, terms)
 }
 
-// writes turns the pending versions into the rows to send: per record, the
-// records row of its last version (a creation when the database must not hold
-// it yet, else an update conditional on the expected version) and the terms of
-// that version.
-func (t *tx) writes() writes {
+// writes turns the pending versions into the rows to send, and marks them
+// sent (no longer pending in t.keys): per record, the records row of its last
+// version (a creation when the database must not hold it yet, else an update
+// conditional on the expected version) and the terms of that version, from tc.
+func (t *tx) writes(tc termColumns) writes {
 	var w writes
-	last := make(map[key]int, len(t.pending))
-	for i, r := range t.pending {
-		last[key{r.Type, r.ID}] = i
-	}
+	last := make([]int, 0, len(t.pending))    // indexes of the last versions
+	bases := make([]int64, 0, len(t.pending)) // their expected versions
 	creates, terms := 0, 0
-	for k, i := range last {
-		if t.base[k] == 0 {
-			creates++
-		}
-		terms += len(t.pending[i].Terms)
-	}
-	w.grow(creates, len(last)-creates, terms)
 	for i, r := range t.pending {
 		k := key{r.Type, r.ID}
-		if last[k] != i {
+		st := t.keys[k]
+		if st.last != i {
 			continue
 		}
-		if expect := t.base[k]; expect == 0 {
+		last, bases = append(last, i), append(bases, st.base)
+		if st.base == 0 {
+			creates++
+		}
+		terms += len(r.Terms)
+		st.last = -1
+		t.keys[k] = st
+	}
+	w.grow(creates, len(last)-creates, terms)
+	for j, i := range last {
+		r := &t.pending[i]
+		if expect := bases[j]; expect == 0 {
 			c := &w.create
 			c.comp, c.typ, c.id = append(c.comp, r.Compartment), append(c.typ, r.Type), append(c.id, r.ID)
 			c.version, c.deleted, c.updated = append(c.version, r.Version), append(c.deleted, r.Deleted), append(c.updated, r.Updated)
@@ -477,32 +487,63 @@ func (t *tx) writes() writes {
 			u.version, u.deleted, u.updated = append(u.version, r.Version), append(u.deleted, r.Deleted), append(u.updated, r.Updated)
 			u.expect = append(u.expect, expect)
 		}
-		for _, term := range r.Terms {
-			tm := &w.terms
+		tm := &w.terms
+		for n := tc.from[i]; n < tc.from[i+1]; n++ {
 			tm.comp, tm.typ, tm.id = append(tm.comp, r.Compartment), append(tm.typ, r.Type), append(tm.id, r.ID)
-			tm.name, tm.value = append(tm.name, term.Name), append(tm.value, []byte(term.Value))
+			tm.name, tm.value = append(tm.name, tc.names[n]), append(tm.value, tc.values[n])
 		}
 	}
 	return w
+}
+
+// termColumns holds the term names and values of a run of versions in arrays
+// shared by the run (one allocation each, not one per version): version i's
+// are names[from[i]:from[i+1]] and values[from[i]:from[i+1]].
+type termColumns struct {
+	from   []int
+	names  []string
+	values [][]byte
+}
+
+// termsOf collects the terms of recs as termColumns.
+func termsOf(recs []storage.Record) termColumns {
+	n, size := 0, 0
+	for _, r := range recs {
+		n += len(r.Terms)
+		for _, term := range r.Terms {
+			size += len(term.Value)
+		}
+	}
+	tc := termColumns{from: make([]int, 0, len(recs)+1), names: make([]string, 0, n), values: make([][]byte, 0, n)}
+	buf := make([]byte, 0, size)
+	for _, r := range recs {
+		tc.from = append(tc.from, len(tc.names))
+		for _, term := range r.Terms {
+			start := len(buf)
+			buf = append(buf, term.Value...)
+			tc.names, tc.values = append(tc.names, term.Name), append(tc.values, buf[start:len(buf):len(buf)])
+		}
+	}
+	tc.from = append(tc.from, len(tc.names))
+	return tc
 }
 
 // versionColumns are the record_versions columns written by COPY, in the order
 // of versionRow.
 var versionColumns = []string{"compartment", "type", "id", "version", "updated", "deleted", "labels", "term_names", "term_values", "value"}
 
-// versionRow is the COPY row of the i-th pending version. A nil slice is
-// stored as NULL and an empty one as empty, so both round-trip as written.
-func (t *tx) versionRow(i int) ([]any, error) {
-	r := t.pending[i]
+// versionRow is the record_versions row of the i-th pending version, whose
+// terms are in tc. A nil slice is stored as NULL and an empty one as empty, so
+// both round-trip as written.
+func (t *tx) versionRow(i int, tc termColumns) []any {
+	r := &t.pending[i]
 	var names []string
 	var values [][]byte
 	if r.Terms != nil {
-		names, values = make([]string, len(r.Terms)), make([][]byte, len(r.Terms))
-		for j, term := range r.Terms {
-			names[j], values[j] = term.Name, []byte(term.Value)
-		}
+		from, to := tc.from[i], tc.from[i+1]
+		names, values = tc.names[from:to:to], tc.values[from:to:to]
 	}
-	return []any{r.Compartment, r.Type, r.ID, r.Version, r.Updated, r.Deleted, r.Labels, names, values, r.Value}, nil
+	return []any{r.Compartment, r.Type, r.ID, r.Version, r.Updated, r.Deleted, r.Labels, names, values, r.Value}
 }
 
 // feedRows holds the feed entries as columns for unnest, and their time
