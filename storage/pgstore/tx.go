@@ -421,20 +421,20 @@ func (t *tx) end(ctx context.Context) {
 // writes holds the buffered writes as columns, the shape unnest takes.
 type writes struct {
 	create struct {
-		comp, typ, id []string
-		version       []int64
-		deleted       []bool
-		updated       []time.Time
+		comp, typ, id array[text]
+		version       array[bigint]
+		deleted       array[boolean]
+		updated       array[timestamptz]
 	}
 	update struct {
-		comp, typ, id   []string
-		version, expect []int64
-		deleted         []bool
-		updated         []time.Time
+		comp, typ, id   array[text]
+		version, expect array[bigint]
+		deleted         array[boolean]
+		updated         array[timestamptz]
 	}
 	terms struct {
-		comp, typ, id, name []string
-		value               [][]byte
+		comp, typ, id, name array[text]
+		value               array[bytea]
 	}
 }
 
@@ -442,13 +442,13 @@ type writes struct {
 // index terms, so that writes appends without growing them.
 func (w *writes) grow(creates, updates, terms int) {
 	c, u, tm := &w.create, &w.update, &w.terms
-	c.comp, c.typ, c.id = make([]string, 0, creates), make([]string, 0, creates), make([]string, 0, creates)
-	c.version, c.deleted, c.updated = make([]int64, 0, creates), make([]bool, 0, creates), make([]time.Time, 0, creates)
-	u.comp, u.typ, u.id = make([]string, 0, updates), make([]string, 0, updates), make([]string, 0, updates)
-	u.version, u.expect = make([]int64, 0, updates), make([]int64, 0, updates)
-	u.deleted, u.updated = make([]bool, 0, updates), make([]time.Time, 0, updates)
-	tm.comp, tm.typ, tm.id = make([]string, 0, terms), make([]string, 0, terms), make([]string, 0, terms)
-	tm.name, tm.value = make([]string, 0, terms), make([][]byte, 0, terms)
+	c.comp, c.typ, c.id = make(array[text], 0, creates), make(array[text], 0, creates), make(array[text], 0, creates)
+	c.version, c.deleted, c.updated = make(array[bigint], 0, creates), make(array[boolean], 0, creates), make(array[timestamptz], 0, creates)
+	u.comp, u.typ, u.id = make(array[text], 0, updates), make(array[text], 0, updates), make(array[text], 0, updates)
+	u.version, u.expect = make(array[bigint], 0, updates), make(array[bigint], 0, updates)
+	u.deleted, u.updated = make(array[boolean], 0, updates), make(array[timestamptz], 0, updates)
+	tm.comp, tm.typ, tm.id = make(array[text], 0, terms), make(array[text], 0, terms), make(array[text], 0, terms)
+	tm.name, tm.value = make(array[text], 0, terms), make(array[bytea], 0, terms)
 }
 
 // writes turns the pending versions into the rows to send, and marks them
@@ -479,17 +479,18 @@ func (t *tx) writes(tc termColumns) writes {
 		r := &t.pending[i]
 		if expect := bases[j]; expect == 0 {
 			c := &w.create
-			c.comp, c.typ, c.id = append(c.comp, r.Compartment), append(c.typ, r.Type), append(c.id, r.ID)
-			c.version, c.deleted, c.updated = append(c.version, r.Version), append(c.deleted, r.Deleted), append(c.updated, r.Updated)
+			c.comp, c.typ, c.id = append(c.comp, text(r.Compartment)), append(c.typ, text(r.Type)), append(c.id, text(r.ID))
+			c.version, c.deleted = append(c.version, bigint(r.Version)), append(c.deleted, boolean(r.Deleted))
+			c.updated = append(c.updated, timestamptz(r.Updated))
 		} else {
 			u := &w.update
-			u.comp, u.typ, u.id = append(u.comp, r.Compartment), append(u.typ, r.Type), append(u.id, r.ID)
-			u.version, u.deleted, u.updated = append(u.version, r.Version), append(u.deleted, r.Deleted), append(u.updated, r.Updated)
-			u.expect = append(u.expect, expect)
+			u.comp, u.typ, u.id = append(u.comp, text(r.Compartment)), append(u.typ, text(r.Type)), append(u.id, text(r.ID))
+			u.version, u.deleted = append(u.version, bigint(r.Version)), append(u.deleted, boolean(r.Deleted))
+			u.updated, u.expect = append(u.updated, timestamptz(r.Updated)), append(u.expect, bigint(expect))
 		}
 		tm := &w.terms
 		for n := tc.from[i]; n < tc.from[i+1]; n++ {
-			tm.comp, tm.typ, tm.id = append(tm.comp, r.Compartment), append(tm.typ, r.Type), append(tm.id, r.ID)
+			tm.comp, tm.typ, tm.id = append(tm.comp, text(r.Compartment)), append(tm.typ, text(r.Type)), append(tm.id, text(r.ID))
 			tm.name, tm.value = append(tm.name, tc.names[n]), append(tm.value, tc.values[n])
 		}
 	}
@@ -501,8 +502,8 @@ func (t *tx) writes(tc termColumns) writes {
 // are names[from[i]:from[i+1]] and values[from[i]:from[i+1]].
 type termColumns struct {
 	from   []int
-	names  []string
-	values [][]byte
+	names  array[text]
+	values array[bytea]
 }
 
 // termsOf collects the terms of recs as termColumns.
@@ -514,14 +515,14 @@ func termsOf(recs []storage.Record) termColumns {
 			size += len(term.Value)
 		}
 	}
-	tc := termColumns{from: make([]int, 0, len(recs)+1), names: make([]string, 0, n), values: make([][]byte, 0, n)}
+	tc := termColumns{from: make([]int, 0, len(recs)+1), names: make(array[text], 0, n), values: make(array[bytea], 0, n)}
 	buf := make([]byte, 0, size)
 	for _, r := range recs {
 		tc.from = append(tc.from, len(tc.names))
 		for _, term := range r.Terms {
 			start := len(buf)
 			buf = append(buf, term.Value...)
-			tc.names, tc.values = append(tc.names, term.Name), append(tc.values, buf[start:len(buf):len(buf)])
+			tc.names, tc.values = append(tc.names, text(term.Name)), append(tc.values, buf[start:len(buf):len(buf)])
 		}
 	}
 	tc.from = append(tc.from, len(tc.names))
@@ -537,23 +538,24 @@ var versionColumns = []string{"compartment", "type", "id", "version", "updated",
 // both round-trip as written.
 func (t *tx) versionRow(i int, tc termColumns) []any {
 	r := &t.pending[i]
-	var names []string
-	var values [][]byte
+	var names array[text]
+	var values array[bytea]
 	if r.Terms != nil {
 		from, to := tc.from[i], tc.from[i+1]
 		names, values = tc.names[from:to:to], tc.values[from:to:to]
 	}
-	return []any{r.Compartment, r.Type, r.ID, r.Version, r.Updated, r.Deleted, r.Labels, names, values, r.Value}
+	return []any{(*text)(&r.Compartment), (*text)(&r.Type), (*text)(&r.ID), (*bigint)(&r.Version), (*timestamptz)(&r.Updated),
+		(*boolean)(&r.Deleted), r.Labels, names, values, (*bytea)(&r.Value)}
 }
 
 // feedRows holds the feed entries as columns for unnest, and their time
 // (one for all).
 type feedRows struct {
-	kind, comp, typ, id, topic, key []string
+	kind, comp, typ, id, topic, key array[text]
 	time                            time.Time
-	version                         []int64
-	labels                          []*string
-	payload                         [][]byte
+	version                         array[bigint]
+	labels                          array[nullText]
+	payload                         array[bytea]
 }
 
 // feed turns the buffered feed entries into rows stamped with the commit time.
@@ -562,24 +564,21 @@ type feedRows struct {
 func (t *tx) feed(now time.Time) feedRows {
 	n := len(t.changes)
 	f := feedRows{
-		kind: make([]string, 0, n), comp: make([]string, 0, n), typ: make([]string, 0, n), id: make([]string, 0, n),
-		topic: make([]string, 0, n), key: make([]string, 0, n), time: now,
-		version: make([]int64, 0, n), labels: make([]*string, 0, n), payload: make([][]byte, 0, n),
+		kind: make(array[text], 0, n), comp: make(array[text], 0, n), typ: make(array[text], 0, n), id: make(array[text], 0, n),
+		topic: make(array[text], 0, n), key: make(array[text], 0, n), time: now,
+		version: make(array[bigint], 0, n), labels: make(array[nullText], 0, n), payload: make(array[bytea], 0, n),
 	}
 	for _, c := range t.changes {
-		f.kind = append(f.kind, string(c.kind))
+		f.kind = append(f.kind, text(c.kind))
 		if c.kind == storage.ChangeEvent {
-			f.comp, f.topic, f.key, f.payload = append(f.comp, c.ev.Compartment), append(f.topic, c.ev.Topic), append(f.key, c.ev.Key), append(f.payload, c.ev.Payload)
-			f.typ, f.id, f.version, f.labels = append(f.typ, ""), append(f.id, ""), append(f.version, 0), append(f.labels, nil)
+			f.comp, f.topic, f.key = append(f.comp, text(c.ev.Compartment)), append(f.topic, text(c.ev.Topic)), append(f.key, text(c.ev.Key))
+			f.typ, f.id, f.version = append(f.typ, ""), append(f.id, ""), append(f.version, 0)
+			f.labels, f.payload = append(f.labels, nullText{}), append(f.payload, c.ev.Payload)
 			continue
 		}
-		var labels *string
-		if c.labels != nil {
-			joined := strings.Join(c.labels, ",")
-			labels = &joined
-		}
-		f.comp, f.topic, f.key, f.payload = append(f.comp, c.comp), append(f.topic, ""), append(f.key, ""), append(f.payload, nil)
-		f.typ, f.id, f.version, f.labels = append(f.typ, c.typ), append(f.id, c.id), append(f.version, c.version), append(f.labels, labels)
+		labels := nullText{s: strings.Join(c.labels, ","), valid: c.labels != nil}
+		f.comp, f.topic, f.key, f.payload = append(f.comp, text(c.comp)), append(f.topic, ""), append(f.key, ""), append(f.payload, nil)
+		f.typ, f.id, f.version, f.labels = append(f.typ, text(c.typ)), append(f.id, text(c.id)), append(f.version, bigint(c.version)), append(f.labels, labels)
 	}
 	return f
 }
