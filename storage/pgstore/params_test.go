@@ -22,6 +22,8 @@ func TestArrayEncoding(t *testing.T) {
 		{"text", pgtype.TextArrayOID, array[text]{"obs-1", "", "Zoë"}, []string{"obs-1", "", "Zoë"}},
 		{"text empty", pgtype.TextArrayOID, array[text]{}, []string{}},
 		{"text null", pgtype.TextArrayOID, array[text](nil), []string(nil)},
+		{"text by pointer", pgtype.TextArrayOID, &array[text]{"a"}, []string{"a"}},
+		{"text null by pointer", pgtype.TextArrayOID, new(array[text]), []string(nil)},
 		{"nullable text", pgtype.TextArrayOID, array[nullText]{{s: labels, valid: true}, {}, {valid: true}}, []*string{&labels, nil, new(string)}},
 		{"bigint", pgtype.Int8ArrayOID, array[bigint]{0, 1, 1 << 40, -7}, []int64{0, 1, 1 << 40, -7}},
 		{"boolean", pgtype.BoolArrayOID, array[boolean]{true, false}, []bool{true, false}},

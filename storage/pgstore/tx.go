@@ -311,17 +311,18 @@ func (t *tx) flush(ctx context.Context, op string) error {
 		b.Queue(sqlAddTermNames, w.terms.typ, w.terms.name)
 		b.Queue(sqlInsertTerms, w.terms.comp, w.terms.typ, w.terms.id, w.terms.name, w.terms.value)
 	}
-	copied := len(t.pending) > pipelined
+	rows := t.versionRows(tc)
+	copied := len(rows) > pipelined
 	if !copied {
-		for i := range t.pending {
-			b.Queue(sqlInsertVersion, t.versionRow(i, tc)...)
+		for _, row := range rows {
+			b.Queue(sqlInsertVersion, row...)
 		}
 	}
 	if err := t.send(ctx, op, b, w); err != nil {
 		return err
 	}
 	if copied {
-		if _, err := t.conn.CopyFrom(ctx, pgx.Identifier{"record_versions"}, versionColumns, pgx.CopyFromSlice(len(t.pending), func(i int) ([]any, error) { return t.versionRow(i, tc), nil })); err != nil {
+		if _, err := t.conn.CopyFrom(ctx, pgx.Identifier{"record_versions"}, versionColumns, pgx.CopyFromRows(rows)); err != nil {
 			return t.abort(t.s.fail(ctx, op, "", "", err))
 		}
 	}
@@ -530,22 +531,30 @@ func termsOf(recs []storage.Record) termColumns {
 }
 
 // versionColumns are the record_versions columns written by COPY, in the order
-// of versionRow.
+// of versionRows.
 var versionColumns = []string{"compartment", "type", "id", "version", "updated", "deleted", "labels", "term_names", "term_values", "value"}
 
-// versionRow is the record_versions row of the i-th pending version, whose
-// terms are in tc. A nil slice is stored as NULL and an empty one as empty, so
-// both round-trip as written.
-func (t *tx) versionRow(i int, tc termColumns) []any {
-	r := &t.pending[i]
-	var names array[text]
-	var values array[bytea]
-	if r.Terms != nil {
-		from, to := tc.from[i], tc.from[i+1]
-		names, values = tc.names[from:to:to], tc.values[from:to:to]
+// versionRows are the record_versions rows of the pending versions, whose
+// terms are in tc, built in a few allocations for the whole batch: the values
+// point into t.pending. A nil slice is stored as NULL and an empty one as
+// empty, so both round-trip as written.
+func (t *tx) versionRows(tc termColumns) [][]any {
+	n := len(t.pending)
+	rows, values := make([][]any, n), make([]any, n*len(versionColumns))
+	names, termValues := make([]array[text], n), make([]array[bytea], n)
+	for i := range t.pending {
+		r := &t.pending[i]
+		if r.Terms != nil {
+			from, to := tc.from[i], tc.from[i+1]
+			names[i], termValues[i] = tc.names[from:to:to], tc.values[from:to:to]
+		}
+		row := values[i*len(versionColumns) : (i+1)*len(versionColumns) : (i+1)*len(versionColumns)]
+		row[0], row[1], row[2] = (*text)(&r.Compartment), (*text)(&r.Type), (*text)(&r.ID)
+		row[3], row[4], row[5] = (*bigint)(&r.Version), (*timestamptz)(&r.Updated), (*boolean)(&r.Deleted)
+		row[6], row[7], row[8], row[9] = r.Labels, &names[i], &termValues[i], (*bytea)(&r.Value)
+		rows[i] = row
 	}
-	return []any{(*text)(&r.Compartment), (*text)(&r.Type), (*text)(&r.ID), (*bigint)(&r.Version), (*timestamptz)(&r.Updated),
-		(*boolean)(&r.Deleted), r.Labels, names, values, (*bytea)(&r.Value)}
+	return rows
 }
 
 // feedRows holds the feed entries as columns for unnest, and their time
