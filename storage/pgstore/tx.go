@@ -11,6 +11,7 @@ import (
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/storage"
+	"github.com/ehrkit/ehrkit/storage/internal/termname"
 )
 
 // Update runs fn in a transaction. Writes are buffered and sent in bulk: before
@@ -58,9 +59,10 @@ type tx struct {
 	done  bool  // Update returned
 	err   error // a failed flush: the database transaction is aborted
 
-	pending []storage.Record // versions written and not yet sent, in order
-	keys    map[key]keyState // per key written or locked
-	changes []change         // feed entries, appended at commit
+	pending []storage.Record       // versions written and not yet sent, in order
+	keys    map[key]keyState       // per key written or locked
+	changes []change               // feed entries, appended at commit
+	learned map[termname.Key]int32 // term-name integers read by this transaction, cached once it commits
 }
 
 // change is a feed entry waiting for commit; its time is set at commit. It
@@ -307,9 +309,12 @@ func (t *tx) flush(ctx context.Context, op string) error {
 		b.Queue(sqlUpdate, w.update.comp, w.update.typ, w.update.id, w.update.version, w.update.deleted, w.update.updated, w.update.expect)
 		b.Queue(sqlDeleteTerms, w.update.typ, w.update.id)
 	}
-	if len(w.terms.typ) > 0 {
+	if len(w.terms.typ) > 0 && w.terms.uncached {
 		b.Queue(sqlAddTermNames, w.terms.typ, w.terms.name)
 		b.Queue(sqlInsertTerms, w.terms.comp, w.terms.typ, w.terms.id, w.terms.name, w.terms.value)
+		b.Queue(sqlTermNames, w.terms.typ, w.terms.name)
+	} else if len(w.terms.typ) > 0 {
+		b.Queue(sqlInsertTermsByNumber, w.terms.tn, w.terms.comp, w.terms.id, w.terms.value)
 	}
 	rows := t.versionRows(tc)
 	copied := len(rows) > pipelined
@@ -337,6 +342,13 @@ func (t *tx) send(ctx context.Context, op string, b *pgx.Batch, w writes) error 
 	res := t.conn.SendBatch(ctx, b)
 	stale := false
 	for _, q := range b.QueuedQueries {
+		if q.SQL == sqlTermNames {
+			if err := t.learn(res); err != nil {
+				_ = res.Close()
+				return t.abort(t.s.fail(ctx, op, "", "", err))
+			}
+			continue
+		}
 		tag, err := res.Exec()
 		if err != nil {
 			_ = res.Close()
@@ -353,6 +365,24 @@ func (t *tx) send(ctx context.Context, op string, b *pgx.Batch, w writes) error 
 		return t.abort(t.conflict(ctx, op, w))
 	}
 	return nil
+}
+
+// learn reads the result of sqlTermNames into t.learned.
+func (t *tx) learn(res pgx.BatchResults) error {
+	rows, err := res.Query()
+	if err != nil {
+		return err
+	}
+	if t.learned == nil {
+		t.learned = map[termname.Key]int32{}
+	}
+	var k termname.Key
+	var tn int32
+	_, err = pgx.ForEachRow(rows, []any{&k.Type, &k.Name, &tn}, func() error {
+		t.learned[k] = tn
+		return nil
+	})
+	return err
 }
 
 // conflict names a record whose conditional update found another version
@@ -401,6 +431,7 @@ func (t *tx) commit(ctx context.Context) error {
 		return t.abort(t.s.fail(ctx, op, "", "", err))
 	}
 	t.begun = false
+	t.s.names.Add(t.learned)
 	return nil
 }
 
@@ -436,6 +467,8 @@ type writes struct {
 	terms struct {
 		comp, typ, id, name array[text]
 		value               array[bytea]
+		tn                  array[bigint] // the integers of typ and name, if all are cached
+		uncached            bool          // some are not: tn is incomplete
 	}
 }
 
@@ -449,7 +482,7 @@ func (w *writes) grow(creates, updates, terms int) {
 	u.version, u.expect = make(array[bigint], 0, updates), make(array[bigint], 0, updates)
 	u.deleted, u.updated = make(array[boolean], 0, updates), make(array[timestamptz], 0, updates)
 	tm.comp, tm.typ, tm.id = make(array[text], 0, terms), make(array[text], 0, terms), make(array[text], 0, terms)
-	tm.name, tm.value = make(array[text], 0, terms), make(array[bytea], 0, terms)
+	tm.name, tm.value, tm.tn = make(array[text], 0, terms), make(array[bytea], 0, terms), make(array[bigint], 0, terms)
 }
 
 // writes turns the pending versions into the rows to send, and marks them
@@ -493,6 +526,8 @@ func (t *tx) writes(tc termColumns) writes {
 		for n := tc.from[i]; n < tc.from[i+1]; n++ {
 			tm.comp, tm.typ, tm.id = append(tm.comp, text(r.Compartment)), append(tm.typ, text(r.Type)), append(tm.id, text(r.ID))
 			tm.name, tm.value = append(tm.name, tc.names[n]), append(tm.value, tc.values[n])
+			tn, ok := t.s.names.Get(termname.Key{Type: r.Type, Name: string(tc.names[n])})
+			tm.tn, tm.uncached = append(tm.tn, bigint(tn)), tm.uncached || !ok
 		}
 	}
 	return w
@@ -632,6 +667,15 @@ const (
 		SELECT n.tn, u.compartment, u.id, u.value
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[]) AS u(compartment, type, id, name, value)
 		JOIN term_names n ON n.type = u.type AND n.name = u.name`
+	// sqlTermNames reads the integers of a batch's term names (after
+	// sqlAddTermNames, so all are there), to be cached once the transaction
+	// has committed: then they are committed too.
+	sqlTermNames = `SELECT n.type, n.name, n.tn FROM term_names n
+		WHERE (n.type, n.name) IN (SELECT * FROM unnest($1::text[], $2::text[]))`
+	// sqlInsertTermsByNumber inserts terms whose integers are all cached,
+	// with neither sqlAddTermNames nor the join with term_names.
+	sqlInsertTermsByNumber = `INSERT INTO record_terms (tn, compartment, id, value)
+		SELECT * FROM unnest($1::integer[], $2::text[], $3::text[], $4::bytea[])`
 	sqlInsertChanges = `INSERT INTO changes (kind, time, compartment, type, id, version, labels, topic, key, payload)
 		SELECT u.kind, $2::timestamptz, u.compartment, u.type, u.id, u.version, string_to_array(u.labels, ','), u.topic, u.key, u.payload
 		FROM unnest($1::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::bytea[])
