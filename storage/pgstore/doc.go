@@ -28,7 +28,9 @@
 //     correlated filters, sorting by a term).
 //   - term_names: the integer tn of each record type and term name, added
 //     with the first term of that name and never changed; a query looks its
-//     names up there (a name never indexed matches nothing).
+//     names up there (a name never indexed matches nothing). A Store caches
+//     the committed integers it has read, and a batch of writes whose names
+//     are all cached sends its terms by integer.
 //   - changes: the change feed, keyed by a bigserial seq.
 //
 // Values and term values are bytea: the contract treats both as byte strings.

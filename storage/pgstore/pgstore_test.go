@@ -3,6 +3,7 @@ package pgstore_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -265,4 +266,45 @@ func TestOverwriteHook(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "tampered", string(got.Value), "Overwrite replaces the stored value behind the store's back")
 	}
+}
+
+// TestTermNameCache: a store remembers the integers of the term names its
+// committed writes used and sends later terms by integer. A name first added
+// by a transaction that rolled back must not be remembered (its integer was
+// never committed): a later write of the name must still be found by a store
+// that has remembered nothing.
+func TestTermNameCache(t *testing.T) {
+	open := testbackends.PostgresPlace(t)
+	writer, err := open(ehrkit.RealClock{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = writer.Close() })
+	ctx := context.Background()
+	put := func(id string) error {
+		return writer.Update(ctx, func(tx storage.Tx) error {
+			_, err := tx.Put(ctx, storage.Record{Type: "Observation", ID: id, Value: []byte(`{}`), Terms: []storage.Term{{Name: "fresh", Value: "v"}}}, 0)
+			return err
+		})
+	}
+	rolledBack := errors.New("rolled back")
+	err = writer.Update(ctx, func(tx storage.Tx) error {
+		_, err := tx.Put(ctx, storage.Record{Type: "Observation", ID: "gone", Value: []byte(`{}`), Terms: []storage.Term{{Name: "fresh", Value: "v"}}}, 0)
+		require.NoError(t, err)
+		_, err = tx.Get(ctx, "Observation", "gone") // sends the write, adding the name
+		require.NoError(t, err)
+		return rolledBack
+	})
+	require.ErrorIs(t, err, rolledBack)
+	require.NoError(t, put("a")) // adds the name again, and caches it
+	require.NoError(t, put("b")) // by its cached integer
+
+	reader, err := open(ehrkit.RealClock{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = reader.Close() })
+	page, err := reader.Query(ctx, storage.Query{Type: "Observation", Filters: []storage.Filter{{Term: "fresh", Op: storage.Eq, Value: "v"}}})
+	require.NoError(t, err)
+	var ids []string
+	for _, r := range page.Records {
+		ids = append(ids, r.ID)
+	}
+	assert.Equal(t, []string{"a", "b"}, ids)
 }

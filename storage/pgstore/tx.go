@@ -11,6 +11,7 @@ import (
 
 	"github.com/ehrkit/ehrkit"
 	"github.com/ehrkit/ehrkit/storage"
+	"github.com/ehrkit/ehrkit/storage/internal/termname"
 )
 
 // Update runs fn in a transaction. Writes are buffered and sent in bulk: before
@@ -25,7 +26,7 @@ func (s *Store) Update(ctx context.Context, fn func(tx storage.Tx) error) error 
 	if err != nil {
 		return s.fail(ctx, op, "", "", err)
 	}
-	t := &tx{s: s, conn: conn, latest: map[key]int64{}, base: map[key]int64{}}
+	t := &tx{s: s, conn: conn, keys: map[key]keyState{}}
 	defer t.end(ctx)
 	if err := fn(t); err != nil {
 		return err
@@ -41,6 +42,14 @@ func (s *Store) Update(ctx context.Context, fn func(tx storage.Tx) error) error 
 
 type key struct{ typ, id string }
 
+// keyState is what a transaction knows of a record it wrote or locked, kept
+// in one map so that a write costs one lookup.
+type keyState struct {
+	latest int64 // the latest version this transaction knows
+	base   int64 // while pending: the version the database must hold when the pending writes are sent
+	last   int   // index in tx.pending of the record's last pending version; -1 when none is pending
+}
+
 // tx is a transaction on one pooled connection. The database transaction
 // begins lazily, with the first batch sent; until then nothing is held open.
 type tx struct {
@@ -50,10 +59,10 @@ type tx struct {
 	done  bool  // Update returned
 	err   error // a failed flush: the database transaction is aborted
 
-	pending []storage.Record // versions written and not yet sent, in order
-	base    map[key]int64    // per pending key: the version the database must hold when they are sent
-	latest  map[key]int64    // per key written or locked: the latest version this transaction knows
-	changes []change         // feed entries, appended at commit
+	pending []storage.Record       // versions written and not yet sent, in order
+	keys    map[key]keyState       // per key written or locked
+	changes []change               // feed entries, appended at commit
+	learned map[termname.Key]int32 // term-name integers read by this transaction, cached once it commits
 }
 
 // change is a feed entry waiting for commit; its time is set at commit. It
@@ -185,7 +194,7 @@ func (t *tx) Delete(ctx context.Context, typ, id string, expect int64) error {
 		return storage.Gone(op, typ, id, expect)
 	}
 	tomb := recs[0]
-	t.latest[key{typ, id}] = tomb.Version
+	t.keys[key{typ, id}] = keyState{latest: tomb.Version, last: -1}
 	tomb.Deleted, tomb.Value, tomb.Terms = true, nil, nil
 	_, err = t.write(ctx, op, tomb, expect)
 	return err
@@ -213,26 +222,27 @@ func (t *tx) Emit(ctx context.Context, ev storage.Event) error {
 // the current version.
 func (t *tx) write(ctx context.Context, op string, rec storage.Record, expect int64) (storage.Record, error) {
 	k := key{rec.Type, rec.ID}
-	seen, known := t.latest[k]
+	st, known := t.keys[k]
 	if !known && expect == storage.Any {
 		v, err := t.lockVersion(ctx, op, k)
 		if err != nil {
 			return storage.Record{}, err
 		}
-		seen, known = v, true
+		st, known = keyState{latest: v, last: -1}, true
 	}
 	if known {
-		if expect != storage.Any && expect != seen {
-			return storage.Record{}, storage.Conflict(op, rec.Type, rec.ID, expect, seen)
+		if expect != storage.Any && expect != st.latest {
+			return storage.Record{}, storage.Conflict(op, rec.Type, rec.ID, expect, st.latest)
 		}
-		expect = seen
+		expect = st.latest
 	}
-	if _, ok := t.base[k]; !ok {
-		t.base[k] = expect
+	if !known || st.last < 0 {
+		st.base = expect
 	}
 	rec.Version = expect + 1
 	rec.Updated = t.s.now()
-	t.latest[k] = rec.Version
+	st.latest, st.last = rec.Version, len(t.pending)
+	t.keys[k] = st
 	t.pending = append(t.pending, rec)
 	kind := storage.ChangePut
 	if rec.Deleted {
@@ -262,7 +272,7 @@ func (t *tx) lockVersion(ctx context.Context, op string, k key) (int64, error) {
 	if len(versions) > 0 {
 		v = versions[0]
 	}
-	t.latest[k] = v
+	t.keys[k] = keyState{latest: v, last: -1}
 	return v, nil
 }
 
@@ -290,7 +300,8 @@ func (t *tx) flush(ctx context.Context, op string) error {
 	if !t.begun {
 		b.Queue("BEGIN")
 	}
-	w := t.writes()
+	tc := termsOf(t.pending)
+	w := t.writes(tc)
 	if len(w.create.typ) > 0 {
 		b.Queue(sqlCreate, w.create.comp, w.create.typ, w.create.id, w.create.version, w.create.deleted, w.create.updated)
 	}
@@ -298,14 +309,17 @@ func (t *tx) flush(ctx context.Context, op string) error {
 		b.Queue(sqlUpdate, w.update.comp, w.update.typ, w.update.id, w.update.version, w.update.deleted, w.update.updated, w.update.expect)
 		b.Queue(sqlDeleteTerms, w.update.typ, w.update.id)
 	}
-	if len(w.terms.typ) > 0 {
+	if len(w.terms.typ) > 0 && w.terms.uncached {
 		b.Queue(sqlAddTermNames, w.terms.typ, w.terms.name)
 		b.Queue(sqlInsertTerms, w.terms.comp, w.terms.typ, w.terms.id, w.terms.name, w.terms.value)
+		b.Queue(sqlTermNames, w.terms.typ, w.terms.name)
+	} else if len(w.terms.typ) > 0 {
+		b.Queue(sqlInsertTermsByNumber, w.terms.tn, w.terms.comp, w.terms.id, w.terms.value)
 	}
-	copied := len(t.pending) > pipelined
+	rows := t.versionRows(tc)
+	copied := len(rows) > pipelined
 	if !copied {
-		for i := range t.pending {
-			row, _ := t.versionRow(i)
+		for _, row := range rows {
 			b.Queue(sqlInsertVersion, row...)
 		}
 	}
@@ -313,12 +327,11 @@ func (t *tx) flush(ctx context.Context, op string) error {
 		return err
 	}
 	if copied {
-		if _, err := t.conn.CopyFrom(ctx, pgx.Identifier{"record_versions"}, versionColumns, pgx.CopyFromSlice(len(t.pending), t.versionRow)); err != nil {
+		if _, err := t.conn.CopyFrom(ctx, pgx.Identifier{"record_versions"}, versionColumns, pgx.CopyFromRows(rows)); err != nil {
 			return t.abort(t.s.fail(ctx, op, "", "", err))
 		}
 	}
 	t.pending = t.pending[:0]
-	clear(t.base)
 	return nil
 }
 
@@ -329,6 +342,13 @@ func (t *tx) send(ctx context.Context, op string, b *pgx.Batch, w writes) error 
 	res := t.conn.SendBatch(ctx, b)
 	stale := false
 	for _, q := range b.QueuedQueries {
+		if q.SQL == sqlTermNames {
+			if err := t.learn(res); err != nil {
+				_ = res.Close()
+				return t.abort(t.s.fail(ctx, op, "", "", err))
+			}
+			continue
+		}
 		tag, err := res.Exec()
 		if err != nil {
 			_ = res.Close()
@@ -345,6 +365,24 @@ func (t *tx) send(ctx context.Context, op string, b *pgx.Batch, w writes) error 
 		return t.abort(t.conflict(ctx, op, w))
 	}
 	return nil
+}
+
+// learn reads the result of sqlTermNames into t.learned.
+func (t *tx) learn(res pgx.BatchResults) error {
+	rows, err := res.Query()
+	if err != nil {
+		return err
+	}
+	if t.learned == nil {
+		t.learned = map[termname.Key]int32{}
+	}
+	var k termname.Key
+	var tn int32
+	_, err = pgx.ForEachRow(rows, []any{&k.Type, &k.Name, &tn}, func() error {
+		t.learned[k] = tn
+		return nil
+	})
+	return err
 }
 
 // conflict names a record whose conditional update found another version
@@ -393,6 +431,7 @@ func (t *tx) commit(ctx context.Context) error {
 		return t.abort(t.s.fail(ctx, op, "", "", err))
 	}
 	t.begun = false
+	t.s.names.Add(t.learned)
 	return nil
 }
 
@@ -414,20 +453,22 @@ func (t *tx) end(ctx context.Context) {
 // writes holds the buffered writes as columns, the shape unnest takes.
 type writes struct {
 	create struct {
-		comp, typ, id []string
-		version       []int64
-		deleted       []bool
-		updated       []time.Time
+		comp, typ, id array[text]
+		version       array[bigint]
+		deleted       array[boolean]
+		updated       array[timestamptz]
 	}
 	update struct {
-		comp, typ, id   []string
-		version, expect []int64
-		deleted         []bool
-		updated         []time.Time
+		comp, typ, id   array[text]
+		version, expect array[bigint]
+		deleted         array[boolean]
+		updated         array[timestamptz]
 	}
 	terms struct {
-		comp, typ, id, name []string
-		value               [][]byte
+		comp, typ, id, name array[text]
+		value               array[bytea]
+		tn                  array[bigint] // the integers of typ and name, if all are cached
+		uncached            bool          // some are not: tn is incomplete
 	}
 }
 
@@ -435,84 +476,130 @@ type writes struct {
 // index terms, so that writes appends without growing them.
 func (w *writes) grow(creates, updates, terms int) {
 	c, u, tm := &w.create, &w.update, &w.terms
-	c.comp, c.typ, c.id = make([]string, 0, creates), make([]string, 0, creates), make([]string, 0, creates)
-	c.version, c.deleted, c.updated = make([]int64, 0, creates), make([]bool, 0, creates), make([]time.Time, 0, creates)
-	u.comp, u.typ, u.id = make([]string, 0, updates), make([]string, 0, updates), make([]string, 0, updates)
-	u.version, u.expect = make([]int64, 0, updates), make([]int64, 0, updates)
-	u.deleted, u.updated = make([]bool, 0, updates), make([]time.Time, 0, updates)
-	tm.comp, tm.typ, tm.id = make([]string, 0, terms), make([]string, 0, terms), make([]string, 0, terms)
-	tm.name, tm.value = make([]string, 0, terms), make([][]byte, 0, terms)
+	c.comp, c.typ, c.id = make(array[text], 0, creates), make(array[text], 0, creates), make(array[text], 0, creates)
+	c.version, c.deleted, c.updated = make(array[bigint], 0, creates), make(array[boolean], 0, creates), make(array[timestamptz], 0, creates)
+	u.comp, u.typ, u.id = make(array[text], 0, updates), make(array[text], 0, updates), make(array[text], 0, updates)
+	u.version, u.expect = make(array[bigint], 0, updates), make(array[bigint], 0, updates)
+	u.deleted, u.updated = make(array[boolean], 0, updates), make(array[timestamptz], 0, updates)
+	tm.comp, tm.typ, tm.id = make(array[text], 0, terms), make(array[text], 0, terms), make(array[text], 0, terms)
+	tm.name, tm.value, tm.tn = make(array[text], 0, terms), make(array[bytea], 0, terms), make(array[bigint], 0, terms)
 }
 
-// writes turns the pending versions into the rows to send: per record, the
-// records row of its last version (a creation when the database must not hold
-// it yet, else an update conditional on the expected version) and the terms of
-// that version.
-func (t *tx) writes() writes {
+// writes turns the pending versions into the rows to send, and marks them
+// sent (no longer pending in t.keys): per record, the records row of its last
+// version (a creation when the database must not hold it yet, else an update
+// conditional on the expected version) and the terms of that version, from tc.
+func (t *tx) writes(tc termColumns) writes {
 	var w writes
-	last := make(map[key]int, len(t.pending))
-	for i, r := range t.pending {
-		last[key{r.Type, r.ID}] = i
-	}
+	last := make([]int, 0, len(t.pending))    // indexes of the last versions
+	bases := make([]int64, 0, len(t.pending)) // their expected versions
 	creates, terms := 0, 0
-	for k, i := range last {
-		if t.base[k] == 0 {
-			creates++
-		}
-		terms += len(t.pending[i].Terms)
-	}
-	w.grow(creates, len(last)-creates, terms)
 	for i, r := range t.pending {
 		k := key{r.Type, r.ID}
-		if last[k] != i {
+		st := t.keys[k]
+		if st.last != i {
 			continue
 		}
-		if expect := t.base[k]; expect == 0 {
+		last, bases = append(last, i), append(bases, st.base)
+		if st.base == 0 {
+			creates++
+		}
+		terms += len(r.Terms)
+		st.last = -1
+		t.keys[k] = st
+	}
+	w.grow(creates, len(last)-creates, terms)
+	for j, i := range last {
+		r := &t.pending[i]
+		if expect := bases[j]; expect == 0 {
 			c := &w.create
-			c.comp, c.typ, c.id = append(c.comp, r.Compartment), append(c.typ, r.Type), append(c.id, r.ID)
-			c.version, c.deleted, c.updated = append(c.version, r.Version), append(c.deleted, r.Deleted), append(c.updated, r.Updated)
+			c.comp, c.typ, c.id = append(c.comp, text(r.Compartment)), append(c.typ, text(r.Type)), append(c.id, text(r.ID))
+			c.version, c.deleted = append(c.version, bigint(r.Version)), append(c.deleted, boolean(r.Deleted))
+			c.updated = append(c.updated, timestamptz(r.Updated))
 		} else {
 			u := &w.update
-			u.comp, u.typ, u.id = append(u.comp, r.Compartment), append(u.typ, r.Type), append(u.id, r.ID)
-			u.version, u.deleted, u.updated = append(u.version, r.Version), append(u.deleted, r.Deleted), append(u.updated, r.Updated)
-			u.expect = append(u.expect, expect)
+			u.comp, u.typ, u.id = append(u.comp, text(r.Compartment)), append(u.typ, text(r.Type)), append(u.id, text(r.ID))
+			u.version, u.deleted = append(u.version, bigint(r.Version)), append(u.deleted, boolean(r.Deleted))
+			u.updated, u.expect = append(u.updated, timestamptz(r.Updated)), append(u.expect, bigint(expect))
 		}
-		for _, term := range r.Terms {
-			tm := &w.terms
-			tm.comp, tm.typ, tm.id = append(tm.comp, r.Compartment), append(tm.typ, r.Type), append(tm.id, r.ID)
-			tm.name, tm.value = append(tm.name, term.Name), append(tm.value, []byte(term.Value))
+		tm := &w.terms
+		for n := tc.from[i]; n < tc.from[i+1]; n++ {
+			tm.comp, tm.typ, tm.id = append(tm.comp, text(r.Compartment)), append(tm.typ, text(r.Type)), append(tm.id, text(r.ID))
+			tm.name, tm.value = append(tm.name, tc.names[n]), append(tm.value, tc.values[n])
+			tn, ok := t.s.names.Get(termname.Key{Type: r.Type, Name: string(tc.names[n])})
+			tm.tn, tm.uncached = append(tm.tn, bigint(tn)), tm.uncached || !ok
 		}
 	}
 	return w
 }
 
-// versionColumns are the record_versions columns written by COPY, in the order
-// of versionRow.
-var versionColumns = []string{"compartment", "type", "id", "version", "updated", "deleted", "labels", "term_names", "term_values", "value"}
+// termColumns holds the term names and values of a run of versions in arrays
+// shared by the run (one allocation each, not one per version): version i's
+// are names[from[i]:from[i+1]] and values[from[i]:from[i+1]].
+type termColumns struct {
+	from   []int
+	names  array[text]
+	values array[bytea]
+}
 
-// versionRow is the COPY row of the i-th pending version. A nil slice is
-// stored as NULL and an empty one as empty, so both round-trip as written.
-func (t *tx) versionRow(i int) ([]any, error) {
-	r := t.pending[i]
-	var names []string
-	var values [][]byte
-	if r.Terms != nil {
-		names, values = make([]string, len(r.Terms)), make([][]byte, len(r.Terms))
-		for j, term := range r.Terms {
-			names[j], values[j] = term.Name, []byte(term.Value)
+// termsOf collects the terms of recs as termColumns.
+func termsOf(recs []storage.Record) termColumns {
+	n, size := 0, 0
+	for _, r := range recs {
+		n += len(r.Terms)
+		for _, term := range r.Terms {
+			size += len(term.Value)
 		}
 	}
-	return []any{r.Compartment, r.Type, r.ID, r.Version, r.Updated, r.Deleted, r.Labels, names, values, r.Value}, nil
+	tc := termColumns{from: make([]int, 0, len(recs)+1), names: make(array[text], 0, n), values: make(array[bytea], 0, n)}
+	buf := make([]byte, 0, size)
+	for _, r := range recs {
+		tc.from = append(tc.from, len(tc.names))
+		for _, term := range r.Terms {
+			start := len(buf)
+			buf = append(buf, term.Value...)
+			tc.names, tc.values = append(tc.names, text(term.Name)), append(tc.values, buf[start:len(buf):len(buf)])
+		}
+	}
+	tc.from = append(tc.from, len(tc.names))
+	return tc
+}
+
+// versionColumns are the record_versions columns written by COPY, in the order
+// of versionRows.
+var versionColumns = []string{"compartment", "type", "id", "version", "updated", "deleted", "labels", "term_names", "term_values", "value"}
+
+// versionRows are the record_versions rows of the pending versions, whose
+// terms are in tc, built in a few allocations for the whole batch: the values
+// point into t.pending. A nil slice is stored as NULL and an empty one as
+// empty, so both round-trip as written.
+func (t *tx) versionRows(tc termColumns) [][]any {
+	n := len(t.pending)
+	rows, values := make([][]any, n), make([]any, n*len(versionColumns))
+	names, termValues := make([]array[text], n), make([]array[bytea], n)
+	for i := range t.pending {
+		r := &t.pending[i]
+		if r.Terms != nil {
+			from, to := tc.from[i], tc.from[i+1]
+			names[i], termValues[i] = tc.names[from:to:to], tc.values[from:to:to]
+		}
+		row := values[i*len(versionColumns) : (i+1)*len(versionColumns) : (i+1)*len(versionColumns)]
+		row[0], row[1], row[2] = (*text)(&r.Compartment), (*text)(&r.Type), (*text)(&r.ID)
+		row[3], row[4], row[5] = (*bigint)(&r.Version), (*timestamptz)(&r.Updated), (*boolean)(&r.Deleted)
+		row[6], row[7], row[8], row[9] = r.Labels, &names[i], &termValues[i], (*bytea)(&r.Value)
+		rows[i] = row
+	}
+	return rows
 }
 
 // feedRows holds the feed entries as columns for unnest, and their time
 // (one for all).
 type feedRows struct {
-	kind, comp, typ, id, topic, key []string
+	kind, comp, typ, id, topic, key array[text]
 	time                            time.Time
-	version                         []int64
-	labels                          []*string
-	payload                         [][]byte
+	version                         array[bigint]
+	labels                          array[nullText]
+	payload                         array[bytea]
 }
 
 // feed turns the buffered feed entries into rows stamped with the commit time.
@@ -521,24 +608,21 @@ type feedRows struct {
 func (t *tx) feed(now time.Time) feedRows {
 	n := len(t.changes)
 	f := feedRows{
-		kind: make([]string, 0, n), comp: make([]string, 0, n), typ: make([]string, 0, n), id: make([]string, 0, n),
-		topic: make([]string, 0, n), key: make([]string, 0, n), time: now,
-		version: make([]int64, 0, n), labels: make([]*string, 0, n), payload: make([][]byte, 0, n),
+		kind: make(array[text], 0, n), comp: make(array[text], 0, n), typ: make(array[text], 0, n), id: make(array[text], 0, n),
+		topic: make(array[text], 0, n), key: make(array[text], 0, n), time: now,
+		version: make(array[bigint], 0, n), labels: make(array[nullText], 0, n), payload: make(array[bytea], 0, n),
 	}
 	for _, c := range t.changes {
-		f.kind = append(f.kind, string(c.kind))
+		f.kind = append(f.kind, text(c.kind))
 		if c.kind == storage.ChangeEvent {
-			f.comp, f.topic, f.key, f.payload = append(f.comp, c.ev.Compartment), append(f.topic, c.ev.Topic), append(f.key, c.ev.Key), append(f.payload, c.ev.Payload)
-			f.typ, f.id, f.version, f.labels = append(f.typ, ""), append(f.id, ""), append(f.version, 0), append(f.labels, nil)
+			f.comp, f.topic, f.key = append(f.comp, text(c.ev.Compartment)), append(f.topic, text(c.ev.Topic)), append(f.key, text(c.ev.Key))
+			f.typ, f.id, f.version = append(f.typ, ""), append(f.id, ""), append(f.version, 0)
+			f.labels, f.payload = append(f.labels, nullText{}), append(f.payload, c.ev.Payload)
 			continue
 		}
-		var labels *string
-		if c.labels != nil {
-			joined := strings.Join(c.labels, ",")
-			labels = &joined
-		}
-		f.comp, f.topic, f.key, f.payload = append(f.comp, c.comp), append(f.topic, ""), append(f.key, ""), append(f.payload, nil)
-		f.typ, f.id, f.version, f.labels = append(f.typ, c.typ), append(f.id, c.id), append(f.version, c.version), append(f.labels, labels)
+		labels := nullText{s: strings.Join(c.labels, ","), valid: c.labels != nil}
+		f.comp, f.topic, f.key, f.payload = append(f.comp, text(c.comp)), append(f.topic, ""), append(f.key, ""), append(f.payload, nil)
+		f.typ, f.id, f.version, f.labels = append(f.typ, text(c.typ)), append(f.id, text(c.id)), append(f.version, bigint(c.version)), append(f.labels, labels)
 	}
 	return f
 }
@@ -583,6 +667,15 @@ const (
 		SELECT n.tn, u.compartment, u.id, u.value
 		FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bytea[]) AS u(compartment, type, id, name, value)
 		JOIN term_names n ON n.type = u.type AND n.name = u.name`
+	// sqlTermNames reads the integers of a batch's term names (after
+	// sqlAddTermNames, so all are there), to be cached once the transaction
+	// has committed: then they are committed too.
+	sqlTermNames = `SELECT n.type, n.name, n.tn FROM term_names n
+		WHERE (n.type, n.name) IN (SELECT * FROM unnest($1::text[], $2::text[]))`
+	// sqlInsertTermsByNumber inserts terms whose integers are all cached,
+	// with neither sqlAddTermNames nor the join with term_names.
+	sqlInsertTermsByNumber = `INSERT INTO record_terms (tn, compartment, id, value)
+		SELECT * FROM unnest($1::integer[], $2::text[], $3::text[], $4::bytea[])`
 	sqlInsertChanges = `INSERT INTO changes (kind, time, compartment, type, id, version, labels, topic, key, payload)
 		SELECT u.kind, $2::timestamptz, u.compartment, u.type, u.id, u.version, string_to_array(u.labels, ','), u.topic, u.key, u.payload
 		FROM unnest($1::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::bytea[])
