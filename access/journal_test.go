@@ -251,18 +251,7 @@ func TestJournalRotation(t *testing.T) {
 	eachJournalBackend(t, func(t *testing.T, e journalEnv) {
 		j, g := journalGuard(t, e, access.WithDrainDelay(0), access.WithRotateAt(1), access.JournalSync())
 		const readers, each = 4, 60
-		var wg sync.WaitGroup
-		for range readers {
-			wg.Go(func() {
-				for i := range each {
-					if _, err := g.Get(as(physician), "Observation", fmt.Sprintf("o%d", i%10)); err != nil {
-						t.Error(err)
-						return
-					}
-				}
-			})
-		}
-		wg.Wait()
+		readConcurrently(t, g, readers, each)
 		require.NoError(t, j.Crash())
 		j, _ = journalGuard(t, e)
 		require.NoError(t, j.Close())
@@ -310,18 +299,7 @@ func TestJournalConcurrentReaders(t *testing.T) {
 	eachJournalBackend(t, func(t *testing.T, e journalEnv) {
 		j, g := journalGuard(t, e)
 		const readers, each = 16, 40
-		var wg sync.WaitGroup
-		for range readers {
-			wg.Go(func() {
-				for i := range each {
-					if _, err := g.Get(as(physician), "Observation", fmt.Sprintf("o%d", i%10)); err != nil {
-						t.Error(err)
-						return
-					}
-				}
-			})
-		}
-		wg.Wait()
+		readConcurrently(t, g, readers, each)
 		require.NoError(t, j.Close())
 		require.NoError(t, access.Verify(context.Background(), e.inner))
 		assert.Equal(t, readers*each, total(reads(t, e.inner)))
@@ -343,4 +321,22 @@ func TestJournalDefaultDrainDelay(t *testing.T) {
 		assert.Eventually(t, func() bool { return total(reads(t, e.inner)) == 1 }, 5*time.Second, 10*time.Millisecond)
 		require.NoError(t, j.Close())
 	})
+}
+
+// readConcurrently reads from readers goroutines at once, each reading each
+// times (ten Observations in turn) as the physician.
+func readConcurrently(t *testing.T, g *access.Store, readers, each int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for range readers {
+		wg.Go(func() {
+			for i := range each {
+				if _, err := g.Get(as(physician), "Observation", fmt.Sprintf("o%d", i%10)); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
