@@ -32,9 +32,10 @@ const checkpointCap = 4
 // checkpoint copies the log as it was when it started, while the writer goes
 // on committing; the log only restarts from its beginning once all of it was
 // copied while no write transaction was in progress, which the background
-// cannot see. So after a background checkpoint the writer checkpoints itself
-// once after its next commit, copying only what was committed in the
-// meantime, and the log restarts with its next transaction.
+// cannot see. So the checkpointer copies in passes, each catching up with
+// the commits made during the one before, and then the writer checkpoints
+// itself once after its next commit, copying only what was committed since
+// the last pass, and the log restarts with its next transaction.
 type checkpointer struct {
 	db     *sql.DB // one connection, used by run only
 	log    *slog.Logger
@@ -71,11 +72,30 @@ func (c *checkpointer) run(ctx context.Context) {
 			return
 		case <-c.wake:
 		}
-		if _, err := checkpoint(ctx, c.db); err != nil && ctx.Err() == nil {
+		if err := c.copy(ctx); err != nil && ctx.Err() == nil {
 			c.log.Warn("sqlitestore: background checkpoint failed", "err", err)
 		}
 		c.copied.Store(true)
 	}
+}
+
+// checkpointPasses is the most checkpoints copy runs in a row.
+const checkpointPasses = 4
+
+// copy checkpoints the log in passes, each copying what the writer committed
+// during the one before, until a pass finds less than a sixteenth of the
+// threshold added since the previous one (or after checkpointPasses), so
+// that little is left for the writer to copy.
+func (c *checkpointer) copy(ctx context.Context) error {
+	var last int64
+	for range checkpointPasses {
+		frames, _, err := checkpoint(ctx, c.db)
+		if err != nil || frames-last < c.pages/16 {
+			return err
+		}
+		last = frames
+	}
+	return nil
 }
 
 // stop ends the goroutine, interrupting a checkpoint in progress, and waits
@@ -106,7 +126,7 @@ func (c *checkpointer) committed(ctx context.Context, conn *sql.Conn) {
 	c.logPages += int64(pages)
 	switch {
 	case c.copied.Swap(false) || c.logPages >= checkpointCap*c.pages:
-		full, err := checkpoint(ctx, conn)
+		_, full, err := checkpoint(ctx, conn)
 		if err != nil && ctx.Err() == nil {
 			c.log.Warn("sqlitestore: checkpoint failed", "err", err)
 		}
@@ -124,12 +144,12 @@ func (c *checkpointer) committed(ctx context.Context, conn *sql.Conn) {
 }
 
 // checkpoint runs a PASSIVE checkpoint through q, which copies as much of
-// the log as no reader still needs and never waits for a lock. It reports
-// whether the whole log was copied.
+// the log as no reader still needs and never waits for a lock. It returns
+// the size of the log in pages and whether all of it was copied.
 func checkpoint(ctx context.Context, q interface {
 	QueryRowContext(context.Context, string, ...any) *sql.Row
-}) (bool, error) {
-	var busy, frames, copied int64
-	err := q.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied)
-	return err == nil && busy == 0 && copied == frames, err
+}) (frames int64, full bool, err error) {
+	var busy, copied int64
+	err = q.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied)
+	return frames, err == nil && busy == 0 && copied == frames, err
 }
