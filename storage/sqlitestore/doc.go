@@ -18,7 +18,14 @@
 // WAL mode with synchronous=NORMAL: readers never wait for the writer, and a
 // commit survives an application crash (a power loss may lose the last
 // commits, never consistency). The log is checkpointed into the file every
-// 8 192 pages (32 MiB), so the log file grows to about that size.
+// 8 192 pages (32 MiB), off the commit path: a goroutine of the Store copies
+// it on a connection of its own while the writer goes on committing, and
+// the writer then copies, after its next commit, only what it committed in
+// the meantime, so the log restarts from its beginning. Should the
+// background fall behind, the writer checkpoints the log itself once it
+// holds four times that, so the log file stays under about 128 MiB. Close
+// stops the goroutine; closing the last connection checkpoints the log and
+// removes it. A read-only store runs no checkpointer.
 //
 // Layout: every version of every record is a row of the versions table (a
 // rowid table; bodies of a kilobyte and more insert much faster there than in a

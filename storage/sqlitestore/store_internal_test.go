@@ -416,10 +416,11 @@ func TestBufferedWrites(t *testing.T) {
 }
 
 // TestWriterSettings checks the settings the write path relies on: statement
-// journals in memory (temp_store 2) and the checkpoint interval.
+// journals in memory (temp_store 2) and no automatic checkpoint in commits
+// (the checkpointer's job).
 func TestWriterSettings(t *testing.T) {
 	s, _ := openTest(t)
-	for pragma, want := range map[string]int{"temp_store": 2, "wal_autocheckpoint": 8192} {
+	for pragma, want := range map[string]int{"temp_store": 2, "wal_autocheckpoint": 0} {
 		var got int
 		require.NoError(t, s.DB().QueryRow("PRAGMA "+pragma).Scan(&got))
 		assert.Equal(t, want, got, pragma)

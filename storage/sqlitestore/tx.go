@@ -23,13 +23,20 @@ var errTxDone = errors.New("transaction has ended")
 // those of the other writes of the batch in one statement, when the batch is
 // flushed: a stale one fails the transaction's next query, Emit or Update
 // itself, and nothing of the transaction is written. If fn returns
-// an error or panics, or ctx ends, the transaction rolls back.
+// an error or panics, or ctx ends, the transaction rolls back. After the
+// commit, Update counts the pages the commit added to the write-ahead log,
+// for the store's checkpointer.
 func (s *Store) Update(ctx context.Context, fn func(tx storage.Tx) error) error {
 	const op = "update"
 	if err := s.begin(ctx, op); err != nil {
 		return err
 	}
-	sqlTx, err := s.writer.BeginTx(ctx, nil)
+	conn, err := s.writer.Conn(ctx)
+	if err != nil {
+		return s.wrap(ctx, op, "", "", err)
+	}
+	defer conn.Close()
+	sqlTx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return s.wrap(ctx, op, "", "", err)
 	}
@@ -55,6 +62,9 @@ func (s *Store) Update(ctx context.Context, fn func(tx storage.Tx) error) error 
 	}
 	committed = true
 	s.names.Add(t.names)
+	if s.ckpt != nil {
+		s.ckpt.committed(ctx, conn)
+	}
 	return nil
 }
 
