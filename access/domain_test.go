@@ -97,9 +97,7 @@ func TestDomainRecordTypes(t *testing.T) {
 func TestMergeThroughTheGuard(t *testing.T) {
 	eachBackendWith(t, domainPolicy(t), func(t *testing.T, e env) {
 		desk := as(frontDesk)
-		reg, err := patient.NewService(e.g, patient.WithClock(e.clock), patient.WithIDs(&ehrkit.SeqIDs{Prefix: "pat-"}))
-		require.NoError(t, err)
-		chart := clinical.NewService(e.g, clinical.WithClock(e.clock), clinical.WithIDs(&ehrkit.SeqIDs{Prefix: "cl-"}))
+		reg, chart := mergeServices(t, e)
 		person := func(given string) patient.Patient {
 			return patient.Patient{Names: []ehrkit.HumanName{{Use: "official", Family: "Silva", Given: []string{given}}},
 				BirthDate: ehrkit.MustDate("1980-01-02"), Gender: patient.GenderFemale}
@@ -176,11 +174,10 @@ func TestMergeThroughTheGuard(t *testing.T) {
 func TestUnmergeAfterOnwardMerge(t *testing.T) {
 	eachBackendWith(t, domainPolicy(t), func(t *testing.T, e env) {
 		desk := as(frontDesk)
-		reg, err := patient.NewService(e.g, patient.WithClock(e.clock), patient.WithIDs(&ehrkit.SeqIDs{Prefix: "pat-"}))
-		require.NoError(t, err)
-		chart := clinical.NewService(e.g, clinical.WithClock(e.clock), clinical.WithIDs(&ehrkit.SeqIDs{Prefix: "cl-"}))
+		reg, chart := mergeServices(t, e)
 		var ps [3]patient.Patient
 		for i, given := range []string{"Rui", "Ruy", "Rue"} {
+			var err error
 			ps[i], err = reg.Register(desk, patient.Patient{Names: []ehrkit.HumanName{{Use: "official", Family: "Lopes", Given: []string{given}}},
 				BirthDate: ehrkit.MustDate("1970-03-04"), Gender: patient.GenderMale}, patient.AllowDuplicate())
 			require.NoError(t, err)
@@ -269,4 +266,13 @@ func TestMergeRacingClinicalWrites(t *testing.T) {
 			assert.Equal(t, patient.RecordType, r.Type, "left behind: %s/%s", r.Type, r.ID)
 		}
 	})
+}
+
+// mergeServices returns the registry and the chart of the merge tests, on
+// the guarded store of e, with sequential ids.
+func mergeServices(t *testing.T, e env) (*patient.Service, *clinical.Service) {
+	t.Helper()
+	reg, err := patient.NewService(e.g, patient.WithClock(e.clock), patient.WithIDs(&ehrkit.SeqIDs{Prefix: "pat-"}))
+	require.NoError(t, err)
+	return reg, clinical.NewService(e.g, clinical.WithClock(e.clock), clinical.WithIDs(&ehrkit.SeqIDs{Prefix: "cl-"}))
 }

@@ -135,11 +135,7 @@ func (s *splitter) expect(c byte, want string) error {
 // member for each, with its decoded name when named (a name is only checked
 // otherwise); member reads the value.
 func (s *splitter) members(named bool, member func(name string) error) error {
-	if c, ok := s.peek(); ok && c == '}' {
-		s.pos++
-		return nil
-	}
-	for {
+	return s.sequence('}', func() error {
 		if c, ok := s.peek(); !ok || c != '"' {
 			return s.unexpected("a member name")
 		}
@@ -156,18 +152,31 @@ func (s *splitter) members(named bool, member func(name string) error) error {
 		if err := s.expect(':', "':'"); err != nil {
 			return err
 		}
-		if err := member(name); err != nil {
+		return member(name)
+	})
+}
+
+// sequence reads the items of an object or array whose opening bracket is
+// consumed, up to and including its closing bracket end: none, or items
+// separated by commas, each read by item.
+func (s *splitter) sequence(end byte, item func() error) error {
+	if c, ok := s.peek(); ok && c == end {
+		s.pos++
+		return nil
+	}
+	for {
+		if err := item(); err != nil {
 			return err
 		}
 		c, ok := s.peek()
 		switch {
 		case ok && c == ',':
 			s.pos++
-		case ok && c == '}':
+		case ok && c == end:
 			s.pos++
 			return nil
 		default:
-			return s.unexpected("',' or '}'")
+			return s.unexpected("',' or '" + string(end) + "'")
 		}
 	}
 }
@@ -285,25 +294,7 @@ func (s *splitter) skip() error {
 // elements reads the elements of an array whose '[' is consumed, calling
 // element for each.
 func (s *splitter) elements(element func() error) error {
-	if c, ok := s.peek(); ok && c == ']' {
-		s.pos++
-		return nil
-	}
-	for {
-		if err := element(); err != nil {
-			return err
-		}
-		c, ok := s.peek()
-		switch {
-		case ok && c == ',':
-			s.pos++
-		case ok && c == ']':
-			s.pos++
-			return nil
-		default:
-			return s.unexpected("',' or ']'")
-		}
-	}
+	return s.sequence(']', element)
 }
 
 // byteAt returns the byte at the current position without skipping
